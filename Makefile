@@ -1,0 +1,45 @@
+# The documented entry points. `make demo` and `make test` are all a new machine needs.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-dev
+BENCH_STAMP := $(VENV)/.installed-bench
+
+.PHONY: setup demo test check lint typecheck bench fuzz batch-sample clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,dask]"
+	touch $(STAMP)
+
+## setup: create .venv (if missing) and install the package with its test tools
+setup: $(STAMP)
+
+## demo: run the main job on the embedded Helsinki extract, writing out/demo/
+demo: setup
+	$(VENV)/bin/coverage15 demo --out out/demo
+
+## test: the whole test suite
+test: setup
+	$(PY) -m pytest
+
+lint: setup
+	$(PY) -m ruff check coverage tests scripts benchmarks
+	$(PY) -m ruff format --check coverage tests scripts benchmarks
+
+typecheck: setup
+	$(PY) -m mypy coverage
+
+## check: lint, type check and the tests (what CI runs)
+check: lint typecheck test
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,dask,bench]"
+	touch $(BENCH_STAMP)
+
+## bench: the benchmarks against the reference tools (writes out/bench/)
+bench: $(BENCH_STAMP)
+	$(PY) benchmarks/run.py --out out/bench
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache

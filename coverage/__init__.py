@@ -1,0 +1,42 @@
+"""coverage15: what share of residents reach a service point within 15 minutes.
+
+The public API is a handful of functions, in the order data flows:
+
+>>> import coverage  # doctest: +SKIP
+>>> cfg = coverage.load_config("county.yaml")  # doctest: +SKIP
+>>> result = coverage.run_coverage(cfg)  # doctest: +SKIP
+>>> coverage.write_outputs(result, "out/county")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .config import RunConfig, load_config
+from .datasets import prepare_demo
+from .errors import CoverageError, InputError
+from .inputs.boundaries import read_boundaries
+from .inputs.network import Network, load_network
+from .inputs.population import PopulationGrid, read_population
+from .inputs.stations import read_stations
+from .pipeline import compute_coverage, run_coverage, write_outputs
+from .results import CoverageResult
+
+__all__ = [
+    "CoverageError",
+    "CoverageResult",
+    "InputError",
+    "Network",
+    "PopulationGrid",
+    "RunConfig",
+    "__version__",
+    "compute_coverage",
+    "load_config",
+    "load_network",
+    "prepare_demo",
+    "read_boundaries",
+    "read_population",
+    "read_stations",
+    "run_coverage",
+    "write_outputs",
+]

@@ -1,0 +1,146 @@
+"""Command line: ``coverage15 run|demo``. Argument parsing -> configuration -> API.
+
+This is the only module that configures logging and turns errors into exit codes:
+2 for bad input (one line ``error: ...``, no traceback), 1 for unexpected failures,
+130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import CoverageError, InputError, one_line
+
+__all__ = ["main"]
+
+log = logging.getLogger("coverage15")
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, help="output folder (default: out/<name>)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars or summary")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coverage15",
+        description="Share of residents within 15 minutes of a service point, the gaps, "
+        "and where the next points should go.",
+    )
+    parser.add_argument("--version", action="version", version=f"coverage15 {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser(
+        "run",
+        help="compute coverage for the region a configuration file describes",
+        description="Compute coverage for a region: summary.json, stations.csv, units.csv, "
+        "travel_time.tif, isochrones.geojson and map.html in the output folder.",
+    )
+    run.add_argument("config", type=Path, help="YAML run configuration")
+    run.add_argument(
+        "--minutes", type=float, nargs="+", metavar="N", help="threshold(s), overriding the file"
+    )
+    _add_run_options(run)
+
+    demo = sub.add_parser(
+        "demo",
+        help="run on the embedded demo data (central Helsinki, no download)",
+        description="Prepare the embedded demo inputs and run on them (default out/demo).",
+    )
+    _add_run_options(demo)
+    return parser
+
+
+def _summary_line(summary: dict[str, Any], out: Path) -> str:
+    by = summary["coverage_by_minutes"]
+    shares = ", ".join(f"{k} min {v:.1%}" for k, v in by.items())
+    return (
+        f"{summary['name']}: {summary['coverage_share']:.1%} of "
+        f"{summary['population_total']:,.0f} residents within {summary['minutes']:g} min "
+        f"({summary['mode']}; {shares}); {summary['stations']} stations; outputs in {out}"
+    )
+
+
+def _run(config_path: Path, args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .pipeline import run_coverage, write_outputs
+
+    overrides: dict[str, Any] = {}
+    if getattr(args, "minutes", None):
+        overrides["minutes"] = list(args.minutes)
+    config = load_config(config_path, **overrides)
+    out = args.out.resolve() if args.out else (config.out or Path("out") / config.name)
+    result = run_coverage(config, progress=not args.quiet)
+    write_outputs(result, out)
+    if not args.quiet:
+        print(_summary_line(result.summary, out))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .datasets import prepare_demo
+
+    out = (args.out or Path("out") / "demo").resolve()
+    config_path = prepare_demo(out / "inputs")
+    return _run(config_path, argparse.Namespace(**{**vars(args), "out": out}))
+
+
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, *_: Any) -> None:
+    print(f"warning: {one_line(str(message))}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``coverage15`` command.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit status: 0 success, 2 bad input, 1 unexpected failure, 130 interrupted.
+    """
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    log.setLevel(logging.WARNING if getattr(args, "quiet", False) else logging.INFO)
+    debug = getattr(args, "debug", False)
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning  # type: ignore[assignment]
+        try:
+            if args.command == "run":
+                return _run(args.config, args)
+            if args.command == "demo":
+                return _demo(args)
+        except InputError as exc:
+            if debug:
+                traceback.print_exc()
+            print(f"error: {one_line(str(exc))}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("error: interrupted; earlier outputs are left as they were", file=sys.stderr)
+            return 130
+        except (CoverageError, Exception) as exc:  # unexpected: exit 1, traceback on --debug
+            if debug:
+                traceback.print_exc()
+            print(
+                f"error: unexpected failure ({type(exc).__name__}: {one_line(str(exc))}); "
+                "run again with --debug for details",
+                file=sys.stderr,
+            )
+            return 1
+    return 2  # pragma: no cover - argparse requires a command
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

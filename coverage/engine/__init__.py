@@ -1,0 +1,1 @@
+"""The isochrone engine: snapping points to the network and compiled shortest paths."""

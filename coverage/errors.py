@@ -1,0 +1,45 @@
+"""Exceptions raised by coverage15.
+
+Every problem with what a user supplied (a file, a column, a configuration key)
+raises :class:`InputError` or one of its children, with a one-line message that
+says what is wrong, where (file, row, field) and how to fix it. The command-line
+interface prints such messages as ``error: ...`` and exits with status 2.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ConfigError",
+    "CoverageError",
+    "InputError",
+    "MissingDependencyError",
+    "SolverError",
+]
+
+
+class CoverageError(Exception):
+    """Base class of every error raised on purpose by coverage15."""
+
+
+class InputError(CoverageError, ValueError):
+    """A user-supplied input (file, table, raster, network) is unusable.
+
+    The message names the file, and where it helps the row or field, and the fix.
+    """
+
+
+class ConfigError(InputError):
+    """The run configuration is invalid (unknown key, wrong type, bad value)."""
+
+
+class MissingDependencyError(CoverageError, ImportError):
+    """An optional dependency needed for the requested feature is not installed."""
+
+
+class SolverError(CoverageError, RuntimeError):
+    """An optimisation model is infeasible or the solver failed."""
+
+
+def one_line(message: str) -> str:
+    """Collapse a message to a single line (errors are printed on one line)."""
+    return " ".join(str(message).split())

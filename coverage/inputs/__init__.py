@@ -1,0 +1,1 @@
+"""Readers for what planners hand in: stations, population, boundaries, road networks."""

@@ -1,0 +1,1 @@
+"""Coverage figures: shares of residents within the thresholds, per unit and per station."""

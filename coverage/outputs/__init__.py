@@ -1,0 +1,1 @@
+"""What a run hands back: tables, rasters, maps and reports, written atomically."""

@@ -1,0 +1,181 @@
+"""Atomic, staged writing of output files.
+
+A run writes every file into a hidden staging folder inside the output folder and
+moves them into place only when all of them are complete, so a failure or an
+interruption never leaves a half-written map or table, and the previous outputs
+stay intact. A lock file keeps two runs into the same folder from interleaving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import rasterio
+from affine import Affine
+from pyproj import CRS
+
+from ..errors import InputError
+
+__all__ = ["atomic_path", "staged_outputs", "write_csv", "write_geotiff", "write_json"]
+
+_LOCK_NAME = ".coverage15.lock"
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no advisory locks, runs are not serialised
+        yield
+        return
+    with open(folder / _LOCK_NAME, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _writable_folder(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"{out_dir}: cannot create the output folder ({exc.strerror}); choose a folder "
+            "you can write to with --out"
+        ) from None
+    if not out_dir.is_dir() or not os.access(out_dir, os.W_OK | os.X_OK):
+        raise InputError(f"{out_dir}: the output folder is not writable; choose another with --out")
+
+
+@contextlib.contextmanager
+def staged_outputs(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
+    """Stage output files, then move them all into ``out_dir`` on success.
+
+    Parameters
+    ----------
+    out_dir : path-like
+        The output folder (created if missing).
+
+    Yields
+    ------
+    pathlib.Path
+        A fresh staging folder; write every output file into it.
+
+    Raises
+    ------
+    InputError
+        If the output folder cannot be created or written.
+    """
+    out = Path(out_dir)
+    _writable_folder(out)
+    with _locked(out):
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+        try:
+            yield staging
+            for item in sorted(staging.rglob("*")):
+                if item.is_dir():
+                    continue
+                target = out / item.relative_to(staging)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(item, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; rename it onto ``path`` on success.
+
+    Parameters
+    ----------
+    path : path-like
+        The final file.
+
+    Yields
+    ------
+    pathlib.Path
+        Where to write; removed if the block raises.
+    """
+    final = Path(path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600 files; honour the umask
+        os.replace(tmp_path, final)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def write_json(data: Any, path: str | os.PathLike[str]) -> Path:
+    """Write ``data`` as indented UTF-8 JSON, atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(
+            json.dumps(data, indent=2, ensure_ascii=False, default=_default, allow_nan=False)
+            + "\n",
+            encoding="utf-8",
+        )
+    return Path(path)
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a table as UTF-8 CSV with a byte-order mark (so Excel shows Chinese text)."""
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+    return Path(path)
+
+
+def write_geotiff(
+    array: np.ndarray,
+    transform: Affine,
+    crs: CRS,
+    path: str | os.PathLike[str],
+    *,
+    nodata: float = -9999.0,
+) -> Path:
+    """Write a 2-D float array as a compressed single-band GeoTIFF; NaN becomes nodata."""
+    data = np.where(np.isfinite(array), array, nodata).astype(np.float32)
+    with atomic_path(path) as tmp:
+        with rasterio.open(
+            tmp,
+            "w",
+            driver="GTiff",
+            height=data.shape[0],
+            width=data.shape[1],
+            count=1,
+            dtype="float32",
+            crs=crs.to_wkt(),
+            transform=transform,
+            nodata=nodata,
+            compress="deflate",
+            tiled=data.shape[0] >= 256 and data.shape[1] >= 256,
+        ) as dst:
+            dst.write(data, 1)
+    return Path(path)

@@ -1,0 +1,331 @@
+"""The main job: inputs -> network -> engine -> metrics, as plain functions.
+
+:func:`compute_coverage` works on objects already in memory (for notebooks);
+:func:`run_coverage` reads everything a configuration names and calls it;
+:func:`write_outputs` writes a result's files atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from tqdm.auto import tqdm
+
+from . import __version__
+from .config import RunConfig
+from .engine.snapping import snap_points
+from .engine.travel_times import node_times, point_times
+from .errors import InputError
+from .inputs.boundaries import read_boundaries
+from .inputs.crs import transform_xy
+from .inputs.network import Network, load_network
+from .inputs.population import Demand, PopulationGrid, demand_from_grid, read_population
+from .inputs.stations import read_stations
+from .metrics.coverage import coverage_figures, station_figures, unit_figures
+from .results import CoverageResult
+
+__all__ = ["compute_coverage", "run_coverage", "write_outputs"]
+
+#: Candidate road nodes per point (see :mod:`coverage.engine.snapping`).
+SNAP_CANDIDATES = 4
+
+
+def _check_station_extent(
+    stations: gpd.GeoDataFrame, sx: np.ndarray, sy: np.ndarray, network: Network, margin_m: float
+) -> None:
+    xmin, xmax = network.x.min() - margin_m, network.x.max() + margin_m
+    ymin, ymax = network.y.min() - margin_m, network.y.max() + margin_m
+    outside = (sx < xmin) | (sx > xmax) | (sy < ymin) | (sy > ymax)
+    if outside.any():
+        i = int(np.flatnonzero(outside)[0])
+        dx = max(xmin - sx[i], 0.0, sx[i] - xmax)
+        dy = max(ymin - sy[i], 0.0, sy[i] - ymax)
+        source = stations.attrs.get("source", "stations")
+        pt = stations.geometry.iloc[i]
+        more = f" (and {int(outside.sum()) - 1} more)" if outside.sum() > 1 else ""
+        raise InputError(
+            f"{source}: station {stations['id'].iloc[i]!r} (row {i + 2}) at lon {pt.x:.5f}, "
+            f"lat {pt.y:.5f} lies {np.hypot(dx, dy) / 1000:,.1f} km outside the road network "
+            f"of {network.source or 'the network'}{more}; check its coordinates and "
+            "stations_crs, or use a network extract that covers it"
+        )
+
+
+def _units_of_points(
+    units: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray, crs: object
+) -> np.ndarray:
+    """Index of the unit containing each point (-1: none; the first unit wins on overlaps)."""
+    polys = units.to_crs(crs).geometry.to_numpy()
+    tree = shapely.STRtree(polys)
+    pts = shapely.points(x, y)
+    point_idx, poly_idx = tree.query(pts, predicate="within")
+    out = np.full(x.size, -1, dtype=np.int64)
+    order = np.lexsort((poly_idx, point_idx))[::-1]  # keep the lowest unit index per point
+    out[point_idx[order]] = poly_idx[order]
+    return out
+
+
+def compute_coverage(
+    network: Network,
+    stations: gpd.GeoDataFrame,
+    population: PopulationGrid | Demand,
+    *,
+    units: gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame] | None = None,
+    minutes: Sequence[float] = (15.0,),
+    access_speed_kmh: float = 5.0,
+    max_access_m: float = 5000.0,
+    name: str = "region",
+    progress: bool = False,
+) -> CoverageResult:
+    """Travel time from every resident to the nearest station, and the coverage it gives.
+
+    Parameters
+    ----------
+    network : Network
+        Weighted road network (:func:`~coverage.load_network`).
+    stations : geopandas.GeoDataFrame
+        Station points (:func:`~coverage.read_stations`); any CRS.
+    population : PopulationGrid or Demand
+        People per cell (:func:`~coverage.read_population`) or demand points.
+    units : geopandas.GeoDataFrame or dict of them, optional
+        Unit polygons with a ``unit`` column (:func:`~coverage.read_boundaries`), or
+        one such frame per level (e.g. ``{"township": ..., "village": ...}``). A point
+        (cell centre) counts in the unit containing it.
+    minutes : sequence of float
+        Thresholds; the headline is 15 if listed, else the largest.
+    access_speed_kmh : float
+        Speed of the straight-line legs between points and the road.
+    max_access_m : float
+        Longest access leg; points farther from any road node are unreachable.
+    name : str
+        Name of the region.
+    progress : bool
+        Show progress bars.
+
+    Returns
+    -------
+    CoverageResult
+
+    Raises
+    ------
+    InputError
+        If a station lies outside the network's area (beyond ``max_access_m``), or the
+        population does not overlap the network.
+    """
+    thresholds = tuple(sorted({float(m) for m in minutes}))
+    headline = 15.0 if 15.0 in thresholds else max(thresholds)
+    demand = demand_from_grid(population) if isinstance(population, PopulationGrid) else population
+    if stations.crs is None:
+        raise InputError("stations: the station table has no CRS; read it with read_stations")
+    steps = tqdm(total=4, desc="engine", unit="step", disable=not progress, leave=False)
+    with steps:
+        steps.set_postfix_str("snapping stations")
+        pts = stations.to_crs(network.crs).geometry
+        sx, sy = pts.x.to_numpy(), pts.y.to_numpy()
+        _check_station_extent(stations, sx, sy, network, max_access_m)
+        station_snap = snap_points(network, sx, sy, k=SNAP_CANDIDATES, max_distance_m=max_access_m)
+        steps.update()
+        steps.set_postfix_str("shortest paths")
+        times = node_times(network, station_snap, access_speed_kmh=access_speed_kmh)
+        steps.update()
+        steps.set_postfix_str("population")
+        mx, my = transform_xy(demand.x, demand.y, demand.crs, network.crs)
+        point_snap = snap_points(network, mx, my, k=SNAP_CANDIDATES, max_distance_m=max_access_m)
+        seconds, nearest = point_times(times, point_snap, access_speed_kmh=access_speed_kmh)
+        steps.update()
+        steps.set_postfix_str("figures")
+        pop = demand.population
+        if pop.sum() > 0 and not (np.isfinite(point_snap.nearest_m) & (pop > 0)).any():
+            raise InputError(
+                f"{demand.source or 'population'}: no populated place lies within "
+                f"{max_access_m:,.0f} m of the road network of {network.source or 'the network'}; "
+                "the population and the network cover different areas, use data of the same region"
+            )
+        point_minutes = seconds / 60.0
+        figures = coverage_figures(pop, point_minutes, thresholds)
+        groups = {
+            group: coverage_figures(values, point_minutes, thresholds)
+            for group, values in demand.groups.items()
+        }
+
+        reachable = np.isfinite(station_snap.nearest_m)
+        if not reachable.all():
+            bad = stations["id"].to_numpy()[~reachable]
+            warnings.warn(
+                f"{len(bad)} station(s) lie more than {max_access_m:,.0f} m from any road and "
+                f"reach no one: {', '.join(map(str, bad[:5]))}",
+                stacklevel=2,
+            )
+        table = stations.copy()
+        wgs = stations.to_crs("EPSG:4326").geometry
+        table["lon"] = wgs.x.to_numpy()
+        table["lat"] = wgs.y.to_numpy()
+        table["snap_distance_m"] = np.where(reachable, station_snap.nearest_m, np.nan)
+        table["reachable"] = reachable
+        table = table.join(station_figures(stations, nearest, pop, point_minutes, headline))
+
+        levels: dict[str, gpd.GeoDataFrame] = {}
+        if isinstance(units, gpd.GeoDataFrame):
+            levels = {"unit": units}
+        elif units is not None:
+            levels = dict(units)
+        unit_tables: dict[str, pd.DataFrame] = {}
+        unit_polygons: dict[str, gpd.GeoDataFrame] = {}
+        for level, polygons in levels.items():
+            polygons = polygons.reset_index(drop=True)
+            unit_of_point = _units_of_points(polygons, demand.x, demand.y, demand.crs)
+            unit_polygons[level] = polygons
+            unit_tables[level] = unit_figures(
+                unit_of_point, polygons["unit"].tolist(), pop, point_minutes, headline
+            )
+        steps.update()
+
+    covered = figures["covered_by_minutes"]
+    shares = figures["coverage_by_minutes"]
+    key = f"{headline:g}"
+    summary: dict[str, Any] = {
+        "name": name,
+        "mode": network.mode,
+        "minutes": headline,
+        "thresholds": list(thresholds),
+        "population_total": figures["population_total"],
+        "population_covered": covered[key],  # type: ignore[index]
+        "coverage_share": shares[key],  # type: ignore[index]
+        "coverage_by_minutes": shares,
+        "population_by_minutes": covered,
+        "mean_minutes": figures["mean_minutes"],
+        "unreachable_population": figures["unreachable_population"],
+        "stations": len(stations),
+        "stations_unreachable": int((~reachable).sum()),
+        "groups": groups,
+        "network_nodes": network.n_nodes,
+        "network_edges": network.n_edges,
+        "metric_crs": network.crs.to_string(),
+        "access_speed_kmh": access_speed_kmh,
+        "max_access_m": max_access_m,
+        "coverage15_version": __version__,
+    }
+    return CoverageResult(
+        name=name,
+        summary=summary,
+        stations=table,
+        units=unit_tables,
+        unit_polygons=unit_polygons,
+        demand=demand,
+        point_minutes=point_minutes,
+        point_station=nearest,
+        network=network,
+        thresholds=thresholds,
+    )
+
+
+def run_coverage(config: RunConfig, *, progress: bool = False) -> CoverageResult:
+    """Run the whole coverage job a configuration describes (without writing files).
+
+    Parameters
+    ----------
+    config : RunConfig
+        From :func:`~coverage.load_config`.
+    progress : bool
+        Show progress bars.
+
+    Returns
+    -------
+    CoverageResult
+
+    Raises
+    ------
+    InputError
+        On any unusable input; nothing has been written.
+    """
+    stations = read_stations(config.stations, crs=config.stations_crs)
+    population = read_population(config.population)
+    units = (
+        read_boundaries(config.boundaries, name=config.boundaries_name)
+        if config.boundaries is not None
+        else None
+    )
+    network = load_network(
+        config.network,
+        mode=config.mode,
+        speed_kmh=config.speed_kmh,
+        metric_crs=config.metric_crs,
+        progress=progress,
+    )
+    result = compute_coverage(
+        network,
+        stations,
+        population,
+        units=units,
+        minutes=config.minutes,
+        access_speed_kmh=config.access_speed_kmh,
+        max_access_m=config.max_access_m,
+        name=config.name,
+        progress=progress,
+    )
+    summary = dict(result.summary)
+    summary["inputs"] = {
+        "stations": str(config.stations),
+        "population": str(config.population),
+        "network": str(config.network),
+        "boundaries": None if config.boundaries is None else str(config.boundaries),
+    }
+    return result.with_summary(summary)
+
+
+def write_outputs(result: CoverageResult, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
+    """Write a result's files into ``out_dir``, all or nothing.
+
+    Files: ``summary.json``, ``stations.csv``, ``units.csv`` (one set of units) or
+    ``units_<level>.csv`` (one per level), ``travel_time.tif`` and
+    ``isochrones.geojson`` (population from a raster), and ``map.html``.
+
+    Parameters
+    ----------
+    result : CoverageResult
+        From :func:`compute_coverage` or :func:`run_coverage`.
+    out_dir : path-like
+        Output folder (created if missing).
+
+    Returns
+    -------
+    dict
+        File kind -> final path.
+    """
+    from .engine.isochrones import isochrone_polygons
+    from .outputs.maps import coverage_map
+    from .outputs.writers import staged_outputs, write_csv, write_geotiff, write_json
+
+    out = Path(out_dir)
+    names = {
+        "summary": "summary.json",
+        "stations": "stations.csv",
+        "travel_time": "travel_time.tif",
+        "isochrones": "isochrones.geojson",
+        "map": "map.html",
+    }
+    for level in result.units:
+        names[f"units_{level}"] = "units.csv" if level == "unit" else f"units_{level}.csv"
+    with staged_outputs(out) as stage:
+        write_json(result.summary, stage / names["summary"])
+        write_csv(result.stations_table(), stage / names["stations"])
+        for level, table in result.units.items():
+            write_csv(table, stage / names[f"units_{level}"])
+        grid = result.demand.grid
+        if grid is not None:
+            surface = result.minutes_grid()
+            write_geotiff(surface, grid.transform, grid.crs, stage / names["travel_time"])
+            iso = isochrone_polygons(surface, grid.transform, grid.crs, result.thresholds)
+            iso.to_crs("EPSG:4326").to_file(stage / names["isochrones"], driver="GeoJSON")
+        else:
+            del names["travel_time"], names["isochrones"]
+        coverage_map(result).save(str(stage / names["map"]))
+    return {kind: out / name for kind, name in names.items()}

@@ -1,0 +1,126 @@
+"""The result of a coverage run: small, immutable, readable in a notebook."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    import folium
+
+    from .inputs.network import Network
+    from .inputs.population import Demand
+
+__all__ = ["CoverageResult"]
+
+
+@dataclass(frozen=True)
+class CoverageResult:
+    """Travel times and coverage of one region.
+
+    Attributes
+    ----------
+    name : str
+        Region name.
+    summary : dict
+        Headline figures, as written to ``summary.json``.
+    stations : geopandas.GeoDataFrame
+        The stations with ``snap_distance_m``, ``reachable``, ``catchment_population`` and
+        ``catchment_covered``.
+    units : dict of str to pandas.DataFrame
+        Per-unit figures for each level of units given (``"unit"`` for a single set).
+    unit_polygons : dict of str to geopandas.GeoDataFrame
+        The unit polygons of each level.
+    demand : Demand
+        The demand points (raster cell centres or a population table).
+    point_minutes : numpy.ndarray
+        Minutes from each demand point to its nearest station (inf: unreachable).
+    point_station : numpy.ndarray
+        Index of the nearest station of each demand point (-1: none).
+    network : Network
+        The road network used.
+    thresholds : tuple of float
+        Thresholds in minutes.
+    """
+
+    name: str
+    summary: dict[str, Any]
+    stations: gpd.GeoDataFrame
+    units: dict[str, pd.DataFrame]
+    unit_polygons: dict[str, gpd.GeoDataFrame]
+    demand: Demand
+    point_minutes: np.ndarray
+    point_station: np.ndarray
+    network: Network
+    thresholds: tuple[float, ...]
+
+    @property
+    def coverage_share(self) -> float:
+        """Share of residents within the headline threshold (0..1)."""
+        return float(self.summary["coverage_share"])
+
+    def minutes_grid(self) -> np.ndarray:
+        """Travel-time surface on the population grid (float32 minutes, NaN: none).
+
+        Raises
+        ------
+        ValueError
+            If the demand did not come from a raster.
+        """
+        grid = self.demand.grid
+        if grid is None or self.demand.rows is None or self.demand.cols is None:
+            raise ValueError("this result's population is a point table, not a raster")
+        surface = np.full(grid.shape, np.nan, dtype=np.float32)
+        m = self.point_minutes
+        surface[self.demand.rows, self.demand.cols] = np.where(np.isfinite(m), m, np.nan)
+        return surface
+
+    def with_summary(self, summary: dict[str, Any]) -> CoverageResult:
+        """A copy with another summary dictionary."""
+        return dataclasses.replace(self, summary=summary)
+
+    def stations_table(self) -> pd.DataFrame:
+        """The station table without geometry, as written to ``stations.csv``."""
+        return pd.DataFrame(self.stations.drop(columns="geometry"))
+
+    def explore(self, **kwargs: Any) -> folium.Map:
+        """An interactive folium map of the result.
+
+        See :func:`coverage.outputs.maps.coverage_map` for the keyword arguments.
+        """
+        from .outputs.maps import coverage_map
+
+        return coverage_map(self, **kwargs)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (
+            f"CoverageResult({self.name!r}: {s['coverage_share']:.1%} of "
+            f"{s['population_total']:,.0f} residents within {s['minutes']:g} min "
+            f"({s['mode']}), {s['stations']} stations)"
+        )
+
+    def _repr_html_(self) -> str:
+        s = self.summary
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+            for k, v in [
+                ("region", str(self.name)),
+                ("mode", str(s["mode"])),
+                ("residents", f"{s['population_total']:,.0f}"),
+                (
+                    f"within {s['minutes']:g} min",
+                    f"{s['population_covered']:,.0f} ({s['coverage_share']:.1%})",
+                ),
+                ("mean minutes", "-" if s["mean_minutes"] is None else f"{s['mean_minutes']:.1f}"),
+                ("unreachable", f"{s['unreachable_population']:,.0f}"),
+                ("stations", f"{s['stations']}"),
+            ]
+        )
+        return f"<table><caption>Coverage result</caption>{rows}</table>"

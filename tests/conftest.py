@@ -1,0 +1,19 @@
+"""Shared fixtures. Topic fixtures live in tests/fixtures/."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("COVERAGE15_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real data sets in ../shared/data (skips the test where they are absent)."""
+    if not (SHARED_DATA / "comoros").is_dir():
+        pytest.skip(f"real data not found at {SHARED_DATA} (set COVERAGE15_SHARED_DATA)")
+    return SHARED_DATA
