@@ -14,6 +14,7 @@ import pandas as pd
 if TYPE_CHECKING:
     import folium
 
+    from .engine.whatif import EngineState
     from .inputs.network import Network
     from .inputs.population import Demand
 
@@ -47,6 +48,9 @@ class CoverageResult:
         The road network used.
     thresholds : tuple of float
         Thresholds in minutes.
+    engine : EngineState or None
+        Snaps and node times, kept for fast what-if updates (:mod:`coverage.whatif`)
+        and isochrones.
     """
 
     name: str
@@ -59,6 +63,7 @@ class CoverageResult:
     point_station: np.ndarray
     network: Network
     thresholds: tuple[float, ...]
+    engine: EngineState | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def coverage_share(self) -> float:

@@ -20,7 +20,7 @@ from scipy.sparse.csgraph import dijkstra
 from ..inputs.network import Network
 from .snapping import Snap
 
-__all__ = ["NodeTimes", "node_times", "point_times", "reverse_graph"]
+__all__ = ["NodeTimes", "append_sources", "node_times", "point_times", "reverse_graph"]
 
 
 @dataclass(frozen=True)
@@ -49,16 +49,54 @@ def reverse_graph(network: Network) -> sp.csr_matrix:
     return cached
 
 
+def append_sources(
+    graph: sp.csr_matrix,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    weights: np.ndarray,
+    n_sources: int,
+) -> sp.csr_matrix:
+    """The graph with ``n_sources`` virtual rows appended: edges ``rows[i] -> cols[i]``.
+
+    A node reached by several edges of one virtual source keeps the fastest
+    (duplicate entries in a CSR row would be ambiguous to the solver).
+
+    Parameters
+    ----------
+    graph : scipy.sparse.csr_matrix
+        Square (n, n) graph.
+    rows : numpy.ndarray
+        Virtual source of each edge (0 .. n_sources - 1).
+    cols : numpy.ndarray
+        Graph node each edge reaches.
+    weights : numpy.ndarray
+        Edge weights (seconds, >= 0).
+    n_sources : int
+        Number of virtual sources; they become nodes ``n .. n + n_sources - 1``.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        Square (n + n_sources) graph.
+    """
+    n = graph.shape[0]
+    order = np.lexsort((weights, cols, rows))
+    row, col, w = rows[order], cols[order], weights[order]
+    keep = np.ones(row.size, dtype=bool)
+    keep[1:] = (row[1:] != row[:-1]) | (col[1:] != col[:-1])
+    row, col, w = row[keep], col[keep], w[keep]
+    counts = np.bincount(row, minlength=n_sources)
+    indptr = np.concatenate([graph.indptr, graph.indptr[-1] + np.cumsum(counts)])
+    indices = np.concatenate([graph.indices, col.astype(graph.indices.dtype)])
+    data = np.concatenate([graph.data, w.astype(float)])
+    return sp.csr_matrix((data, indices, indptr), shape=(n + n_sources, n + n_sources))
+
+
 def _with_sources(graph: sp.csr_matrix, snap: Snap, access_s: np.ndarray) -> sp.csr_matrix:
     """Append one virtual row per station whose edges are its access legs."""
-    n = graph.shape[0]
-    s = snap.nodes.shape[0]
-    ok = snap.nodes >= 0
-    counts = ok.sum(axis=1)
-    indptr = np.concatenate([graph.indptr, graph.indptr[-1] + np.cumsum(counts)])
-    indices = np.concatenate([graph.indices, snap.nodes[ok].astype(graph.indices.dtype)])
-    data = np.concatenate([graph.data, access_s[ok]])
-    return sp.csr_matrix((data, indices, indptr), shape=(n + s, n + s))
+    ok = (snap.nodes >= 0) & np.isfinite(access_s)
+    rows = np.broadcast_to(np.arange(snap.nodes.shape[0])[:, None], ok.shape)[ok]
+    return append_sources(graph, rows, snap.nodes[ok], access_s[ok], snap.nodes.shape[0])
 
 
 def node_times(
@@ -89,7 +127,7 @@ def node_times(
     s = station_snap.nodes.shape[0]
     if s == 0:
         return NodeTimes(np.full(n, np.inf), np.full(n, -1, dtype=np.int64))
-    access_s = station_snap.distance_m / (access_speed_kmh / 3.6)
+    access_s = station_snap.access_seconds(access_speed_kmh)
     graph = _with_sources(reverse_graph(network), station_snap, access_s)
     dist, _, sources = dijkstra(
         graph,
@@ -130,7 +168,7 @@ def point_times(
         return np.empty(0), np.empty(0, dtype=np.int64)
     ok = snap.nodes >= 0
     nodes = np.where(ok, snap.nodes, 0)
-    total = np.where(ok, times.seconds[nodes] + snap.distance_m / (access_speed_kmh / 3.6), np.inf)
+    total = np.where(ok, times.seconds[nodes] + snap.access_seconds(access_speed_kmh), np.inf)
     best = np.argmin(total, axis=1)
     rows = np.arange(total.shape[0])
     seconds = total[rows, best]
