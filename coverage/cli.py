@@ -80,14 +80,18 @@ def _run(config_path: Path, args: argparse.Namespace) -> int:
     config = load_config(config_path, **overrides)
     out = args.out.resolve() if args.out else (config.out or Path("out") / config.name)
     results = run_coverage_modes(config, progress=not args.quiet)
-    iso = {
-        "isochrone_cell_m": config.isochrone_cell_m,
-        "isochrones_per_station": config.isochrones_per_station,
-    }
+    cell_m, per_station = config.isochrone_cell_m, config.isochrones_per_station
     if len(results) == 1:
-        write_outputs(next(iter(results.values())), out, **iso)
+        write_outputs(
+            next(iter(results.values())),
+            out,
+            isochrone_cell_m=cell_m,
+            isochrones_per_station=per_station,
+        )
     else:  # one folder per mode and a combined summary
-        write_mode_outputs(results, out, **iso)
+        write_mode_outputs(
+            results, out, isochrone_cell_m=cell_m, isochrones_per_station=per_station
+        )
     if not args.quiet:
         for mode, result in results.items():
             print(_summary_line(result.summary, out if len(results) == 1 else out / mode))

@@ -39,7 +39,9 @@ def _state(result: CoverageResult) -> EngineState:
 def _rebuild(
     result: CoverageResult, state: EngineState, stations: gpd.GeoDataFrame
 ) -> CoverageResult:
-    extra = {k: result.summary[k] for k in ("snap_to", "terrain", "inputs") if k in result.summary}
+    extra: dict[str, object] = {
+        k: result.summary[k] for k in ("snap_to", "terrain", "inputs") if k in result.summary
+    }
     return assemble_result(
         state,
         stations,
