@@ -28,7 +28,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import shapely
 from scipy.spatial import cKDTree
 
 from ..errors import InputError
@@ -36,6 +35,10 @@ from ..inputs.network import Network
 from ..inputs.terrain import slope_factor
 
 __all__ = ["DIRECTIONS", "Snap", "node_tree", "snap_points"]
+
+# spacing of the sample points that index road segments for the nearest-segment search
+_SAMPLE_M = 25.0
+_BANDS_M = np.array([25.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0, 3200.0])
 
 #: Directions of travel on an access leg: residents leave a point, stations are reached.
 DIRECTIONS = ("from_point", "to_point")
@@ -119,7 +122,12 @@ class _Segments:
     b: np.ndarray
     forward_s: np.ndarray  # a -> b
     backward_s: np.ndarray  # b -> a
-    tree: shapely.STRtree
+    ax: np.ndarray
+    ay: np.ndarray
+    bx: np.ndarray
+    by: np.ndarray
+    sample_segment: np.ndarray  # segment of each sample point
+    tree: cKDTree  # of sample points every <= _SAMPLE_M along every segment
 
 
 def _segments(network: Network) -> _Segments:
@@ -138,19 +146,122 @@ def _segments(network: Network) -> _Segments:
         grouped = frame.groupby(["a", "b"], sort=True).min()
         a = grouped.index.get_level_values("a").to_numpy(dtype=np.int64)
         b = grouped.index.get_level_values("b").to_numpy(dtype=np.int64)
-        coords = np.stack(
-            [
-                np.column_stack([network.x[a], network.y[a]]),
-                np.column_stack([network.x[b], network.y[b]]),
-            ],
-            axis=1,
-        )
-        tree = shapely.STRtree(shapely.linestrings(coords))
+        ax, ay, bx, by = network.x[a], network.y[a], network.x[b], network.y[b]
+        pieces = np.maximum(np.ceil(np.hypot(bx - ax, by - ay) / _SAMPLE_M), 1).astype(np.int64)
+        seg_of = np.repeat(np.arange(a.size), pieces + 1)
+        start = np.cumsum(pieces + 1) - (pieces + 1)
+        frac = (np.arange(seg_of.size) - start[seg_of]) / pieces[seg_of]
+        sx = ax[seg_of] + frac * (bx - ax)[seg_of]
+        sy = ay[seg_of] + frac * (by - ay)[seg_of]
         cached = _Segments(
-            a, b, grouped["forward"].to_numpy(float), grouped["backward"].to_numpy(float), tree
+            a,
+            b,
+            grouped["forward"].to_numpy(float),
+            grouped["backward"].to_numpy(float),
+            ax,
+            ay,
+            bx,
+            by,
+            seg_of,
+            cKDTree(np.column_stack([sx, sy])),
         )
         network.__dict__["_segments"] = cached
     return cached
+
+
+def _project(
+    seg: _Segments, s: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fraction along segments ``s`` of the nearest point to (x, y), and the distance."""
+    ax, ay = seg.ax[s], seg.ay[s]
+    dx, dy = seg.bx[s] - ax, seg.by[s] - ay
+    len2 = dx * dx + dy * dy
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = np.where(len2 > 0, ((x - ax) * dx + (y - ay) * dy) / np.where(len2 > 0, len2, 1), 0.0)
+    t = np.clip(t, 0.0, 1.0)
+    return t, np.hypot(x - (ax + t * dx), y - (ay + t * dy))
+
+
+def _banded_query(
+    tree: cKDTree, pts: np.ndarray, bound: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``k`` nearest neighbours within each point's ``bound`` (searched in bands of bounds).
+
+    A tight ``distance_upper_bound`` keeps a KD-tree search short, but scipy takes one
+    per call; points are grouped into bands of similar bound.
+    """
+    dist = np.full((pts.shape[0], k), np.inf)
+    idx = np.full((pts.shape[0], k), tree.n, dtype=np.int64)
+    band = np.searchsorted(_BANDS_M, bound)
+    for b in np.unique(band):
+        rows = np.flatnonzero((band == b) & np.isfinite(bound))
+        if rows.size == 0:
+            continue
+        d_b, i_b = tree.query(pts[rows], k=k, distance_upper_bound=float(bound[rows].max()))
+        dist[rows] = np.asarray(d_b).reshape(rows.size, k)
+        idx[rows] = np.asarray(i_b).reshape(rows.size, k)
+    return dist, idx
+
+
+def _nearest_segments(
+    seg: _Segments, x: np.ndarray, y: np.ndarray, upper_m: np.ndarray, max_distance_m: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Exact nearest segment of each point within ``max_distance_m``.
+
+    Every point of a segment lies within ``_SAMPLE_M / 2`` of one of its sample
+    points, so a segment at distance ``d`` has a sample within ``d + _SAMPLE_M / 2``.
+    With an upper bound ``D`` of the nearest segment's distance (the nearest node's
+    distance: nodes lie on segments), the segments of all samples within
+    ``min(D, max_distance_m) + _SAMPLE_M / 2`` are examined exactly; more samples
+    are fetched until none within that radius is left out.
+
+    Returns
+    -------
+    points, segments, fraction, distance : numpy.ndarray
+        Points with a segment in reach, their nearest segment, the fraction along it (from ``a`` to ``b``) of the nearest point,
+        and the distance.
+    """
+    pts = np.column_stack([x, y])
+    n_samples = seg.sample_segment.size
+    half = _SAMPLE_M / 2.0
+    bound = np.minimum(np.asarray(upper_m, dtype=float), max_distance_m) + half
+    # a tight bound first: the exact distance to the nearest sample's segment
+    _, first = _banded_query(seg.tree, pts, bound, 1)
+    found = first[:, 0] < n_samples
+    best_s = np.full(x.size, -1, dtype=np.int64)
+    best_s[found] = seg.sample_segment[first[found, 0]]
+    best_t = np.zeros(x.size)
+    best_d = np.full(x.size, np.inf)
+    best_t[found], best_d[found] = _project(seg, best_s[found], x[found], y[found])
+    radius = np.minimum(best_d, max_distance_m) + half
+    todo = np.flatnonzero(found)
+    k = 16
+    while todo.size:
+        kk = min(k, n_samples)
+        dist, idx = _banded_query(seg.tree, pts[todo], radius[todo], kk)
+        within = dist <= radius[todo][:, None]
+        cs = np.where(within, seg.sample_segment[np.minimum(idx, n_samples - 1)], 0)
+        xs = np.broadcast_to(x[todo][:, None], cs.shape)
+        ys = np.broadcast_to(y[todo][:, None], cs.shape)
+        t, d = _project(seg, cs, xs, ys)
+        d = np.where(within, d, np.inf)
+        col = np.argmin(d, axis=1)  # ties: the candidate whose sample is nearest
+        one = np.arange(todo.size)
+        c, tt, dd = cs[one, col], t[one, col], d[one, col]
+        better = dd < best_d[todo]
+        r = todo[better]
+        best_s[r], best_t[r], best_d[r] = c[better], tt[better], dd[better]
+        # points whose k-th sample is still inside the radius may have more candidates
+        todo = todo[within[:, -1]] if kk < n_samples else todo[:0]
+        k *= 4
+    p = np.flatnonzero(best_d <= max_distance_m)
+    return p, best_s[p], best_t[p], best_d[p]
+
+
+def _part(fraction: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    """Seconds on a fraction of a segment (inf where that direction is not allowed)."""
+    finite = np.isfinite(seconds)
+    return np.where(finite, fraction * np.where(finite, seconds, 0.0), np.inf)
 
 
 def _climb(
@@ -241,23 +352,14 @@ def snap_points(
     extra_dist = np.full((x.size, 2), np.inf)
     extra_s = np.zeros((x.size, 2))
     extra_z = np.full((x.size, 2), np.nan)
-    pts = shapely.points(x, y)
-    found = seg.tree.query_nearest(pts, max_distance=max_distance_m, all_matches=False)
-    p, s = found[0], found[1]
+    p, s, t, d = _nearest_segments(seg, x, y, dist[:, 0], max_distance_m)
     if p.size:
-        ax, ay = network.x[seg.a[s]], network.y[seg.a[s]]
-        bx, by = network.x[seg.b[s]], network.y[seg.b[s]]
-        dx, dy = bx - ax, by - ay
-        len2 = dx * dx + dy * dy
-        with np.errstate(invalid="ignore", divide="ignore"):
-            t = np.where(len2 > 0, ((x[p] - ax) * dx + (y[p] - ay) * dy) / len2, 0.0)
-        t = np.clip(t, 0.0, 1.0)
-        d = np.hypot(x[p] - (ax + t * dx), y[p] - (ay + t * dy))
-        ok = d <= max_distance_m
-        if direction == "from_point":  # enter at t, then drive to b (a->b) or to a (b->a)
-            to_b, to_a = (1 - t) * seg.forward_s[s], t * seg.backward_s[s]
+        ok = np.ones(p.size, dtype=bool)
+        fw, bw = seg.forward_s[s], seg.backward_s[s]
+        if direction == "from_point":  # enter at t, then travel to b (a->b) or to a (b->a)
+            to_b, to_a = _part(1 - t, fw), _part(t, bw)
         else:  # arrive at t from a (a->b) or from b (b->a)
-            to_b, to_a = (1 - t) * seg.backward_s[s], t * seg.forward_s[s]
+            to_b, to_a = _part(1 - t, bw), _part(t, fw)
         for col, node, secs in ((0, seg.b[s], to_b), (1, seg.a[s], to_a)):
             use = ok & np.isfinite(secs)
             extra_nodes[p[use], col] = node[use]
