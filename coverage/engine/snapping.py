@@ -218,8 +218,8 @@ def _nearest_segments(
     Returns
     -------
     points, segments, fraction, distance : numpy.ndarray
-        Points with a segment in reach, their nearest segment, the fraction along it (from ``a`` to ``b``) of the nearest point,
-        and the distance.
+        Points with a segment in reach, their nearest segment, the fraction along
+        it (from ``a`` to ``b``) of the nearest point, and the distance.
     """
     pts = np.column_stack([x, y])
     n_samples = seg.sample_segment.size
