@@ -102,6 +102,17 @@ def stations_from_frame(
                 f"({text[bad].iloc[0]!r}); fill in the coordinate or remove the row"
             )
         coords[col] = values.astype(float).to_numpy()
+    crs_obj = CRS.from_user_input(crs)
+    if crs_obj.is_geographic:
+        for col, limit in ((lon_col, 180.0), (lat_col, 90.0)):
+            bad_range = np.abs(coords[col]) > limit
+            if bad_range.any():
+                i = int(np.flatnonzero(bad_range)[0])
+                raise InputError(
+                    f"{source}: row {i + 2}: column '{col}' is {coords[col][i]:g}, beyond "
+                    f"±{limit:g} degrees; these look like projected metres: set stations_crs "
+                    "to their projected CRS (e.g. EPSG:32650) or convert them to degrees"
+                )
     out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
     id_col = _find_column(columns, ("id",))
     ids = (
