@@ -224,7 +224,8 @@ CASES: list[tuple[str, Mutation, tuple[str, ...]]] = [
     # --- boundaries
     ("boundaries-missing", lambda f: (f / "units.geojson").unlink(),
      ("units.geojson", "not found", "'boundaries'")),
-    ("boundaries-no-name-column", lambda f: _config(f, "boundaries_name: name", "boundaries_name: xiang"),
+    ("boundaries-no-name-column",
+     lambda f: _config(f, "boundaries_name: name", "boundaries_name: xiang"),
      ("units.geojson", "no column 'xiang'", "boundaries_name")),
     ("boundaries-points", lambda f: _geojson(f, "units.geojson", POINTS_GEOJSON),
      ("units.geojson", "must be polygons")),
