@@ -42,8 +42,9 @@ __all__ = [
     "write_outputs",
 ]
 
-#: Candidate road nodes per point (see :mod:`coverage.engine.snapping`).
-SNAP_CANDIDATES = 4
+#: Road nodes a point may join (see :mod:`coverage.engine.snapping`). One: the nearest,
+#: as the access model documents; more would let access legs cut across city blocks.
+SNAP_CANDIDATES = 1
 
 
 def _check_station_extent(
@@ -51,19 +52,29 @@ def _check_station_extent(
 ) -> None:
     xmin, xmax = network.x.min() - margin_m, network.x.max() + margin_m
     ymin, ymax = network.y.min() - margin_m, network.y.max() + margin_m
-    outside = (sx < xmin) | (sx > xmax) | (sy < ymin) | (sy > ymax)
+    outside = ~((sx >= xmin) & (sx <= xmax) & (sy >= ymin) & (sy <= ymax))
     if outside.any():
         i = int(np.flatnonzero(outside)[0])
         dx = max(xmin - sx[i], 0.0, sx[i] - xmax)
         dy = max(ymin - sy[i], 0.0, sy[i] - ymax)
+        far = np.hypot(dx, dy) / 1000
+        how_far = f"{far:,.1f} km" if np.isfinite(far) else "far"
         source = stations.attrs.get("source", "stations")
-        pt = stations.geometry.iloc[i]
+        pt = stations.to_crs("EPSG:4326").geometry.iloc[i]
         more = f" (and {int(outside.sum()) - 1} more)" if outside.sum() > 1 else ""
+        swapped = (
+            network.lon.min() <= pt.y <= network.lon.max()
+            and network.lat.min() <= pt.x <= network.lat.max()
+        )
+        fix = (
+            "its latitude and longitude look swapped: exchange the two columns"
+            if swapped
+            else "check its coordinates and stations_crs, or use a network extract that covers it"
+        )
         raise InputError(
             f"{source}: station {stations['id'].iloc[i]!r} (row {i + 2}) at lon {pt.x:.5f}, "
-            f"lat {pt.y:.5f} lies {np.hypot(dx, dy) / 1000:,.1f} km outside the road network "
-            f"of {network.source or 'the network'}{more}; check its coordinates and "
-            "stations_crs, or use a network extract that covers it"
+            f"lat {pt.y:.5f} lies {how_far} outside the road network "
+            f"of {network.source or 'the network'}{more}; {fix}"
         )
 
 
@@ -92,7 +103,7 @@ def compute_coverage(
     max_access_m: float = 5000.0,
     name: str = "region",
     progress: bool = False,
-    snap_to: str = "edge",
+    snap_to: str = "node",
     dem: str | os.PathLike[str] | Dem | None = None,
 ) -> CoverageResult:
     """Travel time from every resident to the nearest station, and the coverage it gives.
@@ -120,9 +131,9 @@ def compute_coverage(
     progress : bool
         Show progress bars.
     snap_to : str
-        ``"edge"``: enter the road at the nearest point of the nearest segment as
-        well as at the 4 nearest nodes; ``"node"``: nodes only
-        (see :mod:`coverage.engine.snapping`).
+        ``"node"``: join the road at the nearest node; ``"edge"``: also at the
+        nearest point of the nearest segment, best where rural roads have long
+        segments (see :mod:`coverage.engine.snapping`).
     dem : path-like or Dem, optional
         Elevations for slope-dependent off-road legs (the network's own edges carry
         terrain when it was loaded with a DEM).
@@ -302,6 +313,12 @@ def assemble_result(
     for level, polygons in levels.items():
         polygons = polygons.reset_index(drop=True)
         unit_of_point = _units_of_points(polygons, demand.x, demand.y, demand.crs)
+        if (unit_of_point < 0).all():
+            raise InputError(
+                f"{polygons.attrs.get('source', 'boundaries')}: no population lies inside "
+                f"any '{level}' unit; the boundaries and the population cover different "
+                "areas (check the file and its CRS)"
+            )
         unit_polygons[level] = polygons
         unit_tables[level] = unit_figures(
             unit_of_point, polygons["unit"].tolist(), pop, point_minutes, headline

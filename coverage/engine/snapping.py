@@ -4,8 +4,8 @@ Access model: a point walks off-road, in a straight line at ``access_speed_kmh``
 to the road and takes whichever of its candidate entry points gives the shortest
 total time. The candidates are
 
-- its ``k`` nearest road nodes (default 4), so that a point whose very nearest
-  node lies on a tiny disconnected OSM fragment is not counted as cut off; and
+- its nearest road node (or, with ``k > 1``, its ``k`` nearest nodes; the pipeline
+  uses one: more would let access legs cut straight across city blocks); and
 - with ``edges=True``, the nearest point on the nearest road segment: rural
   roads have long straight segments, and a village beside the middle of one
   should not walk to a node far along it. From that point the traveller continues
@@ -283,7 +283,7 @@ def snap_points(
     x: np.ndarray,
     y: np.ndarray,
     *,
-    k: int = 4,
+    k: int = 1,
     max_distance_m: float = np.inf,
     edges: bool = False,
     direction: str = "from_point",
