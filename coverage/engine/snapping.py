@@ -34,7 +34,7 @@ from ..errors import InputError
 from ..inputs.network import Network
 from ..inputs.terrain import slope_factor
 
-__all__ = ["DIRECTIONS", "Snap", "node_tree", "snap_points"]
+__all__ = ["DIRECTIONS", "SegmentEntry", "Snap", "node_tree", "snap_points"]
 
 # spacing of the sample points that index road segments for the nearest-segment search
 _SAMPLE_M = 25.0
@@ -42,6 +42,46 @@ _BANDS_M = np.array([25.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0, 3200.0])
 
 #: Directions of travel on an access leg: residents leave a point, stations are reached.
 DIRECTIONS = ("from_point", "to_point")
+
+
+@dataclass(frozen=True)
+class SegmentEntry:
+    """Where each point enters its nearest road segment (``snap_points(edges=True)``).
+
+    Kept so that a resident and a station on the same segment reach each other
+    along it directly, without going round by its end nodes.
+
+    Attributes
+    ----------
+    segment : numpy.ndarray
+        Index of the undirected segment entered (-1: none in reach).
+    fraction : numpy.ndarray
+        Position of the entry point from the segment's end ``a`` (0) to ``b`` (1).
+    distance_m : numpy.ndarray
+        Off-road distance to the entry point.
+    climb_factor : numpy.ndarray
+        Slope multiplier of that off-road leg (1 on flat ground).
+    forward_s, backward_s : numpy.ndarray
+        Seconds of the whole segment a -> b and b -> a (inf: not allowed).
+    """
+
+    segment: np.ndarray
+    fraction: np.ndarray
+    distance_m: np.ndarray
+    climb_factor: np.ndarray
+    forward_s: np.ndarray
+    backward_s: np.ndarray
+
+    def take(self, rows: np.ndarray) -> SegmentEntry:
+        """The entries of some points only."""
+        return SegmentEntry(
+            self.segment[rows],
+            self.fraction[rows],
+            self.distance_m[rows],
+            self.climb_factor[rows],
+            self.forward_s[rows],
+            self.backward_s[rows],
+        )
 
 
 @dataclass(frozen=True)
@@ -61,12 +101,15 @@ class Snap:
     climb_factor : numpy.ndarray or None
         (points, candidates) multiplier of the off-road time for the leg's slope;
         None on flat ground (no DEM).
+    entry : SegmentEntry or None
+        The segment entry of each point, with ``edges=True``.
     """
 
     nodes: np.ndarray
     distance_m: np.ndarray
     network_s: np.ndarray | None = None
     climb_factor: np.ndarray | None = None
+    entry: SegmentEntry | None = None
 
     @property
     def nearest_m(self) -> np.ndarray:
@@ -102,6 +145,7 @@ class Snap:
             self.distance_m[rows],
             None if self.network_s is None else self.network_s[rows],
             None if self.climb_factor is None else self.climb_factor[rows],
+            None if self.entry is None else self.entry.take(rows),
         )
 
 
@@ -352,9 +396,13 @@ def snap_points(
     extra_dist = np.full((x.size, 2), np.inf)
     extra_s = np.zeros((x.size, 2))
     extra_z = np.full((x.size, 2), np.nan)
+    entry_seg = np.full(x.size, -1, dtype=np.int64)
+    entry_t = np.zeros(x.size)
+    entry_d = np.full(x.size, np.inf)
     p, s, t, d = _nearest_segments(seg, x, y, dist[:, 0], max_distance_m)
     if p.size:
         ok = np.ones(p.size, dtype=bool)
+        entry_seg[p], entry_t[p], entry_d[p] = s, t, d
         fw, bw = seg.forward_s[s], seg.backward_s[s]
         if direction == "from_point":  # enter at t, then travel to b (a->b) or to a (b->a)
             to_b, to_a = _part(1 - t, fw), _part(t, bw)
@@ -373,7 +421,25 @@ def snap_points(
     distance = np.concatenate([dist, extra_dist], axis=1)
     network_s = np.concatenate([np.zeros_like(dist), extra_s], axis=1)
     climb = None
+    entry_climb = np.ones(x.size)
     if terrain:
         z_all = np.concatenate([z_road, extra_z], axis=1)
         climb = _climb(network, np.asarray(elevation_m, float), z_all, distance, direction)
-    return Snap(nodes, distance, network_s, climb)
+        entry_climb = _climb(
+            network,
+            np.asarray(elevation_m, float),
+            extra_z[:, :1],
+            np.where(np.isfinite(entry_d), entry_d, 0.0)[:, None],
+            direction,
+        )[:, 0]
+    has = entry_seg >= 0
+    seg_i = np.maximum(entry_seg, 0)
+    entry = SegmentEntry(
+        entry_seg,
+        entry_t,
+        entry_d,
+        entry_climb,
+        np.where(has, seg.forward_s[seg_i], np.inf),
+        np.where(has, seg.backward_s[seg_i], np.inf),
+    )
+    return Snap(nodes, distance, network_s, climb, entry)

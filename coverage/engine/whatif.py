@@ -28,7 +28,7 @@ from scipy.sparse.csgraph import dijkstra
 from ..errors import InputError
 from ..inputs.network import Network
 from ..inputs.terrain import Dem
-from .snapping import Snap
+from .snapping import SegmentEntry, Snap
 from .travel_times import NodeTimes, append_sources, node_times, point_times, reverse_graph
 
 __all__ = ["EngineState", "add_source", "engine_state", "remove_source"]
@@ -157,15 +157,37 @@ def _stack_snaps(a: Snap, b: Snap) -> Snap:
                 else np.ones((nb, width)),
             ]
         )
-    return Snap(nodes, dist, net_s, climb)
+    entry = None
+    if a.entry is not None and b.entry is not None:
+        entry = SegmentEntry(
+            *(
+                np.concatenate([getattr(a.entry, f), getattr(b.entry, f)])
+                for f in (
+                    "segment",
+                    "fraction",
+                    "distance_m",
+                    "climb_factor",
+                    "forward_s",
+                    "backward_s",
+                )
+            )
+        )
+    return Snap(nodes, dist, net_s, climb, entry)
 
 
 def _update_points(
-    state: EngineState, times: NodeTimes, changed: np.ndarray
+    state: EngineState, times: NodeTimes, changed: np.ndarray, segment: int = -1
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Point times after node times changed at the nodes flagged in ``changed``."""
+    """Point times after node times changed at the nodes flagged in ``changed``.
+
+    Points entering road segment ``segment`` (where a station was added or removed)
+    are recomputed too.
+    """
     snap = state.point_snap
-    rows = np.flatnonzero((changed[np.maximum(snap.nodes, 0)] & (snap.nodes >= 0)).any(axis=1))
+    touched = (changed[np.maximum(snap.nodes, 0)] & (snap.nodes >= 0)).any(axis=1)
+    if segment >= 0 and snap.entry is not None:
+        touched |= snap.entry.segment == segment
+    rows = np.flatnonzero(touched)
     seconds = state.point_seconds.copy()
     station = state.point_station.copy()
     if rows.size:
@@ -225,11 +247,13 @@ def add_source(state: EngineState, snap: Snap, *, limit_s: float | None = None) 
     better = dist < cur
     seconds = np.where(better, dist, cur)
     station = np.where(better, new_index, state.times.station)
-    times = NodeTimes(seconds, station.astype(np.int64))
-    pts, pst = _update_points(state, times, better)
+    stacked = _stack_snaps(state.station_snap, snap)
+    times = NodeTimes(seconds, station.astype(np.int64), stacked.entry)
+    segment = -1 if snap.entry is None else int(snap.entry.segment[0])
+    pts, pst = _update_points(state, times, better, segment)
     return dataclasses.replace(
         state,
-        station_snap=_stack_snaps(state.station_snap, snap),
+        station_snap=stacked,
         times=times,
         point_seconds=pts,
         point_station=pst,
@@ -302,15 +326,17 @@ def remove_source(state: EngineState, index: int) -> EngineState:
             seconds[inside] = np.inf
             station[inside] = -1
     station = np.where(station > index, station - 1, station)
-    times = NodeTimes(seconds, station.astype(np.int64))
     keep = np.arange(state.n_stations) != index
     snap = state.station_snap.take(np.flatnonzero(keep))
+    times = NodeTimes(seconds, station.astype(np.int64), snap.entry)
+    entry = state.station_snap.entry
+    segment = -1 if entry is None else int(entry.segment[index])
     # points: those touching the catchment change; the others only get renumbered
     moved = state.point_station > index
     base = dataclasses.replace(
         state, point_station=np.where(moved, state.point_station - 1, state.point_station)
     )
-    pts, pst = _update_points(base, times, catchment)
+    pts, pst = _update_points(base, times, catchment, segment)
     return dataclasses.replace(
         state, station_snap=snap, times=times, point_seconds=pts, point_station=pst
     )
