@@ -33,3 +33,16 @@ def grid_case(tmp_path):
         return make_grid_case(tmp_path / f"grid{next(counter)}", **kwargs)
 
     return make
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _graph_cache_in_tmp(tmp_path_factory):
+    """Runs cache parsed road graphs; in tests, in a temporary folder, never the user's."""
+    folder = tmp_path_factory.mktemp("graph-cache")
+    previous = os.environ.get("COVERAGE15_CACHE_DIR")
+    os.environ["COVERAGE15_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("COVERAGE15_CACHE_DIR", None)
+    else:
+        os.environ["COVERAGE15_CACHE_DIR"] = previous
