@@ -201,6 +201,7 @@ def compute_coverage(
             max_access_m=max_access_m,
             snap_edges=snap_to == "edge",
             dem=terrain,
+            snap_candidates=SNAP_CANDIDATES,
         )
         steps.update()
         steps.set_postfix_str("figures")

@@ -22,7 +22,7 @@ from shapely.geometry import Point
 from .engine.snapping import snap_points
 from .engine.whatif import EngineState, add_source, remove_source
 from .errors import InputError
-from .pipeline import SNAP_CANDIDATES, assemble_result
+from .pipeline import assemble_result
 from .results import CoverageResult
 
 __all__ = ["add_station", "remove_station"]
@@ -100,7 +100,7 @@ def add_station(
         net,
         x,
         y,
-        k=SNAP_CANDIDATES,
+        k=state.snap_candidates,
         max_distance_m=state.max_access_m,
         edges=state.snap_edges,
         direction="to_point",

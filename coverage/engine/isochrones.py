@@ -31,7 +31,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry import shape
 from shapely.ops import unary_union
 
-from .snapping import snap_points
+from .snapping import _SAMPLE_M, _segments, snap_points
 from .travel_times import point_times
 from .whatif import EngineState
 
@@ -97,24 +97,39 @@ def travel_time_surface(
     # off-road legs are walked at up to 1.19x the flat speed (Tobler, downhill)
     speed = state.access_speed_kmh / 3.6 * (1.2 if state.dem is not None else 1.0)
     reach_m = min(state.max_access_m, limit_s * speed)
-    x0 = np.floor((net.x[reached].min() - reach_m) / cell_m) * cell_m
-    y1 = np.ceil((net.y[reached].max() + reach_m) / cell_m) * cell_m
-    x1 = np.ceil((net.x[reached].max() + reach_m) / cell_m) * cell_m
-    y0 = np.floor((net.y[reached].min() - reach_m) / cell_m) * cell_m
+    # only cells within an off-road leg of a node reached in time (or, entering
+    # segments, of a segment with such an end or a station) can be inside: a cheap
+    # filter, run in blocks of rows to bound memory
+    fx, fy, slack = net.x[reached], net.y[reached], 0.0
+    if state.snap_edges:
+        seg = _segments(net)
+        hit = np.zeros(net.n_nodes, dtype=bool)
+        hit[reached] = True
+        keep = hit[seg.a] | hit[seg.b]
+        entry = state.times.station_entry
+        if entry is not None:
+            keep[entry.segment[entry.segment >= 0]] = True
+        samples = keep[seg.sample_segment]
+        fx = np.concatenate([fx, seg.tree.data[samples, 0]])
+        fy = np.concatenate([fy, seg.tree.data[samples, 1]])
+        slack = _SAMPLE_M / 2.0
+    # the extent: the filter's points plus the longest useful off-road leg
+    x0 = np.floor((fx.min() - reach_m - slack) / cell_m) * cell_m
+    y1 = np.ceil((fy.max() + reach_m + slack) / cell_m) * cell_m
+    x1 = np.ceil((fx.max() + reach_m + slack) / cell_m) * cell_m
+    y0 = np.floor((fy.min() - reach_m - slack) / cell_m) * cell_m
     cols = max(round(float(x1 - x0) / cell_m), 1)
     rows = max(round(float(y1 - y0) / cell_m), 1)
     transform = Affine(cell_m, 0.0, x0, 0.0, -cell_m, y1)
     minutes = np.full((rows, cols), np.nan)
     station = np.full((rows, cols), -1, dtype=np.int64)
-    # only cells near a node reached in time can be inside (cheap filter, row by row
-    # blocks to bound memory)
-    tree = cKDTree(np.column_stack([net.x[reached], net.y[reached]]))
+    tree = cKDTree(np.column_stack([fx, fy]))
     block = max(1, 2_000_000 // cols)
     for r0 in range(0, rows, block):
         rr, cc = np.mgrid[r0 : min(rows, r0 + block), 0:cols]
         cx = x0 + (cc.ravel() + 0.5) * cell_m
         cy = y1 - (rr.ravel() + 0.5) * cell_m
-        dist, _ = tree.query(np.column_stack([cx, cy]), k=1, distance_upper_bound=reach_m)
+        dist, _ = tree.query(np.column_stack([cx, cy]), k=1, distance_upper_bound=reach_m + slack)
         near = np.isfinite(dist)
         if not near.any():
             continue
@@ -123,7 +138,7 @@ def travel_time_surface(
             net,
             px,
             py,
-            k=4,
+            k=state.snap_candidates,
             max_distance_m=state.max_access_m,
             edges=state.snap_edges,
             direction="from_point",

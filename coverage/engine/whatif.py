@@ -58,6 +58,8 @@ class EngineState:
         Longest off-road leg used by the snaps.
     snap_edges : bool
         Whether the snaps enter the nearest segment as well as nodes.
+    snap_candidates : int
+        Nearest nodes per point in the snaps.
     dem : Dem or None
         Elevations used for the off-road legs, if any.
     """
@@ -72,6 +74,7 @@ class EngineState:
     max_access_m: float = np.inf
     snap_edges: bool = False
     dem: Dem | None = None
+    snap_candidates: int = 1
 
     @property
     def n_stations(self) -> int:
@@ -88,6 +91,7 @@ def engine_state(
     max_access_m: float = np.inf,
     snap_edges: bool = False,
     dem: Dem | None = None,
+    snap_candidates: int = 1,
 ) -> EngineState:
     """Full computation of node and point times (one multi-source Dijkstra).
 
@@ -99,7 +103,7 @@ def engine_state(
         Access legs of stations and demand points.
     access_speed_kmh : float
         Off-road speed.
-    max_access_m, snap_edges, dem
+    max_access_m, snap_edges, dem, snap_candidates
         How the snaps were made (kept for snapping new stations and isochrone grids).
 
     Returns
@@ -119,6 +123,7 @@ def engine_state(
         max_access_m=max_access_m,
         snap_edges=snap_edges,
         dem=dem,
+        snap_candidates=snap_candidates,
     )
 
 

@@ -204,7 +204,9 @@ def tobler_kmh(grade: np.ndarray | float) -> np.ndarray:
 def slope_factor(mode: str, grade: np.ndarray | float) -> np.ndarray:
     """Speed multiplier of a mode on a grade (rise / run, in the direction of travel).
 
-    See the module docstring for the rules. NaN grades (no elevation) give 1.
+    See the module docstring for the rules. NaN grades (no elevation) give 1; grades
+    are clipped to +-1 (45 degrees, where DEM noise over a few metres would otherwise
+    give absurd factors).
 
     Parameters
     ----------
@@ -223,7 +225,8 @@ def slope_factor(mode: str, grade: np.ndarray | float) -> np.ndarray:
     >>> float(slope_factor("bike", 0.1)), float(slope_factor("bike", -0.1))
     (0.5, 1.25)
     """
-    g = np.nan_to_num(np.asarray(grade, dtype=float), nan=0.0)
+    # grades beyond +-100 % (45 degrees) are DEM noise over short distances
+    g = np.clip(np.nan_to_num(np.asarray(grade, dtype=float), nan=0.0), -1.0, 1.0)
     if mode == "walk":
         return tobler_kmh(g) / tobler_kmh(0.0)
     if mode == "bike":

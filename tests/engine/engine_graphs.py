@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import networkx as nx
 import numpy as np
 from pyproj import CRS
@@ -124,7 +126,7 @@ def reference_minutes(
         attach(("point", i), px, py, False)
     for (a, b), (fw, bw) in table.items():
         chain = [(0.0, a), *sorted(splits.get((a, b), []), key=lambda e: e[0]), (1.0, b)]
-        for (t0, n0), (t1, n1) in zip(chain[:-1], chain[1:], strict=True):
+        for (t0, n0), (t1, n1) in itertools.pairwise(chain):
             if np.isfinite(fw):
                 g.add_edge(n0, n1, weight=(t1 - t0) * fw)
             if np.isfinite(bw):

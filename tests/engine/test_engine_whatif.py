@@ -85,7 +85,7 @@ def test_result_api_add_and_remove_station(grid_case):
     stations_plus = stations.copy()
     stations_plus.loc[len(stations_plus), ["id", "name", "tier"]] = ["new", "new", None]
     stations_plus = stations_plus.set_geometry(
-        list(stations.geometry) + [type(stations.geometry.iloc[0])(lon, lat)], crs=stations.crs
+        [*stations.geometry, type(stations.geometry.iloc[0])(lon, lat)], crs=stations.crs
     )
     full = compute_coverage(network, stations_plus, population, minutes=[3.0, 5.0, 9.0])
     for key in ("population_covered", "coverage_by_minutes", "mean_minutes"):

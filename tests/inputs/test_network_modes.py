@@ -121,9 +121,7 @@ def test_speed_overrides_flat_and_per_mode(tagged_osm):
     walk = load_network(tagged_osm, mode="walk", speeds_kmh={"residential": 4.5})
     got = _edges_kmh(walk)
     assert got[(1, 2)] == pytest.approx(4.5) and got[(3, 4)] == pytest.approx(5.0)
-    nets = load_networks(
-        tagged_osm, modes=["walk", "ebike"], speeds_kmh={"ebike": {"track": 12.0}}
-    )
+    nets = load_networks(tagged_osm, modes=["walk", "ebike"], speeds_kmh={"ebike": {"track": 12.0}})
     assert _edges_kmh(nets["ebike"])[(8, 9)] == pytest.approx(12.0)
     assert _edges_kmh(nets["walk"])[(8, 9)] == pytest.approx(5.0)
     with pytest.raises(InputError, match="speeds_kmh"):

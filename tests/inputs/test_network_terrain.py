@@ -90,7 +90,9 @@ def test_edge_times_follow_the_slope_rule_per_direction(hill, mode):
     if mode == "drive":
         np.testing.assert_allclose(hilly.edge_seconds, flat.edge_seconds)
     else:  # uphill slower than the same street downhill
-        up = dict(zip(zip(hilly.edge_u, hilly.edge_v), hilly.edge_seconds, strict=True))
+        up = dict(
+            zip(zip(hilly.edge_u, hilly.edge_v, strict=True), hilly.edge_seconds, strict=True)
+        )
         for u, v in zip(hilly.edge_u[east], hilly.edge_v[east], strict=True):
             assert up[(u, v)] > up[(v, u)]
 
@@ -108,9 +110,7 @@ def test_access_legs_are_walked_with_tobler(hill):
     assert snap.climb_factor[0, 0] == pytest.approx(1 / float(slope_factor("walk", grade)))
     # a station there is reached downhill (-10 %), which Tobler makes as fast as the
     # flat (his function is symmetric about -5 %), so faster than uphill
-    st = snap_points(
-        net, px, py, elevation_m=dem.sample(px, py, net.crs), direction="to_point"
-    )
+    st = snap_points(net, px, py, elevation_m=dem.sample(px, py, net.crs), direction="to_point")
     assert st.climb_factor[0, 0] == pytest.approx(1 / float(slope_factor("walk", -grade)))
     assert st.climb_factor[0, 0] == pytest.approx(1.0)
     assert snap.climb_factor[0, 0] == pytest.approx(np.exp(3.5 * 0.1))  # +10 %: 1.42x slower
