@@ -21,6 +21,7 @@ from .inputs.population import PopulationGrid, read_population
 from .inputs.stations import read_stations
 from .pipeline import compute_coverage, run_coverage, write_outputs
 from .results import CoverageResult
+from .whatif import add_station, remove_station
 
 __all__ = [
     "CoverageError",
@@ -30,6 +31,7 @@ __all__ = [
     "PopulationGrid",
     "RunConfig",
     "__version__",
+    "add_station",
     "compute_coverage",
     "load_config",
     "load_network",
@@ -37,6 +39,7 @@ __all__ = [
     "read_boundaries",
     "read_population",
     "read_stations",
+    "remove_station",
     "run_coverage",
     "write_outputs",
 ]

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from coverage import compute_coverage, load_config, load_network, read_population, read_stations
+from coverage import compute_coverage, load_network, read_population, read_stations
 from coverage.cli import main
 from coverage.config import config_from_dict
 from coverage.errors import ConfigError
