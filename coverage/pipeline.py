@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from . import __version__
 from .config import RunConfig
-from .engine.snapping import snap_points
+from .engine.snapping import Snap, snap_points
 from .engine.whatif import EngineState, engine_state
 from .errors import InputError
 from .inputs.boundaries import read_boundaries
@@ -155,35 +155,30 @@ def compute_coverage(
     if snap_to not in ("edge", "node"):
         raise InputError(f"snap_to must be 'edge' or 'node', got {snap_to!r}")
     terrain = _terrain_for(network, dem)
+
+    def snap(x: np.ndarray, y: np.ndarray, direction: str) -> Snap:
+        return snap_points(
+            network,
+            x,
+            y,
+            k=SNAP_CANDIDATES,
+            max_distance_m=max_access_m,
+            edges=snap_to == "edge",
+            direction=direction,
+            dem=terrain,
+        )
+
     steps = tqdm(total=4, desc="engine", unit="step", disable=not progress, leave=False)
     with steps:
         steps.set_postfix_str("snapping stations")
         pts = stations.to_crs(network.crs).geometry
         sx, sy = pts.x.to_numpy(), pts.y.to_numpy()
         _check_station_extent(stations, sx, sy, network, max_access_m)
-        station_snap = snap_points(
-            network,
-            sx,
-            sy,
-            k=SNAP_CANDIDATES,
-            max_distance_m=max_access_m,
-            edges=snap_to == "edge",
-            direction="to_point",
-            elevation_m=None if terrain is None else terrain.sample(sx, sy, network.crs),
-        )
+        station_snap = snap(sx, sy, "to_point")
         steps.update()
         steps.set_postfix_str("population")
         mx, my = transform_xy(demand.x, demand.y, demand.crs, network.crs)
-        point_snap = snap_points(
-            network,
-            mx,
-            my,
-            k=SNAP_CANDIDATES,
-            max_distance_m=max_access_m,
-            edges=snap_to == "edge",
-            direction="from_point",
-            elevation_m=None if terrain is None else terrain.sample(mx, my, network.crs),
-        )
+        point_snap = snap(mx, my, "from_point")
         pop = demand.population
         if pop.sum() > 0 and not (np.isfinite(point_snap.nearest_m) & (pop > 0)).any():
             raise InputError(

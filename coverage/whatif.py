@@ -19,8 +19,7 @@ import pandas as pd
 from pyproj import CRS
 from shapely.geometry import Point
 
-from .engine.snapping import snap_points
-from .engine.whatif import EngineState, add_source, remove_source
+from .engine.whatif import EngineState, add_source, remove_source, snap_for_state
 from .errors import InputError
 from .pipeline import assemble_result
 from .results import CoverageResult
@@ -34,6 +33,22 @@ def _state(result: CoverageResult) -> EngineState:
             "this result keeps no engine state; compute it with compute_coverage or run_coverage"
         )
     return result.engine
+
+
+# columns the pipeline adds to the station table; rebuilt after every change
+_DERIVED = (
+    "lon",
+    "lat",
+    "snap_distance_m",
+    "reachable",
+    "catchment_population",
+    "catchment_covered",
+)
+
+
+def _input_columns(result: CoverageResult) -> gpd.GeoDataFrame:
+    """The station table as it was given, without the columns the pipeline adds."""
+    return result.stations.drop(columns=[c for c in _DERIVED if c in result.stations.columns])
 
 
 def _rebuild(
@@ -96,31 +111,8 @@ def add_station(
     net = state.network
     metric = gpd.GeoSeries([pt], crs=crs).to_crs(net.crs).iloc[0]
     x, y = np.array([metric.x]), np.array([metric.y])
-    snap = snap_points(
-        net,
-        x,
-        y,
-        k=state.snap_candidates,
-        max_distance_m=state.max_access_m,
-        edges=state.snap_edges,
-        direction="to_point",
-        elevation_m=None if state.dem is None else state.dem.sample(x, y, net.crs),
-    )
-    new_state = add_source(state, snap)
-    base = result.stations.drop(
-        columns=[
-            c
-            for c in (
-                "lon",
-                "lat",
-                "snap_distance_m",
-                "reachable",
-                "catchment_population",
-                "catchment_covered",
-            )
-            if c in result.stations.columns
-        ]
-    )
+    new_state = add_source(state, snap_for_state(state, x, y, direction="to_point"))
+    base = _input_columns(result)
     row = {"id": sid, "name": name if name is not None else str(sid), "tier": tier}
     new = gpd.GeoDataFrame(
         [row], geometry=[gpd.GeoSeries([pt], crs=crs).to_crs(base.crs).iloc[0]], crs=base.crs
@@ -155,19 +147,6 @@ def remove_station(result: CoverageResult, station_id: object) -> CoverageResult
         raise InputError(f"remove_station: no station with id {station_id!r}")
     index = int(where[0])
     new_state = remove_source(state, index)
-    base = result.stations.drop(
-        columns=[
-            c
-            for c in (
-                "lon",
-                "lat",
-                "snap_distance_m",
-                "reachable",
-                "catchment_population",
-                "catchment_covered",
-            )
-            if c in result.stations.columns
-        ]
-    )
+    base = _input_columns(result)
     stations = base.drop(index=base.index[index]).reset_index(drop=True)
     return _rebuild(result, new_state, stations)

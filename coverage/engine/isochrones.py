@@ -31,9 +31,9 @@ from scipy.spatial import cKDTree
 from shapely.geometry import shape
 from shapely.ops import unary_union
 
-from .snapping import _SAMPLE_M, _segments, snap_points
+from .snapping import _SAMPLE_M, _segments
 from .travel_times import point_times
-from .whatif import EngineState
+from .whatif import EngineState, snap_for_state
 
 __all__ = ["Surface", "isochrone_polygons", "travel_time_surface"]
 
@@ -134,16 +134,7 @@ def travel_time_surface(
         if not near.any():
             continue
         px, py = cx[near], cy[near]
-        snap = snap_points(
-            net,
-            px,
-            py,
-            k=state.snap_candidates,
-            max_distance_m=state.max_access_m,
-            edges=state.snap_edges,
-            direction="from_point",
-            elevation_m=None if state.dem is None else state.dem.sample(px, py, net.crs),
-        )
+        snap = snap_for_state(state, px, py, direction="from_point")
         secs, st = point_times(state.times, snap, access_speed_kmh=state.access_speed_kmh)
         inside = secs <= limit_s
         r_idx, c_idx = rr.ravel()[near][inside], cc.ravel()[near][inside]

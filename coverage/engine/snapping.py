@@ -32,7 +32,7 @@ from scipy.spatial import cKDTree
 
 from ..errors import InputError
 from ..inputs.network import Network
-from ..inputs.terrain import slope_factor
+from ..inputs.terrain import Dem, slope_factor
 
 __all__ = ["DIRECTIONS", "SegmentEntry", "Snap", "node_tree", "snap_points"]
 
@@ -332,6 +332,7 @@ def snap_points(
     edges: bool = False,
     direction: str = "from_point",
     elevation_m: np.ndarray | None = None,
+    dem: Dem | None = None,
 ) -> Snap:
     """Candidate access legs of each point: its ``k`` nearest nodes and its nearest segment.
 
@@ -355,6 +356,8 @@ def snap_points(
     elevation_m : numpy.ndarray, optional
         Elevation of each point; with the network's ``node_elevation_m`` it makes
         the off-road time depend on slope.
+    dem : Dem, optional
+        Where to sample ``elevation_m`` when it is not given.
 
     Returns
     -------
@@ -370,6 +373,8 @@ def snap_points(
         raise InputError(f"direction must be one of {', '.join(DIRECTIONS)}, got {direction!r}")
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
+    if elevation_m is None and dem is not None:
+        elevation_m = dem.sample(x, y, network.crs)
     k = max(1, min(int(k), network.n_nodes))
     width = k + 2 if edges else k
     if x.size == 0:

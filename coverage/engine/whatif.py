@@ -28,10 +28,10 @@ from scipy.sparse.csgraph import dijkstra
 from ..errors import InputError
 from ..inputs.network import Network
 from ..inputs.terrain import Dem
-from .snapping import SegmentEntry, Snap
+from .snapping import SegmentEntry, Snap, snap_points
 from .travel_times import NodeTimes, append_sources, node_times, point_times, reverse_graph
 
-__all__ = ["EngineState", "add_source", "engine_state", "remove_source"]
+__all__ = ["EngineState", "add_source", "engine_state", "remove_source", "snap_for_state"]
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,34 @@ def engine_state(
         snap_edges=snap_edges,
         dem=dem,
         snap_candidates=snap_candidates,
+    )
+
+
+def snap_for_state(state: EngineState, x: np.ndarray, y: np.ndarray, *, direction: str) -> Snap:
+    """Snap more points (new stations, grid cells) exactly as the state's points were.
+
+    Parameters
+    ----------
+    state : EngineState
+        Gives the network, candidate count, edge entry, reach and DEM.
+    x, y : numpy.ndarray
+        Points in the network's metric CRS.
+    direction : str
+        ``"to_point"`` for stations, ``"from_point"`` for residents.
+
+    Returns
+    -------
+    Snap
+    """
+    return snap_points(
+        state.network,
+        x,
+        y,
+        k=state.snap_candidates,
+        max_distance_m=state.max_access_m,
+        edges=state.snap_edges,
+        direction=direction,
+        dem=state.dem,
     )
 
 
