@@ -21,6 +21,7 @@ from pyproj import CRS
 
 from ..errors import InputError
 from .crs import chinese_crs_name, to_wgs84
+from .tables import read_vector
 
 __all__ = ["RepairedGeometryWarning", "read_boundaries", "read_boundary_levels"]
 
@@ -86,10 +87,7 @@ def read_boundaries(
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: boundaries file not found; check the 'boundaries' path")
-    try:
-        gdf = gpd.read_file(path)
-    except Exception as exc:  # pyogrio's DataSourceError family
-        raise InputError(f"{path}: cannot read the boundaries ({exc})") from None
+    gdf = read_vector(path, "boundaries")
     if gdf.empty:
         raise InputError(f"{path}: the boundaries file has no features; add unit polygons")
     chinese = chinese_crs_name(crs) if crs is not None else None

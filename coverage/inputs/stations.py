@@ -39,7 +39,14 @@ from pyproj import CRS
 
 from ..errors import InputError
 from .crs import chinese_crs_name, in_china, to_wgs84
-from .tables import EXCEL_SUFFIXES, TEXT_SUFFIXES, find_column, read_table, rename_columns
+from .tables import (
+    EXCEL_SUFFIXES,
+    TEXT_SUFFIXES,
+    find_column,
+    read_table,
+    read_vector,
+    rename_columns,
+)
 from .tiers import normalise_tiers
 
 __all__ = [
@@ -258,10 +265,7 @@ def stations_from_frame(
 
 
 def _vector_frame(path: Path, crs: str | CRS) -> tuple[pd.DataFrame, str | CRS]:
-    try:
-        gdf = gpd.read_file(path)
-    except Exception as exc:  # pyogrio raises its own DataSourceError family
-        raise InputError(f"{path}: cannot read the station file ({exc})") from None
+    gdf = read_vector(path, "station file")
     if gdf.empty:
         raise InputError(f"{path}: the station file has no features; add station points")
     chinese = chinese_crs_name(crs)

@@ -16,6 +16,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
 from ..errors import InputError
@@ -26,6 +27,7 @@ __all__ = [
     "find_column",
     "header_key",
     "read_table",
+    "read_vector",
     "rename_columns",
 ]
 
@@ -92,29 +94,35 @@ def _decode(path: Path, encoding: str | None, what: str) -> tuple[str, str]:
 
 
 def _read_text(path: Path, encoding: str | None, what: str) -> tuple[pd.DataFrame, str]:
+    import csv
     import io
 
     text, used = _decode(path, encoding, what)
-    sep = "\t" if path.suffix.lower() == ".tsv" else None
+    if not text.strip():
+        raise InputError(f"{path}: the {what} is empty; add a header row and one row per record")
+    if path.suffix.lower() == ".tsv":
+        delimiter = "\t"
+    else:
+        sample = "\n".join(text.splitlines()[:20])
+        try:
+            delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
+        except csv.Error:
+            delimiter = ","
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            engine="python",
-            dtype=str,
-            keep_default_na=False,
-            header=None,
-            skip_blank_lines=False,
-        )
-    except pd.errors.EmptyDataError:
-        raise InputError(
-            f"{path}: the {what} is empty; add a header row and one row per record"
-        ) from None
-    except pd.errors.ParserError as exc:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
         raise InputError(
             f"{path}: cannot parse the {what} ({exc}); check separators and quotes"
         ) from None
-    return frame, used
+    return _grid(rows), used
+
+
+def _grid(rows: list[list[str]]) -> pd.DataFrame:
+    """Rows of text cells as a rectangular frame (short rows padded, blank tail dropped)."""
+    while rows and all(str(v).strip() == "" for v in rows[-1]):
+        rows.pop()
+    width = max((len(r) for r in rows), default=0)
+    return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
 
 
 def _read_excel(path: Path, sheet: str | int | None, what: str) -> pd.DataFrame:
@@ -160,12 +168,10 @@ def _read_excel(path: Path, sheet: str | int | None, what: str) -> pd.DataFrame:
         ]
     finally:
         book.close()
-    while rows and all(v == "" for v in rows[-1]):
-        rows.pop()
-    if not rows:
+    grid = _grid(rows)
+    if grid.empty:
         raise InputError(f"{path}: the {what} sheet is empty; add a header row and records")
-    width = max(len(r) for r in rows)
-    return pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=str)
+    return grid
 
 
 def _cell_text(value: object) -> str:
@@ -268,3 +274,16 @@ def rename_columns(
     renamed = renamed.rename(columns={col: std for std, col in mapping.items()})
     renamed.attrs = dict(frame.attrs)
     return renamed
+
+
+def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
+    """Read a vector file; a Shapefile without a .cpg that is not UTF-8 is read as GB18030."""
+    try:
+        return gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises its own DataSourceError family
+        if path.suffix.lower() == ".shp" and "codec can't decode" in str(exc):
+            try:
+                return gpd.read_file(path, encoding="gb18030")
+            except Exception:  # noqa: BLE001 - report the first failure below
+                pass
+        raise InputError(f"{path}: cannot read the {what} ({exc})") from None
