@@ -147,9 +147,11 @@ def read_boundaries(
             ),
             stacklevel=2,
         )
-    return gpd.GeoDataFrame(
+    units = gpd.GeoDataFrame(
         {"unit": gdf[name].astype(str).to_numpy()}, geometry=geometry, crs=out_crs
     )
+    units.attrs["source"] = str(path)
+    return units
 
 
 def read_boundary_levels(

@@ -163,6 +163,7 @@ def load_demand(
         )
         return demand, demand.total, "population table"
     groups: dict[str, PopulationGrid] = {}
+    modelled = source is not None and source.from_buildings
     if source is not None and source.from_buildings:
         if network_path.suffix.lower() != ".pbf":
             raise InputError(
@@ -182,10 +183,21 @@ def load_demand(
         grid = read_population(raster)
         if source is not None:
             groups = {name: read_population(Path(path)) for name, path in source.groups.items()}
-        if stations is not None:
-            _warn_outside_raster(stations, grid, max_access_m)
     area, crs, label = _study_area(units, network, max_access_m)
-    clipped = clip_population(grid, area, crs=crs)
+    try:
+        clipped = clip_population(grid, area, crs=crs)
+    except InputError:
+        against = (
+            ", ".join(str(u.attrs.get("source", level)) for level, u in (units or {}).items())
+            or f"the road network of {network_path}"
+        )
+        raise InputError(
+            f"{grid.source or 'population'}: no populated cell lies inside the study area "
+            f"({label}: {against}); the population and the {label} cover different areas, "
+            "check the files and their CRS"
+        ) from None
+    if stations is not None and not modelled:
+        _warn_outside_raster(stations, grid, max_access_m)
     clipped_groups = {name: clip_population(g, area, crs=crs) for name, g in groups.items()}
     total_input = grid.total
     if source is not None and source.from_buildings and source.total is not None:

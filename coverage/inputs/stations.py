@@ -90,9 +90,10 @@ def _file_rows(frame: pd.DataFrame) -> list[int]:
 
 
 def _rows_text(rows: Sequence[int], mask: np.ndarray) -> str:
+    """``row 3`` or ``rows 3, 4, 9 and 2 more``: the file rows where ``mask`` is True."""
     picked = [rows[i] for i in np.flatnonzero(mask)]
     more = f" and {len(picked) - 5} more" if len(picked) > 5 else ""
-    return ", ".join(map(str, picked[:5])) + more
+    return ("row " if len(picked) == 1 else "rows ") + ", ".join(map(str, picked[:5])) + more
 
 
 def _is_geographic(crs: str | CRS) -> bool:
@@ -109,26 +110,26 @@ def _check_coordinates(
         if bad.any():
             if (np.abs(lon[bad]) > 1000).any() or (np.abs(lat[bad]) > 1000).any():
                 raise InputError(
-                    f"{source}: rows {_rows_text(rows, bad)}: coordinates such as "
+                    f"{source}: {_rows_text(rows, bad)}: coordinates such as "
                     f"{lon[bad][0]:.0f}, {lat[bad][0]:.0f} look like projected metres, but "
                     f"stations_crs is {name} (degrees); set stations_crs to their projected "
                     "CRS (e.g. EPSG:4549 for CGCS2000 / 3-degree Gauss-Kruger CM 120E)"
                 )
             if (np.abs(lat[bad]) <= 180).all() and (np.abs(lon[bad]) <= 90).all():
                 raise InputError(
-                    f"{source}: rows {_rows_text(rows, bad)}: latitude {lat[bad][0]:g} is "
-                    "beyond 90 degrees; longitude and latitude look swapped, swap the two "
-                    "column headers"
+                    f"{source}: {_rows_text(rows, bad)}: latitude {lat[bad][0]:g} is "
+                    "beyond 90 degrees; latitude and longitude look swapped: exchange the two "
+                    "columns"
                 )
             raise InputError(
-                f"{source}: rows {_rows_text(rows, bad)}: coordinates {lon[bad][0]:g}, "
+                f"{source}: {_rows_text(rows, bad)}: coordinates {lon[bad][0]:g}, "
                 f"{lat[bad][0]:g} are not longitude/latitude degrees; fix them or stations_crs"
             )
         if chinese_crs_name(crs) is not None:
             outside = ~in_china(lon, lat)
             if outside.all() and in_china(lat, lon).all():
                 raise InputError(
-                    f"{source}: rows {_rows_text(rows, outside)}: the {name} coordinates lie "
+                    f"{source}: {_rows_text(rows, outside)}: the {name} coordinates lie "
                     f"outside China but would lie inside it with longitude and latitude "
                     "swapped; swap the two column headers"
                 )
@@ -220,7 +221,7 @@ def stations_from_frame(
         bad = (values.isna() | ~np.isfinite(values.astype(float).fillna(np.nan))).to_numpy()
         if bad.any():
             raise InputError(
-                f"{source}: row {_rows_text(rows, bad)}: column '{col}' is empty or not a "
+                f"{source}: {_rows_text(rows, bad)}: column '{col}' is empty or not a "
                 f"number ({text[bad].iloc[0]!r}); fill in the coordinate or remove the row"
             )
         coords[col] = values.astype(float).to_numpy()
@@ -236,7 +237,7 @@ def stations_from_frame(
     if dup.any():
         first = ids[dup].iloc[0]
         raise InputError(
-            f"{source}: rows {_rows_text(rows, (ids == first).to_numpy())}: duplicate station "
+            f"{source}: {_rows_text(rows, (ids == first).to_numpy())}: duplicate station "
             f"id {first!r}; give every station its own id"
         )
     out["id"] = ids
@@ -423,15 +424,17 @@ def check_station_extent(
         max(s - lat[i], 0.0, lat[i] - n) * 111.32,
     )
     if inside(lat[outside], lon[outside]).all():
-        hint = "longitude and latitude look swapped; swap the two column headers"
+        hint = "latitude and longitude look swapped: exchange the two columns"
     elif outside.all():
         hint = "check stations_crs, or use inputs that cover the same area"
     else:
         hint = "check their coordinates, or use inputs that cover them"
+    ids = stations["id"].astype(str).to_numpy() if "id" in stations else None
+    first = f"station {ids[i]!r}" if ids is not None else "the first"
     raise InputError(
-        f"{source}: rows {_rows_text(rows, outside)}: {int(outside.sum())} station(s) lie "
-        f"outside {what} (row {rows[i]} at lon {lon[i]:.5f}, lat {lat[i]:.5f}, {km:,.1f} km "
-        f"away); {hint}"
+        f"{source}: {_rows_text(rows, outside)}: {int(outside.sum())} station(s) lie "
+        f"outside {what} ({first}, row {rows[i]}, at lon {lon[i]:.5f}, lat {lat[i]:.5f}, "
+        f"{km:,.1f} km away); {hint}"
     )
 
 
