@@ -133,7 +133,9 @@ def _opt_encoding(value: Any) -> str | None:
     try:
         codecs.lookup(text)
     except LookupError:
-        raise _Invalid(f"is not a text encoding Python knows: {text!r} (use utf-8, gbk, gb18030)")
+        raise _Invalid(
+            f"is not a text encoding Python knows: {text!r} (use utf-8, gbk, gb18030)"
+        ) from None
     return text
 
 

@@ -209,9 +209,7 @@ def load_demand(
     return demand_from_grid(clipped, groups=clipped_groups), total_input, label
 
 
-def _warn_outside_raster(
-    stations: gpd.GeoDataFrame, grid: PopulationGrid, margin_m: float
-) -> None:
+def _warn_outside_raster(stations: gpd.GeoDataFrame, grid: PopulationGrid, margin_m: float) -> None:
     try:
         check_station_extent(
             stations,

@@ -91,7 +91,7 @@ def _file_rows(frame: pd.DataFrame) -> list[int]:
 
 def _rows_text(rows: Sequence[int], mask: np.ndarray) -> str:
     """``row 3`` or ``rows 3, 4, 9 and 2 more``: the file rows where ``mask`` is True."""
-    picked = [rows[i] for i in np.flatnonzero(mask)]
+    picked = [rows[int(i)] for i in np.flatnonzero(mask)]
     more = f" and {len(picked) - 5} more" if len(picked) > 5 else ""
     return ("row " if len(picked) == 1 else "rows ") + ", ".join(map(str, picked[:5])) + more
 
@@ -348,8 +348,8 @@ def read_stations(
     --------
     >>> import io, tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "s.csv"
-    >>> _ = p.write_text("编号,站点名称,层级,经度,纬度\\nA,城关镇医保服务站,乡镇医保服务站,118.1,28.2\\n",
-    ...                  encoding="gbk")
+    >>> text = "编号,站点名称,层级,经度,纬度\\nA,城关镇医保服务站,乡镇医保服务站,118.1,28.2\\n"
+    >>> _ = p.write_text(text, encoding="gbk")
     >>> read_stations(p)[["id", "tier"]].values.tolist()
     [['A', 'township']]
     """

@@ -131,9 +131,7 @@ def _read_excel(path: Path, sheet: str | int | None, what: str) -> pd.DataFrame:
     except ImportError:  # pragma: no cover - a declared dependency
         from ..errors import MissingDependencyError
 
-        raise MissingDependencyError(
-            "reading .xlsx needs openpyxl: pip install openpyxl"
-        ) from None
+        raise MissingDependencyError("reading .xlsx needs openpyxl: pip install openpyxl") from None
     try:
         with warnings.catch_warnings():
             # openpyxl warns about workbook styles and data validation it cannot keep;
@@ -284,6 +282,6 @@ def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
         if path.suffix.lower() == ".shp" and "codec can't decode" in str(exc):
             try:
                 return gpd.read_file(path, encoding="gb18030")
-            except Exception:  # noqa: BLE001 - report the first failure below
+            except Exception:
                 pass
         raise InputError(f"{path}: cannot read the {what} ({exc})") from None

@@ -25,8 +25,11 @@ def write(path, names, geoms, crs=4326, column="乡镇名称"):
 
 
 def test_two_levels_with_their_own_name_columns(tmp_path):
-    t = write(tmp_path / "t.geojson", ["东镇", "西镇"],
-              [shapely.box(119.1, 28.0, 119.2, 28.1), shapely.box(119.0, 28.0, 119.1, 28.1)])
+    t = write(
+        tmp_path / "t.geojson",
+        ["东镇", "西镇"],
+        [shapely.box(119.1, 28.0, 119.2, 28.1), shapely.box(119.0, 28.0, 119.1, 28.1)],
+    )
     v = write(tmp_path / "v.gpkg", ["甲村", "乙村", "丙村"],
               [shapely.box(119.1, 28.0, 119.2, 28.05), shapely.box(119.1, 28.05, 119.2, 28.1),
                shapely.box(119.0, 28.0, 119.1, 28.1)], column="村名")  # fmt: skip
@@ -59,10 +62,12 @@ def test_gcj02_polygons_are_converted_vertex_by_vertex(tmp_path):
 
 def test_boundaries_crs_supplies_a_missing_crs(tmp_path):
     path = tmp_path / "t.shp"
-    gdf = gpd.GeoDataFrame({"name": ["A"]}, geometry=[shapely.box(500000, 3100000, 501000, 3101000)])
+    gdf = gpd.GeoDataFrame(
+        {"name": ["A"]}, geometry=[shapely.box(500000, 3100000, 501000, 3101000)]
+    )
     with pytest.warns(UserWarning, match="'crs' was not provided"):
         gdf.to_file(path)  # no CRS: no .prj, as many county files come
-    with pytest.raises(InputError, match="have no CRS.*set boundaries_crs"):
+    with pytest.raises(InputError, match=r"have no CRS.*set boundaries_crs"):
         read_boundaries(path)
     out = read_boundaries(path, crs="EPSG:32650")
     assert out.crs.to_epsg() == 32650
@@ -87,5 +92,7 @@ def test_bad_boundary_files(tmp_path):
     with pytest.raises(InputError, match="units must be polygons, found LineString"):
         read_boundaries(path, name="乡镇名称")
     path = write(tmp_path / "p.geojson", ["甲"], [shapely.box(0, 0, 1, 1)])
-    with pytest.raises(InputError, match="no column 'name'.*columns are 乡镇名称.*boundaries_name"):
+    with pytest.raises(
+        InputError, match=r"no column 'name'.*columns are 乡镇名称.*boundaries_name"
+    ):
         read_boundaries(path)

@@ -33,8 +33,11 @@ def test_station_table_options():
 def test_boundaries_one_or_two_levels_resolved_against_the_config_folder():
     one = cfg(boundaries="units/t.geojson")
     assert one.boundaries == Path("/data/county/units/t.geojson")
-    two = cfg(boundaries={"township": "t.shp", "village": "v.gpkg"},
-              boundaries_name={"township": "XZMC", "village": "CMC"}, boundaries_crs="GCJ-02")  # fmt: skip
+    two = cfg(
+        boundaries={"township": "t.shp", "village": "v.gpkg"},
+        boundaries_name={"township": "XZMC", "village": "CMC"},
+        boundaries_crs="GCJ-02",
+    )
     assert two.boundaries == {
         "township": Path("/data/county/t.shp"),
         "village": Path("/data/county/v.gpkg"),
@@ -42,7 +45,7 @@ def test_boundaries_one_or_two_levels_resolved_against_the_config_folder():
     assert two.boundaries_name == {"township": "XZMC", "village": "CMC"}
     assert two.boundaries_crs == "GCJ-02"
     assert two.replace(minutes=10).boundaries == two.boundaries  # re-validates parsed values
-    with pytest.raises(ConfigError, match="'boundaries' .*level name 'a b'"):
+    with pytest.raises(ConfigError, match=r"'boundaries' .*level name 'a b'"):
         cfg(boundaries={"a b": "t.shp"})
 
 

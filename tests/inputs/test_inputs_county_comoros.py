@@ -53,7 +53,7 @@ def county_rows(clean):
     tiers = clean["amenity"].map(CHINESE_TIER).fillna("县级医保服务中心")
     return [
         [i + 1, str(name), tier, float(x), float(y), "参保登记、异地就医备案；缴费", 2]
-        for i, (name, tier, x, y) in enumerate(zip(clean["name"], tiers, gx, gy))
+        for i, (name, tier, x, y) in enumerate(zip(clean["name"], tiers, gx, gy, strict=True))
     ]
 
 

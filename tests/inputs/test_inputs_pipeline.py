@@ -172,7 +172,7 @@ def test_village_population_table(grid_case):
     gx, gy = wgs84_to_gcj02(x, y)
     lines = ["村名,经度,纬度,常住人口,65岁以上"]
     lines += [f"村{i},{a:.8f},{b:.8f},{100 * (i + 1)},{10 * (i + 1)}"
-              for i, (a, b) in enumerate(zip(gx, gy))]  # fmt: skip
+              for i, (a, b) in enumerate(zip(gx, gy, strict=True))]  # fmt: skip
     (case.folder / "村人口.csv").write_bytes("\n".join(lines).encode("gb18030"))
     config = add_config(
         case,
@@ -195,7 +195,7 @@ def test_from_buildings_needs_a_pbf(grid_case):
     case = grid_case(fmt="xml")
     config = add_config(case, "population: {from_buildings: true, total: 1000}",
                         drop=("population",))  # fmt: skip
-    with pytest.raises(InputError, match="from_buildings reads buildings from an .osm.pbf"):
+    with pytest.raises(InputError, match=r"from_buildings reads buildings from an \.osm\.pbf"):
         run_coverage(config)
 
 

@@ -47,7 +47,7 @@ def ghs_pop(path, *, cell_m=1000.0, shape=(30, 40), seed=4):
 
 
 def test_ghs_pop_mollweide_reads_exactly(tmp_path):
-    path, counts, transform = ghs_pop(tmp_path / "ghs.tif")
+    path, counts, _ = ghs_pop(tmp_path / "ghs.tif")
     grid = read_population(path)
     assert grid.crs.equals(CRS.from_user_input(MOLLWEIDE))
     assert grid.total == counts.sum()
@@ -86,7 +86,7 @@ def test_reprojection_conserves_people_exactly(tmp_path):
 
 
 def test_group_rasters_must_share_the_grid(tmp_path):
-    path, counts, _ = ghs_pop(tmp_path / "ghs.tif")
+    path, _, _ = ghs_pop(tmp_path / "ghs.tif")
     old_path, old, _ = ghs_pop(tmp_path / "old.tif", seed=9)
     grid, group = read_population(path), read_population(old_path)
     demand = demand_from_grid(grid, groups={"age_65_plus": group})
@@ -118,9 +118,7 @@ def test_worldpop_comoros_conservation(shared_data):
 
 @pytest.mark.shared
 def test_worldpop_hong_kong_conservation(shared_data):
-    grid = read_population(
-        shared_data / "hongkong_partial" / "hkg_ppp_2020_UNadj_constrained.tif"
-    )
+    grid = read_population(shared_data / "hongkong_partial" / "hkg_ppp_2020_UNadj_constrained.tif")
     assert grid.total == pytest.approx(7_496_988, abs=2.0)
     assert int(grid.valid.sum()) == 41_288
     for size in (100.0, 1000.0):
@@ -146,7 +144,10 @@ VILLAGES = [
 def test_village_table_in_gbk_with_gcj02_and_groups(tmp_path):
     gx, gy = wgs84_to_gcj02([v[1] for v in VILLAGES], [v[2] for v in VILLAGES])
     lines = ["某县行政村人口表", "村名,经度,纬度,常住人口,65岁以上人口"]
-    lines += [f"{v[0]},{x:.7f},{y:.7f},\"{v[3]:,}\",{v[4]}" for v, x, y in zip(VILLAGES, gx, gy)]
+    lines += [
+        f'{v[0]},{x:.7f},{y:.7f},"{v[3]:,}",{v[4]}'
+        for v, x, y in zip(VILLAGES, gx, gy, strict=True)
+    ]
     path = tmp_path / "villages.csv"
     path.write_bytes("\n".join(lines).encode("gbk"))
     demand = read_population_points(path, crs="GCJ-02", groups={"age_65_plus": "65岁以上人口"})

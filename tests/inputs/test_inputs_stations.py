@@ -20,7 +20,14 @@ GEOD = Geod(ellps="WGS84")
 WGS = np.array([[119.1410, 28.0740], [119.1520, 28.0805], [119.0902, 28.1103], [119.2011, 28.0412]])
 HEADER = ["序号", "站点名称", "层级", "经度", "纬度", "地址", "服务事项", "工作人员"]
 ROWS = [
-    ["1", "龙泉市医保服务中心", "县级医保服务中心", "城关镇中山路1号", "参保登记、异地备案、门诊慢特病", "6"],
+    [
+        "1",
+        "龙泉市医保服务中心",
+        "县级医保服务中心",
+        "城关镇中山路1号",
+        "参保登记、异地备案、门诊慢特病",
+        "6",
+    ],
     ["2", "剑池街道医保服务站", "街道医保服务站", "剑池街道", "参保登记，缴费；查询", "3"],
     ["3", "兰巨乡豫章村医保服务点", "村医保服务点", "豫章村", "查询|缴费", "1"],
     ["4", "农商银行城东支行", "医银合作", "城东", "缴费", "2"],
@@ -38,7 +45,7 @@ def coords_of(gdf: gpd.GeoDataFrame) -> np.ndarray:
 def write_csv(path, coords, *, encoding, title=True):
     lines = ["龙泉市医保服务点一览表,,,,,,,"] if title else []
     lines.append(",".join(HEADER))
-    for row, (x, y) in zip(ROWS, coords):
+    for row, (x, y) in zip(ROWS, coords, strict=True):
         lines.append(",".join([*row[:3], f"{x:.7f}", f"{y:.7f}", *row[3:4],
                                f'"{row[4]}"', row[5]]))  # fmt: skip
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
@@ -54,7 +61,7 @@ def write_xlsx(path, coords, *, sheet="服务点", title=True):
     if title:
         data.append(["龙泉市医保服务点一览表"])
     data.append(HEADER)
-    for row, (x, y) in zip(ROWS, coords):
+    for row, (x, y) in zip(ROWS, coords, strict=True):
         data.append([int(row[0]), row[1], row[2], float(x), float(y), row[3], row[4], int(row[5])])
     book.save(path)
     return path
@@ -106,7 +113,7 @@ def test_xlsx_with_named_sheet_and_gcj02(tmp_path):
     # the same sheet by number; without the CRS the points sit hundreds of metres off
     raw = read_stations(path, sheet=1)
     assert (metres(coords_of(raw), WGS) > 100).all()
-    with pytest.raises(InputError, match="no sheet named 'stations'.*说明, 服务点"):
+    with pytest.raises(InputError, match=r"no sheet named 'stations'.*说明, 服务点"):
         read_stations(path, sheet="stations")
 
 
@@ -201,7 +208,9 @@ def test_extent_check_names_rows_and_swaps(tmp_path):
     bounds = (119.0, 28.0, 119.3, 28.2)
     check_station_extent(gdf, bounds, margin_m=1000, what="the road network")  # inside: quiet
     with pytest.raises(InputError, match=r"rows 3, 4, 5, 6: 4 station\(s\) lie outside the road"):
-        check_station_extent(gdf, (110.0, 20.0, 110.5, 20.5), margin_m=1000, what="the road network")
+        check_station_extent(
+            gdf, (110.0, 20.0, 110.5, 20.5), margin_m=1000, what="the road network"
+        )
     swapped = (28.0, 119.0, 28.2, 119.3)
     with pytest.raises(InputError, match="look swapped"):
         check_station_extent(gdf, swapped, margin_m=1000, what="the road network")
