@@ -163,7 +163,7 @@ def test_clip_to_boundaries(grid_case):
     assert s["study_area"] == "boundaries"
 
 
-def test_village_population_table(grid_case):
+def test_village_population_table(grid_case, tmp_path):
     case = grid_case(minutes=5.0)
     lon, lat = lattice_lonlat(case.n, case.spacing_m)
     picks = [(0, 0), (2, 3), (4, 4), (1, 2)]
@@ -189,6 +189,9 @@ def test_village_population_table(grid_case):
     assert s["groups"]["age_65_plus"]["covered_by_minutes"]["5"] == 20 + 40
     assert s["study_area"] == "population table"
     assert result.demand.labels.tolist() == ["村0", "村1", "村2", "村3"]
+    files = write_outputs(result, tmp_path / "out")
+    assert set(files) == {"summary", "stations", "map"}  # no raster: no surface, no isochrones
+    assert files["map"].stat().st_size > 0
 
 
 def test_from_buildings_needs_a_pbf(grid_case):
