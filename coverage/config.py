@@ -324,7 +324,9 @@ class RunConfig:
     and the README list them.
     """
 
-    stations: Path = _spec(_path, "station points: CSV (lon/lat columns), GeoJSON or GeoPackage")
+    stations: Path = _spec(
+        _path, "station points: CSV or .xlsx (lon/lat or 经度/纬度), GeoJSON, GeoPackage, Shapefile"
+    )
     population: Path | PopulationSource = _spec(
         _population,
         "GeoTIFF of people per cell (any CRS, nodata honoured), or a mapping: "
@@ -333,7 +335,9 @@ class RunConfig:
     )
     network: Path = _spec(_path, "OpenStreetMap extract: .osm.pbf or .osm XML")
     name: str = _spec(_name, "name of the region, used in outputs", default="region")
-    stations_crs: str = _spec(_crs, "CRS of CSV coordinates", default="EPSG:4326")
+    stations_crs: str = _spec(
+        _crs, "CRS of table coordinates: EPSG:xxxx, GCJ-02 or BD-09", default="EPSG:4326"
+    )
     boundaries: Path | dict[str, Path] | None = _spec(
         _boundaries,
         "optional unit polygons: a file, or one per level, e.g. {township: t.shp, village: v.shp}",

@@ -71,7 +71,7 @@ def test_offsets_have_the_known_size_in_china():
     assert (metres(gx, gy, bx, by) > 500).all()
 
 
-@settings(max_examples=300, deadline=None, derandomize=True)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(
     lon=st.floats(min_value=73.5, max_value=134.8),
     lat=st.floats(min_value=18.2, max_value=53.5),
@@ -86,6 +86,16 @@ def test_round_trips_over_mainland_china_within_half_a_metre(lon, lat):
     # and the other way: a GCJ-02 point taken back and forth again
     fx, fy = wgs84_to_gcj02(*gcj02_to_wgs84(lon, lat))
     assert metres(lon, lat, fx, fy)[0] < 0.5
+
+
+def test_round_trips_on_many_random_points_at_once():
+    rng = np.random.default_rng(15)
+    lon = rng.uniform(73.5, 134.8, 20_000)
+    lat = rng.uniform(18.2, 53.5, 20_000)
+    wx, wy = gcj02_to_wgs84(*wgs84_to_gcj02(lon, lat))
+    assert metres(lon, lat, wx, wy).max() < 0.001
+    wx, wy = bd09_to_wgs84(*wgs84_to_bd09(lon, lat))
+    assert metres(lon, lat, wx, wy).max() < 0.001
 
 
 def test_outside_china_is_unshifted_unless_asked():

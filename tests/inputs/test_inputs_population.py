@@ -56,13 +56,14 @@ def test_ghs_pop_mollweide_reads_exactly(tmp_path):
     assert demand.total == counts.sum()
 
 
-def test_clip_keeps_whole_cells_by_centre_and_conserves(tmp_path):
-    path, counts, t = ghs_pop(tmp_path / "ghs.tif")
+@pytest.mark.parametrize("cell_m", [100.0, 1000.0])  # the two GHS-POP resolutions
+def test_clip_keeps_whole_cells_by_centre_and_conserves(tmp_path, cell_m):
+    path, counts, t = ghs_pop(tmp_path / "ghs.tif", cell_m=cell_m)
     grid = read_population(path)
     # A study area drawn on cell edges in Mollweide (rows 5..19, cols 8..29), handed over
     # in WGS84 as a planner's boundary file would be: densified so edges stay straight.
     box = shapely.box(t.c + 8 * t.a, t.f + 20 * t.e, t.c + 30 * t.a, t.f + 5 * t.e)
-    box = shapely.segmentize(box, 50.0)
+    box = shapely.segmentize(box, cell_m / 20)
     to_wgs = Transformer.from_crs(MOLLWEIDE, 4326, always_xy=True)
     area = shapely.transform(box, lambda xy: np.column_stack(to_wgs.transform(xy[:, 0], xy[:, 1])))
     clipped = clip_population(grid, area, crs="EPSG:4326")
