@@ -24,11 +24,10 @@ from .config import RunConfig
 from .engine.snapping import Snap, snap_points
 from .engine.whatif import EngineState, engine_state
 from .errors import InputError
-from .inputs.boundaries import read_boundaries
 from .inputs.crs import transform_xy
 from .inputs.network import Network
-from .inputs.population import Demand, PopulationGrid, demand_from_grid, read_population
-from .inputs.stations import read_stations
+from .inputs.population import Demand, PopulationGrid, demand_from_grid
+from .inputs.read import read_inputs
 from .inputs.terrain import Dem
 from .metrics.coverage import coverage_figures, station_figures, unit_figures
 from .results import CoverageResult
@@ -319,6 +318,12 @@ def assemble_result(
         unit_tables[level] = unit_figures(
             unit_of_point, polygons["unit"].tolist(), pop, point_minutes, headline
         )
+        for group, values in demand.groups.items():  # e.g. age_65_plus_population
+            per_group = unit_figures(
+                unit_of_point, polygons["unit"].tolist(), values, point_minutes, headline
+            )
+            for col in ("population", "population_covered", "coverage_share"):
+                unit_tables[level][f"{group}_{col}"] = per_group[col].to_numpy()
 
     covered = figures["covered_by_minutes"]
     shares = figures["coverage_by_minutes"]
@@ -341,6 +346,8 @@ def assemble_result(
         # leads to no station (a disconnected part of the network, or one-way traps)
         "unreachable_too_far_from_roads": too_far,
         "unreachable_no_station_reachable": float(figures["unreachable_population"]) - too_far,  # type: ignore[arg-type]
+        # the same figure under the name the inputs checks use
+        "population_beyond_network_reach": too_far,
         "stations": len(stations),
         "stations_unreachable": int((~reachable).sum()),
         "groups": groups,
@@ -418,37 +425,20 @@ def run_coverage_modes(
     InputError
         On any unusable input; nothing has been written.
     """
-    from .inputs.network import load_networks
-    from .inputs.network_cache import default_cache_dir
-
-    stations = read_stations(config.stations, crs=config.stations_crs)
-    population = read_population(config.population)
-    units = (
-        read_boundaries(config.boundaries, name=config.boundaries_name)
-        if config.boundaries is not None
-        else None
-    )
-    cache_dir = (config.cache_dir or default_cache_dir()) if config.cache else None
-    networks = load_networks(
-        config.network,
-        modes=list(modes or config.run_modes),
-        speed_kmh=config.speed_kmh,
-        speeds_kmh=config.speeds_kmh,
-        metric_crs=config.metric_crs,
-        dem=config.dem,
-        cache_dir=cache_dir,
-        progress=progress,
-    )
+    inputs = read_inputs(config, progress=progress)
+    networks = inputs.networks or {inputs.network.mode: inputs.network}
     terrain = None
+    boundaries = config.boundaries
     results: dict[str, CoverageResult] = {}
-    for mode, network in networks.items():
+    for mode in modes or config.run_modes:
+        network = networks[mode]
         if config.dem is not None and terrain is None:
             terrain = _terrain_for(network, config.dem)
         result = compute_coverage(
             network,
-            stations,
-            population,
-            units=units,
+            inputs.stations,
+            inputs.demand,
+            units=inputs.units,
             minutes=config.minutes,
             access_speed_kmh=config.access_speed_kmh,
             max_access_m=config.max_access_m,
@@ -458,11 +448,18 @@ def run_coverage_modes(
             dem=terrain,
         )
         summary = dict(result.summary)
+        summary.update(inputs.summary())
         summary["inputs"] = {
             "stations": str(config.stations),
             "population": str(config.population),
             "network": str(config.network),
-            "boundaries": None if config.boundaries is None else str(config.boundaries),
+            "boundaries": (
+                None
+                if boundaries is None
+                else {k: str(v) for k, v in boundaries.items()}
+                if isinstance(boundaries, dict)
+                else str(boundaries)
+            ),
             "dem": None if config.dem is None else str(config.dem),
         }
         results[mode] = result.with_summary(summary)
