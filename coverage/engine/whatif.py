@@ -156,56 +156,36 @@ def snap_for_state(state: EngineState, x: np.ndarray, y: np.ndarray, *, directio
 
 
 def _stack_snaps(a: Snap, b: Snap) -> Snap:
+    """The rows of two snaps, one after the other (columns padded with empty candidates)."""
     width = max(a.nodes.shape[1], b.nodes.shape[1])
 
-    def pad(arr: np.ndarray | None, rows: int, fill: float) -> np.ndarray:
-        if arr is None:
-            arr = np.full((rows, 0), fill)
-        out = np.full((arr.shape[0], width), fill, dtype=arr.dtype if arr.size else float)
-        out[:, : arr.shape[1]] = arr
-        return out
+    def stack(name: str, fill: float) -> np.ndarray:
+        parts = []
+        for snap in (a, b):
+            rows = snap.nodes.shape[0]
+            arr = getattr(snap, name)
+            out = np.full((rows, width), fill)
+            if arr is not None:
+                out[:, : arr.shape[1]] = arr
+            parts.append(out)
+        return np.concatenate(parts)
 
-    na, nb = a.nodes.shape[0], b.nodes.shape[0]
-    nodes = np.concatenate(
-        [pad(a.nodes, na, -1).astype(np.int64), pad(b.nodes, nb, -1).astype(np.int64)]
-    )
-    dist = np.concatenate([pad(a.distance_m, na, np.inf), pad(b.distance_m, nb, np.inf)])
-    net_s = None
-    if a.network_s is not None or b.network_s is not None:
-        net_s = np.concatenate(
-            [
-                pad(a.network_s, na, 0.0) if a.network_s is not None else np.zeros((na, width)),
-                pad(b.network_s, nb, 0.0) if b.network_s is not None else np.zeros((nb, width)),
-            ]
-        )
-    climb = None
-    if a.climb_factor is not None or b.climb_factor is not None:
-        climb = np.concatenate(
-            [
-                pad(a.climb_factor, na, 1.0)
-                if a.climb_factor is not None
-                else np.ones((na, width)),
-                pad(b.climb_factor, nb, 1.0)
-                if b.climb_factor is not None
-                else np.ones((nb, width)),
-            ]
-        )
+    optional = {"network_s": 0.0, "climb_factor": 1.0}
+    extra = {
+        name: stack(name, fill)
+        if getattr(a, name) is not None or getattr(b, name) is not None
+        else None
+        for name, fill in optional.items()
+    }
     entry = None
     if a.entry is not None and b.entry is not None:
+        fields = [f.name for f in dataclasses.fields(SegmentEntry)]
         entry = SegmentEntry(
-            *(
-                np.concatenate([getattr(a.entry, f), getattr(b.entry, f)])
-                for f in (
-                    "segment",
-                    "fraction",
-                    "distance_m",
-                    "climb_factor",
-                    "forward_s",
-                    "backward_s",
-                )
-            )
+            *(np.concatenate([getattr(a.entry, f), getattr(b.entry, f)]) for f in fields)
         )
-    return Snap(nodes, dist, net_s, climb, entry)
+    return Snap(
+        stack("nodes", -1).astype(np.int64), stack("distance_m", np.inf), entry=entry, **extra
+    )
 
 
 def _update_points(
