@@ -1,0 +1,1 @@
+"""Siting new stations: candidates, coverage sets from the network, MCLP/LSCP solvers."""
