@@ -144,8 +144,7 @@ def candidates_from_osm(
     unknown = [t for t in wanted if t not in PARTNER_TAGS]
     if unknown:
         raise InputError(
-            f"candidate types: unknown partner type {unknown[0]!r}; use "
-            f"{', '.join(PARTNER_TAGS)}"
+            f"candidate types: unknown partner type {unknown[0]!r}; use {', '.join(PARTNER_TAGS)}"
         )
     if Path(path).suffix.lower() != ".pbf":
         raise InputError(
@@ -254,7 +253,9 @@ def candidates_from_gaps(
     frame = pd.DataFrame(
         {
             "id": [f"gap/{i}" for i in picked],
-            "name": [f"gap cell {i} ({p:,.0f} people)" for i, p in zip(picked, pop[picked], strict=True)],
+            "name": [
+                f"gap cell {i} ({p:,.0f} people)" for i, p in zip(picked, pop[picked], strict=True)
+            ],
             "type": "gap",
             "source": "gaps",
             "population": pop[picked],
@@ -317,7 +318,7 @@ def prepare_candidates(
         raise InputError(f"--force and --exclude both name {both[0]!r}; keep it in one of them")
     keep = ~ids.duplicated().to_numpy() & ~ids.isin(list(exclude)).to_numpy()
     station_ids = set(stations["id"].astype(str)) if len(stations) else set()
-    is_station = ids.isin(list(station_ids)).to_numpy()
+    is_station = ids.isin(list(station_ids)).to_numpy().copy()
     if len(stations) and duplicate_m > 0 and len(candidates):
         cp = candidates.to_crs(metric_crs).geometry
         sp_ = stations.to_crs(metric_crs).geometry

@@ -215,9 +215,9 @@ def site_coverage(
     node_tile = np.column_stack(
         [np.floor((network.x - x0) / tile), np.floor((network.y - y0) / tile)]
     ).astype(np.int64)
-    site_tile = np.column_stack(
-        [np.floor((x - x0) / tile), np.floor((y - y0) / tile)]
-    ).astype(np.int64)
+    site_tile = np.column_stack([np.floor((x - x0) / tile), np.floor((y - y0) / tile)]).astype(
+        np.int64
+    )
     node_order = np.lexsort((node_tile[:, 1], node_tile[:, 0]))
     node_code = node_tile[node_order, 0] * (1 << 32) + node_tile[node_order, 1]
     local = np.full(n_nodes, -1, dtype=np.int64)
@@ -280,7 +280,7 @@ def site_coverage(
             seconds = np.repeat(node_s, nlegs) + legs.seconds[pos]
             point_minutes = seconds / 60.0
             within = point_minutes <= minutes
-            srow = np.repeat(sites, nlegs)[within]
+            srow = np.repeat(sites[r], nlegs)[within]
             pts = legs.point[pos][within]
             point_minutes = point_minutes[within]
             key = srow * np.int64(n_points) + pts
@@ -296,7 +296,11 @@ def site_coverage(
 
 
 def _csr(
-    rows: list[np.ndarray], cols: list[np.ndarray], vals: list[np.ndarray], *, shape: tuple[int, int]
+    rows: list[np.ndarray],
+    cols: list[np.ndarray],
+    vals: list[np.ndarray],
+    *,
+    shape: tuple[int, int],
 ) -> sp.csr_matrix:
     """Assemble a CSR matrix from unique (row, col) entries, keeping stored zeros."""
     row = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)

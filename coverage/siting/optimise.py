@@ -746,7 +746,7 @@ def set_covering(
         full_cover=full and cap is None,
     )
     first_stage = _solve_mip(mip, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
-    count = int(round(float(first_stage["values"][:n].sum())))
+    count = round(float(first_stage["values"][:n].sum()))
     values = first_stage["values"]
     status, gap, bound = first_stage["status"], first_stage["mip_gap"], first_stage["bound"]
     remaining = time_limit_s - first_stage["seconds"]
