@@ -68,6 +68,7 @@ def _table(frame: pd.DataFrame, geometry: object, *, source: str) -> gpd.GeoData
         geometry=geometry,
         crs="EPSG:4326",
     )
+    out = out[[*CANDIDATE_COLUMNS, *rest]]
     out.attrs["source"] = source
     return out
 

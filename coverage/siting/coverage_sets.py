@@ -30,11 +30,10 @@ from tqdm.auto import tqdm
 from ..engine.snapping import Snap, snap_points
 from ..engine.travel_times import reverse_graph
 from ..inputs.network import Network
+from ..pipeline import SNAP_CANDIDATES
 
 __all__ = ["DemandLegs", "demand_legs", "reach_radius_m", "site_coverage"]
 
-#: Candidate road nodes per site or demand point (as in :mod:`coverage.pipeline`).
-SNAP_CANDIDATES = 4
 
 
 @dataclass(frozen=True)
