@@ -40,6 +40,7 @@ $(BENCH_STAMP): $(STAMP)
 ## bench: the benchmarks against the reference tools (writes out/bench/)
 bench: $(BENCH_STAMP)
 	$(PY) benchmarks/run.py --out out/bench
+	$(PY) benchmarks/bench_siting.py --out out/bench
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

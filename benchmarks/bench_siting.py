@@ -220,7 +220,9 @@ def main(argv: list[str] | None = None) -> int:
         c = results["comoros"]
         print(
             "comoros:",
-            json.dumps({s: {k: v for k, v in c[s].items() if k != "sites"} for s in ("exact", "greedy")}),
+            json.dumps(
+                {s: {k: v for k, v in c[s].items() if k != "sites"} for s in ("exact", "greedy")}
+            ),
             "gap",
             c["exact_vs_greedy_gap"],
             flush=True,

@@ -35,7 +35,6 @@ from ..pipeline import SNAP_CANDIDATES
 __all__ = ["DemandLegs", "demand_legs", "reach_radius_m", "site_coverage"]
 
 
-
 @dataclass(frozen=True)
 class DemandLegs:
     """Access legs of demand points, indexed by road node (a CSR of node -> legs).

@@ -79,7 +79,6 @@ def test_matches_engine_per_site(seed):
     reference = engine_sets(network, sx, sy, demand_snap, minutes, 300.0)
     expected = reference <= minutes
     dense = np.zeros(sets.shape, dtype=bool)
-    rows, cols = sets.nonzero()
     dense[np.repeat(np.arange(60), np.diff(sets.indptr)), sets.indices] = True
     assert np.array_equal(dense, expected)
     assert expected.sum() > 100  # a real test: many entries, yet far from all

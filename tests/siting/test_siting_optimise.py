@@ -134,7 +134,9 @@ def test_lscp_reaches_target_with_minimum_count():
 
 def test_lscp_all_reachable_known_case():
     # points 0..5 on a line; each site covers three consecutive points: two sites suffice
-    mask = np.array([[1, 1, 1, 0, 0, 0], [0, 1, 1, 1, 0, 0], [0, 0, 1, 1, 1, 0], [0, 0, 0, 1, 1, 1]])
+    mask = np.array(
+        [[1, 1, 1, 0, 0, 0], [0, 1, 1, 1, 0, 0], [0, 0, 1, 1, 1, 0], [0, 0, 0, 1, 1, 1]]
+    )
     sets = sp.csr_matrix(mask.astype(float))
     sel = set_covering(sets, np.ones(6))
     assert sorted(sel.sites.tolist()) == [0, 3]
@@ -165,7 +167,7 @@ def test_capacity_limits_what_a_site_serves():
 
 
 def test_same_input_same_output():
-    mask, sets, weights = random_instance(5, sites=15, points=80)
+    _, sets, weights = random_instance(5, sites=15, points=80)
     weights[:] = 1.0  # many ties
     runs = [maximal_covering(sets, weights, 4, solver=s) for s in ("exact", "greedy") * 3]
     assert all(np.array_equal(r.sites, runs[i % 2].sites) for i, r in enumerate(runs))

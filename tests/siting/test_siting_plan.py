@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures.synthetic import lattice_lonlat, make_grid_case
 
 from coverage.cli import main
 from coverage.config import load_config
@@ -20,7 +21,6 @@ from coverage.siting.candidates import (
     prepare_candidates,
 )
 from coverage.siting.plan import run_siting
-from fixtures.synthetic import lattice_lonlat, make_grid_case
 
 N = 9
 CANDIDATES = {"C1": (0, 0), "C2": (0, 8), "C3": (8, 8), "C4": (8, 0), "C5": (4, 0), "C6": (1, 6)}
@@ -75,9 +75,7 @@ def test_site_cli_adds_the_enumerated_best_sites(grid, tmp_path, solver, capsys)
         assert summary["after"]["population_covered"] == pytest.approx(value)
         assert summary["mip_gap"] == pytest.approx(0.0, abs=1e-9)
     assert summary["after"]["population_covered"] <= value + 1e-6
-    assert sites["cumulative_share"].iloc[-1] == pytest.approx(
-        summary["after"]["coverage_share"]
-    )
+    assert sites["cumulative_share"].iloc[-1] == pytest.approx(summary["after"]["coverage_share"])
     assert np.all(np.diff(sites["newly_covered_population"]) <= 1e-9)
     features = json.loads((out / "sites.geojson").read_text(encoding="utf-8"))["features"]
     assert [f["properties"]["id"] for f in features] == sites["id"].tolist()
@@ -99,9 +97,7 @@ def test_target_uses_the_fewest_sites(grid, tmp_path):
     total = float(grid.counts.sum())
     target = 0.5
     need = next(
-        k
-        for k in range(1, len(CANDIDATES) + 1)
-        if best(grid, k)[0] >= target * total - 1e-9
+        k for k in range(1, len(CANDIDATES) + 1) if best(grid, k)[0] >= target * total - 1e-9
     )
     out = tmp_path / "t"
     code = main(
