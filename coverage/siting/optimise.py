@@ -287,6 +287,38 @@ def _capacitated_rank(
     return sites, served[sites], np.isin(sites, forced)
 
 
+def _greedy(
+    ordered: sp.csr_matrix,
+    w: np.ndarray,
+    cap: np.ndarray | None,
+    forced: np.ndarray,
+    *,
+    max_sites: int,
+    stop_at: float = np.inf,
+    start: float | None = None,
+) -> Selection:
+    """Forced sites first, then lazy greedy until ``max_sites`` or ``stop_at`` weight."""
+    start = time.perf_counter() if start is None else start
+    cover = _Cover(ordered, w.copy(), cap)
+    first = _seed_forced(cover, forced)
+    pool = np.setdiff1d(np.arange(ordered.shape[0]), forced)
+    order, gains = _lazy_greedy(cover, pool, max_sites=max_sites, stop_at=stop_at - sum(first))
+    sites = np.concatenate([forced, np.asarray(order, dtype=np.int64)]).astype(np.int64)
+    flags = np.zeros(sites.size, dtype=bool)
+    flags[: forced.size] = True
+    return _selection(
+        sites,
+        np.asarray(first + gains, dtype=np.float64),
+        flags,
+        solver="greedy",
+        status="heuristic",
+        mip_gap=None,
+        bound=None,
+        seconds=time.perf_counter() - start,
+        model={"sites": int(ordered.shape[0]), "demand_rows": int(np.count_nonzero(w))},
+    )
+
+
 def _selection(
     sites: np.ndarray,
     marginal: np.ndarray,
@@ -374,25 +406,7 @@ def maximal_covering(
     ordered = sp.csr_matrix(sets)
     n = pattern.shape[0]
     if solver == "greedy":
-        start = time.perf_counter()
-        cover = _Cover(ordered, w.copy(), cap)
-        first = _seed_forced(cover, f)
-        pool = np.setdiff1d(np.arange(n), f)
-        order, gains = _lazy_greedy(cover, pool, max_sites=k - f.size)
-        sites = np.concatenate([f, np.asarray(order, dtype=np.int64)]).astype(np.int64)
-        flags = np.zeros(sites.size, dtype=bool)
-        flags[: f.size] = True
-        return _selection(
-            sites,
-            np.asarray(first + gains),
-            flags,
-            solver="greedy",
-            status="heuristic",
-            mip_gap=None,
-            bound=None,
-            seconds=time.perf_counter() - start,
-            model={"sites": n, "demand_rows": int(np.count_nonzero(w))},
-        )
+        return _greedy(ordered, w, cap, f, max_sites=k - f.size)
     start = time.perf_counter()
     if cap is None and f.size:
         residual = w.copy()
@@ -501,31 +515,13 @@ def set_covering(
             "lower the target or add candidates"
         )
     if solver == "greedy":
-        cover = _Cover(ordered, w.copy(), cap)
-        first = _seed_forced(cover, f)
-        pool = np.setdiff1d(np.arange(n), f)
-        order, gains = _lazy_greedy(
-            cover, pool, max_sites=n, stop_at=goal - tol - float(sum(first))
-        )
-        if sum(first) + sum(gains) < goal - tol:
+        sel = _greedy(ordered, w, cap, f, max_sites=n, stop_at=goal - tol, start=start)
+        if sel.objective < goal - tol:
             raise SolverError(
-                f"the greedy sites reach {sum(first) + sum(gains):,.0f} of the {goal:,.0f} "
-                "people targeted (capacities run out); lower the target or use --solver exact"
+                f"the greedy sites reach {sel.objective:,.0f} of the {goal:,.0f} people "
+                "targeted (capacities run out); lower the target or use --solver exact"
             )
-        sites = np.concatenate([f, np.asarray(order, dtype=np.int64)]).astype(np.int64)
-        flags = np.zeros(sites.size, dtype=bool)
-        flags[: f.size] = True
-        return _selection(
-            sites,
-            np.asarray(first + gains),
-            flags,
-            solver="greedy",
-            status="heuristic",
-            mip_gap=None,
-            bound=None,
-            seconds=time.perf_counter() - start,
-            model={"sites": n, "demand_rows": int(np.count_nonzero(w))},
-        )
+        return sel
     if cap is None and f.size:
         residual = w.copy()
         residual[pattern[f].indices] = 0.0
