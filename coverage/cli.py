@@ -94,6 +94,13 @@ def _add_site_parser(sub: Any) -> None:
     site.add_argument(
         "--gaps", type=int, default=200, metavar="N", help="most gap candidates (default 200)"
     )
+    site.add_argument(
+        "--gap-spacing",
+        type=float,
+        default=1000.0,
+        metavar="M",
+        help="least distance between gap candidates in metres (default 1000)",
+    )
     site.add_argument("--exclude", metavar="ID,ID", default="", help="candidate ids to leave out")
     site.add_argument(
         "--force", metavar="ID,ID", default="", help="candidate ids that must be chosen"
@@ -142,6 +149,7 @@ def _site(args: argparse.Namespace) -> int:
             candidates=sources,
             candidate_types=ids(args.types) or None,
             gaps=args.gaps,
+            gap_spacing_m=args.gap_spacing,
             exclude=ids(args.exclude),
             force=ids(args.force),
             add=args.add,
