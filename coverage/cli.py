@@ -101,6 +101,9 @@ def _add_site_parser(sub: Any) -> None:
         metavar="M",
         help="least distance between gap candidates in metres (default 1000)",
     )
+    site.add_argument(
+        "--close", metavar="ID,ID", default="", help="existing stations to close first (what-if)"
+    )
     site.add_argument("--exclude", metavar="ID,ID", default="", help="candidate ids to leave out")
     site.add_argument(
         "--force", metavar="ID,ID", default="", help="candidate ids that must be chosen"
@@ -152,6 +155,7 @@ def _site(args: argparse.Namespace) -> int:
             gap_spacing_m=args.gap_spacing,
             exclude=ids(args.exclude),
             force=ids(args.force),
+            close=ids(args.close),
             add=args.add,
             target=target,
             solver=args.solver,

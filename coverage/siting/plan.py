@@ -21,7 +21,7 @@ import pandas as pd
 
 from .. import __version__
 from ..config import RunConfig
-from ..engine.snapping import snap_points
+from ..engine.snapping import Snap, snap_points
 from ..engine.travel_times import node_times, point_times
 from ..errors import InputError
 from ..inputs.crs import transform_xy
@@ -85,6 +85,23 @@ def _capacity(candidates: gpd.GeoDataFrame, capacity: float | None) -> np.ndarra
     return None if capacity is None else np.full(len(candidates), float(capacity))
 
 
+def _station_minutes(
+    network: Network,
+    x: np.ndarray,
+    y: np.ndarray,
+    demand_snap: Snap,
+    *,
+    minutes: float,
+    access_speed_kmh: float,
+    max_access_m: float,
+) -> np.ndarray:
+    """Minutes from each demand point to its nearest station (inf beyond ``minutes``)."""
+    snap = snap_points(network, x, y, k=SNAP_CANDIDATES, max_distance_m=max_access_m)
+    times = node_times(network, snap, access_speed_kmh=access_speed_kmh, limit_s=minutes * 60.0)
+    seconds, _ = point_times(times, demand_snap, access_speed_kmh=access_speed_kmh)
+    return seconds / 60.0
+
+
 def site_stations(
     network: Network,
     stations: gpd.GeoDataFrame,
@@ -99,6 +116,7 @@ def site_stations(
     solver: str = "exact",
     time_limit_s: float = 60.0,
     capacity: float | None = None,
+    close: Sequence[str] = (),
     compare_greedy: bool = True,
     name: str = "region",
     progress: bool = False,
@@ -134,6 +152,9 @@ def site_stations(
         Time limit of the exact solver.
     capacity : float, optional
         People one new site can serve (where the candidates give no ``capacity``).
+    close : sequence of str
+        Ids of existing stations to close first (what-if): the siting starts from the
+        coverage without them, and ``summary["closed"]`` gives what closing them costs.
     compare_greedy : bool
         With the exact solver, also run the greedy one and report both objectives.
     name : str
@@ -172,13 +193,30 @@ def site_stations(
 
     t0 = time.perf_counter()
     sx, sy = _xy(stations, network.crs) if len(stations) else (np.empty(0), np.empty(0))
-    station_snap = snap_points(network, sx, sy, k=SNAP_CANDIDATES, max_distance_m=max_access_m)
-    times = node_times(
-        network, station_snap, access_speed_kmh=access_speed_kmh, limit_s=minutes * 60.0
+    ids = stations["id"].astype(str).to_numpy()
+    closing = [str(c) for c in close]
+    unknown = [c for c in closing if c not in set(ids)]
+    if unknown:
+        raise InputError(
+            f"--close: {unknown[0]!r} is not the id of an existing station; use an id from the "
+            "stations file"
+        )
+    is_open = ~np.isin(ids, closing)
+    access = {"access_speed_kmh": access_speed_kmh, "max_access_m": max_access_m}
+    covered_before = (
+        _station_minutes(network, sx[is_open], sy[is_open], demand_snap, minutes=minutes, **access)
+        <= minutes
     )
-    seconds, _ = point_times(times, demand_snap, access_speed_kmh=access_speed_kmh)
-    covered_before = seconds / 60.0 <= minutes
     before = float(pop[covered_before].sum())
+    with_all = (
+        float(
+            pop[
+                _station_minutes(network, sx, sy, demand_snap, minutes=minutes, **access) <= minutes
+            ].sum()
+        )
+        if closing
+        else before
+    )
     station_sets = site_coverage(
         network,
         sx,
@@ -188,7 +226,7 @@ def site_stations(
         access_speed_kmh=access_speed_kmh,
         max_access_m=max_access_m,
     )
-    criticality = station_criticality(station_sets, pop, ids=stations["id"].astype(str).tolist())
+    criticality = station_criticality(station_sets, pop, ids=ids.tolist())
     criticality.insert(1, "name", stations["name"].astype(str).to_numpy())
     cx, cy = _xy(candidates, network.crs)
     sets = site_coverage(
@@ -269,12 +307,18 @@ def site_stations(
         "before": {
             "population_covered": before,
             "coverage_share": share(before),
-            "stations": len(stations),
+            "stations": int(is_open.sum()),
         },
         "after": {
             "population_covered": after,
             "coverage_share": share(after),
-            "stations": len(stations) + len(selection),
+            "stations": int(is_open.sum()) + len(selection),
+        },
+        "closed": {
+            "stations": closing,
+            "population_covered_with_all": with_all,
+            "coverage_share_with_all": share(with_all),
+            "population_losing_access": with_all - before,
         },
         "sites_added": len(selection),
         "newly_covered_population": selection.objective,
@@ -381,22 +425,24 @@ def run_siting(
         elif source == "gaps":
             demand = demand_from_grid(population)
             dx, dy = transform_xy(demand.x, demand.y, demand.crs, network.crs)
-            sx, sy = _xy(stations, network.crs)
-            times = node_times(
-                network,
-                snap_points(network, sx, sy, k=SNAP_CANDIDATES, max_distance_m=config.max_access_m),
-                access_speed_kmh=config.access_speed_kmh,
-                limit_s=minutes * 60.0,
+            still_open = stations[~stations["id"].astype(str).isin(list(options.get("close", ())))]
+            sx, sy = _xy(still_open, network.crs)
+            snap = snap_points(
+                network, dx, dy, k=SNAP_CANDIDATES, max_distance_m=config.max_access_m
             )
-            seconds, _ = point_times(
-                times,
-                snap_points(network, dx, dy, k=SNAP_CANDIDATES, max_distance_m=config.max_access_m),
+            gap_minutes = _station_minutes(
+                network,
+                sx,
+                sy,
+                snap,
+                minutes=minutes,
                 access_speed_kmh=config.access_speed_kmh,
+                max_access_m=config.max_access_m,
             )
             pieces.append(
                 candidates_from_gaps(
                     demand,
-                    seconds / 60.0,
+                    gap_minutes,
                     threshold=minutes,
                     count=gaps,
                     spacing_m=gap_spacing_m,

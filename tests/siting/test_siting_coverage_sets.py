@@ -143,3 +143,33 @@ def test_criticality_and_closures_by_hand():
     # closing one station loses exactly its critical population
     for i, row in table.iterrows():
         assert coverage_without(sets, pop, [i]) == 100.0 - row["population_critical"]
+
+
+def test_criticality_matches_recomputing_without_each_station():
+    network = random_network(5)
+    rng = np.random.default_rng(55)
+    sx = rng.uniform(network.x.min(), network.x.max(), 25)
+    sy = rng.uniform(network.y.min(), network.y.max(), 25)
+    dx = rng.uniform(network.x.min(), network.x.max(), 900)
+    dy = rng.uniform(network.y.min(), network.y.max(), 900)
+    pop = rng.integers(1, 50, 900).astype(float)
+    demand_snap = snap_points(network, dx, dy, max_distance_m=300.0)
+    sets = site_coverage(network, sx, sy, demand_snap, minutes=10.0, max_access_m=300.0)
+    table = station_criticality(sets, pop)
+
+    def engine_covered(keep):
+        snap = snap_points(network, sx[keep], sy[keep], max_distance_m=300.0)
+        times = node_times(network, snap, access_speed_kmh=ACCESS_KMH)
+        seconds, _ = point_times(times, demand_snap, access_speed_kmh=ACCESS_KMH)
+        return float(pop[seconds / 60.0 <= 10.0].sum())
+
+    everyone = engine_covered(np.ones(25, dtype=bool))
+    assert coverage_without(sets, pop, []) == pytest.approx(everyone)
+    lost = []
+    for i in range(25):
+        keep = np.ones(25, dtype=bool)
+        keep[i] = False
+        lost.append(everyone - engine_covered(keep))
+        assert coverage_without(sets, pop, [i]) == pytest.approx(everyone - lost[-1])
+    np.testing.assert_allclose(table["population_critical"], lost)
+    assert max(lost) > 0 and min(lost) < max(lost)  # a real spread, not all zero

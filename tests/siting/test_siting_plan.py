@@ -134,6 +134,7 @@ def test_forced_and_excluded_candidates(grid):
         (["--target", "lots"], "--target"),
         (["--add", "0"], "--add"),
         (["--add", "1", "--force", "nope"], "nope"),
+        (["--add", "1", "--close", "S9"], "S9"),
         (["--target", "1.0"], "cannot be reached"),
         (["--add", "1", "--time-limit", "0"], "--time-limit"),
         (["--add", "1", "--candidates", "missing.csv"], "not found"),
@@ -219,3 +220,43 @@ def test_candidate_file_and_preparation(grid):
         prepare_candidates(table, stations, metric_crs="EPSG:32650", force=["S1dup"])
     with pytest.raises(ValueError, match="keep it in one"):
         prepare_candidates(table, stations, metric_crs="EPSG:32650", force=["C1"], exclude=["C1"])
+
+
+def test_closing_the_station_what_if(grid, tmp_path):
+    out = tmp_path / "close"
+    code = main(
+        ["site", str(grid.config), "--add", "1", "--close", "S1", "--candidates",
+         str(grid.extra["candidates"]), "--out", str(out), "--quiet"]
+    )  # fmt: skip
+    assert code == 0
+    summary = json.loads((out / "siting.json").read_text(encoding="utf-8"))
+    alone = covered(grid, [(4, 4)])
+    assert summary["closed"]["stations"] == ["S1"]
+    assert summary["closed"]["population_losing_access"] == pytest.approx(alone)
+    assert summary["before"]["population_covered"] == 0.0
+    assert summary["before"]["stations"] == 0
+    # with no station left, the best single site is the best site on its own
+    assert summary["after"]["population_covered"] == pytest.approx(
+        max(covered(grid, [node]) for node in CANDIDATES.values())
+    )
+
+
+def test_capacity_and_reachable_target(grid, tmp_path):
+    out = tmp_path / "cap"
+    assert main(
+        ["site", str(grid.config), "--add", "2", "--capacity", "100", "--candidates",
+         str(grid.extra["candidates"]), "--out", str(out), "--quiet"]
+    ) == 0  # fmt: skip
+    summary = json.loads((out / "siting.json").read_text(encoding="utf-8"))
+    # several candidates reach more than 100 new people, so two sites serve exactly 200
+    assert summary["newly_covered_population"] == pytest.approx(200.0)
+    out = tmp_path / "all"
+    assert main(
+        ["site", str(grid.config), "--target", "reachable", "--candidates",
+         str(grid.extra["candidates"]), "--out", str(out), "--quiet"]
+    ) == 0  # fmt: skip
+    summary = json.loads((out / "siting.json").read_text(encoding="utf-8"))
+    everyone = covered(grid, [(4, 4), *CANDIDATES.values()])
+    assert summary["after"]["population_covered"] == pytest.approx(everyone)
+    need = next(k for k in range(1, 7) if best(grid, k)[0] >= everyone - 1e-9)
+    assert summary["sites_added"] == need
