@@ -173,6 +173,15 @@ def site_stations(
         (0, 1], a budget below 1).
     SolverError
         If the target cannot be reached or the solver finds nothing in time.
+
+    Examples
+    --------
+    >>> from coverage.siting.candidates import candidates_from_osm, prepare_candidates
+    >>> pool = prepare_candidates(candidates_from_osm(pbf), stations,  # doctest: +SKIP
+    ...                           metric_crs=network.crs)
+    >>> result = site_stations(network, stations, grid, pool, add=5)  # doctest: +SKIP
+    >>> result.summary["after"]["coverage_share"]  # doctest: +SKIP
+    0.166
     """
     started = time.perf_counter()
     if (add is None) == (target is None):
@@ -407,6 +416,13 @@ def run_siting(
     ------
     InputError
         On unusable inputs or candidate options.
+
+    Examples
+    --------
+    >>> import coverage  # doctest: +SKIP
+    >>> cfg = coverage.load_config("county.yaml")  # doctest: +SKIP
+    >>> result = coverage.run_siting(cfg, candidates=["osm", "gaps"], target=0.95)  # doctest: +SKIP
+    >>> coverage.write_siting_outputs(result, "out/county/siting")  # doctest: +SKIP
     """
     stations = read_stations(config.stations, crs=config.stations_crs)
     population = read_population(config.population)

@@ -207,3 +207,16 @@ def test_lazy_queue_matches_heap_order():
     heap = [(-1.0, j) for j in range(4)]
     heapq.heapify(heap)
     assert sel.sites.tolist() == [heapq.heappop(heap)[1], heapq.heappop(heap)[1]]
+
+
+@pytest.mark.parametrize("solver", ["exact", "greedy"])
+def test_infeasible_capacitated_target_raises_solver_error(solver):
+    # p0 (10 people) is reached by sites 0 and 1, p1 (10 people) only by site 2 of capacity 1:
+    # the simple capacity bound (20) passes, but at most 11 people can be served
+    sets = sp.csr_matrix(np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]]))
+    weights = np.array([10.0, 10.0])
+    cap = np.array([100.0, 100.0, 1.0])
+    with pytest.raises(SolverError):
+        set_covering(sets, weights, target=15.0, capacity=cap, solver=solver)
+    ok = set_covering(sets, weights, target=11.0, capacity=cap, solver=solver)
+    assert ok.objective == pytest.approx(11.0) and len(ok) == 2
