@@ -207,15 +207,18 @@ def site_coverage(
     graph = reverse_graph(network)
 
     radius = reach_radius_m(network, seconds=limit_s, access_speed_kmh=access_speed_kmh)
-    span = max(float(np.ptp(network.x)), float(np.ptp(network.y)), 1.0) if n_nodes else 1.0
-    tile = radius if np.isfinite(radius) and radius < span else span * 2 + 1.0
     x0, y0 = (float(network.x.min()), float(network.y.min())) if n_nodes else (0.0, 0.0)
-    node_tile = np.column_stack(
-        [np.floor((network.x - x0) / tile), np.floor((network.y - y0) / tile)]
-    ).astype(np.int64)
-    site_tile = np.column_stack([np.floor((x - x0) / tile), np.floor((y - y0) / tile)]).astype(
-        np.int64
-    )
+    span = max(float(np.ptp(network.x)), float(np.ptp(network.y))) if n_nodes else 0.0
+
+    def tiles_of(px: np.ndarray, py: np.ndarray) -> np.ndarray:
+        if not np.isfinite(radius) or radius > 1e6 * max(span, 1.0):
+            return np.zeros((px.size, 2), dtype=np.int64)  # no useful bound: one tile
+        return np.column_stack([np.floor((px - x0) / radius), np.floor((py - y0) / radius)]).astype(
+            np.int64
+        )
+
+    node_tile = tiles_of(network.x, network.y)
+    site_tile = tiles_of(x, y)
     node_order = np.lexsort((node_tile[:, 1], node_tile[:, 0]))
     node_code = node_tile[node_order, 0] * (1 << 32) + node_tile[node_order, 1]
     local = np.full(n_nodes, -1, dtype=np.int64)

@@ -173,3 +173,20 @@ def test_criticality_matches_recomputing_without_each_station():
         assert coverage_without(sets, pop, [i]) == pytest.approx(everyone - lost[-1])
     np.testing.assert_allclose(table["population_critical"], lost)
     assert max(lost) > 0 and min(lost) < max(lost)  # a real spread, not all zero
+
+
+def test_sites_off_the_network_reach_it_over_long_access_legs():
+    network = random_network(9, n=120, size_m=2000.0)
+    # sites 1.5-2.5 km outside the network's box: only a long access leg reaches a road
+    sx = np.array([network.x.min() - 1500.0, network.x.max() + 2500.0, network.x.mean()])
+    sy = np.array([network.y.mean(), network.y.max() + 1500.0, network.y.min() - 2000.0])
+    rng = np.random.default_rng(9)
+    dx = rng.uniform(network.x.min(), network.x.max(), 300)
+    dy = rng.uniform(network.y.min(), network.y.max(), 300)
+    demand_snap = snap_points(network, dx, dy, max_distance_m=5000.0)
+    sets = site_coverage(network, sx, sy, demand_snap, minutes=45.0, max_access_m=5000.0)
+    reference = engine_sets(network, sx, sy, demand_snap, 45.0, 5000.0) <= 45.0
+    dense = np.zeros(sets.shape, dtype=bool)
+    dense[np.repeat(np.arange(3), np.diff(sets.indptr)), sets.indices] = True
+    assert np.array_equal(dense, reference)
+    assert 0 < reference.sum() < reference.size
