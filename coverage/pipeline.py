@@ -24,11 +24,10 @@ from .config import RunConfig
 from .engine.snapping import snap_points
 from .engine.travel_times import node_times, point_times
 from .errors import InputError
-from .inputs.boundaries import read_boundaries
 from .inputs.crs import transform_xy
-from .inputs.network import Network, load_network
-from .inputs.population import Demand, PopulationGrid, demand_from_grid, read_population
-from .inputs.stations import read_stations
+from .inputs.network import Network
+from .inputs.population import Demand, PopulationGrid, demand_from_grid
+from .inputs.read import read_inputs
 from .metrics.coverage import coverage_figures, station_figures, unit_figures
 from .results import CoverageResult
 
@@ -203,6 +202,12 @@ def compute_coverage(
             unit_tables[level] = unit_figures(
                 unit_of_point, polygons["unit"].tolist(), pop, point_minutes, headline
             )
+            for group, values in demand.groups.items():  # e.g. age_65_plus_population
+                per_group = unit_figures(
+                    unit_of_point, polygons["unit"].tolist(), values, point_minutes, headline
+                )
+                for col in ("population", "population_covered", "coverage_share"):
+                    unit_tables[level][f"{group}_{col}"] = per_group[col].to_numpy()
         steps.update()
 
     covered = figures["covered_by_minutes"]
@@ -220,6 +225,8 @@ def compute_coverage(
         "population_by_minutes": covered,
         "mean_minutes": figures["mean_minutes"],
         "unreachable_population": figures["unreachable_population"],
+        # residents farther than max_access_m from every road (part of the unreachable)
+        "population_beyond_network_reach": float(pop[~np.isfinite(point_snap.nearest_m)].sum()),
         "stations": len(stations),
         "stations_unreachable": int((~reachable).sum()),
         "groups": groups,
@@ -263,25 +270,12 @@ def run_coverage(config: RunConfig, *, progress: bool = False) -> CoverageResult
     InputError
         On any unusable input; nothing has been written.
     """
-    stations = read_stations(config.stations, crs=config.stations_crs)
-    population = read_population(config.population)
-    units = (
-        read_boundaries(config.boundaries, name=config.boundaries_name)
-        if config.boundaries is not None
-        else None
-    )
-    network = load_network(
-        config.network,
-        mode=config.mode,
-        speed_kmh=config.speed_kmh,
-        metric_crs=config.metric_crs,
-        progress=progress,
-    )
+    inputs = read_inputs(config, progress=progress)
     result = compute_coverage(
-        network,
-        stations,
-        population,
-        units=units,
+        inputs.network,
+        inputs.stations,
+        inputs.demand,
+        units=inputs.units,
         minutes=config.minutes,
         access_speed_kmh=config.access_speed_kmh,
         max_access_m=config.max_access_m,
@@ -289,11 +283,19 @@ def run_coverage(config: RunConfig, *, progress: bool = False) -> CoverageResult
         progress=progress,
     )
     summary = dict(result.summary)
+    summary.update(inputs.summary())
+    boundaries = config.boundaries
     summary["inputs"] = {
         "stations": str(config.stations),
         "population": str(config.population),
         "network": str(config.network),
-        "boundaries": None if config.boundaries is None else str(config.boundaries),
+        "boundaries": (
+            None
+            if boundaries is None
+            else {k: str(v) for k, v in boundaries.items()}
+            if isinstance(boundaries, dict)
+            else str(boundaries)
+        ),
     }
     return result.with_summary(summary)
 
