@@ -25,9 +25,9 @@ from ..engine.snapping import Snap, snap_points
 from ..engine.travel_times import node_times, point_times
 from ..errors import InputError
 from ..inputs.crs import transform_xy
-from ..inputs.network import Network, load_network
-from ..inputs.population import Demand, PopulationGrid, demand_from_grid, read_population
-from ..inputs.stations import read_stations
+from ..inputs.network import Network
+from ..inputs.population import Demand, PopulationGrid, demand_from_grid
+from ..inputs.read import read_inputs
 from ..pipeline import SNAP_CANDIDATES
 from .candidates import (
     candidates_from_file,
@@ -424,22 +424,14 @@ def run_siting(
     >>> result = coverage.run_siting(cfg, candidates=["osm", "gaps"], target=0.95)  # doctest: +SKIP
     >>> coverage.write_siting_outputs(result, "out/county/siting")  # doctest: +SKIP
     """
-    stations = read_stations(config.stations, crs=config.stations_crs)
-    population = read_population(config.population)
-    network = load_network(
-        config.network,
-        mode=config.mode,
-        speed_kmh=config.speed_kmh,
-        metric_crs=config.metric_crs,
-        progress=progress,
-    )
+    inputs = read_inputs(config, progress=progress)
+    stations, network, demand = inputs.stations, inputs.network, inputs.demand
     minutes = config.threshold_minutes
     pieces = []
     for source in candidates:
         if source == "osm":
             pieces.append(candidates_from_osm(config.network, types=candidate_types))
         elif source == "gaps":
-            demand = demand_from_grid(population)
             dx, dy = transform_xy(demand.x, demand.y, demand.crs, network.crs)
             still_open = stations[~stations["id"].astype(str).isin(list(options.get("close", ())))]
             sx, sy = _xy(still_open, network.crs)
@@ -474,7 +466,7 @@ def run_siting(
     result = site_stations(
         network,
         stations,
-        population,
+        demand,
         table,
         minutes=minutes,
         access_speed_kmh=config.access_speed_kmh,
