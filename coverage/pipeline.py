@@ -205,14 +205,24 @@ def compute_coverage(
         served = table["catchment_population"].to_numpy()
         if catchment_by_tier:
             by_tier, tier_station, tier_minutes = tier_catchments(
-                network, stations, station_snap, point_snap, pop, headline,
+                network,
+                stations,
+                station_snap,
+                point_snap,
+                pop,
+                headline,
                 access_speed_kmh=access_speed_kmh,
             )
             table = table.join(by_tier)
             served = table["tier_catchment_population"].to_numpy()
         table = table.join(staffing_table(stations, served, rules=staffing))
         services = service_coverage(
-            network, stations, station_snap, point_snap, pop, headline,
+            network,
+            stations,
+            station_snap,
+            point_snap,
+            pop,
+            headline,
             access_speed_kmh=access_speed_kmh,
         )
 
@@ -230,9 +240,15 @@ def compute_coverage(
             unit_polygons[level] = polygons
             points_in[level] = (unit_of_point, polygons["unit"].tolist())
             unit_tables[level] = unit_figures(
-                unit_of_point, polygons["unit"].tolist(), pop, point_minutes, headline,
-                station_of_cell=nearest, station_ids=stations["id"].tolist(),
-                station_names=stations["name"].tolist(), covered_share=unit_covered_share,
+                unit_of_point,
+                polygons["unit"].tolist(),
+                pop,
+                point_minutes,
+                headline,
+                station_of_cell=nearest,
+                station_ids=stations["id"].tolist(),
+                station_names=stations["name"].tolist(),
+                covered_share=unit_covered_share,
             )
         unit_levels = {
             level: level_summary(t, covered_share=unit_covered_share)
@@ -305,8 +321,9 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     for row in frame.to_dict(orient="records"):
         out.append(
             {
-                k: None if isinstance(v, float) and not np.isfinite(v) else
-                (v.item() if isinstance(v, np.generic) else v)
+                k: None
+                if isinstance(v, float) and not np.isfinite(v)
+                else (v.item() if isinstance(v, np.generic) else v)
                 for k, v in row.items()
             }
         )

@@ -108,7 +108,9 @@ def gap_areas(
     max_extra = np.full(n, -np.inf)
     np.maximum.at(max_extra, lab[reach], extra[reach])
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_extra = np.where(reach_pop > 0, weighted / np.where(reach_pop > 0, reach_pop, 1), np.nan)
+        mean_extra = np.where(
+            reach_pop > 0, weighted / np.where(reach_pop > 0, reach_pop, 1), np.nan
+        )
     table = pd.DataFrame(
         {
             "label": np.arange(1, n + 1),
@@ -135,8 +137,7 @@ def gap_areas(
         if int(value) in wanted:
             pieces.setdefault(int(value), []).append(shape(geom))
     geometry = [
-        shapely.union_all(pieces[v]) if len(pieces[v]) > 1 else pieces[v][0]
-        for v in table["label"]
+        shapely.union_all(pieces[v]) if len(pieces[v]) > 1 else pieces[v][0] for v in table["label"]
     ]
     out = gpd.GeoDataFrame(
         table.drop(columns="label").reset_index(drop=True), geometry=geometry, crs=grid.crs

@@ -78,8 +78,7 @@ def station_services(stations: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
     per_station = [service_items(v) for v in stations["services"].tolist()]
     items = list(dict.fromkeys(item for items in per_station for item in items))
     return {
-        item: np.array([item in offered for offered in per_station], dtype=bool)
-        for item in items
+        item: np.array([item in offered for offered in per_station], dtype=bool) for item in items
     }
 
 

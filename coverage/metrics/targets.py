@@ -92,8 +92,7 @@ def targets_from_mapping(data: Any) -> tuple[Target, ...]:
                 continue
             if not 0 < share <= 1:
                 problems.append(
-                    f"level '{level}' {text}: share {share!r} must lie in (0, 1], "
-                    "e.g. 0.4 for 40%"
+                    f"level '{level}' {text}: share {share!r} must lie in (0, 1], e.g. 0.4 for 40%"
                 )
                 continue
             mine.append(Target(str(level), int(text), float(share)))

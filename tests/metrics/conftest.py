@@ -119,9 +119,7 @@ def line_world() -> LineWorld:
         crs=TMERC,
         source="line world",
     )
-    townships = gpd.GeoDataFrame(
-        [_band(-50, 1950, "South"), _band(1950, 4450, "North")], crs=TMERC
-    )
+    townships = gpd.GeoDataFrame([_band(-50, 1950, "South"), _band(1950, 4450, "North")], crs=TMERC)
     villages = gpd.GeoDataFrame(
         [
             _band(-50, 950, "V1"),

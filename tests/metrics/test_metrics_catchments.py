@@ -89,7 +89,7 @@ def test_custom_rules_from_config():
     assert config_from_dict(BASE, base_dir=None).staffing == DEFAULT_STAFF_RULES
     with pytest.raises(ConfigError, match="tier 'village' needs a step from population 0"):
         config_from_dict({**BASE, "staffing": {"village": {100: 1}}}, base_dir=None)
-    with pytest.raises(ValueError, match="staff 1.5 is not a whole number"):
+    with pytest.raises(ValueError, match=r"staff 1\.5 is not a whole number"):
         staff_rules_from_mapping({"village": {0: 1.5}})
 
 

@@ -168,7 +168,9 @@ def test_weighted_quantile_equals_numpy_inverted_cdf_for_integer_weights():
         values = rng.choice(np.arange(40.0), size=n)
         weights = rng.integers(1, 5, size=n)
         q = float(rng.choice([0.1, 0.5, 0.9, 1.0]))
-        got = weighted_quantile_by_group(np.zeros(n, dtype=int), values, weights.astype(float), q, 1)
+        got = weighted_quantile_by_group(
+            np.zeros(n, dtype=int), values, weights.astype(float), q, 1
+        )
         expected = np.quantile(np.repeat(values, weights), q, method="inverted_cdf")
         assert got[0] == expected
 
