@@ -45,8 +45,9 @@ from .results import CoverageResult
 
 __all__ = ["compute_coverage", "run_coverage", "write_outputs"]
 
-#: Candidate road nodes per point (see :mod:`coverage.engine.snapping`).
-SNAP_CANDIDATES = 4
+#: Road nodes a point may join (see :mod:`coverage.engine.snapping`). One: the nearest,
+#: as the access model documents; more would let access legs cut across city blocks.
+SNAP_CANDIDATES = 1
 
 
 def _check_station_extent(
