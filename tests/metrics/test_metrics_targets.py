@@ -88,3 +88,35 @@ def test_targets_on_the_line_world(line_world):
         "met": False,
     }
     assert isinstance(res.targets, pd.DataFrame)
+
+
+def test_other_new_config_keys():
+    cfg = config_from_dict(BASE, base_dir=None)
+    assert (cfg.unit_covered_share, cfg.catchment_by_tier, cfg.gap_min_population) == (
+        0.9,
+        False,
+        0.0,
+    )
+    cfg = config_from_dict(
+        {**BASE, "unit_covered_share": 1, "catchment_by_tier": True, "gap_min_population": 50},
+        base_dir=None,
+    )
+    assert (cfg.unit_covered_share, cfg.catchment_by_tier, cfg.gap_min_population) == (
+        1.0,
+        True,
+        50.0,
+    )
+    with pytest.raises(ConfigError) as err:
+        config_from_dict(
+            {
+                **BASE,
+                "unit_covered_share": 90,
+                "catchment_by_tier": "yes",
+                "gap_min_population": -1,
+            },
+            base_dir=None,
+        )
+    message = str(err.value)
+    assert "'unit_covered_share' must be a share in (0, 1], e.g. 0.9 for 90%" in message
+    assert "'catchment_by_tier' must be true or false" in message
+    assert "'gap_min_population' must be a positive finite number" in message

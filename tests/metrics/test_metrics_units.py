@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coverage.metrics.units import level_summary, unit_figures, weighted_quantile_by_group
 from coverage.pipeline import compute_coverage
@@ -186,3 +188,32 @@ def test_weighted_quantile_groups_are_independent():
 def test_level_summary_without_residents():
     t = unit_figures(np.array([-1]), ["a"], np.array([5.0]), np.array([1.0]), 15)
     assert level_summary(t, covered_share=0.9)["share_units_covered"] is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.lists(
+        st.tuples(
+            st.integers(-1, 3),
+            st.floats(0, 100),
+            st.one_of(st.floats(0, 60), st.just(np.inf)),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    threshold=st.floats(1, 59),
+)
+def test_unit_invariants(data, threshold):
+    unit, people, minutes = (np.array(x) for x in zip(*data, strict=True))
+    names = ["a", "b", "c", "d"]
+    t = unit_figures(unit.astype(int), names, people, minutes, threshold)
+    inside = unit >= 0
+    assert t["population"].sum() == pytest.approx(people[inside].sum())
+    assert (t["population_covered"] <= t["population"] + 1e-9).all()
+    for i, row in t.iterrows():
+        mine = (unit == i) & (people > 0)
+        if mine.any():
+            assert minutes[mine].min() <= row["p90_minutes"] <= minutes[mine].max()
+    more = unit_figures(unit.astype(int), names, people, minutes, threshold + 1)
+    assert (more["population_covered"] >= t["population_covered"]).all()
+    assert more["covered"].fillna(False).astype(bool).sum() >= t["covered"].fillna(False).sum()
