@@ -21,6 +21,7 @@ from scipy import ndimage
 from shapely.geometry import shape
 
 from ..inputs.population import Demand
+from .units import largest_by_group
 
 __all__ = ["gap_areas"]
 
@@ -155,20 +156,7 @@ def _main_unit(
     names: Sequence[str],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per gap, the unit holding most of its people, and that share of them."""
-    n = gap_population.size
-    inside = unit >= 0
-    parts = (
-        pd.DataFrame({"gap": gap[inside], "unit": unit[inside], "people": population[inside]})
-        .groupby(["gap", "unit"], sort=True)["people"]
-        .sum()
-        .reset_index()
-        .sort_values(["gap", "people", "unit"], ascending=[True, False, True], kind="stable")
-        .drop_duplicates("gap")
-    )
-    labels = np.asarray(list(names), dtype=object)
-    main = np.full(n, None, dtype=object)
-    share = np.zeros(n)
-    g = parts["gap"].to_numpy()
-    main[g] = labels[parts["unit"].to_numpy()]
-    share[g] = parts["people"].to_numpy() / gap_population[g]
-    return main, share
+    which, people = largest_by_group(gap, unit, population, gap_population.size)
+    main = np.full(gap_population.size, None, dtype=object)
+    main[which >= 0] = np.asarray(list(names), dtype=object)[which[which >= 0]]
+    return main, people / gap_population

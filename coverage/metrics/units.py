@@ -21,6 +21,7 @@ import pandas as pd
 
 __all__ = [
     "DEFAULT_UNIT_COVERED_SHARE",
+    "largest_by_group",
     "level_summary",
     "unit_figures",
     "weighted_quantile_by_group",
@@ -199,6 +200,51 @@ def unit_figures(
     return table
 
 
+def largest_by_group(
+    group: np.ndarray, category: np.ndarray, weights: np.ndarray, n_groups: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per group, the category holding the most weight, and that weight.
+
+    Parameters
+    ----------
+    group : numpy.ndarray
+        Group index of each point in ``0..n_groups-1``.
+    category : numpy.ndarray
+        Category index of each point (-1: none; ignored).
+    weights : numpy.ndarray
+        Weight (people) of each point; points of weight 0 are ignored.
+    n_groups : int
+        Number of groups.
+
+    Returns
+    -------
+    category : numpy.ndarray
+        The heaviest category of each group (ties: the lowest index; -1 if none).
+    weight : numpy.ndarray
+        Its summed weight in the group (0 if none).
+
+    Examples
+    --------
+    >>> largest_by_group(np.array([0, 0, 0, 1]), np.array([2, 1, 1, -1]),
+    ...                  np.array([5.0, 3.0, 3.0, 9.0]), 2)
+    (array([ 1, -1]), array([6., 0.]))
+    """
+    ok = (category >= 0) & (weights > 0) & (group >= 0)
+    best = (
+        pd.DataFrame({"group": group[ok], "category": category[ok], "weight": weights[ok]})
+        .groupby(["group", "category"], sort=True)["weight"]
+        .sum()
+        .reset_index()
+        .sort_values(["group", "weight", "category"], ascending=[True, False, True], kind="stable")
+        .drop_duplicates("group")
+    )
+    which = np.full(n_groups, -1, dtype=np.int64)
+    weight = np.zeros(n_groups)
+    which[best["group"].to_numpy()] = best["category"].to_numpy()
+    weight[best["group"].to_numpy()] = best["weight"].to_numpy()
+    return which, weight
+
+
 def _main_station(
     unit: np.ndarray,
     station: np.ndarray,
@@ -207,19 +253,7 @@ def _main_station(
     station_ids: Sequence[Any] | None,
 ) -> pd.DataFrame:
     """Per unit, the station that is nearest for the most residents, and how many."""
-    ok = (station >= 0) & (population > 0)
-    served = (
-        pd.DataFrame({"unit": unit[ok], "station": station[ok], "people": population[ok]})
-        .groupby(["unit", "station"], sort=True)["people"]
-        .sum()
-        .reset_index()
-        .sort_values(["unit", "people", "station"], ascending=[True, False, True], kind="stable")
-        .drop_duplicates("unit")
-    )
-    pos = np.full(n_units, -1, dtype=np.int64)
-    people = np.zeros(n_units)
-    pos[served["unit"].to_numpy()] = served["station"].to_numpy()
-    people[served["unit"].to_numpy()] = served["people"].to_numpy()
+    pos, people = largest_by_group(unit, station, population, n_units)
     if station_ids is None:
         ids = np.arange(int(pos.max(initial=-1)) + 1, dtype=object)
     else:

@@ -20,6 +20,7 @@ nodata.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -32,6 +33,8 @@ from shapely.geometry import box
 from coverage.inputs.network import Network, network_from_edges
 from coverage.inputs.population import PopulationGrid
 from coverage.inputs.stations import stations_from_frame
+from coverage.pipeline import compute_coverage
+from coverage.results import CoverageResult
 
 TMERC = CRS.from_proj4("+proj=tmerc +lat_0=0 +lon_0=10 +k=1 +x_0=0 +y_0=0 +ellps=WGS84")
 N_NODES = 45
@@ -45,6 +48,12 @@ class LineWorld:
     grid: PopulationGrid
     townships: gpd.GeoDataFrame
     villages: gpd.GeoDataFrame
+
+    def run(self, **kwargs: Any) -> CoverageResult:
+        """compute_coverage on the line world (both unit levels unless ``units`` is given)."""
+        kwargs.setdefault("units", {"township": self.townships, "village": self.villages})
+        stations = kwargs.pop("stations", self.stations)
+        return compute_coverage(self.network, stations, self.grid, access_speed_kmh=0.6, **kwargs)
 
     @staticmethod
     def minutes(k: int) -> float:

@@ -14,7 +14,6 @@ from coverage.metrics.catchments import (
     staff_rules_from_mapping,
     staffing_table,
 )
-from coverage.pipeline import compute_coverage
 
 BASE = {"stations": "s.csv", "population": "p.tif", "network": "n.osm.pbf"}
 
@@ -94,11 +93,7 @@ def test_custom_rules_from_config():
 
 
 def test_catchments_overall_and_by_tier(line_world):
-    res = compute_coverage(
-        line_world.network,
-        line_world.stations,
-        line_world.grid,
-        access_speed_kmh=0.6,
+    res = line_world.run(
         catchment_by_tier=True,
     )
     s = res.stations.set_index("id")
@@ -119,9 +114,7 @@ def test_catchments_overall_and_by_tier(line_world):
 
 
 def test_catchment_by_tier_is_off_by_default(line_world):
-    res = compute_coverage(
-        line_world.network, line_world.stations, line_world.grid, access_speed_kmh=0.6
-    )
+    res = line_world.run()
     assert "tier_catchment_population" not in res.stations.columns
     assert res.tier_point_station == {}
     assert res.stations["staff_recommended"].tolist() == [2, 1]

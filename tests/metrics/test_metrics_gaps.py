@@ -11,7 +11,6 @@ from shapely.geometry import box
 
 from coverage.inputs.population import PopulationGrid, demand_from_grid
 from coverage.metrics.gaps import gap_areas
-from coverage.pipeline import compute_coverage
 
 UTM = CRS.from_epsg(32650)
 CELL = 100.0
@@ -106,13 +105,7 @@ def test_extra_minutes_and_unreachable():
 
 
 def test_gaps_on_the_line_world(line_world):
-    res = compute_coverage(
-        line_world.network,
-        line_world.stations,
-        line_world.grid,
-        units={"township": line_world.townships, "village": line_world.villages},
-        access_speed_kmh=0.6,
-    )
+    res = line_world.run()
     gaps = res.gaps
     # uncovered: k = 9..22 (east cells, 140 people) and k = 40..44 (east, 50 people)
     assert gaps["population"].tolist() == [140.0, 50.0]

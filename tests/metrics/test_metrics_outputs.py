@@ -9,17 +9,12 @@ import pandas as pd
 import pytest
 
 from coverage.metrics.targets import targets_from_mapping
-from coverage.pipeline import compute_coverage, write_outputs
+from coverage.pipeline import write_outputs
 
 
 @pytest.fixture(scope="module")
 def written(line_world, tmp_path_factory):
-    res = compute_coverage(
-        line_world.network,
-        line_world.stations,
-        line_world.grid,
-        units={"township": line_world.townships, "village": line_world.villages},
-        access_speed_kmh=0.6,
+    res = line_world.run(
         targets=targets_from_mapping({"village": {2023: 0.25, 2024: 1.0}}),
         catchment_by_tier=True,
     )

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from coverage.metrics.services import service_items, station_services
-from coverage.pipeline import compute_coverage
 
 
 @pytest.mark.parametrize(
@@ -35,9 +34,7 @@ def test_station_services_masks():
 
 
 def test_service_coverage_on_the_line_world(line_world):
-    res = compute_coverage(
-        line_world.network, line_world.stations, line_world.grid, access_speed_kmh=0.6
-    )
+    res = line_world.run()
     s = res.services.set_index("service")
     assert list(s.index) == ["参保登记", "异地就医备案"]
     assert s["stations"].tolist() == [2, 1]
@@ -55,6 +52,6 @@ def test_service_coverage_on_the_line_world(line_world):
 
 def test_no_services_column(line_world):
     stations = line_world.stations.drop(columns="services")
-    res = compute_coverage(line_world.network, stations, line_world.grid, access_speed_kmh=0.6)
+    res = line_world.run(stations=stations)
     assert res.services.empty
     assert res.summary["services"] == []

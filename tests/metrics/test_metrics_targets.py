@@ -8,7 +8,6 @@ import pytest
 from coverage.config import config_from_dict
 from coverage.errors import ConfigError, InputError
 from coverage.metrics.targets import Target, target_verdicts, targets_from_mapping
-from coverage.pipeline import compute_coverage
 
 BASE = {"stations": "s.csv", "population": "p.tif", "network": "n.osm.pbf"}
 
@@ -62,12 +61,7 @@ def test_config_targets_parsed_and_validated():
 
 
 def test_targets_on_the_line_world(line_world):
-    res = compute_coverage(
-        line_world.network,
-        line_world.stations,
-        line_world.grid,
-        units={"township": line_world.townships, "village": line_world.villages},
-        access_speed_kmh=0.6,
+    res = line_world.run(
         targets=targets_from_mapping({"village": {2023: 0.25, 2024: 1.0}, "township": {2024: 0.5}}),
     )
     got = res.targets[["level", "year", "units", "units_covered", "met", "units_to_cover"]]

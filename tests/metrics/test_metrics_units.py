@@ -9,18 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coverage.metrics.units import level_summary, unit_figures, weighted_quantile_by_group
-from coverage.pipeline import compute_coverage
 
 
 @pytest.fixture(scope="module")
 def result(line_world):
-    return compute_coverage(
-        line_world.network,
-        line_world.stations,
-        line_world.grid,
-        units={"township": line_world.townships, "village": line_world.villages},
-        access_speed_kmh=0.6,
-    )
+    return line_world.run()
 
 
 def _reference(cells: pd.DataFrame, lo: int, hi: int) -> dict[str, float]:
@@ -119,12 +112,8 @@ def test_share_of_units_covered_in_summary(result):
 
 
 def test_covered_share_rule_is_configurable(line_world):
-    res = compute_coverage(
-        line_world.network,
-        line_world.stations,
-        line_world.grid,
+    res = line_world.run(
         units={"village": line_world.villages},
-        access_speed_kmh=0.6,
         unit_covered_share=0.65,
     )
     assert res.units["village"]["covered"].tolist()[:4] == [True, False, True, True]
