@@ -39,6 +39,7 @@ from .metrics.catchments import (
 from .metrics.coverage import coverage_figures
 from .metrics.gaps import gap_areas
 from .metrics.services import service_coverage
+from .metrics.subsets import SubsetSearch
 from .metrics.targets import Target, target_verdicts
 from .metrics.units import DEFAULT_UNIT_COVERED_SHARE, level_summary, unit_figures
 from .results import CoverageResult
@@ -216,28 +217,13 @@ def compute_coverage(
         tier_station: dict[str, np.ndarray] = {}
         tier_minutes: dict[str, np.ndarray] = {}
         served = table["catchment_population"].to_numpy()
+        search = SubsetSearch(network, station_snap, point_snap, access_speed_kmh)
         if catchment_by_tier:
-            by_tier, tier_station, tier_minutes = tier_catchments(
-                network,
-                stations,
-                station_snap,
-                point_snap,
-                pop,
-                headline,
-                access_speed_kmh=access_speed_kmh,
-            )
+            by_tier, tier_station, tier_minutes = tier_catchments(search, stations, pop, headline)
             table = table.join(by_tier)
             served = table["tier_catchment_population"].to_numpy()
         table = table.join(staffing_table(stations, served, rules=staffing))
-        services = service_coverage(
-            network,
-            stations,
-            station_snap,
-            point_snap,
-            pop,
-            headline,
-            access_speed_kmh=access_speed_kmh,
-        )
+        services = service_coverage(search, stations, pop, headline)
 
         levels: dict[str, gpd.GeoDataFrame] = {}
         if isinstance(units, gpd.GeoDataFrame):

@@ -35,10 +35,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..engine.snapping import Snap
 from ..errors import InputError
-from ..inputs.network import Network
-from .subsets import subset_point_minutes
+from .subsets import SubsetSearch
 
 __all__ = [
     "DEFAULT_STAFF_RULES",
@@ -193,33 +191,25 @@ def station_figures(
 
 
 def tier_catchments(
-    network: Network,
+    search: SubsetSearch,
     stations: gpd.GeoDataFrame,
-    station_snap: Snap,
-    point_snap: Snap,
     population: np.ndarray,
     threshold: float,
-    *,
-    access_speed_kmh: float,
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Catchments within each tier: every resident's nearest station of every tier.
 
-    One multi-source search per tier (:func:`~coverage.metrics.subsets.subset_point_minutes`).
+    One multi-source search per tier (:class:`~coverage.metrics.subsets.SubsetSearch`).
 
     Parameters
     ----------
-    network : Network
-        The road network.
+    search : SubsetSearch
+        The network and the access legs of the stations and demand points.
     stations : geopandas.GeoDataFrame
         Station table with a ``tier`` column.
-    station_snap, point_snap : Snap
-        Access legs of the stations and of the demand points.
     population : numpy.ndarray
         People per demand point.
     threshold : float
         Coverage threshold in minutes.
-    access_speed_kmh : float
-        Speed on the access legs.
 
     Returns
     -------
@@ -238,9 +228,7 @@ def tier_catchments(
     station_by_tier: dict[str, np.ndarray] = {}
     minutes_by_tier: dict[str, np.ndarray] = {}
     for tier in pd.unique(tiers):
-        minutes, station = subset_point_minutes(
-            network, station_snap, point_snap, tiers == tier, access_speed_kmh=access_speed_kmh
-        )
+        minutes, station = search.minutes(tiers == tier)
         fig = station_figures(stations, station, population, minutes, threshold)
         mine = tiers == tier
         catch[mine] = fig["catchment_population"].to_numpy()[mine]

@@ -4,7 +4,7 @@ A station table may list the services each station handles in a ``services`` col
 either as a list per station or as text separated by commas, semicolons, the Chinese
 enumeration comma or ``|`` (``"异地就医备案、医保关系转移"``). For each service item one
 multi-source search runs from the stations offering it
-(:func:`~coverage.metrics.subsets.subset_point_minutes`), and the share of residents
+(:class:`~coverage.metrics.subsets.SubsetSearch`), and the share of residents
 within the threshold of such a station is that item's coverage.
 """
 
@@ -17,9 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ..engine.snapping import Snap
-from ..inputs.network import Network
-from .subsets import subset_point_minutes
+from .subsets import SubsetSearch
 
 __all__ = ["service_coverage", "service_items", "station_services"]
 
@@ -83,31 +81,23 @@ def station_services(stations: gpd.GeoDataFrame) -> dict[str, np.ndarray]:
 
 
 def service_coverage(
-    network: Network,
+    search: SubsetSearch,
     stations: gpd.GeoDataFrame,
-    station_snap: Snap,
-    point_snap: Snap,
     population: np.ndarray,
     threshold: float,
-    *,
-    access_speed_kmh: float,
 ) -> pd.DataFrame:
     """Share of residents within ``threshold`` of a station offering each service item.
 
     Parameters
     ----------
-    network : Network
-        The road network.
+    search : SubsetSearch
+        The network and the access legs of the stations and demand points.
     stations : geopandas.GeoDataFrame
         Station table; its ``services`` column lists what each station handles.
-    station_snap, point_snap : Snap
-        Access legs of the stations and of the demand points.
     population : numpy.ndarray
         People per demand point.
     threshold : float
         Coverage threshold in minutes.
-    access_speed_kmh : float
-        Speed on the access legs.
 
     Returns
     -------
@@ -122,9 +112,7 @@ def service_coverage(
     total = float(population.sum())
     rows = []
     for item, offers in station_services(stations).items():
-        minutes, _ = subset_point_minutes(
-            network, station_snap, point_snap, offers, access_speed_kmh=access_speed_kmh
-        )
+        minutes, _ = search.minutes(offers)
         reach = np.isfinite(minutes)
         reached = float(population[reach].sum())
         covered = float(population[minutes <= threshold].sum())

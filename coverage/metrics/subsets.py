@@ -10,26 +10,22 @@ Dijkstra per subset, and maps the answer back to indices of the full station tab
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..engine.snapping import Snap
 from ..engine.travel_times import node_times, point_times
 from ..inputs.network import Network
 
-__all__ = ["subset_point_minutes"]
+__all__ = ["SubsetSearch"]
 
 
-def subset_point_minutes(
-    network: Network,
-    station_snap: Snap,
-    point_snap: Snap,
-    keep: np.ndarray,
-    *,
-    access_speed_kmh: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Minutes from each point to the nearest station among ``keep``.
+@dataclass(frozen=True)
+class SubsetSearch:
+    """What a search from any subset of the stations needs.
 
-    Parameters
+    Attributes
     ----------
     network : Network
         The road network.
@@ -37,24 +33,37 @@ def subset_point_minutes(
         Access legs of every station (rows in station-table order).
     point_snap : Snap
         Access legs of the demand points.
-    keep : numpy.ndarray
-        Boolean mask over the stations: the subset searched from.
     access_speed_kmh : float
         Speed on the access legs.
-
-    Returns
-    -------
-    minutes : numpy.ndarray
-        Minutes per point to the nearest station of the subset (inf: none reachable).
-    station : numpy.ndarray
-        Index into the *full* station table of that station (-1: none).
     """
-    keep_idx = np.flatnonzero(np.asarray(keep, dtype=bool))
-    n_points = point_snap.nodes.shape[0]
-    if keep_idx.size == 0:
-        return np.full(n_points, np.inf), np.full(n_points, -1, dtype=np.int64)
-    subset = Snap(station_snap.nodes[keep_idx], station_snap.distance_m[keep_idx])
-    times = node_times(network, subset, access_speed_kmh=access_speed_kmh)
-    seconds, station = point_times(times, point_snap, access_speed_kmh=access_speed_kmh)
-    full = np.where(station >= 0, keep_idx[np.maximum(station, 0)], -1).astype(np.int64)
-    return seconds / 60.0, full
+
+    network: Network
+    station_snap: Snap
+    point_snap: Snap
+    access_speed_kmh: float
+
+    def minutes(self, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Minutes from each point to the nearest station among ``keep``.
+
+        Parameters
+        ----------
+        keep : numpy.ndarray
+            Boolean mask over the stations: the subset searched from.
+
+        Returns
+        -------
+        minutes : numpy.ndarray
+            Minutes per point to the nearest station of the subset (inf: none reachable).
+        station : numpy.ndarray
+            Index into the *full* station table of that station (-1: none).
+        """
+        keep_idx = np.flatnonzero(np.asarray(keep, dtype=bool))
+        n_points = self.point_snap.nodes.shape[0]
+        if keep_idx.size == 0:
+            return np.full(n_points, np.inf), np.full(n_points, -1, dtype=np.int64)
+        subset = Snap(self.station_snap.nodes[keep_idx], self.station_snap.distance_m[keep_idx])
+        speed = self.access_speed_kmh
+        times = node_times(self.network, subset, access_speed_kmh=speed)
+        seconds, station = point_times(times, self.point_snap, access_speed_kmh=speed)
+        full = np.where(station >= 0, keep_idx[np.maximum(station, 0)], -1).astype(np.int64)
+        return seconds / 60.0, full
