@@ -140,3 +140,9 @@ def line_world() -> LineWorld:
         crs=TMERC,
     )
     return LineWorld(network, stations, grid, townships, villages)
+
+
+@pytest.fixture(scope="session")
+def line_result(line_world: LineWorld) -> CoverageResult:
+    """The line world's result with default options and both unit levels."""
+    return line_world.run()

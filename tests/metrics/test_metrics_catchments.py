@@ -113,8 +113,8 @@ def test_catchments_overall_and_by_tier(line_world):
     assert res.summary["catchment_by_tier"] is True
 
 
-def test_catchment_by_tier_is_off_by_default(line_world):
-    res = line_world.run()
+def test_catchment_by_tier_is_off_by_default(line_result):
+    res = line_result
     assert "tier_catchment_population" not in res.stations.columns
     assert res.tier_point_station == {}
     assert res.stations["staff_recommended"].tolist() == [2, 1]

@@ -33,8 +33,8 @@ def test_station_services_masks():
     assert station_services(gpd.GeoDataFrame({"tier": ["x"]})) == {}
 
 
-def test_service_coverage_on_the_line_world(line_world):
-    res = line_world.run()
+def test_service_coverage_on_the_line_world(line_world, line_result):
+    res = line_result
     s = res.services.set_index("service")
     assert list(s.index) == ["参保登记", "异地就医备案"]
     assert s["stations"].tolist() == [2, 1]

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from coverage.metrics.units import level_summary, unit_figures, weighted_quantile_by_group
 
 
-@pytest.fixture(scope="module")
-def result(line_world):
-    return line_world.run()
+@pytest.fixture
+def result(line_result):
+    return line_result
 
 
 def _reference(cells: pd.DataFrame, lo: int, hi: int) -> dict[str, float]:
