@@ -25,6 +25,9 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
+from .metrics.catchments import DEFAULT_STAFF_RULES, StaffRule, staff_rules_from_mapping
+from .metrics.targets import Target, targets_from_mapping
+from .metrics.units import DEFAULT_UNIT_COVERED_SHARE
 
 __all__ = ["MODES", "PopulationSource", "RunConfig", "config_from_dict", "load_config"]
 
@@ -308,6 +311,37 @@ def _resolve_paths(value: Any, base: Path) -> Any:
     return value
 
 
+def _unit_share(value: Any) -> float:
+    share = _positive(value)
+    if share > 1:
+        raise _Invalid(f"must be a share in (0, 1], e.g. 0.9 for 90%, got {value!r}")
+    return share
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(f"must be true or false, got {value!r}")
+    return value
+
+
+def _non_negative(value: Any) -> float:
+    return 0.0 if value == 0 and not isinstance(value, bool) else _positive(value)
+
+
+def _targets(value: Any) -> tuple[Target, ...]:
+    try:
+        return targets_from_mapping(value)
+    except ValueError as exc:
+        raise _Invalid(str(exc)) from None
+
+
+def _staffing(value: Any) -> tuple[StaffRule, ...]:
+    try:
+        return staff_rules_from_mapping(value)
+    except ValueError as exc:
+        raise _Invalid(str(exc)) from None
+
+
 def _spec(parse: Callable[[Any], Any], help: str, *, default: Any = dataclasses.MISSING) -> Any:
     """A configuration field: its parser, one line of help, and its default."""
     meta = {"parse": parse, "help": help}
@@ -378,6 +412,27 @@ class RunConfig:
     )
     boundaries_crs: str | None = _spec(
         _opt_crs, "CRS of the boundaries when GCJ-02/BD-09 or missing from the file", default=None
+    )
+    unit_covered_share: float = _spec(
+        _unit_share,
+        "a unit counts as covered when this share of its residents is within the threshold",
+        default=DEFAULT_UNIT_COVERED_SHARE,
+    )
+    targets: tuple[Target, ...] = _spec(
+        _targets,
+        "share of units to cover by year, e.g. {township: {2023: 0.4, 2024: 1.0}}",
+        default=(),
+    )
+    catchment_by_tier: bool = _spec(
+        _flag, "also assign residents to the nearest station of each tier", default=False
+    )
+    staffing: tuple[StaffRule, ...] = _spec(
+        _staffing,
+        "recommended staff by tier and catchment, e.g. {township: {0: 2, 50000: 3}}",
+        default=DEFAULT_STAFF_RULES,
+    )
+    gap_min_population: float = _spec(
+        _non_negative, "gap areas with fewer residents are left out", default=0.0
     )
 
     @property
