@@ -21,6 +21,7 @@ from .inputs.population import PopulationGrid, read_population
 from .inputs.stations import read_stations
 from .pipeline import compute_coverage, run_coverage, write_outputs
 from .results import CoverageResult
+from .siting import SitingResult, run_siting, site_stations, write_siting_outputs
 from .whatif import add_station, remove_station
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Network",
     "PopulationGrid",
     "RunConfig",
+    "SitingResult",
     "__version__",
     "add_station",
     "compute_coverage",
@@ -41,5 +43,8 @@ __all__ = [
     "read_stations",
     "remove_station",
     "run_coverage",
+    "run_siting",
+    "site_stations",
     "write_outputs",
+    "write_siting_outputs",
 ]

@@ -25,6 +25,9 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
+from .metrics.catchments import DEFAULT_STAFF_RULES, StaffRule, staff_rules_from_mapping
+from .metrics.targets import Target, targets_from_mapping
+from .metrics.units import DEFAULT_UNIT_COVERED_SHARE
 
 __all__ = ["MODES", "PopulationSource", "RunConfig", "config_from_dict", "load_config"]
 
@@ -117,12 +120,6 @@ def _speeds(value: Any) -> dict[str, Any] | None:
         except _Invalid as exc:
             raise _Invalid(f"speed of '{key}' {exc}") from None
     return out
-
-
-def _bool(value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise _Invalid(f"must be true or false, got {value!r}")
-    return value
 
 
 def _snap_to(value: Any) -> str:
@@ -347,6 +344,37 @@ def _resolve_paths(value: Any, base: Path) -> Any:
     return value
 
 
+def _unit_share(value: Any) -> float:
+    share = _positive(value)
+    if share > 1:
+        raise _Invalid(f"must be a share in (0, 1], e.g. 0.9 for 90%, got {value!r}")
+    return share
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(f"must be true or false, got {value!r}")
+    return value
+
+
+def _non_negative(value: Any) -> float:
+    return 0.0 if value == 0 and not isinstance(value, bool) else _positive(value)
+
+
+def _targets(value: Any) -> tuple[Target, ...]:
+    try:
+        return targets_from_mapping(value)
+    except ValueError as exc:
+        raise _Invalid(str(exc)) from None
+
+
+def _staffing(value: Any) -> tuple[StaffRule, ...]:
+    try:
+        return staff_rules_from_mapping(value)
+    except ValueError as exc:
+        raise _Invalid(str(exc)) from None
+
+
 def _spec(parse: Callable[[Any], Any], help: str, *, default: Any = dataclasses.MISSING) -> Any:
     """A configuration field: its parser, one line of help, and its default."""
     meta = {"parse": parse, "help": help}
@@ -418,6 +446,27 @@ class RunConfig:
     boundaries_crs: str | None = _spec(
         _opt_crs, "CRS of the boundaries when GCJ-02/BD-09 or missing from the file", default=None
     )
+    unit_covered_share: float = _spec(
+        _unit_share,
+        "a unit counts as covered when this share of its residents is within the threshold",
+        default=DEFAULT_UNIT_COVERED_SHARE,
+    )
+    targets: tuple[Target, ...] = _spec(
+        _targets,
+        "share of units to cover by year, e.g. {township: {2023: 0.4, 2024: 1.0}}",
+        default=(),
+    )
+    catchment_by_tier: bool = _spec(
+        _flag, "also assign residents to the nearest station of each tier", default=False
+    )
+    staffing: tuple[StaffRule, ...] = _spec(
+        _staffing,
+        "recommended staff by tier and catchment, e.g. {township: {0: 2, 50000: 3}}",
+        default=DEFAULT_STAFF_RULES,
+    )
+    gap_min_population: float = _spec(
+        _non_negative, "gap areas with fewer residents are left out", default=0.0
+    )
     modes: tuple[str, ...] | None = _spec(
         _opt_modes,
         "several travel modes in one run, e.g. [walk, ebike]: one result per mode in "
@@ -442,9 +491,9 @@ class RunConfig:
         _positive, "cell size of the metric grid isochrones are traced on", default=100.0
     )
     isochrones_per_station: bool = _spec(
-        _bool, "also write isochrones_stations.geojson (each station's share)", default=False
+        _flag, "also write isochrones_stations.geojson (each station's share)", default=False
     )
-    cache: bool = _spec(_bool, "keep parsed, weighted road graphs in a cache", default=True)
+    cache: bool = _spec(_flag, "keep parsed, weighted road graphs in a cache", default=True)
     cache_dir: Path | None = _spec(
         _opt_path,
         "graph cache folder (default: COVERAGE15_CACHE_DIR or the user cache folder)",

@@ -65,6 +65,7 @@ def _rebuild(
         result.thresholds,
         name=result.name,
         max_access_m=float(result.summary.get("max_access_m", state.max_access_m)),
+        options=result.metric_options,
         extra=extra,
     )
 
