@@ -377,6 +377,7 @@ def assemble_result(
         table = table.join(by_tier)
         served = table["tier_catchment_population"].to_numpy()
     table = table.join(staffing_table(stations, served, rules=staffing))
+    table.attrs["input_columns"] = list(stations.columns)  # for what-if rebuilds
     services = service_coverage(search, stations, pop, headline)
 
     unit_tables: dict[str, pd.DataFrame] = {}

@@ -35,20 +35,14 @@ def _state(result: CoverageResult) -> EngineState:
     return result.engine
 
 
-# columns the pipeline adds to the station table; rebuilt after every change
-_DERIVED = (
-    "lon",
-    "lat",
-    "snap_distance_m",
-    "reachable",
-    "catchment_population",
-    "catchment_covered",
-)
-
-
 def _input_columns(result: CoverageResult) -> gpd.GeoDataFrame:
     """The station table as it was given, without the columns the pipeline adds."""
-    return result.stations.drop(columns=[c for c in _DERIVED if c in result.stations.columns])
+    columns = result.stations.attrs.get("input_columns")
+    if columns is None:
+        raise InputError(
+            "this result's station table lost its column list; compute the result again"
+        )
+    return result.stations[list(columns)]
 
 
 def _rebuild(
