@@ -302,7 +302,7 @@ def write_outputs(result: CoverageResult, out_dir: str | os.PathLike[str]) -> di
         File kind -> final path.
     """
     from .engine.isochrones import isochrone_polygons
-    from .outputs.maps import coverage_map
+    from .outputs.maps import coverage_map, save_map
     from .outputs.writers import staged_outputs, write_csv, write_geotiff, write_json
 
     out = Path(out_dir)
@@ -328,5 +328,5 @@ def write_outputs(result: CoverageResult, out_dir: str | os.PathLike[str]) -> di
             iso.to_crs("EPSG:4326").to_file(stage / names["isochrones"], driver="GeoJSON")
         else:
             del names["travel_time"], names["isochrones"]
-        coverage_map(result).save(str(stage / names["map"]))
+        save_map(coverage_map(result), stage / names["map"])
     return {kind: out / name for kind, name in names.items()}
