@@ -21,7 +21,10 @@ def shared_data() -> Path:
 
 @pytest.fixture
 def grid_case(tmp_path):
-    """Factory: ``grid_case(**kwargs)`` writes a hand-solvable grid region (see fixtures.synthetic)."""
+    """Factory: ``grid_case(**kwargs)`` writes a hand-solvable grid region.
+
+    See ``fixtures/synthetic.py`` for the layout and the exact answers.
+    """
     from fixtures.synthetic import make_grid_case
 
     counter = iter(range(1000))
