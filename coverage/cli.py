@@ -31,6 +31,9 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="output folder (default: out/<name>)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or summary")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    parser.add_argument(
+        "--package", action="store_true", help="also zip map, report and tables into one file"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -82,8 +85,19 @@ def _run(config_path: Path, args: argparse.Namespace) -> int:
         overrides["minutes"] = list(args.minutes)
     config = load_config(config_path, **overrides)
     out = args.out.resolve() if args.out else (config.out or Path("out") / config.name)
+    if config.basemap.name == "tianditu":  # fail before the long run, not after it
+        from .outputs.basemaps import resolve_tianditu_key
+
+        resolve_tianditu_key(config.tianditu_key)
     result = run_coverage(config, progress=not args.quiet)
-    write_outputs(result, out)
+    write_outputs(
+        result,
+        out,
+        basemap=config.basemap,
+        lang=config.lang,
+        tianditu_key=config.tianditu_key,
+        package=getattr(args, "package", False),
+    )
     if not args.quiet:
         print(_summary_line(result.summary, out))
     return 0

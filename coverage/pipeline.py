@@ -298,12 +298,22 @@ def run_coverage(config: RunConfig, *, progress: bool = False) -> CoverageResult
     return result.with_summary(summary)
 
 
-def write_outputs(result: CoverageResult, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
+def write_outputs(
+    result: CoverageResult,
+    out_dir: str | os.PathLike[str],
+    *,
+    basemap: Any = "osm",
+    lang: str = "en",
+    tianditu_key: str | None = None,
+    package: bool = False,
+) -> dict[str, Path]:
     """Write a result's files into ``out_dir``, all or nothing.
 
     Files: ``summary.json``, ``stations.csv``, ``units.csv`` (one set of units) or
     ``units_<level>.csv`` (one per level), ``travel_time.tif`` and
-    ``isochrones.geojson`` (population from a raster), and ``map.html``.
+    ``isochrones.geojson`` (population from a raster), and what officials read:
+    ``map.html`` (works offline), ``map.png`` and ``map_<level>.png``, ``report.html``,
+    ``units.xlsx`` and ``assets/`` (see :mod:`coverage.outputs.presentation`).
 
     Parameters
     ----------
@@ -311,6 +321,15 @@ def write_outputs(result: CoverageResult, out_dir: str | os.PathLike[str]) -> di
         From :func:`compute_coverage` or :func:`run_coverage`.
     out_dir : path-like
         Output folder (created if missing).
+    basemap : str or mapping
+        Basemap of ``map.html``: ``osm``, ``tianditu``, ``amap``, ``none`` or a custom
+        ``{url, attribution, datum}``.
+    lang : {"en", "zh"}
+        Language of the maps and the report.
+    tianditu_key : str, optional
+        Key of the Tianditu basemap (default: ``$TIANDITU_KEY``).
+    package : bool
+        Also zip every file into ``<name>.zip``, one archive to share.
 
     Returns
     -------
@@ -318,7 +337,7 @@ def write_outputs(result: CoverageResult, out_dir: str | os.PathLike[str]) -> di
         File kind -> final path.
     """
     from .engine.isochrones import isochrone_polygons
-    from .outputs.maps import coverage_map, save_map
+    from .outputs.presentation import package_name, write_package, write_presentation
     from .outputs.writers import staged_outputs, write_csv, write_geotiff, write_json
 
     out = Path(out_dir)
@@ -327,7 +346,6 @@ def write_outputs(result: CoverageResult, out_dir: str | os.PathLike[str]) -> di
         "stations": "stations.csv",
         "travel_time": "travel_time.tif",
         "isochrones": "isochrones.geojson",
-        "map": "map.html",
     }
     for level in result.units:
         names[f"units_{level}"] = "units.csv" if level == "unit" else f"units_{level}.csv"
@@ -344,5 +362,11 @@ def write_outputs(result: CoverageResult, out_dir: str | os.PathLike[str]) -> di
             iso.to_crs("EPSG:4326").to_file(stage / names["isochrones"], driver="GeoJSON")
         else:
             del names["travel_time"], names["isochrones"]
-        save_map(coverage_map(result), stage / names["map"])
+        shown = write_presentation(
+            result, stage, basemap=basemap, lang=lang, tianditu_key=tianditu_key
+        )
+        names.update({kind: str(path.relative_to(stage)) for kind, path in shown.items()})
+        if package:
+            zipped = write_package(stage, stage / package_name(result.name), lang=lang)
+            names["package"] = zipped.name
     return {kind: out / name for kind, name in names.items()}

@@ -552,9 +552,7 @@ def coverage_map(
     shift = display_shift(base)
     headline = float(result.summary["minutes"])
     lon, lat = shift(result.network.lon, result.network.lat)
-    fmap = folium.Map(
-        location=[float(np.median(lat)), float(np.median(lon))], tiles=None
-    )
+    fmap = folium.Map(location=[float(np.median(lat)), float(np.median(lon))], tiles=None)
     for layer in layers:
         folium.TileLayer(
             tiles=layer["url"],

@@ -192,7 +192,8 @@ _EXTRA_ZH = {
     "stations_count": "服务点数量",
     "by_minutes": "各时间阈值覆盖率",
     "units_covered_line": "{level}：{populated}个有人口单元中{covered}个达标（{share}）",
-    "unit_rule": "单元内至少{share:.0%}的常住人口可在{minutes:g}分钟内到达服务点，即视为该单元已覆盖。",
+    "unit_rule": "单元内至少{share:.0%}的常住人口可在{minutes:g}分钟内到达服务点，"
+    "即视为该单元已覆盖。",
     "targets": "目标完成情况",
     "no_targets": "配置中未设定目标。",
     "unit_tables": "行政单元",
@@ -296,9 +297,7 @@ def _kind(column: str, frame: pd.DataFrame) -> str:
     return "text" if frame[column].dtype == object else "min"
 
 
-def _html_table(
-    frame: pd.DataFrame, columns: Sequence[str], lang: str, headline: float
-) -> str:
+def _html_table(frame: pd.DataFrame, columns: Sequence[str], lang: str, headline: float) -> str:
     head = "".join(f"<th>{escape(_header(c, lang, headline))}</th>" for c in columns)
     rows = []
     for _, row in frame.iterrows():
@@ -400,7 +399,10 @@ def _headline(result: CoverageResult, lang: str) -> str:
     shares = " · ".join(
         f"{escape(_t(lang, 'within', minutes=float(k)))}: {float(v):.1%}" for k, v in by.items()
     )
-    parts = [f"<div class='figures'>{boxes}</div>", f"<p>{escape(_t(lang, 'by_minutes'))}: {shares}</p>"]
+    parts = [
+        f"<div class='figures'>{boxes}</div>",
+        f"<p>{escape(_t(lang, 'by_minutes'))}: {shares}</p>",
+    ]
     levels = s.get("units_by_level") or {}
     for level, info in levels.items():
         share = info.get("share_units_covered")
@@ -535,11 +537,7 @@ def report_html(
                     minutes=headline,
                 )
             )
-            + (
-                " " + escape(_t(lang, "gap_more", n=max_gaps))
-                if len(t) > max_gaps
-                else ""
-            )
+            + (" " + escape(_t(lang, "gap_more", n=max_gaps)) if len(t) > max_gaps else "")
             + "</p>"
         )
         body.append(_html_table(t.head(max_gaps), list(t.columns), lang, headline))
@@ -639,7 +637,7 @@ def write_units_xlsx(
         ws.append([_header(c, lang, headline) for c in columns])
         kinds = [_kind(c, table) for c in columns]
         for values in table.itertuples(index=False):
-            row = []
+            row: list[Any] = []
             for value, kind in zip(values, kinds, strict=True):
                 if _missing(value):
                     row.append(None)

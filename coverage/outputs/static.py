@@ -15,7 +15,7 @@ import os
 import warnings
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pyproj import CRS
@@ -144,7 +144,7 @@ def _figure(lang: str) -> tuple[Figure, Axes]:
     return fig, ax
 
 
-def _font_kwargs() -> dict[str, object]:
+def _font_kwargs() -> dict[str, Any]:
     font = cjk_font()
     return {} if font is None else {"fontfamily": [font, "DejaVu Sans"]}
 
@@ -202,7 +202,7 @@ def _roads(ax: Axes, result: CoverageResult) -> None:
         ],
         axis=1,
     )
-    ax.add_collection(LineCollection(segs, colors="#b0b0b0", linewidths=0.3, zorder=1))
+    ax.add_collection(LineCollection(list(segs), colors="#b0b0b0", linewidths=0.3, zorder=1))
 
 
 def _finish(
