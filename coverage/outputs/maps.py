@@ -122,9 +122,15 @@ def _surface_png(
     grid = result.demand.grid
     if grid is None:
         raise ValueError("a travel-time surface needs population from a raster")
-    dst_transform, width, height = rasterio.warp.calculate_default_transform(
-        grid.crs.to_wkt(), "EPSG:3857", grid.shape[1], grid.shape[0], *grid.bounds()
-    )
+    args = (grid.crs.to_wkt(), "EPSG:3857", grid.shape[1], grid.shape[0], *grid.bounds())
+    dst_transform, width, height = rasterio.warp.calculate_default_transform(*args)
+    # up to 4x finer than the cells (at most 2048 px a side), so that cells rotated by
+    # the projection keep their shape instead of becoming staircases of whole pixels
+    finer = int(min(4, max(1, 2048 // max(width, height))))
+    if finer > 1:
+        dst_transform, width, height = rasterio.warp.calculate_default_transform(
+            *args, resolution=(dst_transform.a / finer, -dst_transform.e / finer)
+        )
     dst = np.full((height, width), np.nan, dtype=np.float32)
     rasterio.warp.reproject(
         result.minutes_grid(),
@@ -507,7 +513,7 @@ def _add_background(fmap: folium.Map, result: CoverageResult, lang: str) -> None
         interactive=False,
     ).add_to(fmap)
     fmap.get_root().header.add_child(  # type: ignore[attr-defined]
-        folium.Element("<style>.leaflet-container{background:#f4f2ee}</style>")
+        folium.Element("<style>.folium-map.leaflet-container{background:#f4f2ee}</style>")
     )
 
 
@@ -553,6 +559,12 @@ def coverage_map(
     headline = float(result.summary["minutes"])
     lon, lat = shift(result.network.lon, result.network.lat)
     fmap = folium.Map(location=[float(np.median(lat)), float(np.median(lon))], tiles=None)
+    fmap.get_root().header.add_child(  # type: ignore[attr-defined]
+        folium.Element(
+            "<style>.leaflet-control-layers{font:13px/1.4 sans-serif}"
+            ".leaflet-div-icon.coverage15-station{background:none;border:none}</style>"
+        )
+    )
     for layer in layers:
         folium.TileLayer(
             tiles=layer["url"],

@@ -166,7 +166,7 @@ def test_no_tile_basemap_draws_roads_and_no_tiles(hostile_result):
     assert "L.tileLayer" not in page
     assert '"Roads"' in page
     assert "water not drawn" in page
-    assert "background:#f4f2ee" in page
+    assert ".folium-map.leaflet-container{background:#f4f2ee}" in page
 
 
 def test_road_lines_keep_every_segment_once(hostile_case, hostile_result):
