@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 import rasterio.warp
 import shapely
+from affine import Affine
 from branca.element import MacroElement, Template
 from matplotlib import image as mpimg
 from rasterio.enums import Resampling
@@ -128,9 +129,8 @@ def _surface_png(
     # the projection keep their shape instead of becoming staircases of whole pixels
     finer = int(min(4, max(1, 2048 // max(width, height))))
     if finer > 1:
-        dst_transform, width, height = rasterio.warp.calculate_default_transform(
-            *args, resolution=(dst_transform.a / finer, -dst_transform.e / finer)
-        )
+        dst_transform = dst_transform @ Affine.scale(1.0 / finer)
+        width, height = width * finer, height * finer
     dst = np.full((height, width), np.nan, dtype=np.float32)
     rasterio.warp.reproject(
         result.minutes_grid(),

@@ -134,10 +134,10 @@ def _north_arrow(ax: Axes, lang: str) -> None:
     )
 
 
-def _figure(lang: str) -> tuple[Figure, Axes]:
+def _figure(dpi: float) -> tuple[Figure, Axes]:
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(8.27, 8.27), dpi=150)  # A4 width
+    fig = Figure(figsize=(8.27, 8.27), dpi=dpi)  # A4 width
     ax = fig.add_subplot()
     ax.set_aspect("equal")
     ax.set_axis_off()
@@ -263,7 +263,7 @@ def _reprojected(
     return dst, (left, right, bottom, top)
 
 
-def map_figure(result: CoverageResult, *, lang: str = "en") -> Figure:
+def map_figure(result: CoverageResult, *, lang: str = "en", dpi: float = 150) -> Figure:
     """The overview map: travel times, headline isochrone, gap areas and stations.
 
     Parameters
@@ -272,6 +272,8 @@ def map_figure(result: CoverageResult, *, lang: str = "en") -> Figure:
         The result to draw.
     lang : {"en", "zh"}
         Language of the labels.
+    dpi : float
+        Resolution; the figure is A4-wide (8.27 in) and square.
 
     Returns
     -------
@@ -282,7 +284,7 @@ def map_figure(result: CoverageResult, *, lang: str = "en") -> Figure:
     from matplotlib.patches import Patch
 
     lang = _text_lang(lang)
-    fig, ax = _figure(lang)
+    fig, ax = _figure(dpi)
     headline = float(result.summary["minutes"])
     vmax = 2 * headline
     _roads(ax, result)
@@ -332,7 +334,9 @@ def map_figure(result: CoverageResult, *, lang: str = "en") -> Figure:
     return fig
 
 
-def level_map_figure(result: CoverageResult, level: str, *, lang: str = "en") -> Figure:
+def level_map_figure(
+    result: CoverageResult, level: str, *, lang: str = "en", dpi: float = 150
+) -> Figure:
     """A choropleth of one unit level's covered share, with the stations.
 
     Parameters
@@ -343,6 +347,8 @@ def level_map_figure(result: CoverageResult, level: str, *, lang: str = "en") ->
         The unit level (a key of ``result.units``).
     lang : {"en", "zh"}
         Language of the labels.
+    dpi : float
+        Resolution; the figure is A4-wide (8.27 in) and square.
 
     Returns
     -------
@@ -351,7 +357,7 @@ def level_map_figure(result: CoverageResult, level: str, *, lang: str = "en") ->
     from matplotlib.patches import Patch
 
     lang = _text_lang(lang)
-    fig, ax = _figure(lang)
+    fig, ax = _figure(dpi)
     headline = float(result.summary["minutes"])
     _roads(ax, result)
     polygons = result.unit_polygons[level].to_crs(result.network.crs)
@@ -397,7 +403,7 @@ def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
 
 
 def static_maps(
-    result: CoverageResult, folder: str | os.PathLike[str], *, lang: str = "en"
+    result: CoverageResult, folder: str | os.PathLike[str], *, lang: str = "en", dpi: float = 150
 ) -> dict[str, Path]:
     """Write ``map.png`` and ``map_<level>.png`` for each unit level into ``folder``.
 
@@ -409,6 +415,8 @@ def static_maps(
         Output folder.
     lang : {"en", "zh"}
         Language of the labels.
+    dpi : float
+        Resolution (150: 1240 px, sharp on A4).
 
     Returns
     -------
@@ -416,9 +424,9 @@ def static_maps(
         ``"map_png"`` and ``"map_<level>_png"`` -> path.
     """
     out = Path(folder)
-    paths = {"map_png": save_figure(map_figure(result, lang=lang), out / "map.png")}
+    paths = {"map_png": save_figure(map_figure(result, lang=lang, dpi=dpi), out / "map.png")}
     for level in result.unit_polygons:
         if level in result.units:
-            fig = level_map_figure(result, level, lang=lang)
+            fig = level_map_figure(result, level, lang=lang, dpi=dpi)
             paths[f"map_{level}_png"] = save_figure(fig, out / f"map_{level}.png")
     return paths
