@@ -278,6 +278,7 @@ def _legend(
     lang: str,
     *,
     choropleth: bool,
+    gaps: bool,
     note: str | None,
     headline: float,
 ) -> str:
@@ -308,6 +309,12 @@ def _legend(
         rows.append(
             f"<div style='margin-top:4px'><b>{escape(share_title)}</b>"
             f"</div><div>{cells}</div><div style='display:flex;font-size:10px'>{ticks}</div>"
+        )
+    if gaps:
+        rows.append(
+            "<div style='margin-top:4px'><span style='display:inline-block;width:10px;"
+            "height:10px;background:rgba(203,24,29,.45);border:1px dashed #67000d;"
+            f"margin-right:4px'></span>{escape(label(lang, 'gaps'))}</div>"
         )
     rows.append(f"<div style='margin-top:4px'><b>{escape(label(lang, 'stations_heading'))}</b>")
     for tier, (colour, shape) in styles.items():
@@ -386,10 +393,11 @@ def _add_units(
     return drawn
 
 
-def _add_gaps(fmap: folium.Map, result: CoverageResult, shift: Shift, lang: str) -> None:
+def _add_gaps(fmap: folium.Map, result: CoverageResult, shift: Shift, lang: str) -> bool:
+    """The gap areas with their figures as tooltips; True if there are any."""
     gaps = getattr(result, "gaps", None)
     if gaps is None or len(gaps) == 0:
-        return
+        return False
     frame = _shift_geoms(gaps[["geometry"]], shift)
     fields: list[str] = []
     for column in gaps.columns:
@@ -423,6 +431,7 @@ def _add_gaps(fmap: folium.Map, result: CoverageResult, shift: Shift, lang: str)
         },
         tooltip=folium.GeoJsonTooltip(fields=fields) if fields else None,
     ).add_to(fmap)
+    return True
 
 
 def _add_isochrones(
@@ -591,7 +600,7 @@ def coverage_map(
         ).add_to(fmap)
     _add_isochrones(fmap, result, shift, lang, headline)
     choropleth = _add_units(fmap, result, shift, lang, headline)
-    _add_gaps(fmap, result, shift, lang)
+    gaps = _add_gaps(fmap, result, shift, lang)
     styles = tier_styles(result.stations["tier"].astype(str))
     _add_stations(fmap, result, shift, lang, headline, styles)
     folium.LayerControl(collapsed=False).add_to(fmap)
@@ -606,6 +615,7 @@ def coverage_map(
                 result.thresholds,
                 lang,
                 choropleth=choropleth,
+                gaps=gaps,
                 note=note,
                 headline=headline,
             )

@@ -300,13 +300,13 @@ def _kind(column: str, frame: pd.DataFrame) -> str:
 def _html_table(frame: pd.DataFrame, columns: Sequence[str], lang: str, headline: float) -> str:
     head = "".join(f"<th>{escape(_header(c, lang, headline))}</th>" for c in columns)
     rows = []
-    for _, row in frame.iterrows():
+    kinds = [_kind(c, frame) for c in columns]
+    for values in frame[list(columns)].itertuples(index=False):  # keeps each column's type
         cells = []
-        for c in columns:
-            kind = _kind(c, frame)
-            text = escape(_cell(row[c], kind, lang))
-            if kind == "bool" and not _missing(row[c]):
-                cls = "yes" if bool(row[c]) else "no"
+        for value, kind in zip(values, kinds, strict=True):
+            text = escape(_cell(value, kind, lang))
+            if kind == "bool" and not _missing(value):
+                cls = "yes" if bool(value) else "no"
             else:
                 cls = "n" if kind in ("int", "share", "min", "km2") else ""
             cells.append(f"<td class='{cls}'>{text}</td>" if cls else f"<td>{text}</td>")

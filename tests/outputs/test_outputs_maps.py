@@ -195,3 +195,13 @@ def test_save_map_writes_the_self_contained_page(hostile_result, tmp_path):
     assert text.startswith("<!DOCTYPE html>")
     assert not re.search(r"<script[^>]+src=", text)
     assert isinstance(fmap, folium.Map)
+
+
+def test_gap_areas_are_drawn_with_their_figures(hostile_result, osm_page):
+    gaps = getattr(hostile_result, "gaps", None)
+    if gaps is None:
+        pytest.skip("results carry no gap areas yet (the metrics gap layer is not merged)")
+    assert '"Gap areas (uncovered residents)"' in osm_page
+    assert "Gap areas (uncovered residents)</div>" in osm_page  # legend row
+    for people in gaps["population"]:
+        assert f'"Residents": "{people:,.0f}"' in osm_page
