@@ -47,6 +47,7 @@ window.addEventListener("load", function () {
     var notice = document.getElementById("coverage15-tile-notice");
     var out = document.createElement("pre");
     out.id = "coverage15-probe";
+    out.style.display = "none";
     out.textContent = JSON.stringify({
       errors: window.__errors,
       pwned: typeof window.__pwned === "undefined" ? null : String(window.__pwned),
@@ -77,8 +78,11 @@ def _run(chromium: str, args: list[str], profile: Path) -> subprocess.CompletedP
     )
 
 
-def probe_page(chromium: str, page: Path, folder: Path) -> dict:
-    """Load a copy of ``page`` offline with a probe script; what the probe saw, as a dict."""
+def probe_page(chromium: str, page: Path, folder: Path, *, shot: Path | None = None) -> dict:
+    """Load a copy of ``page`` offline with a probe script; what the probe saw, as a dict.
+
+    With ``shot``, the same launch also takes a 1200 x 800 screenshot into that file.
+    """
     html = page.read_text(encoding="utf-8")
     probed = folder / f"probe-{page.name}"
     probed.write_text(
@@ -87,38 +91,21 @@ def probe_page(chromium: str, page: Path, folder: Path) -> dict:
         ),
         encoding="utf-8",
     )
-    done = _run(
-        chromium,
-        ["--virtual-time-budget=8000", "--dump-dom", probed.as_uri()],
-        folder / "profile-probe",
-    )
-    start = done.stdout.find('<pre id="coverage15-probe">')
+    args = ["--virtual-time-budget=8000", "--dump-dom"]
+    if shot is not None:
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        shot.unlink(missing_ok=True)
+        args += ["--hide-scrollbars", "--window-size=1200,800", f"--screenshot={shot}"]
+    done = _run(chromium, [*args, probed.as_uri()], folder / "profile-probe")
+    start = done.stdout.find('<pre id="coverage15-probe"')
     assert start >= 0, f"the probe did not report; chromium said: {done.stderr[-2000:]}"
+    start = done.stdout.index(">", start) + 1
     end = done.stdout.index("</pre>", start)
-    text = done.stdout[start + len('<pre id="coverage15-probe">') : end]
+    if shot is not None:
+        assert shot.is_file(), f"chromium wrote no screenshot {shot}"
     import html as html_lib
 
-    return json.loads(html_lib.unescape(text))
-
-
-def screenshot(chromium: str, page: Path, png: Path, *, size: str = "1200,800") -> Path:
-    """Screenshot ``page`` (offline) into ``png``."""
-    png.parent.mkdir(parents=True, exist_ok=True)
-    if png.exists():
-        png.unlink()
-    _run(
-        chromium,
-        [
-            "--virtual-time-budget=8000",
-            "--hide-scrollbars",
-            f"--window-size={size}",
-            f"--screenshot={png}",
-            page.as_uri(),
-        ],
-        png.parent / f"profile-{png.stem}",
-    )
-    assert png.is_file(), f"chromium wrote no screenshot {png}"
-    return png
+    return json.loads(html_lib.unescape(done.stdout[start:end]))
 
 
 def colour_pixels(png: Path, hex_colour: str, *, tolerance: float = 0.06) -> int:

@@ -8,7 +8,7 @@ JavaScript errors and what Leaflet drew; screenshots go to out/test-screenshots/
 from __future__ import annotations
 
 import pytest
-from outputs_helpers import colour_pixels, probe_page, screenshot
+from outputs_helpers import colour_pixels, probe_page
 
 from coverage.outputs.maps import coverage_map, save_map
 from coverage.outputs.style import TIER_COLOURS
@@ -18,7 +18,8 @@ pytestmark = pytest.mark.browser
 
 def test_demo_map_works_offline(chromium, demo_result, tmp_path, screenshot_dir):
     page = save_map(coverage_map(demo_result), tmp_path / "map.html")
-    seen = probe_page(chromium, page, tmp_path)
+    shot = screenshot_dir / "demo-map-offline.png"
+    seen = probe_page(chromium, page, tmp_path, shot=shot)
     assert seen["errors"] == []
     assert seen["containers"] == 1
     assert seen["layerControls"] == 1
@@ -32,7 +33,6 @@ def test_demo_map_works_offline(chromium, demo_result, tmp_path, screenshot_dir)
     assert seen["overlays"] >= 1  # the headline isochrone
     # tiles cannot load offline: the page says so, discreetly
     assert seen["notice"] == "block"
-    shot = screenshot(chromium, page, screenshot_dir / "demo-map-offline.png")
     # the station markers and the legend really are painted
     assert colour_pixels(shot, TIER_COLOURS["partner-bank"]) > 100
     assert colour_pixels(shot, TIER_COLOURS["county"]) > 10
@@ -51,7 +51,7 @@ def test_hostile_names_do_not_run_in_the_browser(chromium, hostile_result, tmp_p
 def test_basemaps_work_offline(chromium, hostile_result, tmp_path, screenshot_dir, basemap, lang):
     fmap = coverage_map(hostile_result, basemap=basemap, lang=lang, tianditu_key="test-key")
     page = save_map(fmap, tmp_path / f"map-{basemap}.html")
-    seen = probe_page(chromium, page, tmp_path)
+    seen = probe_page(chromium, page, tmp_path, shot=screenshot_dir / f"grid-{basemap}-{lang}.png")
     assert seen["errors"] == []
     assert seen["stations"] == 3
     assert seen["layerControls"] == 1
@@ -60,4 +60,3 @@ def test_basemaps_work_offline(chromium, hostile_result, tmp_path, screenshot_di
         assert seen["notice"] == "none"  # no tiles, nothing failed
     else:
         assert seen["notice"] == "block"
-    screenshot(chromium, page, screenshot_dir / f"grid-{basemap}-{lang}.png")
