@@ -150,9 +150,27 @@ def _font_kwargs() -> dict[str, Any]:
 
 
 def _extent(result: CoverageResult) -> tuple[float, float, float, float]:
-    net = result.network
-    pad = 0.03 * max(np.ptp(net.x), np.ptp(net.y), 1.0)
-    return net.x.min() - pad, net.x.max() + pad, net.y.min() - pad, net.y.max() + pad
+    """Bounds (metric CRS) of the populated places and the stations, padded by 3 %.
+
+    The network is left out: an OSM extract often reaches far beyond the study area.
+    """
+    from ..inputs.crs import transform_xy
+
+    crs = result.network.crs
+    people = result.demand.population > 0
+    x, y = transform_xy(result.demand.x[people], result.demand.y[people], result.demand.crs, crs)
+    pts = result.stations.to_crs(crs).geometry
+    xs = np.concatenate([x, pts.x.to_numpy()])
+    ys = np.concatenate([y, pts.y.to_numpy()])
+    if xs.size == 0:
+        xs, ys = result.network.x, result.network.y
+    cell = 0.0
+    if result.demand.grid is not None:
+        cell = float(abs(result.demand.grid.transform.a))
+        if result.demand.grid.crs.is_geographic:
+            cell *= 111_320.0
+    pad = 0.03 * max(np.ptp(xs), np.ptp(ys), 1.0) + cell
+    return xs.min() - pad, xs.max() + pad, ys.min() - pad, ys.max() + pad
 
 
 def _stations(ax: Axes, result: CoverageResult, lang: str) -> list:
@@ -217,10 +235,12 @@ def _finish(
     ax.set_title(title, fontsize=12, **fk)  # type: ignore[arg-type]
     legend = ax.legend(
         handles=handles,
-        loc="upper left",
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.01),
+        ncol=min(4, max(1, len(handles))),
         fontsize=7,
         framealpha=0.9,
-        prop={"family": fk["fontfamily"]} if fk else None,
+        prop={"family": fk["fontfamily"], "size": 7} if fk else None,
     )
     legend.set_zorder(12)
     fig.text(0.01, 0.005, _credit_text(result, lang), fontsize=6, color="#555555", **fk)
