@@ -34,6 +34,7 @@ import shapely
 from affine import Affine
 from branca.element import MacroElement, Template
 from matplotlib import image as mpimg
+from pyproj import CRS
 from rasterio.enums import Resampling
 
 from ..errors import CoverageError
@@ -52,9 +53,18 @@ from .writers import atomic_path
 
 if TYPE_CHECKING:
     from ..inputs.network import Network
+    from ..inputs.population import PopulationGrid
     from ..results import CoverageResult
 
-__all__ = ["coverage_map", "credits_text", "escape", "map_html", "road_lines", "save_map"]
+__all__ = [
+    "coverage_map",
+    "credits_text",
+    "escape",
+    "map_html",
+    "reproject_surface",
+    "road_lines",
+    "save_map",
+]
 
 ASSETS = Path(__file__).with_name("assets")
 Shift = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
@@ -110,6 +120,56 @@ def _shift_geoms(frame: gpd.GeoDataFrame, shift: Shift) -> gpd.GeoDataFrame:
     return out.set_geometry(shapely.transform(out.geometry.to_numpy(), move), crs="EPSG:4326")
 
 
+def reproject_surface(
+    surface: np.ndarray, grid: PopulationGrid, crs: CRS | str, *, max_finer: int = 1
+) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """A surface on ``grid`` in another CRS (nearest neighbour), and its bounds.
+
+    Parameters
+    ----------
+    surface : numpy.ndarray
+        Values on the grid (NaN: none).
+    grid : PopulationGrid
+        The grid the surface lies on.
+    crs : pyproj.CRS or str
+        Target CRS.
+    max_finer : int
+        Up to this many times finer than the cells (at most 2048 px a side), so that
+        cells rotated by the projection keep their shape instead of becoming staircases
+        of whole pixels.
+
+    Returns
+    -------
+    tuple
+        The reprojected array and its ``(left, right, bottom, top)`` in ``crs``.
+    """
+    dst_crs = CRS.from_user_input(crs)
+    if dst_crs == CRS.from_user_input(grid.crs) and max_finer == 1:
+        west, south, east, north = grid.bounds()
+        return surface, (west, east, south, north)
+    args = (grid.crs.to_wkt(), dst_crs.to_wkt(), grid.shape[1], grid.shape[0], *grid.bounds())
+    transform, width, height = rasterio.warp.calculate_default_transform(*args)
+    finer = int(min(max_finer, max(1, 2048 // max(width, height))))
+    if finer > 1:
+        transform = transform @ Affine.scale(1.0 / finer)
+        width, height = width * finer, height * finer
+    dst = np.full((height, width), np.nan, dtype=np.float32)
+    rasterio.warp.reproject(
+        surface,
+        dst,
+        src_transform=grid.transform,
+        src_crs=grid.crs.to_wkt(),
+        dst_transform=transform,
+        dst_crs=dst_crs.to_wkt(),
+        resampling=Resampling.nearest,
+        src_nodata=np.nan,
+        dst_nodata=np.nan,
+    )
+    left, top = transform @ (0, 0)
+    right, bottom = transform @ (width, height)
+    return dst, (left, right, bottom, top)
+
+
 def _surface_png(
     result: CoverageResult, vmax: float, shift: Shift
 ) -> tuple[str, list[list[float]]]:
@@ -123,32 +183,13 @@ def _surface_png(
     grid = result.demand.grid
     if grid is None:
         raise ValueError("a travel-time surface needs population from a raster")
-    args = (grid.crs.to_wkt(), "EPSG:3857", grid.shape[1], grid.shape[0], *grid.bounds())
-    dst_transform, width, height = rasterio.warp.calculate_default_transform(*args)
-    # up to 4x finer than the cells (at most 2048 px a side), so that cells rotated by
-    # the projection keep their shape instead of becoming staircases of whole pixels
-    finer = int(min(4, max(1, 2048 // max(width, height))))
-    if finer > 1:
-        dst_transform = dst_transform @ Affine.scale(1.0 / finer)
-        width, height = width * finer, height * finer
-    dst = np.full((height, width), np.nan, dtype=np.float32)
-    rasterio.warp.reproject(
-        result.minutes_grid(),
-        dst,
-        src_transform=grid.transform,
-        src_crs=grid.crs.to_wkt(),
-        dst_transform=dst_transform,
-        dst_crs="EPSG:3857",
-        resampling=Resampling.nearest,
-        src_nodata=np.nan,
-        dst_nodata=np.nan,
+    dst, (left, right, bottom, top) = reproject_surface(
+        result.minutes_grid(), grid, "EPSG:3857", max_finer=4
     )
     rgba = minutes_colours(np.nan_to_num(dst, nan=0.0), vmax)
     rgba[..., 3] = np.where(np.isfinite(dst), 0.65, 0.0)
     buf = io.BytesIO()
     mpimg.imsave(buf, rgba, format="png")
-    left, top = dst_transform @ (0, 0)
-    right, bottom = dst_transform @ (width, height)
     lon, lat = transform_xy(
         np.array([left, right]), np.array([bottom, top]), "EPSG:3857", "EPSG:4326"
     )

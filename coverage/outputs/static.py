@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pyproj import CRS
 
 from .labels import label, tier_label
+from .maps import credits_text, reproject_surface
 from .style import (
     MINUTES_CMAP,
     MPL_MARKERS,
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from ..inputs.population import PopulationGrid
     from ..results import CoverageResult
 
 __all__ = ["level_map_figure", "map_figure", "save_figure", "static_maps"]
@@ -243,44 +242,8 @@ def _finish(
         prop={"family": fk["fontfamily"], "size": 7} if fk else None,
     )
     legend.set_zorder(12)
-    fig.text(0.01, 0.005, _credit_text(result, lang), fontsize=6, color="#555555", **fk)
+    fig.text(0.01, 0.005, credits_text(result, lang), fontsize=6, color="#555555", **fk)
     fig.tight_layout()
-
-
-def _credit_text(result: CoverageResult, lang: str) -> str:
-    from .maps import credits_text
-
-    return credits_text(result, lang)
-
-
-def _reprojected(
-    surface: np.ndarray, grid: PopulationGrid, crs: CRS
-) -> tuple[np.ndarray, tuple[float, float, float, float]]:
-    """The surface in the map's CRS (nearest neighbour) and its imshow extent."""
-    import rasterio.warp
-    from rasterio.enums import Resampling
-
-    if CRS.from_user_input(grid.crs) == CRS.from_user_input(crs):
-        west, south, east, north = grid.bounds()
-        return surface, (west, east, south, north)
-    transform, width, height = rasterio.warp.calculate_default_transform(
-        grid.crs.to_wkt(), crs.to_wkt(), grid.shape[1], grid.shape[0], *grid.bounds()
-    )
-    dst = np.full((height, width), np.nan, dtype=np.float32)
-    rasterio.warp.reproject(
-        surface,
-        dst,
-        src_transform=grid.transform,
-        src_crs=grid.crs.to_wkt(),
-        dst_transform=transform,
-        dst_crs=crs.to_wkt(),
-        resampling=Resampling.nearest,
-        src_nodata=np.nan,
-        dst_nodata=np.nan,
-    )
-    left, top = transform @ (0, 0)
-    right, bottom = transform @ (width, height)
-    return dst, (left, right, bottom, top)
 
 
 def map_figure(result: CoverageResult, *, lang: str = "en", dpi: float = 150) -> Figure:
@@ -312,7 +275,7 @@ def map_figure(result: CoverageResult, *, lang: str = "en", dpi: float = 150) ->
     grid = result.demand.grid
     if grid is not None:
         surface = result.minutes_grid()
-        surface_m, extent = _reprojected(surface, grid, result.network.crs)
+        surface_m, extent = reproject_surface(surface, grid, result.network.crs)
         image = ax.imshow(
             np.ma.masked_invalid(surface_m),
             extent=extent,
