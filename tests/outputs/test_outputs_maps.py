@@ -13,7 +13,14 @@ from pyproj import Geod
 
 from coverage.errors import CoverageError, InputError
 from coverage.outputs.basemaps import basemap_from_spec, wgs84_to_gcj02
-from coverage.outputs.maps import coverage_map, escape, map_html, road_lines, save_map
+from coverage.outputs.maps import (
+    coverage_map,
+    escape,
+    map_html,
+    road_lines,
+    save_map,
+    water_features,
+)
 
 MARKER = re.compile(r"L\.marker\(\s*\[([-\d.e]+),\s*([-\d.e]+)\]")
 IMAGE_BOUNDS = re.compile(r"L\.imageOverlay\(\s*\"data:image/png;base64,[^\"]+\",\s*(\[\[.*?\]\])")
@@ -165,7 +172,7 @@ def test_no_tile_basemap_draws_roads_and_no_tiles(hostile_result):
     page = map_html(coverage_map(hostile_result, basemap="none"))
     assert "L.tileLayer" not in page
     assert '"Roads"' in page
-    assert "water not drawn" in page
+    assert '"Water"' not in page and "water not drawn" in page  # the grid has no water
     assert ".folium-map.leaflet-container{background:#f4f2ee}" in page
 
 
@@ -205,3 +212,12 @@ def test_gap_areas_are_drawn_with_their_figures(hostile_result, osm_page):
     assert "Gap areas (uncovered residents)</div>" in osm_page  # legend row
     for people in gaps["population"]:
         assert f'"Residents": "{people:,.0f}"' in osm_page
+
+
+def test_no_tile_basemap_draws_the_water_of_the_osm_file(demo_result):
+    water = water_features(demo_result.network.source)
+    assert water is not None and len(water) >= 5  # Helsinki's shore and ponds
+    assert set(water.geom_type) <= {"Polygon", "MultiPolygon", "LineString", "MultiLineString"}
+    page = map_html(coverage_map(demo_result, basemap="none"))
+    assert '"Water"' in page and "water not drawn" not in page
+    assert water_features("missing.osm.pbf") is None
