@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..inputs.crs import wgs84_to_gcj02
 
 __all__ = [
     "BASEMAPS",
@@ -27,7 +28,6 @@ __all__ = [
     "basemap_from_spec",
     "display_shift",
     "resolve_tianditu_key",
-    "wgs84_to_gcj02",
 ]
 
 #: Named basemaps of the ``basemap`` configuration key.
@@ -190,49 +190,13 @@ def tile_layers(basemap: Basemap, *, lang: str, tianditu_key: str | None = None)
     return []
 
 
-# --- GCJ-02 -------------------------------------------------------------------------
-# TODO(inputs): the inputs module is adding coverage.inputs.crs.wgs84_to_gcj02; switch to
-# it once it is on main and delete this minimal forward transform (same formulas).
-_GCJ_A = 6378245.0
-_GCJ_EE = 0.00669342162296594323
-_CHINA = (72.004, 0.8293, 137.8347, 55.8271)  # lon/lat box every GCJ-02 implementation uses
-
-
-def wgs84_to_gcj02(lon: object, lat: object) -> tuple[np.ndarray, np.ndarray]:
-    """WGS84 -> GCJ-02 (the published forward formulas); points outside China are kept.
-
-    Examples
-    --------
-    >>> x, y = wgs84_to_gcj02(116.404, 39.915)
-    >>> round(float(x[0]), 7), round(float(y[0]), 7)
-    (116.4102445, 39.9164043)
-    """
-    lon_a = np.array(lon, dtype=float, ndmin=1)
-    lat_a = np.array(lat, dtype=float, ndmin=1)
-    x, y = lon_a - 105.0, lat_a - 35.0
-    pi = np.pi
-    common = (20.0 * np.sin(6.0 * x * pi) + 20.0 * np.sin(2.0 * x * pi)) * 2.0 / 3.0
-    dlat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
-    dlat += common + (20.0 * np.sin(y * pi) + 40.0 * np.sin(y / 3.0 * pi)) * 2.0 / 3.0
-    dlat += (160.0 * np.sin(y / 12.0 * pi) + 320.0 * np.sin(y * pi / 30.0)) * 2.0 / 3.0
-    dlon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
-    dlon += common + (20.0 * np.sin(x * pi) + 40.0 * np.sin(x / 3.0 * pi)) * 2.0 / 3.0
-    dlon += (150.0 * np.sin(x / 12.0 * pi) + 300.0 * np.sin(x / 30.0 * pi)) * 2.0 / 3.0
-    rad = lat_a / 180.0 * pi
-    magic = 1.0 - _GCJ_EE * np.sin(rad) ** 2
-    dlat = dlat * 180.0 / ((_GCJ_A * (1.0 - _GCJ_EE)) / (magic * np.sqrt(magic)) * pi)
-    dlon = dlon * 180.0 / (_GCJ_A / np.sqrt(magic) * np.cos(rad) * pi)
-    w, s, e, n = _CHINA
-    inside = (lon_a >= w) & (lon_a <= e) & (lat_a >= s) & (lat_a <= n)
-    return np.where(inside, lon_a + dlon, lon_a), np.where(inside, lat_a + dlat, lat_a)
-
-
 def display_shift(basemap: Basemap) -> Callable[[np.ndarray, np.ndarray], tuple]:
     """The function that moves WGS84 lon/lat to where the basemap draws them.
 
-    Identity for WGS84 basemaps; :func:`wgs84_to_gcj02` for GCJ-02 ones (AMap).
+    Identity for WGS84 basemaps; :func:`coverage.inputs.crs.wgs84_to_gcj02` for GCJ-02
+    ones (AMap), which leaves points outside China where they are, as the tiles do.
     Used for display only: data files are never shifted.
     """
     if basemap.gcj02:
-        return wgs84_to_gcj02
+        return lambda lon, lat: wgs84_to_gcj02(lon, lat, outside_china="keep")
     return lambda lon, lat: (np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))

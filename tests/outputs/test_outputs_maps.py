@@ -12,7 +12,8 @@ from outputs_helpers import PAYLOADS
 from pyproj import Geod
 
 from coverage.errors import CoverageError, InputError
-from coverage.outputs.basemaps import basemap_from_spec, wgs84_to_gcj02
+from coverage.inputs.crs import wgs84_to_gcj02
+from coverage.outputs.basemaps import basemap_from_spec
 from coverage.outputs.maps import (
     coverage_map,
     escape,
