@@ -64,6 +64,32 @@ def cjk_font() -> str | None:
     return next((name for name in _CJK_FONTS if name in installed), None)
 
 
+@lru_cache(maxsize=1)
+def _plain_glyphs() -> frozenset[int]:
+    """Code points the default font (DejaVu Sans) can draw."""
+    from matplotlib import font_manager
+    from matplotlib.ft2font import FT2Font
+
+    return frozenset(FT2Font(font_manager.findfont("DejaVu Sans")).get_charmap())
+
+
+def drawable(text: str, fallback: str = "") -> str:
+    """``text`` if the installed fonts can draw it, else ``fallback``.
+
+    Names from the inputs are often Chinese; without a Chinese font matplotlib would
+    draw empty boxes, so such a text is replaced (e.g. a title without the region name).
+
+    Examples
+    --------
+    >>> drawable("Comoros")
+    'Comoros'
+    """
+    if cjk_font() is not None:
+        return text
+    glyphs = _plain_glyphs()
+    return text if all(ord(c) in glyphs or c in "\n\t" for c in text) else fallback
+
+
 def _text_lang(lang: str) -> str:
     if lang == "zh" and cjk_font() is None:
         warnings.warn(
@@ -172,13 +198,13 @@ def _extent(result: CoverageResult) -> tuple[float, float, float, float]:
     return xs.min() - pad, xs.max() + pad, ys.min() - pad, ys.max() + pad
 
 
-def _stations(ax: Axes, result: CoverageResult, lang: str) -> list:
+def _stations(ax: Axes, result: CoverageResult, lang: str, *, edge: str = "white") -> list:
     from matplotlib.lines import Line2D
 
     crs = result.network.crs
     pts = result.stations.to_crs(crs).geometry
     tiers = result.stations["tier"].astype(str).to_numpy()
-    handles = []
+    handles: list = []
     for tier, (colour, shape) in tier_styles(tiers).items():
         mine = tiers == tier
         marker = MPL_MARKERS[shape]
@@ -189,7 +215,7 @@ def _stations(ax: Axes, result: CoverageResult, lang: str) -> list:
             s=size,
             c=colour,
             marker=marker,
-            edgecolors="white",
+            edgecolors=edge,
             linewidths=0.8,
             zorder=6,
         )
@@ -200,9 +226,10 @@ def _stations(ax: Axes, result: CoverageResult, lang: str) -> list:
                 ls="",
                 marker=marker,
                 color=colour,
-                markeredgecolor="white",
+                markeredgecolor=edge,
                 markersize=8,
-                label=tier_label(lang, tier) or label(lang, "station"),
+                label=drawable(tier_label(lang, tier), f"tier {len(handles) + 1}")
+                or label(lang, "station"),
             )
         )
     return handles
@@ -231,7 +258,7 @@ def _finish(
     _scale_bar(ax, lang)
     _north_arrow(ax, lang)
     fk = _font_kwargs()
-    ax.set_title(title, fontsize=12, **fk)  # type: ignore[arg-type]
+    ax.set_title(drawable(title), fontsize=12, **fk)  # type: ignore[arg-type]
     legend = ax.legend(
         handles=handles,
         loc="upper center",
@@ -242,7 +269,8 @@ def _finish(
         prop={"family": fk["fontfamily"], "size": 7} if fk else None,
     )
     legend.set_zorder(12)
-    fig.text(0.01, 0.005, credits_text(result, lang), fontsize=6, color="#555555", **fk)
+    credit = drawable(credits_text(result, lang), label(lang, "roads_credit"))
+    fig.text(0.01, 0.005, credit, fontsize=6, color="#555555", **fk)
     fig.tight_layout()
 
 
@@ -312,7 +340,12 @@ def map_figure(result: CoverageResult, *, lang: str = "en", dpi: float = 150) ->
         )
     handles += _stations(ax, result, lang)
     _finish(
-        ax, fig, result, lang, handles, label(lang, "title", minutes=headline, name=result.name)
+        ax,
+        fig,
+        result,
+        lang,
+        handles,
+        label(lang, "title", minutes=headline, name=drawable(result.name)),
     )
     return fig
 
@@ -353,11 +386,11 @@ def level_map_figure(
         alpha=0.8,
         zorder=2,
     )
-    names = [str(u) for u in result.units[level]["unit"]]
-    if cjk_font() is not None or all(n.isascii() for n in names):
-        points = polygons.geometry.representative_point()
-        for name, pt, s in zip(names, points, share, strict=True):
-            text = name if not np.isfinite(s) else f"{name}\n{s:.0%}"
+    names = [drawable(str(u)) for u in result.units[level]["unit"]]
+    points = polygons.geometry.representative_point()
+    for name, pt, s in zip(names, points, share, strict=True):
+        text = name if not np.isfinite(s) else f"{name}\n{s:.0%}".strip()
+        if text:
             ax.text(
                 pt.x, pt.y, text, ha="center", va="center", fontsize=6, zorder=7, **_font_kwargs()
             )  # type: ignore[arg-type]
@@ -367,9 +400,9 @@ def level_map_figure(
         for i, c in enumerate(SHARE_COLOURS)
     ]
     handles.append(Patch(color=NO_DATA_COLOUR, label="-"))
-    handles += _stations(ax, result, lang)
+    handles += _stations(ax, result, lang, edge="#222222")  # on coloured units
     title = (
-        label(lang, "title", minutes=headline, name=result.name)
+        label(lang, "title", minutes=headline, name=drawable(result.name))
         + " · "
         + label(lang, "covered_share", minutes=headline)
         + f" ({tier_label(lang, level)})"

@@ -74,3 +74,21 @@ def test_chinese_labels_need_a_chinese_font(hostile_result):
             warnings.simplefilter("error")
             fig = map_figure(hostile_result, lang="zh")
         assert "分钟服务圈覆盖" in fig.axes[0].get_title()
+
+
+def test_names_no_font_can_draw_are_left_off(hostile_result, tmp_path):
+    """A Chinese region or source name must not become empty boxes (nor a warning)."""
+    from dataclasses import replace
+
+    from coverage.outputs.static import drawable
+
+    result = replace(hostile_result, name="龙泉市")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph would warn while drawing
+        static_maps(result, tmp_path, dpi=40)
+    title = map_figure(result).axes[0].get_title()
+    if cjk_font() is None:
+        assert drawable("龙泉市") == "" and drawable("龙泉市", "x") == "x"
+        assert title == "Coverage within 6 minutes: "
+    else:
+        assert title.endswith("龙泉市")
