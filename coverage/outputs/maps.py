@@ -643,6 +643,23 @@ def _add_background(fmap: folium.Map, result: CoverageResult, lang: str, shift: 
     return water is not None
 
 
+def _study_lonlat(result: CoverageResult) -> tuple[np.ndarray, np.ndarray]:
+    """Lon/lat of the populated places and the stations (the area the map is about).
+
+    The network is only a fallback: an OSM extract often reaches far beyond the area.
+    """
+    people = result.demand.population > 0
+    lon, lat = transform_xy(
+        result.demand.x[people], result.demand.y[people], result.demand.crs, "EPSG:4326"
+    )
+    lon = np.concatenate([lon, result.stations["lon"].to_numpy(dtype=float)])
+    lat = np.concatenate([lat, result.stations["lat"].to_numpy(dtype=float)])
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        return result.network.lon, result.network.lat
+    return lon[ok], lat[ok]
+
+
 def coverage_map(
     result: CoverageResult,
     *,
@@ -683,7 +700,7 @@ def coverage_map(
     layers = tile_layers(base, lang=lang, tianditu_key=tianditu_key)
     shift = display_shift(base)
     headline = float(result.summary["minutes"])
-    lon, lat = shift(result.network.lon, result.network.lat)
+    lon, lat = shift(*_study_lonlat(result))
     fmap = folium.Map(location=[float(np.median(lat)), float(np.median(lon))], tiles=None)
     fmap.get_root().header.add_child(  # type: ignore[attr-defined]
         folium.Element(
