@@ -21,6 +21,8 @@ from .inputs.population import PopulationGrid, read_population
 from .inputs.stations import read_stations
 from .pipeline import compute_coverage, run_coverage, write_outputs
 from .results import CoverageResult
+from .siting import SitingResult, run_siting, site_stations, write_siting_outputs
+from .whatif import add_station, remove_station
 
 __all__ = [
     "CoverageError",
@@ -29,7 +31,9 @@ __all__ = [
     "Network",
     "PopulationGrid",
     "RunConfig",
+    "SitingResult",
     "__version__",
+    "add_station",
     "compute_coverage",
     "load_config",
     "load_network",
@@ -37,6 +41,10 @@ __all__ = [
     "read_boundaries",
     "read_population",
     "read_stations",
+    "remove_station",
     "run_coverage",
+    "run_siting",
+    "site_stations",
     "write_outputs",
+    "write_siting_outputs",
 ]
