@@ -478,12 +478,17 @@ def _add_gaps(fmap: folium.Map, result: CoverageResult, shift: Shift, lang: str)
 def _add_isochrones(
     fmap: folium.Map, result: CoverageResult, shift: Shift, lang: str, headline: float
 ) -> None:
-    from ..engine.isochrones import isochrone_polygons
+    from ..engine.isochrones import isochrone_polygons, travel_time_surface
 
     grid = result.demand.grid
-    if grid is None:
+    engine = getattr(result, "engine", None)
+    if grid is not None:
+        iso = isochrone_polygons(result.minutes_grid(), grid.transform, grid.crs, result.thresholds)
+    elif engine is not None:  # population as points: trace on a 100 m metric grid
+        surface = travel_time_surface(engine, cell_m=100.0, max_minutes=max(result.thresholds))
+        iso = isochrone_polygons(surface.minutes, surface.transform, surface.crs, result.thresholds)
+    else:
         return
-    iso = isochrone_polygons(result.minutes_grid(), grid.transform, grid.crs, result.thresholds)
     iso = iso[iso.geometry.notna() & ~iso.geometry.is_empty]
     if iso.empty:
         return

@@ -222,3 +222,31 @@ def test_no_tile_basemap_draws_the_water_of_the_osm_file(demo_result):
     page = map_html(coverage_map(demo_result, basemap="none"))
     assert '"Water"' in page and "water not drawn" not in page
     assert water_features("missing.osm.pbf") is None
+
+
+def test_point_population_maps_get_isochrones(grid_case, tmp_path):
+    """Villages as points (no raster): the isochrones are traced on a metric grid."""
+    from fixtures.synthetic import lattice_lonlat
+
+    from coverage import compute_coverage, load_network, read_stations
+    from coverage.inputs.population import read_population_points
+
+    case = grid_case(minutes=[2.0, 4.0])
+    lon, lat = lattice_lonlat(case.n, case.spacing_m)
+    rows = ["name,lon,lat,population"] + [
+        f"v{r}{c},{lon[r, c]:.7f},{lat[r, c]:.7f},100" for r in range(case.n) for c in range(case.n)
+    ]
+    table = tmp_path / "villages.csv"
+    table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = compute_coverage(
+        load_network(case.network, speed_kmh=case.speed_kmh),
+        read_stations(case.stations),
+        read_population_points(table),
+        minutes=[2.0, 4.0],
+    )
+    assert result.demand.grid is None
+    page = map_html(coverage_map(result))
+    assert '"Within 2 min"' in page and '"Within 4 min"' in page
+    assert "L.imageOverlay" not in page  # no raster, no travel-time image
+    # two non-empty isochrone layers (points give no gap polygons; no units here)
+    assert page.count('"coordinates"') == 2
