@@ -15,7 +15,7 @@ import sys
 import threading
 import traceback
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -253,8 +253,21 @@ def _terminate_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _show_warning(message: Any, category: Any, filename: str, lineno: int, *_: Any) -> None:
-    print(f"warning: {one_line(str(message))}", file=sys.stderr)
+def _warning_printer() -> Callable[..., None]:
+    """A ``warnings.showwarning`` that prints each distinct message once per command.
+
+    The same warning can come from every map of every mode (e.g. the missing Chinese
+    font); a terminal full of copies hides the one that matters.
+    """
+    seen: set[str] = set()
+
+    def show(message: Any, category: Any, filename: str, lineno: int, *_: Any) -> None:
+        text = one_line(str(message))
+        if text not in seen:
+            seen.add(text)
+            print(f"warning: {text}", file=sys.stderr)
+
+    return show
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -275,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     log.setLevel(logging.WARNING if getattr(args, "quiet", False) else logging.INFO)
     debug = getattr(args, "debug", False)
     with warnings.catch_warnings(), _terminate_as_interrupt():
-        warnings.showwarning = _show_warning  # type: ignore[assignment]
+        warnings.showwarning = _warning_printer()
         try:
             if args.command == "run":
                 return _run(args.config, args)

@@ -28,6 +28,8 @@ def test_run_writes_map_report_tables_and_package(county, tmp_path, capsys):
     warned = capsys.readouterr().err
     expected = "warning: no Chinese font" if cjk_font() is None else ""
     assert warned.count("warning: ") == warned.count(expected) if expected else warned == ""
+    # map.png and map_unit.png both fall back, but the terminal shows the warning once
+    assert warned.count("warning: ") == (1 if expected else 0)
     for name in ("map.html", "map.png", "map_unit.png", "report.html", "units.xlsx", "grid.zip"):
         assert (out / name).is_file(), name
     assert (out / "assets" / "LICENSE-leaflet.txt").read_text().startswith("BSD 2-Clause")
