@@ -237,20 +237,29 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _terminate_as_interrupt() -> Iterator[None]:
-    """Turn SIGTERM into KeyboardInterrupt so staging folders are cleaned up on the way out."""
+def _terminate_as_interrupt() -> Iterator[list[int]]:
+    """Turn SIGTERM (and SIGINT) into KeyboardInterrupt, recording each signal received.
+
+    KeyboardInterrupt unwinds the run so staging folders are cleaned up on the way out.
+    Some compiled libraries swallow it and raise their own error instead (matplotlib's
+    path code turns it into ``ValueError: Invalid bounding box``); the record lets the
+    caller still report such a run as interrupted rather than as a failure.
+    """
+    received: list[int] = []
 
     def handler(signum: int, frame: Any) -> None:
+        received.append(signum)
         raise KeyboardInterrupt
 
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield received
         return
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        yield
+        yield received
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _warning_printer() -> Callable[..., None]:
@@ -287,7 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     log.setLevel(logging.WARNING if getattr(args, "quiet", False) else logging.INFO)
     debug = getattr(args, "debug", False)
-    with warnings.catch_warnings(), _terminate_as_interrupt():
+    with warnings.catch_warnings(), _terminate_as_interrupt() as signals:
         warnings.showwarning = _warning_printer()
         try:
             if args.command == "run":
@@ -307,6 +316,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (CoverageError, Exception) as exc:  # unexpected: exit 1, traceback on --debug
             if debug:
                 traceback.print_exc()
+            if signals:  # a library turned the interrupt into its own error
+                print("error: interrupted; earlier outputs are left as they were", file=sys.stderr)
+                return 130
             print(
                 f"error: unexpected failure ({type(exc).__name__}: {one_line(str(exc))}); "
                 "run again with --debug for details",

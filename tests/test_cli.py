@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -151,3 +154,21 @@ def test_travel_time_nodata_where_unreachable(grid_case, tmp_path, capsys):
         tt = src.read(1, masked=True)
     assert not np.ma.is_masked(tt)  # every cell reaches the station
     assert float(tt.max()) == pytest.approx(16.0, rel=2e-3)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_swallowed_by_a_library_still_exits_130(sig, monkeypatch, capsys):
+    # matplotlib's compiled path code turns a KeyboardInterrupt raised inside it into
+    # "ValueError: Invalid bounding box"; the run was still interrupted, not broken
+    def run_interrupted_inside_a_library(config, args):
+        try:
+            os.kill(os.getpid(), sig)
+            time.sleep(5)  # the handler raises here
+        except KeyboardInterrupt:
+            raise ValueError("Invalid bounding box") from None
+        return 0
+
+    monkeypatch.setattr("coverage.cli._run", run_interrupted_inside_a_library)
+    assert main(["run", "county.yaml"]) == 130
+    assert capsys.readouterr().err.startswith("error: interrupted")
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
