@@ -77,8 +77,9 @@ def _add_fetch_parser(sub: Any) -> None:
             area.add_argument("--boundary", type=Path, help="cut to these county polygons")
         p.add_argument("--out", type=Path, help="write the result here (default: in the cache)")
         p.add_argument(
-            "--cache-dir", type=Path, help="cache folder (default $COVERAGE15_CACHE_DIR or "
-            "the user cache folder)"
+            "--cache-dir",
+            type=Path,
+            help="cache folder (default $COVERAGE15_CACHE_DIR or the user cache folder)",
         )
         p.add_argument("--url-template", help="URL template, e.g. for a mirror (see docs)")
         p.add_argument("--no-checksum", action="store_true", help="verify the size only")

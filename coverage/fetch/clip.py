@@ -2,7 +2,8 @@
 
 Rasters are never resampled. :func:`clip_raster` keeps the source cells that touch
 the bounding box (a window, rounded outwards), and with a boundary polygon also
-sets the cells whose centre lies outside it to nodata. So the clipped raster's sum
+sets the cells whose centre does not lie inside it to nodata (a centre exactly on
+the boundary is outside, as ``within`` has it). So the clipped raster's sum
 is exactly the sum of the source cells kept (people are conserved; a cell counts in
 the polygon holding its centre, as in :func:`coverage.compute_coverage`).
 
@@ -25,7 +26,6 @@ from typing import Any
 import numpy as np
 import rasterio
 import shapely
-from rasterio.features import geometry_mask
 from rasterio.transform import from_origin
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window, from_bounds
@@ -173,8 +173,12 @@ def clip_raster(
                 shape = gpd.GeoSeries([area], crs="EPSG:4326").to_crs(ds.crs).iloc[0]
             else:
                 shape = area
-            outside = geometry_mask([shape], out_shape=data.shape[1:], transform=transform)
-            data[:, outside] = nodata
+            shapely.prepare(shape)
+            rows, cols = np.mgrid[0 : data.shape[1], 0 : data.shape[2]]
+            # centres from the source grid's own transform and indices, so that a centre
+            # is computed exactly as when the full raster is read
+            cx, cy = ds.transform * (cols + window.col_off + 0.5, rows + window.row_off + 0.5)
+            data[:, ~shapely.contains_xy(shape, cx, cy)] = nodata
     profile.update(
         driver="GTiff",
         height=data.shape[1],
@@ -235,7 +239,7 @@ def hgt_to_geotiff(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> 
             raw = archive.read(members[0])
     else:
         raw = src.read_bytes()
-    side = int(round(np.sqrt(len(raw) / 2)))
+    side = round(float(np.sqrt(len(raw) / 2)))
     if side < 2 or side * side * 2 != len(raw):
         raise InputError(
             f"{src}: {len(raw):,} bytes is not a square grid of 16-bit heights; "
@@ -383,12 +387,14 @@ def clip_pbf(
         mask = _inside(area, np.asarray(lons), np.asarray(lats))
         for node_id in np.asarray(ids, dtype=np.int64)[mask].tolist():
             keep.add_node(node_id)
-        ids.clear(), lons.clear(), lats.clear()
+        ids.clear()
+        lons.clear()
+        lats.clear()
         return int(mask.sum())
 
     kept_nodes = 0
     for node in osmium.FileProcessor(src, osmium.osm.NODE):
-        loc = node.location
+        loc = node.location  # type: ignore[union-attr]
         if loc.valid():
             ids.append(node.id)
             lons.append(loc.lon)
@@ -410,7 +416,9 @@ def clip_pbf(
             keep.add_relation(rel.id)
     header = osmium.io.Header()
     west, south, east, north = area.bounds
-    header.add_box(osmium.osm.Box(osmium.osm.Location(west, south), osmium.osm.Location(east, north)))
+    header.add_box(
+        osmium.osm.Box(osmium.osm.Location(west, south), osmium.osm.Location(east, north))
+    )
     header.set("generator", "coverage15 clip_pbf")
     with atomic_path(dst) as tmp:
         tmp.unlink()

@@ -21,7 +21,6 @@ import hashlib
 import http.client
 import os
 import re
-import socket
 import sys
 import urllib.error
 import urllib.parse
@@ -257,7 +256,7 @@ def _transfer(
                     handle.write(chunk)
                     written += len(chunk)
                     bar.update(len(chunk))
-            except (http.client.HTTPException, OSError, socket.timeout) as exc:
+            except (TimeoutError, http.client.HTTPException, OSError) as exc:
                 raise DownloadError(
                     f"{url}: transfer interrupted after {written:,} of "
                     f"{'?' if total is None else f'{total:,}'} bytes ({type(exc).__name__}); "

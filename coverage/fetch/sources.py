@@ -32,8 +32,15 @@ from typing import Any
 
 from ..errors import DownloadError, InputError
 from ..outputs.writers import atomic_path
-from .clip import Bbox, area_geometry, check_bbox, clip_pbf, clip_raster, hgt_to_geotiff
-from .clip import merge_tiles
+from .clip import (
+    Bbox,
+    area_geometry,
+    check_bbox,
+    clip_pbf,
+    clip_raster,
+    hgt_to_geotiff,
+    merge_tiles,
+)
 from .download import Download, default_cache_dir, download
 
 __all__ = [
@@ -63,8 +70,8 @@ WORLDPOP_URL_TEMPLATE = _WORLDPOP + "/Global_2000_2020/{year}/{ISO3}/{iso3}_ppp_
 #: Constrained 100 m rasters (2020). Also ``{release}``: the release folder, tried in
 #: the order of :data:`WORLDPOP_RELEASES` until one exists.
 WORLDPOP_CONSTRAINED_URL_TEMPLATE = (
-    _WORLDPOP
-    + "/Global_2000_2020_Constrained/{year}/{release}/{ISO3}/{iso3}_ppp_{year}{unadj}_constrained.tif"
+    _WORLDPOP + "/Global_2000_2020_Constrained/{year}/{release}/{ISO3}/"
+    "{iso3}_ppp_{year}{unadj}_constrained.tif"
 )
 #: Release folders of the constrained rasters (countries are in one or the other).
 WORLDPOP_RELEASES = ("BSGM", "maxar_v1")
