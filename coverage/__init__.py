@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 from .config import RunConfig, load_config
 from .datasets import prepare_demo
 from .errors import CoverageError, InputError
+from .fetch import FetchResult, fetch_dem, fetch_osm, fetch_worldpop
 from .inputs.boundaries import read_boundaries
 from .inputs.network import Network, load_network
 from .inputs.population import PopulationGrid, read_population
@@ -25,12 +26,16 @@ from .results import CoverageResult
 __all__ = [
     "CoverageError",
     "CoverageResult",
+    "FetchResult",
     "InputError",
     "Network",
     "PopulationGrid",
     "RunConfig",
     "__version__",
     "compute_coverage",
+    "fetch_dem",
+    "fetch_osm",
+    "fetch_worldpop",
     "load_config",
     "load_network",
     "prepare_demo",
