@@ -7,11 +7,14 @@ the boundary is outside, as ``within`` has it). So the clipped raster's sum
 is exactly the sum of the source cells kept (people are conserved; a cell counts in
 the polygon holding its centre, as in :func:`coverage.compute_coverage`).
 
-:func:`clip_pbf` keeps the OSM nodes inside the area, every way with at least one
-node inside (with all of its nodes, so roads leaving the county are not cut), and
-the relations with a kept member (their other members are not added), the
-"complete ways" strategy of ``osmium extract``. It reads the file three times with
-pyosmium.
+:func:`clip_pbf` keeps the tagged OSM nodes (points of interest) inside the area,
+every way whose line touches the area *with all of its nodes* (so roads leaving the
+county are not cut at the border), and the relations with a kept member (their other
+members are not added): the "complete ways" strategy of ``osmium extract``, except
+that a way crossing the area without a node inside is kept too. It reads the file
+four times with pyosmium; the per-object work on the whole file runs in C++ (tag
+filter, location cache, line building) and the geometry tests are vectorised, so
+Python only loops over the ways and the kept objects.
 """
 
 from __future__ import annotations
@@ -325,14 +328,11 @@ def merge_tiles(
 
 
 def _inside(area: shapely.Geometry, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Points in the area or on its boundary."""
     west, south, east, north = area.bounds
     near = (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
-    if area.equals(shapely.box(west, south, east, north)):
-        return near
     out = np.zeros(lon.size, dtype=bool)
-    out[near] = shapely.contains_xy(area, lon[near], lat[near]) | shapely.intersects_xy(
-        area.boundary, lon[near], lat[near]
-    )
+    out[near] = shapely.intersects_xy(area, lon[near], lat[near])
     return out
 
 
@@ -375,42 +375,67 @@ def clip_pbf(
             "clipping OSM extracts needs pyosmium: pip install osmium"
         ) from None
     area = area_geometry(bbox=bbox, boundary=boundary)
+    shapely.prepare(area)
     src = str(src)
     keep = osmium.IdTracker()
+    # 1. tagged nodes (points of interest) in the area; untagged nodes only matter as
+    #    parts of ways and come with them (the tag filter runs in C++)
     ids: list[int] = []
     lons: list[float] = []
     lats: list[float] = []
-
-    def flush() -> int:
-        if not ids:
-            return 0
-        mask = _inside(area, np.asarray(lons), np.asarray(lats))
-        for node_id in np.asarray(ids, dtype=np.int64)[mask].tolist():
-            keep.add_node(node_id)
-        ids.clear()
-        lons.clear()
-        lats.clear()
-        return int(mask.sum())
-
-    kept_nodes = 0
-    for node in osmium.FileProcessor(src, osmium.osm.NODE):
+    for node in osmium.FileProcessor(src, osmium.osm.NODE).with_filter(
+        osmium.filter.EmptyTagFilter()
+    ):
         loc = node.location  # type: ignore[union-attr]
         if loc.valid():
             ids.append(node.id)
             lons.append(loc.lon)
             lats.append(loc.lat)
-            if len(ids) >= _BATCH:
-                kept_nodes += flush()
-    kept_nodes += flush()
-    if kept_nodes == 0:
+    inside = _inside(area, np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+    for node_id in np.asarray(ids, dtype=np.int64)[inside].tolist():
+        keep.add_node(node_id)
+    kept = int(inside.sum())
+    # 2. ways whose line touches the area: the line is built in C++ (node locations
+    #    cached by pyosmium) and tested against the area in vectorised batches
+    wkb = osmium.geom.WKBFactory()
+    way_ids: list[int] = []
+    lines: list[str] = []
+
+    def flush() -> int:
+        if not lines:
+            return 0
+        hit = shapely.intersects(area, shapely.from_wkb(lines))
+        for way_id in np.asarray(way_ids, dtype=np.int64)[hit].tolist():
+            keep.add_way(way_id)
+        way_ids.clear()
+        lines.clear()
+        return int(hit.sum())
+
+    ways = (
+        osmium.FileProcessor(src, osmium.osm.NODE | osmium.osm.WAY)
+        .with_locations()
+        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+    )
+    for way in ways:
+        try:
+            lines.append(wkb.create_linestring(way))  # type: ignore[arg-type]
+            way_ids.append(way.id)
+        except (RuntimeError, osmium.InvalidLocationError):  # fewer than two distinct nodes
+            xy = [(r.lon, r.lat) for r in way.nodes if r.location.valid()]  # type: ignore[union-attr]
+            if xy and _inside(area, *np.asarray(xy, dtype=float).T).any():
+                keep.add_way(way.id)
+                kept += 1
+        if len(lines) >= _BATCH:
+            kept += flush()
+    kept += flush()
+    if kept == 0:
         raise InputError(
-            f"{src}: no OSM node lies in the area {tuple(round(b, 5) for b in area.bounds)}; "
+            f"{src}: no OSM node or way lies in the area "
+            f"{tuple(round(b, 5) for b in area.bounds)}; "
             "check the bbox or boundary and that the extract covers it"
         )
-    for way in osmium.FileProcessor(src, osmium.osm.WAY):
-        if keep.contains_any_references(way):
-            keep.add_way(way.id)
     keep.complete_backward_references(src, relation_depth=0)  # all nodes of the kept ways
+    # 3. relations with a kept member (their other members are not added)
     for rel in osmium.FileProcessor(src, osmium.osm.RELATION):
         if keep.contains_any_references(rel):
             keep.add_relation(rel.id)

@@ -110,11 +110,22 @@ def test_pbf_polygon_clip_and_errors(tmp_path):
     # inside the triangle: (0,0), (1,0), (0,1) -> rows 0, 1 and columns 0, 1
     assert set(ways) == {100, 101, 200, 201}
     assert len(nodes) == 4 * GRID_N - 4
-    with pytest.raises(InputError, match="no OSM node lies in the area"):
+    with pytest.raises(InputError, match="no OSM node or way lies in the area"):
         clip_pbf(src, tmp_path / "none.osm.pbf", bbox=(100, 10, 101, 11))
     assert not (tmp_path / "none.osm.pbf").exists()
     with pytest.raises(InputError, match="either a bbox"):
         clip_pbf(src, tmp_path / "y.osm.pbf")
+
+
+def test_pbf_way_crossing_the_area_without_a_node_inside_is_kept(tmp_path):
+    src = write_grid_pbf(tmp_path / "grid.osm.pbf")
+    # the box holds part of the row-0 street between nodes (0, 0) and (1, 0), no node
+    nodes, ways, rels = _read_osm(
+        clip_pbf(src, tmp_path / "cross.osm.pbf", bbox=(119.005, 27.995, 119.015, 28.005))
+    )
+    assert set(ways) == {100}
+    assert set(nodes) == set(grid_ways()[100])
+    assert rels == {900: [("w", 100), ("w", 105)]}
 
 
 def test_clipped_pbf_loads_as_a_network(tmp_path):
