@@ -8,6 +8,7 @@ exactly once. Nodata cells hold no people.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,7 +17,7 @@ import numpy as np
 import rasterio
 from affine import Affine
 from pyproj import CRS
-from rasterio.errors import RasterioIOError
+from rasterio.errors import NotGeoreferencedWarning, RasterioError
 
 from ..errors import InputError
 
@@ -121,7 +122,15 @@ def read_population(path: str | os.PathLike[str], *, band: int = 1) -> Populatio
     if not path.is_file():
         raise InputError(f"{path}: population raster not found; check the 'population' path")
     try:
-        with rasterio.open(path) as src:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            src = rasterio.open(path)
+        with src:
+            if src.transform.is_identity and not src.gcps[0]:
+                raise InputError(
+                    f"{path}: the population raster has no georeferencing (no geotransform); "
+                    "export it again as a GeoTIFF with its transform and CRS"
+                )
             if src.crs is None:
                 raise InputError(
                     f"{path}: the population raster has no CRS; assign one "
@@ -130,7 +139,7 @@ def read_population(path: str | os.PathLike[str], *, band: int = 1) -> Populatio
             data = src.read(band, masked=True)
             transform = src.transform
             crs = CRS.from_user_input(src.crs.to_wkt())
-    except RasterioIOError as exc:
+    except (RasterioError, MemoryError) as exc:
         raise InputError(
             f"{path}: cannot read the population raster ({exc}); give a GeoTIFF, "
             "and download it again if it is truncated"
