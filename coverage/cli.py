@@ -170,6 +170,13 @@ def _fetch(args: argparse.Namespace) -> int:
             traceback.print_exc()
         print(f"error: {one_line(str(exc))}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(
+            "error: interrupted; the partial download is kept, run the same command again "
+            "to resume",
+            file=sys.stderr,
+        )
+        return 130
     for url in result.missing:
         log.warning("not on the server, skipped: %s", url)
     if not args.quiet:

@@ -231,7 +231,13 @@ def _transfer(
         raise _url_error(url, exc) from None
     with resp:
         start, total = _content_range_total(resp.headers.get("Content-Range"))
-        if offset and resp.status == 206 and start == offset:
+        if resp.status == 206 and not (offset and start == offset):
+            part.unlink(missing_ok=True)
+            raise DownloadError(
+                f"{url}: the server sent bytes from {start} when asked for {offset}; "
+                "the partial download was removed, run again to download it afresh"
+            )
+        if offset and resp.status == 206:
             mode = "ab"
         else:  # fresh download, or the server ignored the range
             offset, mode = 0, "wb"
@@ -323,6 +329,8 @@ def download(
             "choose another with --cache-dir"
         ) from None
     part = final.with_name(final.name + ".part")
+    if refresh:
+        part.unlink(missing_ok=True)  # never splice an old partial file into a fresh download
     resumed, total = _transfer(url, part, timeout=timeout, progress=progress, label=final.name)
     size = part.stat().st_size
     if total is not None and size != total:

@@ -30,6 +30,7 @@ class FileServer:
     files: dict[str, bytes] = field(default_factory=dict)
     cut_once: dict[str, int] = field(default_factory=dict)  # path -> bytes sent before closing
     ignore_range: set[str] = field(default_factory=set)
+    range_skew: dict[str, int] = field(default_factory=dict)  # path -> bytes off the asked start
     log: list[tuple[str, str | None]] = field(default_factory=list)
     port: int = 0
 
@@ -68,7 +69,7 @@ def _handler(state: FileServer) -> type[BaseHTTPRequestHandler]:
             start = 0
             match = re.fullmatch(r"bytes=(\d+)-", rng or "")
             if match and path.lstrip("/") not in state.ignore_range:
-                start = int(match.group(1))
+                start = int(match.group(1)) + state.range_skew.get(path.lstrip("/"), 0)
                 if start >= len(data):
                     self.send_response(416, "Range Not Satisfiable")
                     self.send_header("Content-Range", f"bytes */{len(data)}")

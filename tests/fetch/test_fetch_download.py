@@ -90,6 +90,30 @@ def test_server_ignoring_range_restarts_from_zero(server, cache):
     assert server.requests_for("norange.bin") == [None, "bytes=10000-"]
 
 
+def test_wrong_range_from_the_server_discards_the_partial_file(server, cache):
+    data = _payload(30_000)
+    url = server.add("skew.bin", data)
+    server.cut_once["skew.bin"] = 8_000
+    server.range_skew["skew.bin"] = -100  # answers the resume from byte 7,900
+    with pytest.raises(DownloadError):
+        download(url, cache_dir=cache, progress=False)
+    with pytest.raises(DownloadError, match="sent bytes from 7900 when asked for 8000"):
+        download(url, cache_dir=cache, progress=False)
+    final = cache_path(url, cache)
+    assert not final.exists() and not final.with_name(final.name + ".part").exists()
+    assert download(url, cache_dir=cache, progress=False).path.read_bytes() == data
+
+
+def test_refresh_does_not_resume_an_old_partial_file(server, cache):
+    url = server.add("p.bin", b"new content!")
+    final = cache_path(url, cache)
+    final.parent.mkdir(parents=True)
+    final.write_bytes(b"old content!")
+    final.with_name(final.name + ".part").write_bytes(b"old c")
+    got = download(url, cache_dir=cache, progress=False, refresh=True)
+    assert got.path.read_bytes() == b"new content!" and got.resumed_from_bytes == 0
+
+
 def test_complete_part_file_is_finished_on_416(server, cache):
     data = _payload(4000)
     url = server.add("done.bin", data, sha256=True)
