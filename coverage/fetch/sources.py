@@ -375,6 +375,46 @@ class FetchResult:
         """Size of :attr:`path`."""
         return self.path.stat().st_size
 
+    def bounds(self) -> tuple[float, float, float, float] | None:
+        """``(west, south, east, north)`` in degrees of the data in :attr:`path`.
+
+        The clipping area if there was one, else the raster's bounds or the bounding box
+        in the OSM file's header (None if the header has none).
+        """
+        if self.clip_bounds is not None:
+            return self.clip_bounds
+        if self.kind == "osm":
+            import osmium
+
+            box = osmium.io.Reader(str(self.path), osmium.osm.NOTHING).header().box()
+            if not box.valid():
+                return None
+            return (box.bottom_left.lon, box.bottom_left.lat, box.top_right.lon, box.top_right.lat)
+        import rasterio
+        from rasterio.warp import transform_bounds
+
+        with rasterio.open(self.path) as ds:
+            return tuple(transform_bounds(ds.crs, "EPSG:4326", *ds.bounds))  # type: ignore[return-value]
+
+    def explore(self) -> Any:
+        """A folium map outlining the area of the data (to check it covers the county).
+
+        Returns
+        -------
+        folium.Map
+        """
+        import folium
+
+        fmap = folium.Map(tiles="OpenStreetMap", control_scale=True)
+        bounds = self.bounds()
+        if bounds is not None:
+            w, s, e, n = bounds
+            folium.Rectangle(
+                [[s, w], [n, e]], color="#08519c", weight=2, fill=False, tooltip=repr(self)
+            ).add_to(fmap)
+            fmap.fit_bounds([[s, w], [n, e]])
+        return fmap
+
     def _facts(self) -> list[tuple[str, str]]:
         cached = sum(d.from_cache for d in self.downloads)
         facts = [

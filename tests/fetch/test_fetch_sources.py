@@ -77,6 +77,8 @@ def test_fetch_osm_with_county_bbox_gives_a_usable_network(server, cache, tmp_pa
     net = coverage.load_network(result.path)
     assert (net.n_nodes, net.n_edges) == (20, 40)
     assert "zhejiang" in repr(result) and "<table>" in result._repr_html_()
+    assert result.bounds() == result.clip_bounds
+    assert "L.rectangle" in result.explore().get_root().render()
     # second time: the download and the clip both come from the cache
     n = len(server.log)
     again = fetch_osm("zhejiang", bbox=box, cache_dir=cache, url_template=template, progress=False)
@@ -115,6 +117,8 @@ def test_fetch_dem_skips_sea_tiles(server, cache):
         (119.9, 27.95, 120.1, 28.05), cache_dir=cache, url_template=template, progress=False
     )
     assert len(result.downloads) == 3 and result.missing == (server.url("srtm/N27/N27E120.hgt.gz"),)
+    w, s, e, n = result.bounds()
+    assert (w, s, e, n) == pytest.approx((119.9, 27.95, 120.1, 28.05))
     with rasterio.open(result.path) as ds:
         h = ds.read(1)
         rows, cols = np.mgrid[0 : h.shape[0], 0 : h.shape[1]]
@@ -154,6 +158,34 @@ def test_cli_fetch_dem_and_worldpop(server, tmp_path, capsys):
                  "--url-template", template, "--quiet"])  # fmt: skip
     assert code == 0
     assert capsys.readouterr().out.strip().endswith("chn_ppp_2018.tif")
+
+
+def test_fetch_result_bounds_from_the_files(server, cache, tmp_path):
+    server.add("asia/china/anhui-latest.osm.pbf", write_grid_pbf(tmp_path / "g.pbf").read_bytes())
+    server.add("CHN/chn_ppp_2020.tif", write_population_tif(tmp_path / "p.tif").read_bytes())
+    template = server.url("{path}-latest.osm.pbf")
+    osm = fetch_osm("anhui", cache_dir=cache, url_template=template, progress=False)
+    assert osm.clip_bounds is None and osm.bounds() is None  # the writer put no box in the header
+    box = (119.0, 28.0, 119.03, 28.03)
+    clipped = fetch_osm("anhui", bbox=box, cache_dir=cache, url_template=template, progress=False)
+    pop_template = server.url("{ISO3}/{iso3}_ppp_{year}.tif")
+    pop = fetch_worldpop(cache_dir=cache, url_template=pop_template, progress=False)
+    assert pop.bounds() == pytest.approx((119.0, 28.04, 119.2, 28.2))
+    import osmium
+
+    header = osmium.io.Reader(str(clipped.path), osmium.osm.NOTHING).header().box()
+    assert (header.bottom_left.lon, header.top_right.lat) == pytest.approx((119.0, 28.03))
+
+
+def test_cli_fetch_interrupted_keeps_the_partial_file_hint(monkeypatch, capsys, tmp_path):
+    import coverage.fetch
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(coverage.fetch, "fetch_osm", interrupted)
+    assert main(["fetch", "osm", "--region", "zhejiang", "--cache-dir", str(tmp_path)]) == 130
+    assert "run the same command again to resume" in capsys.readouterr().err
 
 
 def test_cli_fetch_errors_are_one_line(server, tmp_path, capsys):
