@@ -386,7 +386,11 @@ class FetchResult:
         if self.kind == "osm":
             import osmium
 
-            box = osmium.io.Reader(str(self.path), osmium.osm.NOTHING).header().box()
+            reader = osmium.io.Reader(str(self.path), osmium.osm.NOTHING)
+            try:
+                box = reader.header().box()
+            finally:
+                reader.close()
             if not box.valid():
                 return None
             return (box.bottom_left.lon, box.bottom_left.lat, box.top_right.lon, box.top_right.lat)
