@@ -42,6 +42,7 @@ def _region(seed: int, n_nodes: int, n_stations: int, n_points: int) -> Region:
     u = np.concatenate([u, extra[:, 0]])
     v = np.concatenate([v, extra[:, 1]])
     drop = rng.uniform(0, 1, u.size) < 0.05
+    drop[0] = False  # keep at least one road
     u, v = u[~drop], v[~drop]
     lon, lat = TO_LONLAT.transform(x, y)
     ways = pd.DataFrame({"u": u + 1, "v": v + 1, "highway": rng.choice(HIGHWAYS, size=u.size)})

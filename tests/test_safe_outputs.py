@@ -35,7 +35,8 @@ def test_names_from_inputs_are_escaped_in_the_map(grid_case, tmp_path):
         '"east"', json.dumps(PAYLOADS[1])
     )
     case.boundaries.write_text(units, encoding="utf-8")
-    result = run_coverage(load_config(case.config))
+    with pytest.warns(UserWarning, match="not in the vocabulary"):
+        result = run_coverage(load_config(case.config))
     files = write_outputs(result, tmp_path / "out")
     page = files["map"].read_text(encoding="utf-8")
     for payload in PAYLOADS:
