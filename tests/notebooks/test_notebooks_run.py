@@ -82,9 +82,11 @@ def test_notebook_02_county_workflow_comoros(tmp_path, monkeypatch, shared_data)
     text = "\n".join(_outputs(nb, "text/plain"))
     assert "stand-in county: Comoros (real data)" in text
     assert "70 stations" in text
-    assert "population=869,595" in text
+    assert "CoverageResult('comoros-stand-in'" in text
+    assert re.search(r"\d+ gap areas; the 5 largest hold [\d,]+ people", text)
     html = "\n".join(_outputs(nb, "text/html"))
-    assert "Ngazidja" in html and "below 未达标" in html
+    assert "Ngazidja" in html and "Fomboni" in html  # township (island) and village tables
+    assert "units_to_cover" in html  # the targets table
     assert _map_count(nb) == 1
 
 
@@ -92,6 +94,7 @@ def test_notebook_02_county_workflow_falls_back_to_the_demo(tmp_path, monkeypatc
     nb = _execute("02_county_workflow", tmp_path, monkeypatch, tmp_path / "no-shared-data")
     text = "\n".join(_outputs(nb, "text/plain"))
     assert "stand-in county: embedded demo (Helsinki)" in text
+    assert "CoverageResult('helsinki-stand-in'" in text
     assert "north-west" in "\n".join(_outputs(nb, "text/html"))
     assert _map_count(nb) == 1
 
