@@ -22,6 +22,7 @@ from .inputs.population import PopulationGrid, read_population
 from .inputs.stations import read_stations
 from .pipeline import compute_coverage, run_coverage, write_outputs
 from .results import CoverageResult
+from .siting import SitingResult, run_siting, site_stations, write_siting_outputs
 
 __all__ = [
     "CoverageError",
@@ -31,6 +32,7 @@ __all__ = [
     "Network",
     "PopulationGrid",
     "RunConfig",
+    "SitingResult",
     "__version__",
     "compute_coverage",
     "fetch_dem",
@@ -43,5 +45,8 @@ __all__ = [
     "read_population",
     "read_stations",
     "run_coverage",
+    "run_siting",
+    "site_stations",
     "write_outputs",
+    "write_siting_outputs",
 ]
