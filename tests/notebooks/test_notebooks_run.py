@@ -103,7 +103,10 @@ def test_notebook_03_siting(tmp_path, monkeypatch, shared_data):
     nb = _execute("03_siting", tmp_path, monkeypatch, shared_data)
     text = "\n".join(_outputs(nb, "text/plain"))
     assert "stand-in county: Comoros (real data)" in text
-    match = re.search(r"(\d+) new points bring ([\d,]+) more residents", text)
-    assert match and int(match.group(1)) == 10
-    assert int(match.group(2).replace(",", "")) > 0  # proposals in the gaps cover new people
+    assert re.search(r"exact solver, optimal: 7\.\d% -> 1\d\.\d% within 15 min with 10 new", text)
+    match = re.search(r"(\d+) new points bring ([\d,]+) more residents.*siting reported "
+                      r"([\d.]+)%, recomputed ([\d.]+)%", text)  # fmt: skip
+    assert match and int(match.group(1)) == 10  # the budget is used in full
+    assert int(match.group(2).replace(",", "")) > 0
+    assert match.group(3) == match.group(4)  # the siting's figure is the coverage engine's
     assert _map_count(nb) == 1
