@@ -23,6 +23,7 @@ from .inputs.stations import read_stations
 from .pipeline import compute_coverage, run_coverage, write_outputs
 from .results import CoverageResult
 from .siting import SitingResult, run_siting, site_stations, write_siting_outputs
+from .whatif import add_station, remove_station
 
 __all__ = [
     "CoverageError",
@@ -34,6 +35,7 @@ __all__ = [
     "RunConfig",
     "SitingResult",
     "__version__",
+    "add_station",
     "compute_coverage",
     "fetch_dem",
     "fetch_osm",
@@ -44,6 +46,7 @@ __all__ = [
     "read_boundaries",
     "read_population",
     "read_stations",
+    "remove_station",
     "run_coverage",
     "run_siting",
     "site_stations",

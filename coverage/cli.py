@@ -236,17 +236,29 @@ def _summary_line(summary: dict[str, Any], out: Path) -> str:
 
 def _run(config_path: Path, args: argparse.Namespace) -> int:
     from .config import load_config
-    from .pipeline import run_coverage, write_outputs
+    from .pipeline import run_coverage_modes, write_mode_outputs, write_outputs
 
     overrides: dict[str, Any] = {}
     if getattr(args, "minutes", None):
         overrides["minutes"] = list(args.minutes)
     config = load_config(config_path, **overrides)
     out = args.out.resolve() if args.out else (config.out or Path("out") / config.name)
-    result = run_coverage(config, progress=not args.quiet)
-    write_outputs(result, out)
+    results = run_coverage_modes(config, progress=not args.quiet)
+    cell_m, per_station = config.isochrone_cell_m, config.isochrones_per_station
+    if len(results) == 1:
+        write_outputs(
+            next(iter(results.values())),
+            out,
+            isochrone_cell_m=cell_m,
+            isochrones_per_station=per_station,
+        )
+    else:  # one folder per mode and a combined summary
+        write_mode_outputs(
+            results, out, isochrone_cell_m=cell_m, isochrones_per_station=per_station
+        )
     if not args.quiet:
-        print(_summary_line(result.summary, out))
+        for mode, result in results.items():
+            print(_summary_line(result.summary, out if len(results) == 1 else out / mode))
     return 0
 
 
