@@ -3,7 +3,8 @@
 A package rather than a single ``fetch.py`` because it holds three concepts that
 each pass a couple of hundred lines: downloading into the cache
 (:mod:`~coverage.fetch.download`), cutting to a county (:mod:`~coverage.fetch.clip`)
-and where each source lives (:mod:`~coverage.fetch.sources`). The demo stays in
+and where each source lives (:mod:`~coverage.fetch.sources`, with the province table
+in :mod:`~coverage.fetch.provinces`). The demo stays in
 :mod:`coverage.datasets`.
 
 >>> from coverage.fetch import fetch_osm  # doctest: +SKIP
