@@ -31,6 +31,9 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="output folder (default: out/<name>)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or summary")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    parser.add_argument(
+        "--package", action="store_true", help="also zip map, report and tables into one file"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -243,19 +246,23 @@ def _run(config_path: Path, args: argparse.Namespace) -> int:
         overrides["minutes"] = list(args.minutes)
     config = load_config(config_path, **overrides)
     out = args.out.resolve() if args.out else (config.out or Path("out") / config.name)
+    if config.basemap.name == "tianditu":  # fail before the long run, not after it
+        from .outputs.basemaps import resolve_tianditu_key
+
+        resolve_tianditu_key(config.tianditu_key)
     results = run_coverage_modes(config, progress=not args.quiet)
-    cell_m, per_station = config.isochrone_cell_m, config.isochrones_per_station
+    options: dict[str, Any] = {
+        "isochrone_cell_m": config.isochrone_cell_m,
+        "isochrones_per_station": config.isochrones_per_station,
+        "basemap": config.basemap,
+        "lang": config.lang,
+        "tianditu_key": config.tianditu_key,
+        "package": getattr(args, "package", False),
+    }
     if len(results) == 1:
-        write_outputs(
-            next(iter(results.values())),
-            out,
-            isochrone_cell_m=cell_m,
-            isochrones_per_station=per_station,
-        )
+        write_outputs(next(iter(results.values())), out, **options)
     else:  # one folder per mode and a combined summary
-        write_mode_outputs(
-            results, out, isochrone_cell_m=cell_m, isochrones_per_station=per_station
-        )
+        write_mode_outputs(results, out, **options)
     if not args.quiet:
         for mode, result in results.items():
             print(_summary_line(result.summary, out if len(results) == 1 else out / mode))

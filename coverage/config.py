@@ -375,6 +375,22 @@ def _staffing(value: Any) -> tuple[StaffRule, ...]:
         raise _Invalid(str(exc)) from None
 
 
+def _basemap(value: Any) -> Any:
+    from .outputs.basemaps import basemap_from_spec
+
+    try:
+        return basemap_from_spec(value)
+    except ValueError as exc:
+        raise _Invalid(str(exc)) from None
+
+
+def _lang(value: Any) -> str:
+    text = _str(value).lower()
+    if text not in ("en", "zh"):
+        raise _Invalid(f"must be zh (Chinese) or en (English), got {value!r}")
+    return text
+
+
 def _spec(parse: Callable[[Any], Any], help: str, *, default: Any = dataclasses.MISSING) -> Any:
     """A configuration field: its parser, one line of help, and its default."""
     meta = {"parse": parse, "help": help}
@@ -499,6 +515,15 @@ class RunConfig:
         "graph cache folder (default: COVERAGE15_CACHE_DIR or the user cache folder)",
         default=None,
     )
+    basemap: Any = _spec(
+        _basemap,
+        "map tiles: osm, tianditu, amap (GCJ-02), none, or {url, attribution, datum}",
+        default=_basemap("osm"),
+    )
+    tianditu_key: str | None = _spec(
+        _opt_str, "Tianditu key for basemap: tianditu (default: $TIANDITU_KEY)", default=None
+    )
+    lang: str = _spec(_lang, "language of maps and report: zh or en", default="en")
 
     @property
     def threshold_minutes(self) -> float:

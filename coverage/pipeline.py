@@ -602,13 +602,18 @@ def _write_result(
     *,
     isochrone_cell_m: float,
     isochrones_per_station: bool,
+    presentation: Mapping[str, Any],
 ) -> dict[str, str]:
-    """Write one result's files into a staging folder; file kind -> relative name."""
+    """Write one result's files into a staging folder; file kind -> relative name.
+
+    ``presentation`` holds the keyword arguments of
+    :func:`coverage.outputs.presentation.write_presentation` (basemap, lang, key).
+    """
     from .engine.isochrones import isochrone_polygons, travel_time_surface
-    from .outputs.maps import coverage_map
+    from .outputs.presentation import write_presentation
     from .outputs.writers import write_csv, write_geotiff, write_json
 
-    names = {"summary": "summary.json", "stations": "stations.csv", "map": "map.html"}
+    names = {"summary": "summary.json", "stations": "stations.csv"}
     for level in result.units:
         names[f"units_{level}"] = "units.csv" if level == "unit" else f"units_{level}.csv"
     write_json(result.summary, stage / names["summary"])
@@ -644,7 +649,8 @@ def _write_result(
                 station_ids=result.stations["id"].astype(str).tolist(),
             )
             per.to_crs("EPSG:4326").to_file(stage / names["isochrones_stations"], driver="GeoJSON")
-    coverage_map(result).save(str(stage / names["map"]))
+    shown = write_presentation(result, stage, **presentation)
+    names.update({kind: path.relative_to(stage).as_posix() for kind, path in shown.items()})
     return names
 
 
@@ -654,6 +660,10 @@ def write_outputs(
     *,
     isochrone_cell_m: float = 100.0,
     isochrones_per_station: bool = False,
+    basemap: Any = "osm",
+    lang: str = "en",
+    tianditu_key: str | None = None,
+    package: bool = False,
 ) -> dict[str, Path]:
     """Write a result's files into ``out_dir``, all or nothing.
 
@@ -662,7 +672,9 @@ def write_outputs(
     (population from a raster), ``targets.csv`` (with targets), ``services.csv`` (when
     stations list services), ``isochrones.geojson`` (one polygon per threshold, traced on a metric
     grid of ``isochrone_cell_m``, written in WGS84), ``isochrones_stations.geojson``
-    (with ``isochrones_per_station``) and ``map.html``.
+    (with ``isochrones_per_station``), and what officials read: ``map.html`` (works
+    offline), ``map.png`` and ``map_<level>.png``, ``report.html``, ``units.xlsx`` and
+    ``assets/`` (see :mod:`coverage.outputs.presentation`).
 
     Parameters
     ----------
@@ -674,22 +686,38 @@ def write_outputs(
         Cell size of the isochrone grid in metres.
     isochrones_per_station : bool
         Also write each station's part of every isochrone.
+    basemap : str or mapping
+        Basemap of ``map.html``: ``osm``, ``tianditu``, ``amap``, ``none`` or a custom
+        ``{url, attribution, datum}``.
+    lang : {"en", "zh"}
+        Language of the maps and the report.
+    tianditu_key : str, optional
+        Key of the Tianditu basemap (default: ``$TIANDITU_KEY``).
+    package : bool
+        Also zip every file into ``<name>.zip``, one archive to share.
 
     Returns
     -------
     dict
         File kind -> final path.
     """
+    from .outputs.presentation import package_name, write_package
     from .outputs.writers import staged_outputs
 
     out = Path(out_dir)
+    shown = {"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key}
     with staged_outputs(out) as stage:
         names = _write_result(
             result,
             stage,
             isochrone_cell_m=isochrone_cell_m,
             isochrones_per_station=isochrones_per_station,
+            presentation=shown,
         )
+        if package:
+            names["package"] = write_package(
+                stage, stage / package_name(result.name), lang=lang
+            ).name
     return {kind: out / name for kind, name in names.items()}
 
 
@@ -699,6 +727,10 @@ def write_mode_outputs(
     *,
     isochrone_cell_m: float = 100.0,
     isochrones_per_station: bool = False,
+    basemap: Any = "osm",
+    lang: str = "en",
+    tianditu_key: str | None = None,
+    package: bool = False,
 ) -> dict[str, Path]:
     """Write the results of several modes: ``<out>/<mode>/...`` and a combined summary.
 
@@ -713,14 +745,15 @@ def write_mode_outputs(
         From :func:`run_coverage_modes`.
     out_dir : path-like
         Output folder.
-    isochrone_cell_m, isochrones_per_station
-        As for :func:`write_outputs`.
+    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package
+        As for :func:`write_outputs` (the package holds every mode's folder).
 
     Returns
     -------
     dict
         File kind (``<mode>/<kind>`` for a mode's files) -> final path.
     """
+    from .outputs.presentation import package_name, write_package
     from .outputs.writers import staged_outputs, write_csv, write_json
 
     out = Path(out_dir)
@@ -734,6 +767,7 @@ def write_mode_outputs(
                 stage / mode,
                 isochrone_cell_m=isochrone_cell_m,
                 isochrones_per_station=isochrones_per_station,
+                presentation={"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key},
             )
             paths.update({f"{mode}/{kind}": out / mode / name for kind, name in names.items()})
             s = result.summary
@@ -750,6 +784,9 @@ def write_mode_outputs(
             rows.append(row)
         write_csv(pd.DataFrame(rows), stage / "modes_summary.csv")
         write_json({m: r.summary for m, r in results.items()}, stage / "modes_summary.json")
+        if package:
+            name = package_name(next(iter(results.values())).name) if results else "modes.zip"
+            paths["package"] = out / write_package(stage, stage / name, lang=lang).name
     paths["modes_summary"] = out / "modes_summary.csv"
     paths["modes_summary_json"] = out / "modes_summary.json"
     return paths

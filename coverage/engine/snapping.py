@@ -17,6 +17,13 @@ total time. The candidates are
 Legs longer than ``max_distance_m`` (``max_access_m`` in the configuration) are not
 used; a point with none is *too far from the roads* and unreachable.
 
+Road "islands" are not access points: connected pieces of the network with fewer
+than :data:`ISLAND_NODES` nodes (other than the largest piece) are usually OSM
+fragments (a courtyard footway, a road mapped apart from the rest), and a resident
+whose nearest node lay on one would be cut off by a mapping gap. Points join the
+nearest node (and segment) of the larger pieces instead; R5 prunes street islands
+in the same way.
+
 With terrain, each access leg's time is multiplied by ``1 / slope_factor("walk",
 grade)`` (Tobler, :mod:`coverage.inputs.terrain`) for the leg's grade in the
 direction of travel: from a resident to the road, and from the road to a station.
@@ -34,7 +41,19 @@ from ..errors import InputError
 from ..inputs.network import Network
 from ..inputs.terrain import Dem, slope_factor
 
-__all__ = ["DIRECTIONS", "SegmentEntry", "Snap", "node_tree", "snap_points"]
+__all__ = [
+    "DIRECTIONS",
+    "ISLAND_NODES",
+    "SegmentEntry",
+    "Snap",
+    "access_nodes",
+    "node_tree",
+    "snap_points",
+]
+
+#: Connected pieces of the network with fewer nodes than this (except the largest)
+#: are islands: points never join them (see the module docstring).
+ISLAND_NODES = 40
 
 # spacing of the sample points that index road segments for the nearest-segment search
 _SAMPLE_M = 25.0
@@ -158,6 +177,42 @@ def node_tree(network: Network) -> cKDTree:
     return cached
 
 
+def access_nodes(network: Network) -> np.ndarray:
+    """Indices of the nodes points may join: those outside road islands (built once).
+
+    Parameters
+    ----------
+    network : Network
+        The road network.
+
+    Returns
+    -------
+    numpy.ndarray
+        Sorted node indices of the weakly connected pieces with at least
+        :data:`ISLAND_NODES` nodes, and of the largest piece.
+    """
+    cached = network.__dict__.get("_access_nodes")
+    if cached is None:
+        from scipy.sparse.csgraph import connected_components
+
+        _, label = connected_components(network.graph, directed=True, connection="weak")
+        sizes = np.bincount(label)
+        keep = (sizes >= ISLAND_NODES) | (np.arange(sizes.size) == np.argmax(sizes))
+        cached = np.flatnonzero(keep[label]).astype(np.int64)
+        network.__dict__["_access_nodes"] = cached
+    return cached
+
+
+def _access_tree(network: Network) -> tuple[cKDTree, np.ndarray]:
+    """KD-tree of the access nodes, and the node index of each of its points."""
+    cached = network.__dict__.get("_access_tree")
+    if cached is None:
+        nodes = access_nodes(network)
+        cached = (cKDTree(np.column_stack([network.x[nodes], network.y[nodes]])), nodes)
+        network.__dict__["_access_tree"] = cached
+    return cached
+
+
 @dataclass(frozen=True)
 class _Segments:
     """Undirected road segments with the seconds of each direction (inf: not allowed)."""
@@ -177,7 +232,10 @@ class _Segments:
 def _segments(network: Network) -> _Segments:
     cached = network.__dict__.get("_segments")
     if cached is None:
-        u, v, w = network.edge_u, network.edge_v, network.edge_seconds
+        on_land = np.zeros(network.n_nodes, dtype=bool)
+        on_land[access_nodes(network)] = True
+        use = on_land[network.edge_u]  # an edge's ends share a piece of the network
+        u, v, w = network.edge_u[use], network.edge_v[use], network.edge_seconds[use]
         a, b = np.minimum(u, v), np.maximum(u, v)
         frame = pd.DataFrame(
             {
@@ -375,16 +433,16 @@ def snap_points(
     y = np.asarray(y, dtype=float)
     if elevation_m is None and dem is not None:
         elevation_m = dem.sample(x, y, network.crs)
-    k = max(1, min(int(k), network.n_nodes))
+    tree, tree_nodes = _access_tree(network)
+    k = max(1, min(int(k), tree_nodes.size))
     width = k + 2 if edges else k
     if x.size == 0:
         return Snap(np.empty((0, width), dtype=np.int64), np.empty((0, width)))
-    dist, idx = node_tree(network).query(
-        np.column_stack([x, y]), k=k, distance_upper_bound=max_distance_m
-    )
+    dist, pos = tree.query(np.column_stack([x, y]), k=k, distance_upper_bound=max_distance_m)
     dist = np.asarray(dist, dtype=float).reshape(x.size, k)
-    idx = np.asarray(idx, dtype=np.int64).reshape(x.size, k)
-    idx[~np.isfinite(dist)] = -1
+    pos = np.asarray(pos, dtype=np.int64).reshape(x.size, k)
+    found = np.isfinite(dist)
+    idx = np.where(found, tree_nodes[np.minimum(pos, tree_nodes.size - 1)], -1)
     terrain = elevation_m is not None and network.node_elevation_m is not None
     if terrain:
         z_road = np.where(idx >= 0, network.node_elevation_m[np.maximum(idx, 0)], np.nan)  # type: ignore[index]

@@ -103,14 +103,24 @@ def reference_minutes(
     """
     g = nx.DiGraph()
     g.add_nodes_from(range(net.n_nodes))
-    table = _segment_table(net)
+    # road islands (pieces under 40 nodes, except the largest) take no access legs
+    pieces = list(
+        nx.weakly_connected_components(
+            nx.DiGraph(list(zip(net.edge_u.tolist(), net.edge_v.tolist(), strict=True)))
+        )
+    )
+    largest = max(pieces, key=len)
+    land = sorted(n for piece in pieces if len(piece) >= 40 or piece is largest for n in piece)
+    land_x, land_y = net.x[land], net.y[land]
+    table = {k: w for k, w in _segment_table(net).items() if k[0] in set(land)}
     splits: dict[tuple[int, int], list[tuple[float, object]]] = {}
     v = access_kmh / 3.6
     legs: list[tuple[object, object, float]] = []
 
     def attach(name, px, py, to_station):
+        d = np.hypot(land_x - px, land_y - py)
+        j = land[int(np.argmin(d))]
         d = np.hypot(net.x - px, net.y - py)
-        j = int(np.argmin(d))
         if d[j] <= max_access_m:
             legs.append((j, name, d[j] / v) if to_station else (name, j, d[j] / v))
         if edges:

@@ -57,16 +57,22 @@ def test_thresholds_in_one_pass(grid_case):
 
 
 def _two_lines() -> Network:
-    """Road 0-1-2 along y = 0 and a separate road 3-4 at x = 2000 m (in UTM 50N)."""
-    x = np.array([0.0, 100.0, 200.0, 2000.0, 2100.0]) + 700_000.0
-    y = np.zeros(5) + 3_100_000.0
-    u = np.array([0, 1, 1, 2, 3, 4])
-    v = np.array([1, 0, 2, 1, 4, 3])
+    """Road along y = 0 from x = 0 to 490 m and a separate road from x = 2000 to 2390 m
+    (in UTM 50N), nodes every 10 m: both pieces are large enough not to be islands."""
+    x = np.concatenate([np.arange(0.0, 500.0, 10.0), np.arange(2000.0, 2400.0, 10.0)])
+    x += 700_000.0
+    n = x.size
+    y = np.zeros(n) + 3_100_000.0
+    first = np.arange(49)
+    second = np.arange(50, n - 1)
+    a = np.concatenate([first, second])
+    u = np.concatenate([a, a + 1])
+    v = np.concatenate([a + 1, a])
     length = np.abs(x[u] - x[v])
     return Network(
-        node_ids=np.arange(5) + 1,
-        lon=np.zeros(5),
-        lat=np.zeros(5),
+        node_ids=np.arange(n) + 1,
+        lon=np.zeros(n),
+        lat=np.zeros(n),
         x=x,
         y=y,
         crs=gpd.GeoSeries([], crs="EPSG:32650").crs,
@@ -74,7 +80,7 @@ def _two_lines() -> Network:
         edge_v=v,
         edge_length_m=length,
         edge_seconds=length / (5 / 3.6),
-        edge_highway=np.full(6, "residential", dtype=object),
+        edge_highway=np.full(u.size, "residential", dtype=object),
         mode="walk",
     )
 
