@@ -49,7 +49,10 @@ def _outputs(nb: nbformat.NotebookNode, mime: str) -> list[str]:
 
 
 def _map_count(nb: nbformat.NotebookNode) -> int:
-    return sum("leaflet" in html.lower() for html in _outputs(nb, "text/html"))
+    """Interactive maps shown inline: folium renders a Leaflet page inside an iframe."""
+    return sum(
+        "<iframe" in html and "leaflet" in html.lower() for html in _outputs(nb, "text/html")
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)
