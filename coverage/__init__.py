@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 from .config import RunConfig, load_config
 from .datasets import prepare_demo
 from .errors import CoverageError, InputError
+from .fetch import FetchResult, fetch_dem, fetch_osm, fetch_worldpop
 from .inputs.boundaries import read_boundaries
 from .inputs.network import Network, load_network
 from .inputs.population import PopulationGrid, read_population
@@ -27,6 +28,7 @@ from .whatif import add_station, remove_station
 __all__ = [
     "CoverageError",
     "CoverageResult",
+    "FetchResult",
     "InputError",
     "Network",
     "PopulationGrid",
@@ -35,6 +37,9 @@ __all__ = [
     "__version__",
     "add_station",
     "compute_coverage",
+    "fetch_dem",
+    "fetch_osm",
+    "fetch_worldpop",
     "load_config",
     "load_network",
     "prepare_demo",

@@ -1,4 +1,4 @@
-"""Command line: ``coverage15 run|demo``. Argument parsing -> configuration -> API.
+"""Command line: ``coverage15 run|demo|fetch``. Argument parsing -> configuration -> API.
 
 This is the only module that configures logging and turns errors into exit codes:
 2 for bad input (one line ``error: ...``, no traceback), 1 for unexpected failures,
@@ -63,8 +63,49 @@ def _parser() -> argparse.ArgumentParser:
         description="Prepare the embedded demo inputs and run on them (default out/demo).",
     )
     _add_run_options(demo)
+    _add_fetch_parser(sub)
     _add_site_parser(sub)
     return parser
+
+
+def _add_fetch_parser(sub: Any) -> None:
+    fetch = sub.add_parser(
+        "fetch",
+        help="download real data: OSM extract of a province, WorldPop raster, SRTM DEM",
+        description="Download into the cache folder (resumable, verified), optionally cut "
+        "to a county (--bbox or --boundary); prints the path of the file to use.",
+    )
+    kinds = fetch.add_subparsers(dest="source", required=True, metavar="SOURCE")
+
+    def common(p: argparse.ArgumentParser, *, clip: bool = True) -> None:
+        if clip:
+            area = p.add_mutually_exclusive_group()
+            area.add_argument("--bbox", metavar="W,S,E,N", help="cut to this box (degrees)")
+            area.add_argument("--boundary", type=Path, help="cut to these county polygons")
+        p.add_argument("--out", type=Path, help="write the result here (default: in the cache)")
+        p.add_argument(
+            "--cache-dir",
+            type=Path,
+            help="cache folder (default $COVERAGE15_CACHE_DIR or the user cache folder)",
+        )
+        p.add_argument("--url-template", help="URL template, e.g. for a mirror (see docs)")
+        p.add_argument("--no-checksum", action="store_true", help="verify the size only")
+        p.add_argument("--refresh", action="store_true", help="download again despite the cache")
+        p.add_argument("--quiet", action="store_true", help="no progress bars")
+        p.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+
+    osm = kinds.add_parser("osm", help="OpenStreetMap extract of a Chinese province")
+    osm.add_argument("--region", required=True, help="province: zhejiang, 浙江, Inner Mongolia …")
+    common(osm)
+    pop = kinds.add_parser("worldpop", help="WorldPop 100 m population raster")
+    pop.add_argument("--iso3", default="CHN", help="country code (default CHN)")
+    pop.add_argument("--year", type=int, default=2020, help="year (default 2020)")
+    pop.add_argument("--constrained", action="store_true", help="built-up cells only (2020)")
+    pop.add_argument("--un-adjusted", action="store_true", help="scaled to UN national totals")
+    common(pop)
+    dem = kinds.add_parser("dem", help="SRTM 1 arc-second elevation tiles, merged")
+    dem.add_argument("--bbox", required=True, metavar="W,S,E,N", help="area (degrees)")
+    common(dem, clip=False)
 
 
 def _add_site_parser(sub: Any) -> None:
@@ -236,6 +277,53 @@ def _demo(args: argparse.Namespace) -> int:
     return _run(config_path, argparse.Namespace(**{**vars(args), "out": out}))
 
 
+def _fetch(args: argparse.Namespace) -> int:
+    from .errors import DownloadError
+    from .fetch import fetch_dem, fetch_osm, fetch_worldpop
+
+    common: dict[str, Any] = {
+        "out": args.out,
+        "cache_dir": args.cache_dir,
+        "url_template": args.url_template,
+        "checksum": None if args.no_checksum else "auto",
+        "progress": not args.quiet,
+        "refresh": args.refresh,
+    }
+    try:
+        if args.source == "osm":
+            result = fetch_osm(args.region, bbox=args.bbox, boundary=args.boundary, **common)
+        elif args.source == "worldpop":
+            result = fetch_worldpop(
+                args.iso3,
+                year=args.year,
+                constrained=args.constrained,
+                un_adjusted=args.un_adjusted,
+                bbox=args.bbox,
+                boundary=args.boundary,
+                **common,
+            )
+        else:
+            result = fetch_dem(args.bbox, **common)
+    except DownloadError as exc:  # expected failures of the network: one line, exit 1
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            "error: interrupted; the partial download is kept, run the same command again "
+            "to resume",
+            file=sys.stderr,
+        )
+        return 130
+    for url in result.missing:
+        log.warning("not on the server, skipped: %s", url)
+    if not args.quiet:
+        print(repr(result), file=sys.stderr)
+    print(result.path)
+    return 0
+
+
 @contextlib.contextmanager
 def _terminate_as_interrupt() -> Iterator[list[int]]:
     """Turn SIGTERM (and SIGINT) into KeyboardInterrupt, recording each signal received.
@@ -303,6 +391,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _run(args.config, args)
             if args.command == "demo":
                 return _demo(args)
+            if args.command == "fetch":
+                return _fetch(args)
             if args.command == "site":
                 return _site(args)
         except InputError as exc:
