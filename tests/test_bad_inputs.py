@@ -164,6 +164,8 @@ CASES: list[tuple[str, Mutation, tuple[str, ...]]] = [
     ("stations-missing", lambda f: (f / "stations.csv").unlink(),
      ("stations.csv", "not found", "'stations'")),
     ("stations-empty-file", lambda f: _stations(f, ""), ("stations.csv", "empty")),
+    # only separators: found by the CSV fuzz test (it raised IndexError)
+    ("stations-only-separators", lambda f: _stations(f, "\n,\n,,\n"), ("stations.csv", "empty")),
     ("stations-header-only", lambda f: _stations(f, "id,name,tier,lon,lat\n"),
      ("stations.csv", "no rows")),
     ("stations-no-coordinates", lambda f: _stations(f, "id,name\nA,B\n"),

@@ -235,6 +235,8 @@ def read_table(
         )
     else:
         raise InputError(f"{path}: unknown {what} type '{suffix}'; use CSV or .xlsx")
+    if grid.empty:  # only blank cells and separators, e.g. a CSV of commas
+        raise InputError(f"{path}: the {what} is empty; add a header row and one row per record")
     header = _pick_header(grid, required)
     names = [str(v).strip() for v in grid.iloc[header].tolist()]
     names = [n if n else f"column_{i + 1}" for i, n in enumerate(names)]
