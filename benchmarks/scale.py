@@ -1,0 +1,277 @@
+"""Scale: a generated ~1M-node network with a ~10M-cell population raster.
+
+Runs in a child process (``python -m benchmarks.scale``) so that its peak memory
+is its own. The child builds the grid network, writes the raster (EPSG:4326,
+like WorldPop), then per repetition reads it with
+:func:`coverage.read_population` and runs :func:`coverage.compute_coverage` on a
+fresh copy of the network (so every repetition rebuilds the engine's memoised
+KD-tree and reversed graph, as a real run would).
+
+The steps inside :func:`compute_coverage` are timed by wrapping the functions it
+calls, by name, in the ``coverage.pipeline`` namespace (``snap_points``,
+``node_times``, ``point_times``, ``transform_xy``, ...), so the breakdown always
+follows the pipeline as it is; what is left is reported as ``other``. Peak
+resident memory is read from the kernel (``VmHWM``), reset before each step,
+so every step gets its own peak; the parent also runs the child under
+``/usr/bin/time -v`` where available, as an independent check of the maximum.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import functools
+import gc
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .common import REPO, Report, Row, current_rss_mb, median, peak_rss_mb, reset_peak_rss
+
+BENCH = "scale"
+#: Functions of coverage.pipeline whose time and memory are reported as steps.
+STEPS = (
+    "demand_from_grid",
+    "_check_station_extent",
+    "snap_points",
+    "node_times",
+    "transform_xy",
+    "point_times",
+    "coverage_figures",
+    "station_figures",
+    "unit_figures",
+)
+
+
+class _Probe:
+    """Step timer and per-step peak memory, around the wrapped pipeline functions."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+        self.overall_peak = 0.0
+        self.can_reset = reset_peak_rss()
+
+    def _fold(self) -> float:
+        peak = peak_rss_mb()
+        self.overall_peak = max(self.overall_peak, peak)
+        return peak
+
+    def start(self) -> None:
+        self.calls.clear()
+        self.overall_peak = current_rss_mb() or 0.0
+        reset_peak_rss()
+
+    def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self._fold()
+            reset_peak_rss()
+            before = current_rss_mb() or 0.0
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                seconds = time.perf_counter() - t0
+                peak = self._fold()
+                reset_peak_rss()
+                self.calls.append(
+                    {"step": name, "seconds": seconds, "peak_mb": peak, "rss_before_mb": before}
+                )
+
+        return timed
+
+
+def _child(args: argparse.Namespace) -> dict[str, Any]:
+    import numpy as np
+
+    import coverage.pipeline as pipeline
+    from coverage import compute_coverage, read_population
+    from coverage.inputs.stations import stations_from_frame
+
+    from .synthetic import grid_network, station_nodes, write_population_raster
+
+    out: dict[str, Any] = {"runs": []}
+    t0 = time.perf_counter()
+    net = grid_network(args.rows, args.cols, seed=0)
+    out["network_build_s"] = time.perf_counter() - t0
+    out["nodes"], out["edges"] = net.n_nodes, net.n_edges
+    raster = Path(args.tmp) / "population.tif"
+    t0 = time.perf_counter()
+    write_population_raster(raster, net, cells=args.cells)
+    out["raster_write_s"] = time.perf_counter() - t0
+    nodes = station_nodes(net, args.stations)
+    import pandas as pd
+
+    stations = stations_from_frame(
+        pd.DataFrame({"id": [f"s{i}" for i in nodes], "lon": net.lon[nodes], "lat": net.lat[nodes]}),
+        source="generated stations",
+    )
+    probe = _Probe()
+    out["peak_reset_supported"] = probe.can_reset
+    originals = {n: getattr(pipeline, n) for n in STEPS if hasattr(pipeline, n)}
+    for name, fn in originals.items():
+        setattr(pipeline, name, probe.wrap(name, fn))
+    try:
+        for _ in range(args.repeat):
+            fresh = dataclasses.replace(net)  # no memoised KD-tree / reversed graph / CSR
+            gc.collect()
+            baseline = current_rss_mb() or 0.0
+            reset_peak_rss()
+            t0 = time.perf_counter()
+            grid = read_population(raster)
+            read_s = time.perf_counter() - t0
+            read_peak = peak_rss_mb()
+            gc.collect()
+            probe.start()
+            t0 = time.perf_counter()
+            result = compute_coverage(fresh, stations, grid, minutes=(15.0,))
+            compute_s = time.perf_counter() - t0
+            probe._fold()
+            out["cells"] = int(grid.counts.size)
+            out["valid_cells"] = int(grid.valid.sum())
+            out["runs"].append(
+                {
+                    "read_population_s": read_s,
+                    "read_population_peak_mb": read_peak,
+                    "compute_coverage_s": compute_s,
+                    "compute_coverage_peak_mb": probe.overall_peak,
+                    "baseline_rss_mb": baseline,
+                    "steps": list(probe.calls),
+                    "coverage_share": result.coverage_share,
+                }
+            )
+            del result, grid, fresh
+    finally:
+        for name, fn in originals.items():
+            setattr(pipeline, name, fn)
+    out["process_peak_mb"] = _ru_maxrss_mb()
+    out["cpu_count"] = os.cpu_count()
+    out["snap_workers"] = _snap_what_if(net, raster, np) if args.what_if else None
+    return out
+
+
+def _ru_maxrss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _snap_what_if(net: Any, raster: Path, np: Any) -> dict[str, float]:
+    """What the cell snapping would cost with both cores (scipy's ``workers=-1``)."""
+    from coverage import read_population
+    from coverage.engine.snapping import node_tree
+    from coverage.inputs.crs import transform_xy
+    from coverage.inputs.population import demand_from_grid
+
+    demand = demand_from_grid(read_population(raster))
+    mx, my = transform_xy(demand.x, demand.y, demand.crs, net.crs)
+    pts = np.column_stack([mx, my])
+    tree = node_tree(net)
+    times = {}
+    for workers in (1, -1):
+        t0 = time.perf_counter()
+        tree.query(pts, k=4, distance_upper_bound=5000.0, workers=workers)
+        times[f"kdtree_k4_workers_{workers}_s"] = time.perf_counter() - t0
+    return times
+
+
+def run_scale(
+    report: Report, *, rows: int, cols: int, cells: int, stations: int, repeat: int, what_if: bool
+) -> dict[str, Any]:
+    """Run the child process and add its figures to ``report``."""
+    case = f"{rows * cols / 1e6:.2g}M nodes, {cells / 1e6:.2g}M cells"
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+        cmd = [
+            sys.executable, "-m", "benchmarks.scale",
+            "--rows", str(rows), "--cols", str(cols), "--cells", str(cells),
+            "--stations", str(stations), "--repeat", str(repeat), "--tmp", tmp,
+            "--json", str(Path(tmp) / "scale.json"),
+        ]  # fmt: skip
+        if what_if:
+            cmd.append("--what-if")
+        gnu_time = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
+        if gnu_time:
+            cmd = [gnu_time, "-v", *cmd]
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+        proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            raise RuntimeError(f"scale child failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+        data = json.loads((Path(tmp) / "scale.json").read_text())
+    match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    data["time_v_max_rss_mb"] = int(match.group(1)) / 1024.0 if match else None
+
+    def add(method: str, values: list[float], peak: float | None, note: str = "") -> None:
+        report.add(Row(BENCH, case, method, median(values), values, peak_mb=peak, note=note))
+
+    runs = data["runs"]
+    add(
+        "read_population",
+        [r["read_population_s"] for r in runs],
+        max(r["read_population_peak_mb"] for r in runs),
+    )
+    add(
+        "compute_coverage",
+        [r["compute_coverage_s"] for r in runs],
+        max(r["compute_coverage_peak_mb"] for r in runs),
+        "process peak during the call",
+    )
+    total = [r["read_population_s"] + r["compute_coverage_s"] for r in runs]
+    add("read + compute", total, max(r["compute_coverage_peak_mb"] for r in runs), "goal < 20 s, < 4 GB")
+    # the breakdown: per step (call order), medians over runs
+    labels: dict[str, list[dict[str, Any]]] = {}
+    for r in runs:
+        seen: dict[str, int] = {}
+        for call in r["steps"]:
+            n = seen.get(call["step"], 0)
+            seen[call["step"]] = n + 1
+            labels.setdefault(f"  {call['step']}#{n + 1}" if n else f"  {call['step']}", []).append(call)
+    for label, calls in labels.items():
+        add(label, [c["seconds"] for c in calls], max(c["peak_mb"] for c in calls), "step of compute_coverage")
+    other = [
+        r["compute_coverage_s"] - sum(c["seconds"] for c in r["steps"]) for r in runs
+    ]
+    add("  other", other, None, "rest of compute_coverage (stations table, summary)")
+    facts: dict[str, Any] = {
+        "nodes": data["nodes"],
+        "directed_edges": data["edges"],
+        "cells": data["cells"],
+        "valid_cells": data["valid_cells"],
+        "network_build_s": data["network_build_s"],
+        "baseline_rss_mb (network + raster in memory)": runs[0]["baseline_rss_mb"],
+        "child_process_peak_mb": data["process_peak_mb"],
+        "coverage_share": runs[0]["coverage_share"],
+    }
+    if data.get("time_v_max_rss_mb") is not None:
+        facts["time_v_max_rss_mb"] = data["time_v_max_rss_mb"]
+    if data.get("snap_workers"):
+        facts.update(data["snap_workers"])
+    report.fact(f"{BENCH} {case}", **facts)
+    return data
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, required=True)
+    parser.add_argument("--cols", type=int, required=True)
+    parser.add_argument("--cells", type=int, required=True)
+    parser.add_argument("--stations", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--tmp", required=True)
+    parser.add_argument("--json", required=True)
+    parser.add_argument("--what-if", action="store_true")
+    args = parser.parse_args(argv)
+    data = _child(args)
+    Path(args.json).write_text(json.dumps(data, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
