@@ -25,12 +25,27 @@ class BenchmarkError(AssertionError):
     """A benchmark's correctness check failed: the figures must not be reported."""
 
 
+@dataclass(frozen=True)
+class Timing:
+    """Wall-clock and CPU seconds (this process, all its threads) of each run."""
+
+    wall: list[float]
+    cpu: list[float]
+
+    def scaled(self, factor: float) -> Timing:
+        """The same runs multiplied by ``factor`` (for extrapolation)."""
+        return Timing([t * factor for t in self.wall], [t * factor for t in self.cpu])
+
+
 @dataclass
 class Row:
     """One measured method of one benchmark case.
 
-    ``seconds`` is the median of ``runs``; ``ratio`` is ``seconds`` divided by the
-    median of the case's reference method (measured in the same process).
+    ``seconds`` and ``cpu_seconds`` are the medians of ``runs`` and ``cpu_runs``;
+    ``ratio`` and ``cpu_ratio`` divide them by the same medians of the case's
+    reference method (measured in the same process). On a busy shared machine the
+    CPU time of single-threaded code is the steadier figure: wall time also counts
+    the time other jobs held the cores.
     """
 
     benchmark: str
@@ -38,10 +53,36 @@ class Row:
     method: str
     seconds: float
     runs: list[float] = field(default_factory=list)
+    cpu_seconds: float | None = None
+    cpu_runs: list[float] = field(default_factory=list)
     ratio: float | None = None
+    cpu_ratio: float | None = None
     reference: str = ""
     peak_mb: float | None = None
     note: str = ""
+
+    @classmethod
+    def of(
+        cls,
+        benchmark: str,
+        case: str,
+        method: str,
+        timing: Timing,
+        *,
+        note: str = "",
+        peak_mb: float | None = None,
+    ) -> Row:
+        return cls(
+            benchmark,
+            case,
+            method,
+            median(timing.wall),
+            list(timing.wall),
+            median(timing.cpu) if timing.cpu else None,
+            list(timing.cpu),
+            peak_mb=peak_mb,
+            note=note,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -64,35 +105,72 @@ class Report:
 
     def set_ratios(self, benchmark: str, case: str, reference: str) -> None:
         """Divide every row of a case by the median of its ``reference`` method."""
-        ref = [r for r in self.rows if (r.benchmark, r.case, r.method) == (benchmark, case, reference)]
+        ref = [
+            r for r in self.rows if (r.benchmark, r.case, r.method) == (benchmark, case, reference)
+        ]
         if not ref or ref[0].seconds <= 0:
             return
+        base = ref[0]
         for r in self.rows:
             if (r.benchmark, r.case) == (benchmark, case):
-                r.ratio = r.seconds / ref[0].seconds
+                r.ratio = r.seconds / base.seconds
+                if r.cpu_seconds is not None and base.cpu_seconds:
+                    r.cpu_ratio = r.cpu_seconds / base.cpu_seconds
                 r.reference = reference
 
+    def medians(self, benchmark: str, case: str, *, cpu: bool = False) -> dict[str, float]:
+        """Method -> median seconds (wall, or CPU) of one case."""
+        return {
+            r.method: (r.cpu_seconds if cpu and r.cpu_seconds is not None else r.seconds)
+            for r in self.rows
+            if (r.benchmark, r.case) == (benchmark, case)
+        }
 
-def measure(fn: Callable[[], Any], *, repeat: int, warmup: int = 0) -> tuple[list[float], Any]:
-    """Wall-clock seconds of ``repeat`` calls of ``fn`` (after ``warmup`` untimed calls).
 
-    Returns the list of times and the value of the last call. Garbage is collected
-    before each call and the collector is off while it runs.
+def measure(fn: Callable[[], Any], *, repeat: int, warmup: int = 0) -> tuple[Timing, Any]:
+    """Wall-clock and CPU seconds of ``repeat`` calls of ``fn`` (after ``warmup`` calls).
+
+    Returns the timing and the value of the last call. Garbage is collected before
+    each call and the collector is off while it runs.
     """
     value: Any = None
     for _ in range(warmup):
         value = fn()
-    times: list[float] = []
+    wall: list[float] = []
+    cpu: list[float] = []
     for _ in range(max(1, repeat)):
         gc.collect()
         gc.disable()
         try:
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             value = fn()
-            times.append(time.perf_counter() - t0)
+            wall.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
         finally:
             gc.enable()
-    return times, value
+    return Timing(wall, cpu), value
+
+
+def measure_interleaved(
+    fns: dict[str, Callable[[], Any]], *, repeat: int, warmup: int = 1
+) -> tuple[dict[str, Timing], dict[str, Any]]:
+    """Like :func:`measure` for several functions, run in turn within each repetition.
+
+    Interleaving spreads a shared machine's changing load evenly over the methods,
+    so their ratios are fairer than from back-to-back batches.
+    """
+    values: dict[str, Any] = {}
+    wall: dict[str, list[float]] = {k: [] for k in fns}
+    cpu: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(warmup):
+        for name, fn in fns.items():
+            values[name] = fn()
+    for _ in range(max(1, repeat)):
+        for name, fn in fns.items():
+            timing, values[name] = measure(fn, repeat=1)
+            wall[name] += timing.wall
+            cpu[name] += timing.cpu
+    return {k: Timing(wall[k], cpu[k]) for k in fns}, values
 
 
 def median(values: Iterable[float]) -> float:
@@ -160,17 +238,23 @@ def _fmt_ratio(r: float | None) -> str:
 def markdown(report: Report) -> str:
     """The report as Markdown: one table of all rows, then the facts and skips."""
     lines = [
-        "| benchmark | case | method | median s | runs | ratio | vs | peak MB | note |",
-        "| --- | --- | --- | ---: | ---: | ---: | --- | ---: | --- |",
+        "| benchmark | case | method | wall s | CPU s | runs | ratio wall | ratio CPU | vs "
+        "| peak MB | note |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |",
     ]
     for r in report.rows:
         peak = "" if r.peak_mb is None else f"{r.peak_mb:,.0f}"
+        cpu = "" if r.cpu_seconds is None else _fmt_seconds(r.cpu_seconds)
         lines.append(
-            f"| {r.benchmark} | {r.case} | {r.method} | {_fmt_seconds(r.seconds)} | "
-            f"{len(r.runs)} | {_fmt_ratio(r.ratio)} | {r.reference} | {peak} | {r.note} |"
+            f"| {r.benchmark} | {r.case} | {r.method} | {_fmt_seconds(r.seconds)} | {cpu} | "
+            f"{len(r.runs)} | {_fmt_ratio(r.ratio)} | {_fmt_ratio(r.cpu_ratio)} | "
+            f"{r.reference} | {peak} | {r.note} |"
         )
     for name, facts in report.facts.items():
-        lines += ["", f"**{name}**: " + "; ".join(f"{k} = {_fmt_fact(v)}" for k, v in facts.items())]
+        lines += [
+            "",
+            f"**{name}**: " + "; ".join(f"{k} = {_fmt_fact(v)}" for k, v in facts.items()),
+        ]
     for name, why in report.skipped.items():
         lines += ["", f"*skipped {name}*: {why}"]
     return "\n".join(lines) + "\n"

@@ -16,16 +16,19 @@ writes nothing, so it is a lower bound rather than an equal.
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from coverage import run_coverage, write_outputs
 from coverage.config import RunConfig
 
-from .common import Report, Row, measure, median
+from .common import BenchmarkError, Report, Row, measure_interleaved
 
 BENCH = "end-to-end"
 
@@ -97,16 +100,21 @@ def reference_pipeline(
 
 
 def run_end_to_end(report: Report, case: str, config: RunConfig, *, repeat: int) -> None:
-    """Time coverage15 and the reference pipeline on one configuration's inputs."""
+    """Time coverage15 and the reference pipeline on one configuration's inputs.
+
+    Where the configuration has a graph cache (``cache`` / ``cache_dir``), the plain
+    runs are timed with it off, and two more with it on: cold (an empty cache folder
+    each time, so the run parses and writes it) and warm (a re-run reading it).
+    """
     headline = config.threshold_minutes
+    has_cache = "cache" in {f.name for f in dataclasses.fields(RunConfig)}
+    plain = config.replace(cache=False) if has_cache else config
 
-    def ours() -> float:
-        return run_coverage(config).coverage_share
-
-    def ours_written() -> float:
+    def ours(cfg: RunConfig, *, write: bool) -> float:
         with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
-            result = run_coverage(config)
-            write_outputs(result, Path(tmp) / "out")
+            result = run_coverage(cfg)
+            if write:
+                write_outputs(result, Path(tmp) / "out")
         return result.coverage_share
 
     def reference() -> tuple[float, float]:
@@ -120,14 +128,48 @@ def run_end_to_end(report: Report, case: str, config: RunConfig, *, repeat: int)
             max_access_m=config.max_access_m,
         )
 
-    runs, (covered, total) = measure(reference, repeat=repeat, warmup=1)
-    report.add(Row(BENCH, case, "reference pipeline", median(runs), runs, note="pyrosm + scipy, bare"))
-    runs, share = measure(ours_written, repeat=repeat, warmup=1)
-    report.add(
-        Row(BENCH, case, "coverage15 run", median(runs), runs, note="run_coverage + write_outputs")
-    )
-    runs, _ = measure(ours, repeat=repeat)
-    report.add(Row(BENCH, case, "coverage15 run_coverage", median(runs), runs, note="no outputs"))
+    no_cache = ", no cache" if has_cache else ""
+    fns: dict[str, Callable[[], Any]] = {
+        "reference pipeline": reference,
+        "coverage15 run": lambda: ours(plain, write=True),
+        "coverage15 run_coverage": lambda: ours(plain, write=False),
+    }
+    notes = {
+        "reference pipeline": "pyrosm + scipy, bare",
+        "coverage15 run": "run_coverage + write_outputs" + no_cache,
+        "coverage15 run_coverage": "no outputs" + no_cache,
+        "coverage15 run, cache cold": "empty cache folder: parses and writes the graph cache",
+        "coverage15 run, cached": "re-run reading the graph cache",
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-cache-") as tmp:
+        if has_cache:
+            counter = iter(range(1_000_000))
+            warm = config.replace(cache=True, cache_dir=Path(tmp) / "warm")
+
+            def cold() -> float:
+                folder = Path(tmp) / f"cold{next(counter)}"
+                return ours(config.replace(cache=True, cache_dir=folder), write=True)
+
+            fns["coverage15 run, cache cold"] = cold
+            fns["coverage15 run, cached"] = lambda: ours(warm, write=True)
+        else:
+            report.skipped[f"graph cache ({case})"] = (
+                "this coverage15 has no graph cache (RunConfig.cache); re-run once it has"
+            )
+        timings, values = measure_interleaved(fns, repeat=repeat, warmup=1)
+    for method, timing in timings.items():
+        report.add(Row.of(BENCH, case, method, timing, note=notes[method]))
+    covered, total = values["reference pipeline"]
+    share = values["coverage15 run"]
+    for method in (
+        "coverage15 run_coverage",
+        "coverage15 run, cache cold",
+        "coverage15 run, cached",
+    ):
+        if method in values and abs(values[method] - share) > 1e-12:
+            raise BenchmarkError(
+                f"{case}: '{method}' gives coverage {values[method]!r}, the plain run {share!r}"
+            )
     report.set_ratios(BENCH, case, "reference pipeline")
     report.fact(
         f"{BENCH} {case}",

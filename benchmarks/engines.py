@@ -42,7 +42,7 @@ from coverage.engine.snapping import Snap
 from coverage.engine.travel_times import node_times, reverse_graph
 from coverage.inputs.network import Network
 
-from .common import BenchmarkError, Report, Row, measure, median
+from .common import BenchmarkError, Report, Row, measure, measure_interleaved
 
 ACCESS_SPEED_KMH = 5.0
 TUTORIAL_TRIP_MINUTES = (5, 10, 15, 20, 25)
@@ -89,17 +89,25 @@ def run_engine_case(
     def bare(limit: float = np.inf) -> np.ndarray:
         return dijkstra(graph, directed=True, indices=sources, min_only=True, limit=limit)
 
-    def row(method: str, runs: list[float], note: str = "") -> Row:
-        return report.add(Row(BENCH, name, method, median(runs), runs, note=note))
-
-    runs, engine_s = measure(engine, repeat=repeat, warmup=1)
-    row("engine", runs, "coverage15 node_times")
-    runs, scipy_s = measure(bare, repeat=repeat, warmup=1)
-    row("scipy", runs, "bare csgraph.dijkstra(min_only=True), same CSR")
-    runs, engine_b = measure(lambda: engine(case.limit_s), repeat=repeat)
-    row("engine bounded", runs, f"limit_s={case.limit_s:g}")
-    runs, scipy_b = measure(lambda: bare(case.limit_s), repeat=repeat)
-    row("scipy bounded", runs, f"limit={case.limit_s:g}")
+    timings, got = measure_interleaved(
+        {
+            "engine": engine,
+            "scipy": bare,
+            "engine bounded": lambda: engine(case.limit_s),
+            "scipy bounded": lambda: bare(case.limit_s),
+        },
+        repeat=repeat,
+    )
+    notes = {
+        "engine": "coverage15 node_times",
+        "scipy": "bare csgraph.dijkstra(min_only=True), same CSR",
+        "engine bounded": f"limit_s={case.limit_s:g}",
+        "scipy bounded": f"limit={case.limit_s:g}",
+    }
+    for method, timing in timings.items():
+        report.add(Row.of(BENCH, name, method, timing, note=notes[method]))
+    engine_s, scipy_s = got["engine"], got["scipy"]
+    engine_b, scipy_b = got["engine bounded"], got["scipy bounded"]
     _check_equal(engine_s, scipy_s, rtol=1e-12, what=f"{name}: engine vs bare scipy")
     _check_equal(engine_b, scipy_b, rtol=1e-12, what=f"{name}: bounded engine vs bounded scipy")
 
@@ -119,19 +127,20 @@ def run_engine_case(
     if ego_stations:
         _ego_graph(report, case, sources, ego_stations)
     report.set_ratios(BENCH, name, "scipy")
-    ratios = {r.method: r.ratio for r in report.rows if (r.benchmark, r.case) == (BENCH, name)}
-    med = {r.method: r.seconds for r in report.rows if (r.benchmark, r.case) == (BENCH, name)}
-    goals = {
-        "engine/scipy": ratios.get("engine"),
-        "engine/scipy bounded": med["engine bounded"] / med["scipy bounded"],
-        "networkx/engine": med["networkx"] / med["engine"],
-    }
-    if "pandana query" in med:
-        goals["pandana query/engine bounded"] = med["pandana query"] / med["engine bounded"]
-        goals["pandana query/engine"] = med["pandana query"] / med["engine"]
-    if "ego-graph recipe" in med:
-        goals["ego-graph/scipy"] = med["ego-graph recipe"] / med["scipy"]
-    report.fact(f"{BENCH} {name} ratios", **{k: v for k, v in goals.items() if v is not None})
+    for kind in ("wall", "CPU"):
+        med = report.medians(BENCH, name, cpu=kind == "CPU")
+        goals = {
+            "engine/scipy": med["engine"] / med["scipy"],
+            "engine/scipy bounded": med["engine bounded"] / med["scipy bounded"],
+            "networkx/engine": med["networkx"] / med["engine"],
+        }
+        if "pandana query" in med:
+            goals["pandana query/engine bounded"] = med["pandana query"] / med["engine bounded"]
+            goals["pandana query/engine"] = med["pandana query"] / med["engine"]
+        if "ego-graph recipe" in med:
+            goals["ego-graph/scipy"] = med["ego-graph recipe"] / med["scipy"]
+            goals["ego-graph/engine"] = med["ego-graph recipe"] / med["engine"]
+        report.fact(f"{BENCH} {name} ratios ({kind})", **goals)
 
 
 def _check_equal(a: np.ndarray, b: np.ndarray, *, rtol: float, what: str) -> None:
@@ -168,13 +177,12 @@ def _networkx(
     g.add_weighted_edges_from(zip(u.tolist(), v.tolist(), w.tolist(), strict=True))
     report.fact(f"{BENCH} {case.name}", networkx_graph_build_s=time.perf_counter() - t0)
     src = set(sources.tolist())
-    runs, lengths = measure(lambda: nx.multi_source_dijkstra_path_length(g, src), repeat=repeat)
+    timing, lengths = measure(lambda: nx.multi_source_dijkstra_path_length(g, src), repeat=repeat)
     report.add(
-        Row(BENCH, case.name, "networkx", median(runs), runs, note="multi_source_dijkstra_path_length")
+        Row.of(BENCH, case.name, "networkx", timing, note="multi_source_dijkstra_path_length")
     )
     out = np.full(graph.shape[0], np.inf)
     out[np.fromiter(lengths.keys(), dtype=np.int64)] = np.fromiter(lengths.values(), dtype=float)
-    del g
     return out
 
 
@@ -192,18 +200,19 @@ def _pandana(
     net = case.network
     u, v, w = _edge_arrays(net.graph)  # forward graph: pandana measures node -> POI
     nodes = pd.RangeIndex(net.n_nodes)
-    t0 = time.perf_counter()
-    pn = PandanaNetwork(
-        pd.Series(net.x, index=nodes),
-        pd.Series(net.y, index=nodes),
-        pd.Series(u),
-        pd.Series(v),
-        pd.DataFrame({"seconds": w}),
-        twoway=False,
+    timing, pn = measure(
+        lambda: PandanaNetwork(
+            pd.Series(net.x, index=nodes),
+            pd.Series(net.y, index=nodes),
+            pd.Series(u),
+            pd.Series(v),
+            pd.DataFrame({"seconds": w}),
+            twoway=False,
+        ),
+        repeat=1,
     )
-    build_s = time.perf_counter() - t0
     report.add(
-        Row(BENCH, case.name, "pandana build", build_s, [build_s], note="contraction hierarchies, once")
+        Row.of(BENCH, case.name, "pandana build", timing, note="contraction hierarchies, once")
     )
     maxdist = case.limit_s
 
@@ -212,9 +221,11 @@ def _pandana(
         res = pn.nearest_pois(maxdist, "stations", num_pois=1)
         return res[1].reindex(nodes).to_numpy(dtype=float)
 
-    runs, got = measure(query, repeat=repeat)
+    timing, got = measure(query, repeat=repeat)
     report.add(
-        Row(BENCH, case.name, "pandana query", median(runs), runs, note=f"set_pois + nearest_pois({maxdist:g})")
+        Row.of(
+            BENCH, case.name, "pandana query", timing, note=f"set_pois + nearest_pois({maxdist:g})"
+        )
     )
     inside = exact < maxdist * (1 - 1e-2)  # pandana fills "none within maxdist" with maxdist
     positive = inside & (exact > 0)
@@ -224,7 +235,9 @@ def _pandana(
         f"pandana {case.name}",
         max_relative_deviation=float(rel.max()) if rel.size else 0.0,
         median_relative_deviation=float(np.median(rel)) if rel.size else 0.0,
-        max_abs_deviation_s=float(np.abs(got[inside] - exact[inside]).max()) if inside.any() else 0.0,
+        max_abs_deviation_s=float(np.abs(got[inside] - exact[inside]).max())
+        if inside.any()
+        else 0.0,
         nodes_compared=int(inside.sum()),
         nodes_missed=int(missed.sum()),
     )
@@ -237,7 +250,9 @@ def _ego_graph(report: Report, case: EngineCase, sources: np.ndarray, count: int
 
     net = case.network
     g = nx.MultiDiGraph()
-    g.add_nodes_from((i, {"x": x, "y": y}) for i, (x, y) in enumerate(zip(net.x, net.y, strict=True)))
+    g.add_nodes_from(
+        (i, {"x": x, "y": y}) for i, (x, y) in enumerate(zip(net.x, net.y, strict=True))
+    )
     u, v, w = _edge_arrays(net.graph)
     g.add_edges_from(
         (a, b, {"time": t}) for a, b, t in zip(u.tolist(), v.tolist(), w.tolist(), strict=True)
@@ -246,28 +261,25 @@ def _ego_graph(report: Report, case: EngineCase, sources: np.ndarray, count: int
     subset = rng.choice(sources, size=min(count, sources.size), replace=False)
 
     def recipe() -> int:
-        hulls = 0
+        hulls = []
         for centre in subset.tolist():
             for trip in sorted(TUTORIAL_TRIP_MINUTES, reverse=True):
                 sub = nx.ego_graph(g, centre, radius=trip * 60.0, distance="time")
                 points = [Point((d["x"], d["y"])) for _, d in sub.nodes(data=True)]
-                gpd.GeoSeries(points).union_all().convex_hull
-                hulls += 1
-        return hulls
+                hulls.append(gpd.GeoSeries(points).union_all().convex_hull)
+        return len(hulls)
 
-    runs, _ = measure(recipe, repeat=1)
-    per_station = runs[0] / subset.size
-    total = per_station * sources.size
+    timing, _ = measure(recipe, repeat=1)
     report.add(
-        Row(
+        Row.of(
             BENCH,
             case.name,
             "ego-graph recipe",
-            total,
-            [total],
+            timing.scaled(sources.size / subset.size),
             note=(
                 f"osmnx tutorial, {len(TUTORIAL_TRIP_MINUTES)} trip times; timed on "
-                f"{subset.size} of {sources.size} stations ({runs[0]:.2f} s), extrapolated"
+                f"{subset.size} of {sources.size} stations ({timing.wall[0]:.2f} s), "
+                "extrapolated"
             ),
         )
     )

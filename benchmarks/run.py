@@ -25,7 +25,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import SHARED_DATA, Report, markdown  # noqa: E402
+from benchmarks.common import SHARED_DATA, Report, markdown
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ import argparse
 import dataclasses
 import functools
 import gc
+import inspect
 import json
 import os
 import re
@@ -34,27 +35,29 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .common import REPO, Report, Row, current_rss_mb, median, peak_rss_mb, reset_peak_rss
+from .common import REPO, Report, Row, Timing, current_rss_mb, peak_rss_mb, reset_peak_rss
 
 BENCH = "scale"
-#: Functions of coverage.pipeline whose time and memory are reported as steps.
-STEPS = (
-    "demand_from_grid",
-    "_check_station_extent",
-    "snap_points",
-    "node_times",
-    "transform_xy",
-    "point_times",
-    "coverage_figures",
-    "station_figures",
-    "unit_figures",
-)
+#: Functions of coverage.pipeline that are the job itself, not steps of it.
+NOT_STEPS = frozenset({"compute_coverage", "run_coverage", "write_outputs"})
+
+
+def _step_functions(module: Any) -> dict[str, Callable[..., Any]]:
+    """The coverage functions a pipeline module calls by name (its steps)."""
+    return {
+        name: obj
+        for name, obj in vars(module).items()
+        if inspect.isfunction(obj)
+        and obj.__module__.startswith("coverage")
+        and name not in NOT_STEPS
+    }
 
 
 class _Probe:
     """Step timer and per-step peak memory, around the wrapped pipeline functions."""
 
     def __init__(self) -> None:
+        self.depth = 0  # a step called by another step counts in the outer one
         self.calls: list[dict[str, Any]] = []
         self.overall_peak = 0.0
         self.can_reset = reset_peak_rss()
@@ -72,18 +75,29 @@ class _Probe:
     def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def timed(*args: Any, **kwargs: Any) -> Any:
+            if self.depth:
+                return fn(*args, **kwargs)
+            self.depth += 1
             self._fold()
             reset_peak_rss()
             before = current_rss_mb() or 0.0
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             try:
                 return fn(*args, **kwargs)
             finally:
+                self.depth -= 1
                 seconds = time.perf_counter() - t0
+                cpu = time.process_time() - c0
                 peak = self._fold()
                 reset_peak_rss()
                 self.calls.append(
-                    {"step": name, "seconds": seconds, "peak_mb": peak, "rss_before_mb": before}
+                    {
+                        "step": name,
+                        "seconds": seconds,
+                        "cpu_s": cpu,
+                        "peak_mb": peak,
+                        "rss_before_mb": before,
+                    }
                 )
 
         return timed
@@ -111,12 +125,14 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
     import pandas as pd
 
     stations = stations_from_frame(
-        pd.DataFrame({"id": [f"s{i}" for i in nodes], "lon": net.lon[nodes], "lat": net.lat[nodes]}),
+        pd.DataFrame(
+            {"id": [f"s{i}" for i in nodes], "lon": net.lon[nodes], "lat": net.lat[nodes]}
+        ),
         source="generated stations",
     )
     probe = _Probe()
     out["peak_reset_supported"] = probe.can_reset
-    originals = {n: getattr(pipeline, n) for n in STEPS if hasattr(pipeline, n)}
+    originals = _step_functions(pipeline)
     for name, fn in originals.items():
         setattr(pipeline, name, probe.wrap(name, fn))
     try:
@@ -125,23 +141,27 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
             gc.collect()
             baseline = current_rss_mb() or 0.0
             reset_peak_rss()
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             grid = read_population(raster)
             read_s = time.perf_counter() - t0
+            read_cpu = time.process_time() - c0
             read_peak = peak_rss_mb()
             gc.collect()
             probe.start()
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             result = compute_coverage(fresh, stations, grid, minutes=(15.0,))
             compute_s = time.perf_counter() - t0
+            compute_cpu = time.process_time() - c0
             probe._fold()
             out["cells"] = int(grid.counts.size)
             out["valid_cells"] = int(grid.valid.sum())
             out["runs"].append(
                 {
                     "read_population_s": read_s,
+                    "read_population_cpu_s": read_cpu,
                     "read_population_peak_mb": read_peak,
                     "compute_coverage_s": compute_s,
+                    "compute_coverage_cpu_s": compute_cpu,
                     "compute_coverage_peak_mb": probe.overall_peak,
                     "baseline_rss_mb": baseline,
                     "steps": list(probe.calls),
@@ -176,10 +196,13 @@ def _snap_what_if(net: Any, raster: Path, np: Any) -> dict[str, float]:
     pts = np.column_stack([mx, my])
     tree = node_tree(net)
     times = {}
-    for workers in (1, -1):
-        t0 = time.perf_counter()
-        tree.query(pts, k=4, distance_upper_bound=5000.0, workers=workers)
-        times[f"kdtree_k4_workers_{workers}_s"] = time.perf_counter() - t0
+    for k in (1, 4):
+        for workers in (1, -1):
+            c0, t0 = time.process_time(), time.perf_counter()
+            tree.query(pts, k=k, distance_upper_bound=5000.0, workers=workers)
+            name = f"what-if cell KD-tree k={k} workers={workers}"
+            times[f"{name} wall_s"] = time.perf_counter() - t0
+            times[f"{name} cpu_s"] = time.process_time() - c0
     return times
 
 
@@ -197,10 +220,15 @@ def run_scale(
         ]  # fmt: skip
         if what_if:
             cmd.append("--what-if")
-        gnu_time = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
+        gnu_time = shutil.which("time") or (
+            "/usr/bin/time" if Path("/usr/bin/time").exists() else None
+        )
         if gnu_time:
             cmd = [gnu_time, "-v", *cmd]
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+        }
         proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, check=False)
         if proc.returncode != 0:
             raise RuntimeError(f"scale child failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
@@ -208,37 +236,42 @@ def run_scale(
     match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
     data["time_v_max_rss_mb"] = int(match.group(1)) / 1024.0 if match else None
 
-    def add(method: str, values: list[float], peak: float | None, note: str = "") -> None:
-        report.add(Row(BENCH, case, method, median(values), values, peak_mb=peak, note=note))
+    def add(method: str, timing: Timing, peak: float | None, note: str = "") -> None:
+        report.add(Row.of(BENCH, case, method, timing, peak_mb=peak, note=note))
+
+    def timing(runs: list[dict[str, Any]], *keys: str) -> Timing:
+        wall = [sum(r[f"{k}_s"] for k in keys) for r in runs]
+        return Timing(wall, [sum(r[f"{k}_cpu_s"] for k in keys) for r in runs])
 
     runs = data["runs"]
-    add(
-        "read_population",
-        [r["read_population_s"] for r in runs],
-        max(r["read_population_peak_mb"] for r in runs),
-    )
+    read_peak = max(r["read_population_peak_mb"] for r in runs)
+    compute_peak = max(r["compute_coverage_peak_mb"] for r in runs)
+    add("read_population", timing(runs, "read_population"), read_peak)
     add(
         "compute_coverage",
-        [r["compute_coverage_s"] for r in runs],
-        max(r["compute_coverage_peak_mb"] for r in runs),
+        timing(runs, "compute_coverage"),
+        compute_peak,
         "process peak during the call",
     )
-    total = [r["read_population_s"] + r["compute_coverage_s"] for r in runs]
-    add("read + compute", total, max(r["compute_coverage_peak_mb"] for r in runs), "goal < 20 s, < 4 GB")
-    # the breakdown: per step (call order), medians over runs
+    both = timing(runs, "read_population", "compute_coverage")
+    add("read + compute", both, max(read_peak, compute_peak), "goal < 20 s, < 4 GB")
+    # the breakdown: per step in call order (a repeated step gets #2, #3), over the runs
     labels: dict[str, list[dict[str, Any]]] = {}
     for r in runs:
         seen: dict[str, int] = {}
         for call in r["steps"]:
             n = seen.get(call["step"], 0)
             seen[call["step"]] = n + 1
-            labels.setdefault(f"  {call['step']}#{n + 1}" if n else f"  {call['step']}", []).append(call)
+            label = f"  {call['step']}#{n + 1}" if n else f"  {call['step']}"
+            labels.setdefault(label, []).append(call)
     for label, calls in labels.items():
-        add(label, [c["seconds"] for c in calls], max(c["peak_mb"] for c in calls), "step of compute_coverage")
-    other = [
-        r["compute_coverage_s"] - sum(c["seconds"] for c in r["steps"]) for r in runs
-    ]
-    add("  other", other, None, "rest of compute_coverage (stations table, summary)")
+        steps = Timing([c["seconds"] for c in calls], [c["cpu_s"] for c in calls])
+        add(label, steps, max(c["peak_mb"] for c in calls), "step of compute_coverage")
+    rest = Timing(
+        [r["compute_coverage_s"] - sum(c["seconds"] for c in r["steps"]) for r in runs],
+        [r["compute_coverage_cpu_s"] - sum(c["cpu_s"] for c in r["steps"]) for r in runs],
+    )
+    add("  other", rest, None, "rest of compute_coverage (stations table, summary)")
     facts: dict[str, Any] = {
         "nodes": data["nodes"],
         "directed_edges": data["edges"],
