@@ -21,11 +21,12 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import SHARED_DATA, Report, markdown
+from benchmarks.common import SHARED_DATA, Report, Row, markdown
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", action="append", choices=NAMES, help="run only this benchmark (repeatable)"
     )
+    parser.add_argument(
+        "--combine",
+        nargs="+",
+        type=Path,
+        metavar="RESULTS_JSON",
+        help="run nothing: merge the results.json of earlier runs (e.g. --only runs) into --out",
+    )
     args = parser.parse_args(argv)
+    if args.combine:
+        return _combine(args.combine, args.out)
     sizes = QUICK if args.quick else FULL
     names = args.only or list(NAMES)
     if args.quick and not args.only:
@@ -195,21 +205,42 @@ def main(argv: list[str] | None = None) -> int:
         "coverage15": coverage.__version__,
         "versions": _versions(),
     }
-    args.out.mkdir(parents=True, exist_ok=True)
+    _write(report, meta, args.out)
+    return 0
+
+
+def _write(report: Report, meta: dict[str, Any], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
     payload = {
         "meta": meta,
         "rows": [r.as_dict() for r in report.rows],
         "facts": report.facts,
         "skipped": report.skipped,
     }
-    (args.out / "results.json").write_text(json.dumps(payload, indent=1, default=str))
-    table = markdown(report)
+    (out / "results.json").write_text(json.dumps(payload, indent=1, default=str))
     head = (
         f"coverage15 benchmarks ({meta['variant']}), {meta['cpus']} CPUs, Python "
         f"{meta['python']}; medians of repeated runs, ratios within the same run.\n\n"
     )
-    (args.out / "results.md").write_text(head + table)
-    print(head + table)
+    table = head + markdown(report)
+    (out / "results.md").write_text(table)
+    print(table)
+
+
+def _combine(paths: list[Path], out: Path) -> int:
+    """Merge earlier results (each benchmark from one run, so ratios stay within a run)."""
+    report = Report()
+    metas = []
+    for path in paths:
+        data = json.loads(path.read_text())
+        metas.append(data["meta"])
+        report.rows += [Row(**row) for row in data["rows"]]
+        report.facts.update(data["facts"])
+        report.skipped.update(data["skipped"])
+    meta = {**metas[0], "benchmarks": [b for m in metas for b in m["benchmarks"]]}
+    meta["variant"] = "+".join(sorted({m["variant"] for m in metas}))
+    meta["combined_from"] = [str(p) for p in paths]
+    _write(report, meta, out)
     return 0
 
 
