@@ -41,5 +41,9 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP)
 	$(PY) benchmarks/run.py --out out/bench
 
+## fuzz: the fuzz and property tests with many more examples (HYPOTHESIS_PROFILE=fuzz)
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py tests/test_properties.py
+
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache
