@@ -140,6 +140,7 @@ def run_end_to_end(report: Report, case: str, config: RunConfig, *, repeat: int)
         "coverage15 run_coverage": "no outputs" + no_cache,
         "coverage15 run, cache cold": "empty cache folder: parses and writes the graph cache",
         "coverage15 run, cached": "re-run reading the graph cache",
+        "coverage15 run_coverage, cached": "re-run reading the graph cache, no outputs",
     }
     with tempfile.TemporaryDirectory(prefix="bench-cache-") as tmp:
         if has_cache:
@@ -152,6 +153,7 @@ def run_end_to_end(report: Report, case: str, config: RunConfig, *, repeat: int)
 
             fns["coverage15 run, cache cold"] = cold
             fns["coverage15 run, cached"] = lambda: ours(warm, write=True)
+            fns["coverage15 run_coverage, cached"] = lambda: ours(warm, write=False)
         else:
             report.skipped[f"graph cache ({case})"] = (
                 "this coverage15 has no graph cache (RunConfig.cache); re-run once it has"

@@ -13,6 +13,7 @@ raise and stop the run with exit status 1: wrong figures are never reported.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import platform
 import sys
@@ -170,6 +171,11 @@ def main(argv: list[str] | None = None) -> int:
         "--only", action="append", choices=NAMES, help="run only this benchmark (repeatable)"
     )
     parser.add_argument(
+        "--no-pandana-grid",
+        action="store_true",
+        help="skip pandana on the generated grid (its build takes minutes at 1M nodes)",
+    )
+    parser.add_argument(
         "--combine",
         nargs="+",
         type=Path,
@@ -180,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.combine:
         return _combine(args.combine, args.out)
     sizes = QUICK if args.quick else FULL
+    if args.no_pandana_grid:
+        sizes = dataclasses.replace(sizes, pandana_grid=False)
     names = args.only or list(NAMES)
     if args.quick and not args.only:
         names = [n for n in names if n != "engine-comoros"]  # seconds, not minutes

@@ -12,8 +12,9 @@ calls, by name, in the ``coverage.pipeline`` namespace (``snap_points``,
 ``node_times``, ``point_times``, ``transform_xy``, ...), so the breakdown always
 follows the pipeline as it is; what is left is reported as ``other``. Peak
 resident memory is read from the kernel (``VmHWM``), reset before each step,
-so every step gets its own peak; the parent also runs the child under
-``/usr/bin/time -v`` where available, as an independent check of the maximum.
+so every step gets its own peak, and the peak of a whole call is the largest of
+its steps' and the gaps between them. (The reset also resets ``ru_maxrss``, so
+``/usr/bin/time -v`` would only see the last segment; it is not used.)
 """
 
 from __future__ import annotations
@@ -25,8 +26,6 @@ import gc
 import inspect
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -121,6 +120,7 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.perf_counter()
     write_population_raster(raster, net, cells=args.cells)
     out["raster_write_s"] = time.perf_counter() - t0
+    out["setup_peak_mb"] = peak_rss_mb()  # before any reset: network build and raster write
     nodes = station_nodes(net, args.stations)
     import pandas as pd
 
@@ -172,16 +172,13 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         for name, fn in originals.items():
             setattr(pipeline, name, fn)
-    out["process_peak_mb"] = _ru_maxrss_mb()
+    measured = [
+        max(r["read_population_peak_mb"], r["compute_coverage_peak_mb"]) for r in out["runs"]
+    ]
+    out["measured_peak_mb"] = max(measured)
     out["cpu_count"] = os.cpu_count()
     out["snap_workers"] = _snap_what_if(net, raster, np) if args.what_if else None
     return out
-
-
-def _ru_maxrss_mb() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def _snap_what_if(net: Any, raster: Path, np: Any) -> dict[str, float]:
@@ -220,11 +217,6 @@ def run_scale(
         ]  # fmt: skip
         if what_if:
             cmd.append("--what-if")
-        gnu_time = shutil.which("time") or (
-            "/usr/bin/time" if Path("/usr/bin/time").exists() else None
-        )
-        if gnu_time:
-            cmd = [gnu_time, "-v", *cmd]
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
@@ -233,8 +225,6 @@ def run_scale(
         if proc.returncode != 0:
             raise RuntimeError(f"scale child failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
         data = json.loads((Path(tmp) / "scale.json").read_text())
-    match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
-    data["time_v_max_rss_mb"] = int(match.group(1)) / 1024.0 if match else None
 
     def add(method: str, timing: Timing, peak: float | None, note: str = "") -> None:
         report.add(Row.of(BENCH, case, method, timing, peak_mb=peak, note=note))
@@ -278,12 +268,12 @@ def run_scale(
         "cells": data["cells"],
         "valid_cells": data["valid_cells"],
         "network_build_s": data["network_build_s"],
-        "baseline_rss_mb (network + raster in memory)": runs[0]["baseline_rss_mb"],
-        "child_process_peak_mb": data["process_peak_mb"],
+        "rss_before_read_mb (network, stations, libraries)": runs[0]["baseline_rss_mb"],
+        "peak_of_read_and_compute_mb": data["measured_peak_mb"],
+        "setup_peak_mb (network build, raster write)": data["setup_peak_mb"],
+        "peak_reset_supported": data["peak_reset_supported"],
         "coverage_share": runs[0]["coverage_share"],
     }
-    if data.get("time_v_max_rss_mb") is not None:
-        facts["time_v_max_rss_mb"] = data["time_v_max_rss_mb"]
     if data.get("snap_workers"):
         facts.update(data["snap_workers"])
     report.fact(f"{BENCH} {case}", **facts)
