@@ -31,8 +31,11 @@ ego-graph
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -96,7 +99,7 @@ def run_engine_case(
             "engine bounded": lambda: engine(case.limit_s),
             "scipy bounded": lambda: bare(case.limit_s),
         },
-        repeat=repeat,
+        repeat=_repeats(engine, repeat, cap=100),
     )
     notes = {
         "engine": "coverage15 node_times",
@@ -143,6 +146,15 @@ def run_engine_case(
         report.fact(f"{BENCH} {name} ratios ({kind})", **goals)
 
 
+def _repeats(fn: Callable[[], Any], least: int, *, cap: int, budget_s: float = 3.0) -> int:
+    """Repetitions for about ``budget_s`` seconds of ``fn`` (at least ``least``, at most
+    ``cap``): millisecond runs need many repetitions for a steady median."""
+    t0 = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - t0, 1e-6)
+    return max(least, min(cap, math.ceil(budget_s / once)))
+
+
 def _check_equal(a: np.ndarray, b: np.ndarray, *, rtol: float, what: str) -> None:
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
@@ -177,7 +189,11 @@ def _networkx(
     g.add_weighted_edges_from(zip(u.tolist(), v.tolist(), w.tolist(), strict=True))
     report.fact(f"{BENCH} {case.name}", networkx_graph_build_s=time.perf_counter() - t0)
     src = set(sources.tolist())
-    timing, lengths = measure(lambda: nx.multi_source_dijkstra_path_length(g, src), repeat=repeat)
+
+    def run() -> dict[int, float]:
+        return nx.multi_source_dijkstra_path_length(g, src)
+
+    timing, lengths = measure(run, repeat=_repeats(run, repeat, cap=10))
     report.add(
         Row.of(BENCH, case.name, "networkx", timing, note="multi_source_dijkstra_path_length")
     )

@@ -236,15 +236,23 @@ def _write(report: Report, meta: dict[str, Any], out: Path) -> None:
 
 
 def _combine(paths: list[Path], out: Path) -> int:
-    """Merge earlier results (each benchmark from one run, so ratios stay within a run)."""
+    """Merge earlier results; a later file's row replaces an earlier one of the same method.
+
+    Each row keeps the ratio of the run it came from (its reference was measured in
+    that same run).
+    """
     report = Report()
     metas = []
+    rows: dict[tuple[str, str, str], Row] = {}
     for path in paths:
         data = json.loads(path.read_text())
         metas.append(data["meta"])
-        report.rows += [Row(**row) for row in data["rows"]]
+        for raw in data["rows"]:
+            row = Row(**raw)
+            rows[(row.benchmark, row.case, row.method)] = row
         report.facts.update(data["facts"])
         report.skipped.update(data["skipped"])
+    report.rows = list(rows.values())
     meta = {**metas[0], "benchmarks": [b for m in metas for b in m["benchmarks"]]}
     meta["variant"] = "+".join(sorted({m["variant"] for m in metas}))
     meta["combined_from"] = [str(p) for p in paths]
