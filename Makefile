@@ -40,6 +40,7 @@ $(BENCH_STAMP): $(STAMP)
 ## bench: the benchmarks against the reference tools (writes out/bench/)
 bench: $(BENCH_STAMP)
 	$(PY) benchmarks/run.py --out out/bench
+	$(PY) benchmarks/bench_siting.py --out out/bench
 
 ## fuzz: the fuzz and property tests with many more examples (HYPOTHESIS_PROFILE=fuzz)
 fuzz: setup

@@ -1,4 +1,4 @@
-"""Command line: ``coverage15 run|demo``. Argument parsing -> configuration -> API.
+"""Command line: ``coverage15 run|demo|fetch``. Argument parsing -> configuration -> API.
 
 This is the only module that configures logging and turns errors into exit codes:
 2 for bad input (one line ``error: ...``, no traceback), 1 for unexpected failures,
@@ -31,6 +31,9 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="output folder (default: out/<name>)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or summary")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    parser.add_argument(
+        "--package", action="store_true", help="also zip map, report and tables into one file"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -60,7 +63,168 @@ def _parser() -> argparse.ArgumentParser:
         description="Prepare the embedded demo inputs and run on them (default out/demo).",
     )
     _add_run_options(demo)
+    _add_fetch_parser(sub)
+    _add_site_parser(sub)
     return parser
+
+
+def _add_fetch_parser(sub: Any) -> None:
+    fetch = sub.add_parser(
+        "fetch",
+        help="download real data: OSM extract of a province, WorldPop raster, SRTM DEM",
+        description="Download into the cache folder (resumable, verified), optionally cut "
+        "to a county (--bbox or --boundary); prints the path of the file to use.",
+    )
+    kinds = fetch.add_subparsers(dest="source", required=True, metavar="SOURCE")
+
+    def common(p: argparse.ArgumentParser, *, clip: bool = True) -> None:
+        if clip:
+            area = p.add_mutually_exclusive_group()
+            area.add_argument("--bbox", metavar="W,S,E,N", help="cut to this box (degrees)")
+            area.add_argument("--boundary", type=Path, help="cut to these county polygons")
+        p.add_argument("--out", type=Path, help="write the result here (default: in the cache)")
+        p.add_argument(
+            "--cache-dir",
+            type=Path,
+            help="cache folder (default $COVERAGE15_CACHE_DIR or the user cache folder)",
+        )
+        p.add_argument("--url-template", help="URL template, e.g. for a mirror (see docs)")
+        p.add_argument("--no-checksum", action="store_true", help="verify the size only")
+        p.add_argument("--refresh", action="store_true", help="download again despite the cache")
+        p.add_argument("--quiet", action="store_true", help="no progress bars")
+        p.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+
+    osm = kinds.add_parser("osm", help="OpenStreetMap extract of a Chinese province")
+    osm.add_argument("--region", required=True, help="province: zhejiang, 浙江, Inner Mongolia …")
+    common(osm)
+    pop = kinds.add_parser("worldpop", help="WorldPop 100 m population raster")
+    pop.add_argument("--iso3", default="CHN", help="country code (default CHN)")
+    pop.add_argument("--year", type=int, default=2020, help="year (default 2020)")
+    pop.add_argument("--constrained", action="store_true", help="built-up cells only (2020)")
+    pop.add_argument("--un-adjusted", action="store_true", help="scaled to UN national totals")
+    common(pop)
+    dem = kinds.add_parser("dem", help="SRTM 1 arc-second elevation tiles, merged")
+    dem.add_argument("--bbox", required=True, metavar="W,S,E,N", help="area (degrees)")
+    common(dem, clip=False)
+
+
+def _add_site_parser(sub: Any) -> None:
+    site = sub.add_parser(
+        "site",
+        help="propose new stations where coverage has gaps (maximal / set covering)",
+        description="Choose new sites among candidates so coverage rises most (--add K) or "
+        "reaches a target share with the fewest sites (--target 0.95); existing stations stay. "
+        "Writes sites.csv, sites.geojson, siting.json and criticality.csv.",
+    )
+    site.add_argument("config", type=Path, help="YAML run configuration")
+    goal = site.add_mutually_exclusive_group(required=True)
+    goal.add_argument("--add", type=int, metavar="K", help="number of new sites to choose")
+    goal.add_argument(
+        "--target",
+        metavar="SHARE",
+        help="share of residents to reach, e.g. 0.95, or 'reachable' (all any candidate reaches)",
+    )
+    site.add_argument(
+        "--candidates",
+        default="osm",
+        metavar="FILE|osm|gaps",
+        help="candidate sources, comma-separated: a CSV/GeoJSON file, 'osm' (partner points "
+        "of interest of the network extract) and/or 'gaps' (most populated uncovered cells); "
+        "default osm",
+    )
+    site.add_argument(
+        "--types", metavar="T,T", help="partner types for osm candidates (default all)"
+    )
+    site.add_argument(
+        "--gaps", type=int, default=200, metavar="N", help="most gap candidates (default 200)"
+    )
+    site.add_argument(
+        "--gap-spacing",
+        type=float,
+        default=1000.0,
+        metavar="M",
+        help="least distance between gap candidates in metres (default 1000)",
+    )
+    site.add_argument(
+        "--close", metavar="ID,ID", default="", help="existing stations to close first (what-if)"
+    )
+    site.add_argument("--exclude", metavar="ID,ID", default="", help="candidate ids to leave out")
+    site.add_argument(
+        "--force", metavar="ID,ID", default="", help="candidate ids that must be chosen"
+    )
+    site.add_argument(
+        "--capacity", type=float, metavar="PEOPLE", help="people one new site can serve"
+    )
+    site.add_argument("--solver", choices=["exact", "greedy"], default="exact")
+    site.add_argument(
+        "--time-limit", type=float, default=60.0, metavar="S", help="exact solver time limit (s)"
+    )
+    site.add_argument("--minutes", type=float, metavar="N", help="threshold, overriding the file")
+    _add_run_options(site)
+
+
+def _site(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .errors import SolverError
+    from .siting.plan import run_siting, write_siting_outputs
+
+    def ids(text: str | None) -> list[str]:
+        return [t.strip() for t in (text or "").split(",") if t.strip()]
+
+    target: float | str | None = None
+    if args.target is not None:
+        if args.target.strip().lower() == "reachable":
+            target = "reachable"
+        else:
+            try:
+                target = float(args.target)
+            except ValueError:
+                raise InputError(
+                    f"--target: {args.target!r} is not a share; give e.g. 0.95 or 'reachable'"
+                ) from None
+    if args.time_limit <= 0:
+        raise InputError(f"--time-limit: must be positive seconds, got {args.time_limit:g}")
+    overrides: dict[str, Any] = {"minutes": args.minutes} if args.minutes else {}
+    config = load_config(args.config, **overrides)
+    out = args.out.resolve() if args.out else (config.out or Path("out") / config.name) / "siting"
+    sources = [
+        c if c in ("osm", "gaps") else str((Path.cwd() / c).resolve()) for c in ids(args.candidates)
+    ]
+    try:
+        result = run_siting(
+            config,
+            candidates=sources,
+            candidate_types=ids(args.types) or None,
+            gaps=args.gaps,
+            gap_spacing_m=args.gap_spacing,
+            exclude=ids(args.exclude),
+            force=ids(args.force),
+            close=ids(args.close),
+            add=args.add,
+            target=target,
+            solver=args.solver,
+            time_limit_s=args.time_limit,
+            capacity=args.capacity,
+            progress=not args.quiet,
+        )
+    except SolverError as exc:  # an unreachable target or no solution in time: the user's call
+        raise InputError(str(exc)) from None
+    write_siting_outputs(result, out)
+    if not args.quiet:
+        s = result.summary
+        gap = "" if s["mip_gap"] is None else f", gap {s['mip_gap']:.2%}"
+        print(
+            f"{s['name']}: {s['before']['coverage_share']:.1%} -> "
+            f"{s['after']['coverage_share']:.1%} of {s['population_total']:,.0f} residents "
+            f"within {s['minutes']:g} min with {s['sites_added']} new site(s) "
+            f"({s['solver']}, {s['status']}{gap}); outputs in {out}"
+        )
+        for row in result.sites.itertuples():
+            print(
+                f"  {row.rank:>3}. {row.id} {row.name} ({row.type}): "
+                f"+{row.newly_covered_population:,.0f} -> {row.cumulative_share:.1%}"
+            )
+    return 0
 
 
 def _summary_line(summary: dict[str, Any], out: Path) -> str:
@@ -75,17 +239,33 @@ def _summary_line(summary: dict[str, Any], out: Path) -> str:
 
 def _run(config_path: Path, args: argparse.Namespace) -> int:
     from .config import load_config
-    from .pipeline import run_coverage, write_outputs
+    from .pipeline import run_coverage_modes, write_mode_outputs, write_outputs
 
     overrides: dict[str, Any] = {}
     if getattr(args, "minutes", None):
         overrides["minutes"] = list(args.minutes)
     config = load_config(config_path, **overrides)
     out = args.out.resolve() if args.out else (config.out or Path("out") / config.name)
-    result = run_coverage(config, progress=not args.quiet)
-    write_outputs(result, out)
+    if config.basemap.name == "tianditu":  # fail before the long run, not after it
+        from .outputs.basemaps import resolve_tianditu_key
+
+        resolve_tianditu_key(config.tianditu_key)
+    results = run_coverage_modes(config, progress=not args.quiet)
+    options: dict[str, Any] = {
+        "isochrone_cell_m": config.isochrone_cell_m,
+        "isochrones_per_station": config.isochrones_per_station,
+        "basemap": config.basemap,
+        "lang": config.lang,
+        "tianditu_key": config.tianditu_key,
+        "package": getattr(args, "package", False),
+    }
+    if len(results) == 1:
+        write_outputs(next(iter(results.values())), out, **options)
+    else:  # one folder per mode and a combined summary
+        write_mode_outputs(results, out, **options)
     if not args.quiet:
-        print(_summary_line(result.summary, out))
+        for mode, result in results.items():
+            print(_summary_line(result.summary, out if len(results) == 1 else out / mode))
     return 0
 
 
@@ -95,6 +275,53 @@ def _demo(args: argparse.Namespace) -> int:
     out = (args.out or Path("out") / "demo").resolve()
     config_path = prepare_demo(out / "inputs")
     return _run(config_path, argparse.Namespace(**{**vars(args), "out": out}))
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from .errors import DownloadError
+    from .fetch import fetch_dem, fetch_osm, fetch_worldpop
+
+    common: dict[str, Any] = {
+        "out": args.out,
+        "cache_dir": args.cache_dir,
+        "url_template": args.url_template,
+        "checksum": None if args.no_checksum else "auto",
+        "progress": not args.quiet,
+        "refresh": args.refresh,
+    }
+    try:
+        if args.source == "osm":
+            result = fetch_osm(args.region, bbox=args.bbox, boundary=args.boundary, **common)
+        elif args.source == "worldpop":
+            result = fetch_worldpop(
+                args.iso3,
+                year=args.year,
+                constrained=args.constrained,
+                un_adjusted=args.un_adjusted,
+                bbox=args.bbox,
+                boundary=args.boundary,
+                **common,
+            )
+        else:
+            result = fetch_dem(args.bbox, **common)
+    except DownloadError as exc:  # expected failures of the network: one line, exit 1
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            "error: interrupted; the partial download is kept, run the same command again "
+            "to resume",
+            file=sys.stderr,
+        )
+        return 130
+    for url in result.missing:
+        log.warning("not on the server, skipped: %s", url)
+    if not args.quiet:
+        print(repr(result), file=sys.stderr)
+    print(result.path)
+    return 0
 
 
 @contextlib.contextmanager
@@ -142,6 +369,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _run(args.config, args)
             if args.command == "demo":
                 return _demo(args)
+            if args.command == "fetch":
+                return _fetch(args)
+            if args.command == "site":
+                return _site(args)
         except InputError as exc:
             if debug:
                 traceback.print_exc()
