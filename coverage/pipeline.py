@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import rasterio.windows
 import shapely
 from tqdm.auto import tqdm
 
 from . import __version__
 from .config import RunConfig
 from .engine.snapping import snap_points
-from .engine.travel_times import node_times, point_times
+from .engine.travel_times import NodeTimes, node_times, point_times
 from .errors import InputError
 from .inputs.boundaries import read_boundaries
 from .inputs.crs import transform_xy
@@ -71,6 +72,69 @@ def _units_of_points(
     order = np.lexsort((poly_idx, point_idx))[::-1]  # keep the lowest unit index per point
     out[point_idx[order]] = poly_idx[order]
     return out
+
+
+#: Demand points snapped and timed at once; a larger raster goes window by window.
+DEMAND_WINDOW_CELLS = 1_000_000
+
+
+def _demand_windows(demand: Demand, max_cells: int) -> Iterator[slice]:
+    """Consecutive slices of the demand points, each of at most about ``max_cells`` points.
+
+    A raster's points (row-major, from :func:`demand_from_grid`) are cut into windows
+    of whole raster rows (:class:`rasterio.windows.Window` strips), so each window is a
+    compact block of the grid; a point table is cut into runs of ``max_cells`` points.
+    """
+    n = len(demand)
+    grid, rows = demand.grid, demand.rows
+    if grid is None or rows is None or n == 0 or np.any(rows[1:] < rows[:-1]):
+        for start in range(0, n, max_cells):
+            yield slice(start, min(start + max_cells, n))
+        return
+    height, width = grid.shape
+    strip = max(1, max_cells // max(width, 1))
+    for row_off in range(0, height, strip):
+        window = rasterio.windows.Window(0, row_off, width, min(strip, height - row_off))
+        (r0, r1), _ = window.toranges()
+        lo, hi = np.searchsorted(rows, [r0, r1])
+        if hi > lo:
+            yield slice(int(lo), int(hi))
+
+
+def _demand_times(
+    network: Network,
+    times: NodeTimes,
+    demand: Demand,
+    *,
+    access_speed_kmh: float,
+    max_access_m: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Snap and time the demand points window by window (bounded memory on big rasters).
+
+    The candidate arrays of :func:`snap_points` and :func:`point_times` hold
+    ``SNAP_CANDIDATES`` values per point; for 10 million cells that is gigabytes, so
+    they are built for one window of at most :data:`DEMAND_WINDOW_CELLS` points at a
+    time. Results are identical to one call over all points.
+
+    Returns
+    -------
+    seconds : numpy.ndarray
+        Seconds per point to the nearest station (inf: unreachable).
+    nearest : numpy.ndarray
+        Index of the nearest station per point (-1: none).
+    in_reach : numpy.ndarray
+        Whether any road node lies within ``max_access_m`` of the point.
+    """
+    n = len(demand)
+    seconds = np.full(n, np.inf)
+    nearest = np.full(n, -1, dtype=np.int64)
+    in_reach = np.zeros(n, dtype=bool)
+    for part in _demand_windows(demand, DEMAND_WINDOW_CELLS):
+        mx, my = transform_xy(demand.x[part], demand.y[part], demand.crs, network.crs)
+        snap = snap_points(network, mx, my, k=SNAP_CANDIDATES, max_distance_m=max_access_m)
+        seconds[part], nearest[part] = point_times(times, snap, access_speed_kmh=access_speed_kmh)
+        in_reach[part] = np.isfinite(snap.nearest_m)
+    return seconds, nearest, in_reach
 
 
 def compute_coverage(
@@ -137,13 +201,13 @@ def compute_coverage(
         times = node_times(network, station_snap, access_speed_kmh=access_speed_kmh)
         steps.update()
         steps.set_postfix_str("population")
-        mx, my = transform_xy(demand.x, demand.y, demand.crs, network.crs)
-        point_snap = snap_points(network, mx, my, k=SNAP_CANDIDATES, max_distance_m=max_access_m)
-        seconds, nearest = point_times(times, point_snap, access_speed_kmh=access_speed_kmh)
+        seconds, nearest, in_reach = _demand_times(
+            network, times, demand, access_speed_kmh=access_speed_kmh, max_access_m=max_access_m
+        )
         steps.update()
         steps.set_postfix_str("figures")
         pop = demand.population
-        if pop.sum() > 0 and not (np.isfinite(point_snap.nearest_m) & (pop > 0)).any():
+        if pop.sum() > 0 and not (in_reach & (pop > 0)).any():
             raise InputError(
                 f"{demand.source or 'population'}: no populated place lies within "
                 f"{max_access_m:,.0f} m of the road network of {network.source or 'the network'}; "
