@@ -691,6 +691,7 @@ def run_region(region: BatchRegion, *, force: bool = False) -> RegionOutcome:
 
 
 def _client(workers: int | None, scheduler: str | None, n_regions: int) -> tuple[Client, Any]:
+    """A new client of ``scheduler``, or of a new local cluster (returned too, to close)."""
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -764,9 +765,10 @@ def run_batch(
     start = time.perf_counter()
     batch.out.mkdir(parents=True, exist_ok=True)
     _remove_stale(batch)
-    own = None
+    own_client, own_cluster = None, None
     if client is None:
-        client, own = _client(workers, scheduler, len(batch))
+        own_client, own_cluster = _client(workers, scheduler, len(batch))
+        client = own_client
     try:
         from distributed import as_completed
 
@@ -789,9 +791,10 @@ def run_batch(
                 bar.set_postfix_str(f"{region.name}: {outcome.status}")
                 bar.update()
     finally:
-        if own is not None:
-            client.close()
-            own.close()
+        if own_client is not None:
+            own_client.close()
+        if own_cluster is not None:
+            own_cluster.close()
     _remove_stale(batch)  # left by attempts whose worker died
     ordered = tuple(outcomes[r.name] for r in batch.regions)
     index, table = write_rollup(batch, ordered)

@@ -101,15 +101,15 @@ def test_outputs_skip_and_rerun_only_the_changed_region(three_regions, client):
     assert _summary(batch.out / "beta")["stations"] == 1
     assert (batch.out / "alpha" / "map.html").stat().st_mtime_ns == mtimes["alpha"]
 
-    # a settings change counts too
-    plans = plan_batch(load_batch(three_regions, out=batch.out))
-    assert all(p.action == "skip" for p in plans)
+    # a settings change counts too (the default speed, which no region file sets)
     three_regions.write_text(
-        three_regions.read_text(encoding="utf-8").replace("[5, 10, 15]", "[10, 15]"),
+        three_regions.read_text(encoding="utf-8").replace(
+            "defaults:\n", "defaults:\n  access_speed_kmh: 4.5\n"
+        ),
         encoding="utf-8",
     )
     plans = plan_batch(load_batch(three_regions))
-    assert all(p.reason == "settings changed: minutes" for p in plans)
+    assert [p.reason for p in plans] == ["settings changed: access_speed_kmh"] * 3
 
 
 def test_broken_region_fails_alone(three_regions, client, capsys):
