@@ -41,5 +41,9 @@ $(BENCH_STAMP): $(STAMP)
 bench: $(BENCH_STAMP)
 	$(PY) benchmarks/run.py --out out/bench
 
+## batch-sample: regenerate the maps of the sample batch (data/sample_batch/, writes out/sample_batch/)
+batch-sample: setup
+	$(VENV)/bin/coverage15 batch data/sample_batch/batch.yaml --workers 2
+
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

@@ -8,6 +8,7 @@ This is the only module that configures logging and turns errors into exit codes
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 import traceback
@@ -88,6 +89,11 @@ def _batch(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers must be at least 1, got {args.workers}")
     batch = load_batch(args.batch, out=args.out)
+    # Dask reports cluster start-up and shutdown at INFO; keep its warnings (lost workers).
+    # Its import sets its loggers' levels, so it is imported before they are changed.
+    with contextlib.suppress(ImportError):
+        import distributed  # noqa: F401
+    logging.getLogger("distributed").setLevel(logging.INFO if args.debug else logging.WARNING)
     if args.dry_run:
         plans = plan_batch(batch, force=args.force)
         for plan in plans:

@@ -228,10 +228,11 @@ def write_region(
 
 #: The sample batch: three small counties with different station layouts.
 SAMPLE_REGIONS = {
-    "north-county": {"origin": (114.00, 30.10), "stations": ((2, 2), (9, 7)), "seed": 1},
-    "river-county": {"origin": (114.10, 30.00), "stations": ((6, 5),), "seed": 2},
-    "hill-county": {"origin": (114.20, 30.05), "stations": ((0, 0),), "seed": 3},
+    "north-county": {"origin": (114.00, 30.10), "stations": ((6, 6), (22, 16)), "seed": 1},
+    "river-county": {"origin": (114.10, 30.00), "stations": ((15, 12),), "seed": 2},
+    "hill-county": {"origin": (114.20, 30.05), "stations": ((2, 2),), "seed": 3},
 }
+_SAMPLE_NODES = (30, 24)
 
 _SAMPLE_BATCH = """\
 # The sample batch: three generated counties (street grids, seeded population).
@@ -262,7 +263,7 @@ def write_sample_batch(folder: str | os.PathLike[str]) -> Path:
     """
     folder = Path(folder)
     for name, spec in SAMPLE_REGIONS.items():
-        write_region(folder / name, name=name, **spec)  # type: ignore[arg-type]
+        write_region(folder / name, name=name, nodes=_SAMPLE_NODES, **spec)  # type: ignore[arg-type]
     (folder / "batch.yaml").write_text(_SAMPLE_BATCH, encoding="utf-8")
     return folder / "batch.yaml"
 

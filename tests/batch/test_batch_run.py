@@ -131,6 +131,14 @@ def test_broken_region_fails_alone(three_regions, client, capsys):
     assert not (out / "gamma").exists()  # nothing half-written
     assert "cannot read the population raster" in (out / INDEX_NAME).read_text(encoding="utf-8")
 
+    # a dry run lists what would run and what would be skipped, and runs nothing
+    assert main(["batch", str(three_regions), "--dry-run"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("skip  alpha: unchanged since ")
+    assert lines[1].startswith("skip  beta: unchanged since ")
+    assert lines[2] == "run   gamma: no earlier successful run"
+    assert lines[3] == f"1 to run, 2 to skip; outputs in {out}"
+
 
 class KillOnce(distributed.WorkerPlugin):
     """Kills its worker process (SIGKILL) while it writes the outputs of one region, once."""
