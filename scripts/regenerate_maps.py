@@ -19,9 +19,7 @@ from coverage.batch import load_batch, plan_batch, run_batch
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "batch", type=Path, nargs="?", default=Path("data/sample_batch/batch.yaml")
-    )
+    parser.add_argument("batch", type=Path, nargs="?", default=Path("data/sample_batch/batch.yaml"))
     parser.add_argument("--workers", type=int, help="local worker processes")
     parser.add_argument("--scheduler", help="address of an existing Dask scheduler")
     parser.add_argument("--force", action="store_true", help="run every region")

@@ -204,8 +204,15 @@ def write_region(
                 "properties": {"name": label},
                 "geometry": {
                     "type": "Polygon",
-                    "coordinates": [[[w, bounds[1]], [e, bounds[1]], [e, bounds[3]],
-                                     [w, bounds[3]], [w, bounds[1]]]],  # fmt: skip
+                    "coordinates": [
+                        [
+                            [w, bounds[1]],
+                            [e, bounds[1]],
+                            [e, bounds[3]],
+                            [w, bounds[3]],
+                            [w, bounds[1]],
+                        ]
+                    ],
                 },
             }
             for label, w, e in (("west", bounds[0], mid), ("east", mid, bounds[2]))

@@ -56,7 +56,7 @@ def test_rollup_escapes_names_and_writes_one_row_per_region(tmp_path):
 
 
 def test_target_flags_are_counted_wherever_they_sit():
-    from coverage.batch import _target_counts
+    from coverage.batch.region import _target_counts
 
     targets = {
         "township": {"2023": {"share": 0.4, "met": True}, "2024": {"share": 1.0, "met": False}},

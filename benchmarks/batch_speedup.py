@@ -1,0 +1,125 @@
+"""Speed-up of a batch of equal regions on two local Dask workers against one.
+
+Generates (once, cached) ``--regions`` equal street-grid regions (100 x 100 nodes
+100 m apart, a 200 x 200 population grid, 9 stations each), then times
+:func:`coverage.batch.run_batch` (``force=True``: every region is computed) on a
+``LocalCluster`` of one worker process and on one of two, one thread each. Each
+cluster is started and warmed (the coverage15 modules imported on every worker)
+before the clock starts, so the figure is the batch's own. The two sizes are
+measured in alternation ``--repeats`` times and the fastest run of each is kept;
+the machine is shared, so every run is reported too.
+
+    .venv/bin/python benchmarks/batch_speedup.py [--regions 8] [--repeats 2]
+
+Writes ``result.json`` into ``--out`` (default ``out/bench/batch_speedup``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _generator():
+    path = REPO / "scripts" / "synthetic_regions.py"
+    spec = importlib.util.spec_from_file_location("synthetic_regions", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def _batch_file(folder: Path, n: int) -> Path:
+    batch = folder / "batch.yaml"
+    if batch.is_file() and batch.read_text(encoding="utf-8").count("region.yaml") == n:
+        return batch
+    gen = _generator()
+    stations = [(i, j) for i in (15, 50, 85) for j in (15, 50, 85)]
+    for k in range(n):
+        gen.write_region(
+            folder / f"r{k:02d}",
+            name=f"r{k:02d}",
+            origin=(114.0 + 0.2 * k, 30.0),
+            nodes=(100, 100),
+            spacing_m=100.0,
+            stations=stations,
+            seed=k,
+            minutes=(15,),
+        )
+    lines = ["regions:"] + [f"  - r{k:02d}/region.yaml" for k in range(n)]
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return batch
+
+
+def _warm() -> int:
+    import coverage.batch
+    import coverage.outputs.maps
+    import coverage.pipeline  # noqa: F401
+
+    return os.getpid()
+
+
+def _time_batch(batch_path: Path, workers: int, out: Path) -> dict[str, float]:
+    from distributed import Client, LocalCluster
+
+    from coverage.batch import load_batch, run_batch
+
+    batch = load_batch(batch_path, out=out)
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        client.run(_warm)
+        start = time.perf_counter()
+        report = run_batch(batch, client=client, force=True)
+        wall = time.perf_counter() - start
+    if report.failed:
+        raise SystemExit(f"a region failed: {report.failed[0].message}")
+    region_s = [o.duration_s for o in report.outcomes]
+    return {
+        "wall_s": round(wall, 2),
+        "mean_region_s": round(sum(region_s) / len(region_s), 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--regions", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=REPO / "out" / "bench" / "batch_speedup")
+    args = parser.parse_args(argv)
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    out = args.out.resolve()
+    batch = _batch_file(out / "inputs", args.regions)
+    runs: dict[int, list[dict[str, float]]] = {1: [], 2: []}
+    for rep in range(args.repeats):
+        for workers in (1, 2):
+            result = _time_batch(batch, workers, out / f"outputs-{workers}")
+            runs[workers].append(result)
+            print(f"repeat {rep + 1}, {workers} worker(s): {result}", flush=True)
+    best = {w: min(r["wall_s"] for r in runs[w]) for w in runs}
+    summary = {
+        "regions": args.regions,
+        "cpu_count": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "runs": {str(w): r for w, r in runs.items()},
+        "best_wall_s": {str(w): s for w, s in best.items()},
+        "speedup_2_over_1": round(best[1] / best[2], 2),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "result.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
