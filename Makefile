@@ -24,8 +24,8 @@ test: setup
 	$(PY) -m pytest
 
 lint: setup
-	$(PY) -m ruff check coverage tests scripts benchmarks
-	$(PY) -m ruff format --check coverage tests scripts benchmarks
+	$(PY) -m ruff check coverage tests $(wildcard scripts benchmarks)
+	$(PY) -m ruff format --check coverage tests $(wildcard scripts benchmarks)
 
 typecheck: setup
 	$(PY) -m mypy coverage

@@ -10,10 +10,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import signal
 import sys
+import threading
 import traceback
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +158,23 @@ def _demo(args: argparse.Namespace) -> int:
     return _run(config_path, argparse.Namespace(**{**vars(args), "out": out}))
 
 
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Turn SIGTERM into KeyboardInterrupt so staging folders are cleaned up on the way out."""
+
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _show_warning(message: Any, category: Any, filename: str, lineno: int, *_: Any) -> None:
     print(f"warning: {one_line(str(message))}", file=sys.stderr)
 
@@ -177,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     log.setLevel(logging.WARNING if getattr(args, "quiet", False) else logging.INFO)
     debug = getattr(args, "debug", False)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _terminate_as_interrupt():
         warnings.showwarning = _show_warning  # type: ignore[assignment]
         try:
             if args.command == "run":

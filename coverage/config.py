@@ -42,6 +42,16 @@ def _str(value: Any) -> str:
     return value.strip()
 
 
+def _name(value: Any) -> str:
+    text = _str(value)
+    if any(ch in text for ch in '/\\:*?"<>|') or text in {".", ".."} or text.startswith("."):
+        raise _Invalid(
+            f'must be a plain name usable as a folder name (no / \\ : * ? " < > | and not '
+            f"starting with a dot), got {value!r}"
+        )
+    return text
+
+
 def _opt_str(value: Any) -> str | None:
     return None if value is None else _str(value)
 
@@ -125,7 +135,7 @@ class RunConfig:
     stations: Path = _spec(_path, "station points: CSV (lon/lat columns), GeoJSON or GeoPackage")
     population: Path = _spec(_path, "GeoTIFF of people per cell, any CRS, nodata honoured")
     network: Path = _spec(_path, "OpenStreetMap extract: .osm.pbf or .osm XML")
-    name: str = _spec(_str, "name of the region, used in outputs", default="region")
+    name: str = _spec(_name, "name of the region, used in outputs", default="region")
     stations_crs: str = _spec(_crs, "CRS of CSV coordinates", default="EPSG:4326")
     boundaries: Path | None = _spec(_opt_path, "optional unit polygons", default=None)
     boundaries_name: str = _spec(_str, "attribute naming each unit", default="name")

@@ -35,8 +35,9 @@ from .results import CoverageResult
 
 __all__ = ["compute_coverage", "run_coverage", "write_outputs"]
 
-#: Candidate road nodes per point (see :mod:`coverage.engine.snapping`).
-SNAP_CANDIDATES = 4
+#: Road nodes a point may join (see :mod:`coverage.engine.snapping`). One: the nearest,
+#: as the access model documents; more would let access legs cut across city blocks.
+SNAP_CANDIDATES = 1
 
 
 def _check_station_extent(
@@ -44,19 +45,29 @@ def _check_station_extent(
 ) -> None:
     xmin, xmax = network.x.min() - margin_m, network.x.max() + margin_m
     ymin, ymax = network.y.min() - margin_m, network.y.max() + margin_m
-    outside = (sx < xmin) | (sx > xmax) | (sy < ymin) | (sy > ymax)
+    outside = ~((sx >= xmin) & (sx <= xmax) & (sy >= ymin) & (sy <= ymax))
     if outside.any():
         i = int(np.flatnonzero(outside)[0])
         dx = max(xmin - sx[i], 0.0, sx[i] - xmax)
         dy = max(ymin - sy[i], 0.0, sy[i] - ymax)
+        far = np.hypot(dx, dy) / 1000
+        how_far = f"{far:,.1f} km" if np.isfinite(far) else "far"
         source = stations.attrs.get("source", "stations")
-        pt = stations.geometry.iloc[i]
+        pt = stations.to_crs("EPSG:4326").geometry.iloc[i]
         more = f" (and {int(outside.sum()) - 1} more)" if outside.sum() > 1 else ""
+        swapped = (
+            network.lon.min() <= pt.y <= network.lon.max()
+            and network.lat.min() <= pt.x <= network.lat.max()
+        )
+        fix = (
+            "its latitude and longitude look swapped: exchange the two columns"
+            if swapped
+            else "check its coordinates and stations_crs, or use a network extract that covers it"
+        )
         raise InputError(
             f"{source}: station {stations['id'].iloc[i]!r} (row {i + 2}) at lon {pt.x:.5f}, "
-            f"lat {pt.y:.5f} lies {np.hypot(dx, dy) / 1000:,.1f} km outside the road network "
-            f"of {network.source or 'the network'}{more}; check its coordinates and "
-            "stations_crs, or use a network extract that covers it"
+            f"lat {pt.y:.5f} lies {how_far} outside the road network "
+            f"of {network.source or 'the network'}{more}; {fix}"
         )
 
 
@@ -246,6 +257,12 @@ def compute_coverage(
         for level, polygons in levels.items():
             polygons = polygons.reset_index(drop=True)
             unit_of_point = _units_of_points(polygons, demand.x, demand.y, demand.crs)
+            if (unit_of_point < 0).all():
+                raise InputError(
+                    f"{polygons.attrs.get('source', 'boundaries')}: no population lies inside "
+                    f"any '{level}' unit; the boundaries and the population cover different "
+                    "areas (check the file and its CRS)"
+                )
             unit_polygons[level] = polygons
             unit_tables[level] = unit_figures(
                 unit_of_point, polygons["unit"].tolist(), pop, point_minutes, headline

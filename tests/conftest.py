@@ -17,3 +17,19 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "comoros").is_dir():
         pytest.skip(f"real data not found at {SHARED_DATA} (set COVERAGE15_SHARED_DATA)")
     return SHARED_DATA
+
+
+@pytest.fixture
+def grid_case(tmp_path):
+    """Factory: ``grid_case(**kwargs)`` writes a hand-solvable grid region.
+
+    See ``fixtures/synthetic.py`` for the layout and the exact answers.
+    """
+    from fixtures.synthetic import make_grid_case
+
+    counter = iter(range(1000))
+
+    def make(**kwargs):
+        return make_grid_case(tmp_path / f"grid{next(counter)}", **kwargs)
+
+    return make

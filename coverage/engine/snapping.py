@@ -1,11 +1,10 @@
 """Joining points (stations, population cells) to the road network.
 
-Access model: a point walks in a straight line, at ``access_speed_kmh``, to one of
-its ``k`` nearest road nodes and takes whichever gives the shortest total time.
-Nodes farther than ``max_access_m`` are not used; a point with none in reach is
-unreachable. Taking the best of several nearby nodes (default 4) keeps a point
-whose very nearest node lies on a tiny disconnected OSM fragment from being
-counted as cut off.
+Access model: a point walks in a straight line, at ``access_speed_kmh``, to its
+nearest road node (or, with ``k > 1``, to whichever of its ``k`` nearest nodes gives
+the shortest total time). Nodes farther than ``max_access_m`` are not used; a point
+with none in reach is unreachable. The pipeline uses ``k = 1``: more candidates
+would let access legs cut straight across city blocks.
 """
 
 from __future__ import annotations
@@ -55,7 +54,7 @@ def snap_points(
     x: np.ndarray,
     y: np.ndarray,
     *,
-    k: int = 4,
+    k: int = 1,
     max_distance_m: float = np.inf,
 ) -> Snap:
     """Find the ``k`` nearest network nodes of each point within ``max_distance_m``.

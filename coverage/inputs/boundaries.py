@@ -56,6 +56,8 @@ def read_boundaries(path: str | os.PathLike[str], *, name: str = "name") -> gpd.
             "give the unit areas, not points or lines"
         )
     geometry = gdf.geometry.make_valid()
-    return gpd.GeoDataFrame(
+    units = gpd.GeoDataFrame(
         {"unit": gdf[name].astype(str).to_numpy()}, geometry=geometry.to_numpy(), crs=gdf.crs
     )
+    units.attrs["source"] = str(path)
+    return units

@@ -102,6 +102,26 @@ def stations_from_frame(
                 f"({text[bad].iloc[0]!r}); fill in the coordinate or remove the row"
             )
         coords[col] = values.astype(float).to_numpy()
+    crs_obj = CRS.from_user_input(crs)
+    if crs_obj.is_geographic:
+        lon_v, lat_v = coords[lon_col], coords[lat_col]
+        swapped = (np.abs(lat_v) > 90) & (np.abs(lat_v) <= 180) & (np.abs(lon_v) <= 90)
+        if swapped.any():
+            i = int(np.flatnonzero(swapped)[0])
+            raise InputError(
+                f"{source}: row {i + 2}: latitude {lat_v[i]:g} is beyond ±90 degrees while "
+                f"longitude is {lon_v[i]:g}; latitude and longitude look swapped: exchange the "
+                f"'{lon_col}' and '{lat_col}' columns"
+            )
+        for col, limit in ((lon_col, 180.0), (lat_col, 90.0)):
+            bad_range = np.abs(coords[col]) > limit
+            if bad_range.any():
+                i = int(np.flatnonzero(bad_range)[0])
+                raise InputError(
+                    f"{source}: row {i + 2}: column '{col}' is {coords[col][i]:g}, beyond "
+                    f"±{limit:g} degrees; these look like projected metres: set stations_crs "
+                    "to their projected CRS (e.g. EPSG:32650) or convert them to degrees"
+                )
     out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
     id_col = _find_column(columns, ("id",))
     ids = (

@@ -45,6 +45,28 @@ def _locked(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM while the staged files are moved into place.
+
+    The moves take milliseconds; deferring the signals means an interruption lands
+    before or after them, never between two files of one run.
+    """
+    import signal
+    import threading
+
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = mask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        mask(signal.SIG_SETMASK, previous)
+
+
 def _writable_folder(out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -82,12 +104,13 @@ def staged_outputs(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
         try:
             yield staging
-            for item in sorted(staging.rglob("*")):
-                if item.is_dir():
-                    continue
-                target = out / item.relative_to(staging)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(item, target)
+            with _signals_deferred():
+                for item in sorted(staging.rglob("*")):
+                    if item.is_dir():
+                        continue
+                    target = out / item.relative_to(staging)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(item, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 

@@ -1,0 +1,269 @@
+"""Every bad input: exit code 2, one line ``error: ...`` naming the file/row/field and the
+fix, no traceback, and the output folder left exactly as it was."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+
+from coverage.cli import main
+
+Mutation = Callable[[Path], None]
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    from fixtures.synthetic import make_grid_case
+
+    return make_grid_case(tmp_path_factory.mktemp("bad-inputs"), boundaries=True)
+
+
+@pytest.fixture
+def folder(base, tmp_path) -> Path:
+    target = tmp_path / "case"
+    shutil.copytree(base.folder, target)
+    return target
+
+
+def _config(folder: Path, old: str, new: str) -> None:
+    path = folder / "grid.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _append_config(folder: Path, line: str) -> None:
+    path = folder / "grid.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + line + "\n", encoding="utf-8")
+
+
+def _stations(folder: Path, text: str) -> None:
+    (folder / "stations.csv").write_text(text, encoding="utf-8")
+
+
+def _station_row(folder: Path, row: str) -> None:
+    path = folder / "stations.csv"
+    path.write_text(path.read_text(encoding="utf-8") + row + "\n", encoding="utf-8")
+
+
+def _raster(
+    folder: Path,
+    data: np.ndarray | None = None,
+    *,
+    crs: bool = True,
+    shift_m: float = 0.0,
+    nodata: float | None = -99999.0,
+) -> None:
+    path = folder / "population.tif"
+    with rasterio.open(path) as src:
+        values, profile = src.read(1), src.profile
+    if data is not None:
+        values = data.astype("float32")
+    if not crs:
+        profile.pop("crs")
+    t = profile["transform"]
+    profile["transform"] = rasterio.Affine(t.a, t.b, t.c + shift_m, t.d, t.e, t.f)
+    profile["nodata"] = nodata
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(values, 1)
+
+
+def _truncate(path: Path, keep: float = 0.5) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: int(len(data) * keep)])
+
+
+def _xml_network(folder: Path, xml: str) -> None:
+    (folder / "bad.osm").write_text(xml, encoding="utf-8")
+    _config(folder, "network: grid.osm.pbf", "network: bad.osm")
+
+
+def _geojson(folder: Path, name: str, text: str) -> None:
+    (folder / name).write_text(text, encoding="utf-8")
+
+
+POINTS_GEOJSON = (
+    '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"a"},'
+    '"geometry":{"type":"Point","coordinates":[118.1,28.1]}}]}'
+)
+POLYGON_STATIONS = (
+    '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"a"},'
+    '"geometry":{"type":"Polygon","coordinates":[[[118,28],[118.1,28],[118.1,28.1],[118,28]]]}}]}'
+)
+EMPTY_GEOJSON = '{"type":"FeatureCollection","features":[]}'
+
+
+def _shapefile_without_prj(folder: Path) -> None:
+    import geopandas as gpd
+
+    units = gpd.read_file(folder / "units.geojson")
+    units.to_file(folder / "units.shp")
+    (folder / "units.prj").unlink()
+    _config(folder, "boundaries: units.geojson", "boundaries: units.shp")
+
+
+def _far_boundaries(folder: Path) -> None:
+    import geopandas as gpd
+    from shapely.affinity import translate
+
+    units = gpd.read_file(folder / "units.geojson")
+    units["geometry"] = units.geometry.map(lambda g: translate(g, xoff=2.0))
+    units.to_file(folder / "units.geojson", driver="GeoJSON")
+
+
+def _out_is_a_file(folder: Path) -> None:
+    (folder / "blocked").write_text("not a folder", encoding="utf-8")
+    _append_config(folder, "out: blocked/inner")
+
+
+# (id, mutation, words the one-line message must contain)
+CASES: list[tuple[str, Mutation, tuple[str, ...]]] = [
+    # --- configuration
+    ("config-unknown-key", lambda f: _append_config(f, "minuts: 10"),
+     ("grid.yaml", "unknown key 'minuts'", "did you mean 'minutes'")),
+    ("config-missing-key", lambda f: _config(f, "network: grid.osm.pbf\n", ""),
+     ("grid.yaml", "missing key 'network'")),
+    ("config-minutes-text", lambda f: _config(f, "minutes: [5]", "minutes: soon"),
+     ("grid.yaml", "'minutes'", "number")),
+    ("config-minutes-negative", lambda f: _config(f, "minutes: [5]", "minutes: [-5]"),
+     ("grid.yaml", "'minutes'", "positive")),
+    ("config-speed-zero", lambda f: _config(f, "speed_kmh: 6.0", "speed_kmh: 0"),
+     ("grid.yaml", "'speed_kmh'", "positive")),
+    ("config-mode-unknown", lambda f: _append_config(f, "mode: rocket"),
+     ("grid.yaml", "'mode'", "walk")),
+    ("config-crs-unknown", lambda f: _append_config(f, "stations_crs: EPSG:999999"),
+     ("grid.yaml", "'stations_crs'", "EPSG:4326")),
+    ("config-invalid-yaml", lambda f: _append_config(f, "name: [unclosed"),
+     ("grid.yaml", "not valid YAML", "line")),
+    ("config-not-mapping", lambda f: (f / "grid.yaml").write_text("- a\n- b\n"),
+     ("grid.yaml", "mapping")),
+    ("config-empty", lambda f: (f / "grid.yaml").write_text(""),
+     ("grid.yaml", "missing key 'stations'")),
+    ("config-python-tag", lambda f: _append_config(f, "x: !!python/object/apply:os.system [ls]"),
+     ("grid.yaml", "not valid YAML")),
+    ("config-name-escapes", lambda f: _config(f, "name: grid", "name: ../../elsewhere"),
+     ("grid.yaml", "'name'", "folder name")),
+    ("config-wrong-type-path", lambda f: _config(f, "stations: stations.csv", "stations: [1, 2]"),
+     ("grid.yaml", "'stations'", "text")),
+    # --- stations
+    ("stations-missing", lambda f: (f / "stations.csv").unlink(),
+     ("stations.csv", "not found", "'stations'")),
+    ("stations-empty-file", lambda f: _stations(f, ""), ("stations.csv", "empty")),
+    ("stations-header-only", lambda f: _stations(f, "id,name,tier,lon,lat\n"),
+     ("stations.csv", "no rows")),
+    ("stations-no-coordinates", lambda f: _stations(f, "id,name\nA,B\n"),
+     ("stations.csv", "no coordinate columns", "lon and lat")),
+    ("stations-text-coordinate", lambda f: _station_row(f, "B,Bad,village,east,28.1"),
+     ("stations.csv", "row 3", "'lon'", "not a number")),
+    ("stations-missing-coordinate", lambda f: _station_row(f, "B,Bad,village,118.9,"),
+     ("stations.csv", "row 3", "'lat'", "empty")),
+    ("stations-duplicate-id", lambda f: _station_row(f, "S1,Twin,village,118.9,28.1"),
+     ("stations.csv", "rows 2, 3", "duplicate station id 'S1'")),
+    ("stations-projected-as-degrees", lambda f: _station_row(f, "P,Metres,village,700000,3110000"),
+     ("stations.csv", "row 3", "projected metres", "stations_crs")),
+    ("stations-swapped", lambda f: _station_row(f, "W,Swapped,village,28.09,118.90"),
+     ("stations.csv", "row 3", "swapped", "exchange")),
+    ("stations-swapped-in-range", lambda f: _station_row(f, "V,Swapped,village,28.09,88.9"),
+     ("stations.csv", "'V'", "row 3", "outside the road network")),
+    ("stations-outside-network", lambda f: _station_row(f, "F,Far,village,121.5,31.2"),
+     ("stations.csv", "'F'", "outside the road network")),
+    ("stations-unknown-type", lambda f: (
+        (f / "stations.docx").write_text("x"), _config(f, "stations.csv", "stations.docx")),
+     ("stations.docx", "unknown station file type")),
+    ("stations-folder", lambda f: (
+        (f / "stations.csv").unlink(), (f / "stations.csv").mkdir()),
+     ("stations.csv", "not found")),
+    ("stations-polygons", lambda f: (
+        _geojson(f, "st.geojson", POLYGON_STATIONS), _config(f, "stations.csv", "st.geojson")),
+     ("st.geojson", "must be points")),
+    ("stations-no-features", lambda f: (
+        _geojson(f, "st.geojson", EMPTY_GEOJSON), _config(f, "stations.csv", "st.geojson")),
+     ("st.geojson", "no features")),
+    ("stations-not-utf8", lambda f: (f / "stations.csv").write_bytes(
+        "id,name,tier,lon,lat\nA,\u7ad9,x,118.9,28.1\n".encode("utf-16")),
+     ("stations.csv",)),
+    # --- population raster
+    ("raster-missing", lambda f: (f / "population.tif").unlink(),
+     ("population.tif", "not found", "'population'")),
+    ("raster-no-crs", lambda f: _raster(f, crs=False), ("population.tif", "no CRS")),
+    ("raster-all-nodata", lambda f: _raster(f, np.full((5, 5), -99999.0)),
+     ("population.tif", "nodata")),
+    ("raster-negative", lambda f: _raster(f, -np.ones((5, 5))),
+     ("population.tif", "negative population")),
+    ("raster-absurd", lambda f: _raster(f, np.full((5, 5), 5e9)),
+     ("population.tif", "not a people-per-cell raster")),
+    ("raster-truncated", lambda f: _truncate(f / "population.tif", 0.3),
+     ("population.tif",)),
+    ("raster-not-a-raster", lambda f: (f / "population.tif").write_text("hello"),
+     ("population.tif", "cannot read")),
+    ("raster-elsewhere", lambda f: _raster(f, shift_m=200_000.0),
+     ("population.tif", "different areas")),
+    # --- network
+    ("network-missing", lambda f: (f / "grid.osm.pbf").unlink(),
+     ("grid.osm.pbf", "not found", "'network'")),
+    ("network-truncated-pbf", lambda f: _truncate(f / "grid.osm.pbf", 0.5),
+     ("grid.osm.pbf",)),
+    ("network-garbage-pbf", lambda f: (f / "grid.osm.pbf").write_bytes(b"\x00\x01garbage" * 50),
+     ("grid.osm.pbf",)),
+    ("network-truncated-xml", lambda f: _xml_network(f, '<osm><node id="1" lat="28" lon="1'),
+     ("bad.osm", "not valid OSM XML")),
+    ("network-xml-no-roads", lambda f: _xml_network(
+        f, '<osm><node id="1" lat="28.1" lon="118.9"/></osm>'),
+     ("bad.osm", "no road")),
+    ("network-xml-bad-node", lambda f: _xml_network(f, '<osm><node id="1" lon="118.9"/></osm>'),
+     ("bad.osm", "lat")),
+    ("network-unknown-format", lambda f: (
+        (f / "roads.shp").write_text("x"), _config(f, "grid.osm.pbf", "roads.shp")),
+     ("roads.shp", "unknown network format")),
+    # --- boundaries
+    ("boundaries-missing", lambda f: (f / "units.geojson").unlink(),
+     ("units.geojson", "not found", "'boundaries'")),
+    ("boundaries-no-name-column",
+     lambda f: _config(f, "boundaries_name: name", "boundaries_name: xiang"),
+     ("units.geojson", "no column 'xiang'", "boundaries_name")),
+    ("boundaries-points", lambda f: _geojson(f, "units.geojson", POINTS_GEOJSON),
+     ("units.geojson", "must be polygons")),
+    ("boundaries-no-crs", _shapefile_without_prj, ("units.shp", "no CRS")),
+    ("boundaries-elsewhere", _far_boundaries, ("units.geojson", "different areas")),
+    # --- output
+    ("output-not-writable", _out_is_a_file, ("blocked", "cannot create the output folder")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("mutate", "needles"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input(folder, mutate, needles, capsys):
+    out = folder / "previous-run"
+    out.mkdir()
+    (out / "summary.json").write_text('{"previous": true}\n', encoding="utf-8")
+    before = sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
+    mutate(folder)
+    mutated = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    config = folder / "grid.yaml"
+    args = ["run", str(config), "--quiet"]
+    if "out:" not in config.read_text(encoding="utf-8"):
+        args += ["--out", str(out)]
+    code = main(args)
+    _, err = capsys.readouterr()
+    lines = [line for line in re.split(r"[\r\n]", err) if line.strip()]
+    assert code == 2, err
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    # nothing written, nothing modified
+    after = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert {p: b for p, b in after.items() if p.name != ".coverage15.lock"} == mutated
+    assert (out / "summary.json").read_text(encoding="utf-8") == '{"previous": true}\n'
+    assert before  # the case really had files
+
+
+def test_there_are_at_least_forty_cases():
+    assert len(CASES) >= 40
+    assert len({c[0] for c in CASES}) == len(CASES)
