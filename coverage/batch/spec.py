@@ -19,7 +19,6 @@ __all__ = ["Batch", "BatchRegion", "batch_from_dict", "load_batch"]
 
 _TOP_KEYS = ("out", "defaults", "regions")
 _PATH_KEYS = frozenset(f.name for f in dataclasses.fields(RunConfig) if "Path" in str(f.type))
-_UNSAFE = set('<>:"/\\|?*')
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ class BatchRegion:
     config : RunConfig
         The layered, validated run configuration.
     out : pathlib.Path
-        The region's output folder, ``<batch out>/<folder name>``.
+        The region's output folder, ``<batch out>/<name>``.
     """
 
     name: str
@@ -93,12 +92,6 @@ def _read_mapping(path: Path) -> dict[str, Any]:
     return dict(data)
 
 
-def _folder_name(name: str) -> str:
-    """A file-system-safe folder name for a region (Chinese text is kept)."""
-    safe = "".join("_" if ch in _UNSAFE or ord(ch) < 32 else ch for ch in name)
-    return safe.strip(" .") or "region"
-
-
 def _region(
     entry: Any, i: int, defaults: Mapping[str, Any], base: Path, source: str, out: Path
 ) -> BatchRegion:
@@ -133,7 +126,8 @@ def _region(
         merged.update(layer)
     merged["name"] = name
     config = config_from_dict(merged, base_dir=None, source=where)
-    return BatchRegion(name=config.name, config=config, out=out / _folder_name(config.name))
+    # the configuration allows only names that are plain folder names
+    return BatchRegion(name=config.name, config=config, out=out / config.name)
 
 
 def batch_from_dict(

@@ -11,10 +11,10 @@ from coverage.outputs.writers import write_json
 
 def _region(out, name, folder):
     config = config_from_dict(
-        {"name": name, "stations": "s.csv", "population": "p.tif", "network": "n.osm"},
+        {"name": "r", "stations": "s.csv", "population": "p.tif", "network": "n.osm"},
         base_dir=out,
     )
-    return BatchRegion(name, config, out / folder)
+    return BatchRegion(name, config, out / folder)  # any text, though configs refuse some
 
 
 def test_rollup_escapes_names_and_writes_one_row_per_region(tmp_path):

@@ -179,3 +179,32 @@ def test_killed_worker_is_retried(three_regions, client):
             assert (region.out / name).is_file(), (region.name, name)
     assert not list(batch.out.glob(".*.tmp-*"))
     client.wait_for_workers(2, timeout=60)
+
+
+def test_batch_figures_match_hand_solved_grids(tmp_path, grid_case, client):
+    """Two hand-solvable grids (fixtures/synthetic.py): covered people known exactly.
+
+    Thresholds sit between block multiples (2 minutes a block), away from ties.
+    """
+    cases = {
+        "centre": grid_case(n=7, minutes=[3, 5], boundaries=True),
+        "corner": grid_case(n=7, minutes=[3, 5], station_nodes=[(0, 0)], fmt="xml"),
+    }
+    lines = ["regions:"]
+    for name, case in cases.items():
+        lines += [
+            f"  - config: {case.config.relative_to(tmp_path).as_posix()}",
+            f"    name: {name}",
+        ]
+    batch_file = tmp_path / "grids.yaml"
+    batch_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = run_batch(load_batch(batch_file, out=tmp_path / "out"), client=client)
+    rows = _rows(report.summary_csv)
+    for name, case in cases.items():
+        summary = _summary(tmp_path / "out" / name)
+        assert summary["population_by_minutes"]["3"] == pytest.approx(case.covered(3.0))
+        assert summary["population_by_minutes"]["5"] == pytest.approx(case.covered(5.0))
+        assert float(rows[name]["population_covered"]) == pytest.approx(case.covered(5.0))
+        assert float(rows[name]["population"]) == pytest.approx(case.counts.sum())
+    assert case.covered(5.0) < cases["centre"].covered(5.0)  # the corner station reaches fewer
+    assert rows["centre"]["units"] == "2" and rows["corner"]["units"] == ""

@@ -56,12 +56,20 @@ def test_windowed_times_equal_one_pass(tmp_path, synthetic, monkeypatch):
     pts = stations.to_crs(network.crs).geometry
     times = node_times(
         network,
-        snap_points(network, pts.x.to_numpy(), pts.y.to_numpy(), k=4, max_distance_m=5000),
+        snap_points(
+            network,
+            pts.x.to_numpy(),
+            pts.y.to_numpy(),
+            k=pipeline.SNAP_CANDIDATES,
+            max_distance_m=5000,
+        ),
         access_speed_kmh=5.0,
     )
     mx, my = transform_xy(demand.x, demand.y, demand.crs, network.crs)
     ref_s, ref_station = point_times(
-        times, snap_points(network, mx, my, k=4, max_distance_m=5000), access_speed_kmh=5.0
+        times,
+        snap_points(network, mx, my, k=pipeline.SNAP_CANDIDATES, max_distance_m=5000),
+        access_speed_kmh=5.0,
     )
     assert np.isfinite(ref_s).all() and len(demand) == 37 * 41
 
