@@ -1,16 +1,24 @@
-"""Peak memory of one province-size region: a 1M-node network and a 10M-cell raster.
+"""Peak memory and time of one region, phase by phase: a province and a real county.
 
-Generates (once, cached) a 1000 x 1000 street grid 100 m apart as a real OSM PBF
-(1,000,000 nodes, 100 km x 100 km), a 3163 x 3163 population GeoTIFF (10.0 M cells
-of about 32 m) and 400 stations, then runs ``coverage15 run`` on it in a child
-process and reads the child's peak resident memory from the kernel (``os.wait4``:
-``ru_maxrss`` of that child alone). With ``--compare`` it runs the same region a
-second time with demand points snapped and timed all at once instead of in windows
-(``coverage.pipeline.DEMAND_WINDOW_CELLS`` set beyond the raster size).
+*Province*: generated once (cached) -- a 1000 x 1000 street grid 100 m apart as a
+real OSM PBF (1,000,000 nodes, 100 km x 100 km), a 3163 x 3163 population GeoTIFF
+(10.0 M cells of about 32 m) and 400 stations. *County* (``--county``): the real
+Comoros data of the shared data folder (OSM extract, WorldPop 2020 raster of
+869,595 people, 70 health facilities), about the size of a mountainous Chinese
+county; skipped when the shared data are absent.
 
-    .venv/bin/python benchmarks/batch_memory.py [--out out/bench/batch_memory] [--compare]
+Each region runs in a child process through the public API (``load_network``,
+``read_stations``, ``read_population``, ``read_boundaries``, ``compute_coverage``,
+``write_outputs``: what ``coverage15 run`` and each batch task do). The child
+resets the kernel's peak-RSS mark (``/proc/self/clear_refs``) before each phase and
+reads it (``VmHWM``) after, so each phase gets its own peak (including what earlier
+phases left resident); the parent reads the child's overall peak from ``os.wait4``.
+With ``--compare`` the province runs a second time with the demand points snapped
+and timed all at once instead of in windows.
 
-Writes ``result.json`` in the output folder and prints the figures.
+    .venv/bin/python benchmarks/batch_memory.py [--county] [--compare] [--skip-province]
+
+Writes ``result.json`` into ``--out`` (default ``out/bench/batch_memory``).
 """
 
 from __future__ import annotations
@@ -25,10 +33,53 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("COVERAGE15_SHARED_DATA", REPO.parent / "shared" / "data"))
 NODES = (1000, 1000)
 SPACING_M = 100.0
 CELLS = (3163, 3163)
 STATION_EVERY = 50  # one station every 50 nodes (5 km) each way: 400 stations
+
+_CHILD = """
+import gc, json, sys, time
+import coverage.pipeline as pipeline
+from coverage import (load_config, load_network, read_boundaries, read_population,
+                      read_stations, compute_coverage, write_outputs)
+
+if {window!r} is not None:
+    pipeline.DEMAND_WINDOW_CELLS = {window!r}
+phases = {{}}
+
+def peak_gib():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 2**20
+
+def phase(name, fn):
+    gc.collect()
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # reset the peak-RSS mark to the current RSS
+    start = time.perf_counter()
+    value = fn()
+    phases[name] = {{"peak_gib": round(peak_gib(), 3), "s": round(time.perf_counter() - start, 1)}}
+    return value
+
+cfg = load_config({config!r})
+network = phase("network", lambda: load_network(cfg.network, mode=cfg.mode))
+stations = phase("stations", lambda: read_stations(cfg.stations, crs=cfg.stations_crs))
+grid = phase("population", lambda: read_population(cfg.population))
+units = None
+if cfg.boundaries is not None:
+    units = phase("boundaries", lambda: read_boundaries(cfg.boundaries, name=cfg.boundaries_name))
+result = phase("compute_coverage", lambda: compute_coverage(
+    network, stations, grid, units=units, minutes=cfg.minutes, name=cfg.name))
+phase("write_outputs", lambda: write_outputs(result, {out!r}))
+phases["figures"] = {{"population": result.summary["population_total"],
+                     "coverage_share": result.summary["coverage_share"],
+                     "network_nodes": network.n_nodes, "demand_points": len(result.demand)}}
+with open({report!r}, "w") as f:
+    json.dump(phases, f)
+"""
 
 
 def _generator():
@@ -65,64 +116,72 @@ def _province(folder: Path) -> Path:
     return config
 
 
-def _run_child(code: str) -> dict[str, float]:
-    """Run Python code in a child; its own peak RSS (GiB) and wall time (s)."""
+def _county(folder: Path) -> Path | None:
+    comoros = SHARED / "comoros"
+    if not comoros.is_dir():
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "region.yaml"
+    config.write_text(
+        "name: comoros\n"
+        f"stations: {(comoros / 'health.gpkg').as_posix()}\n"
+        f"population: {(comoros / 'com_ppp_2020_UNadj.tif').as_posix()}\n"
+        f"network: {(comoros / 'comores-latest.osm.pbf').as_posix()}\n"
+        "minutes: [15]\n",
+        encoding="utf-8",
+    )
+    return config
+
+
+def _measure(config: Path, out: Path, window: int | None) -> dict[str, object]:
+    """Run one region in a child; its phases and its overall peak RSS (GiB) and time."""
+    report = out / "phases.json"
+    code = _CHILD.format(window=window, config=str(config), out=str(out), report=str(report))
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=REPO)
     _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"the child run failed with status {proc.returncode}")
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"the child run of {config} failed")
+    phases = json.loads(report.read_text(encoding="utf-8"))
     return {
         "peak_rss_gib": round(usage.ru_maxrss / 2**20, 3),  # ru_maxrss is in KiB on Linux
         "wall_s": round(time.perf_counter() - start, 1),
+        "phases": phases,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=REPO / "out" / "bench" / "batch_memory")
-    parser.add_argument("--compare", action="store_true", help="also run without windows")
-    parser.add_argument(
-        "--parts", action="store_true", help="also the peaks of reading the inputs alone"
-    )
+    parser.add_argument("--compare", action="store_true", help="province also without windows")
+    parser.add_argument("--county", action="store_true", help="also the real Comoros county")
+    parser.add_argument("--skip-province", action="store_true")
     args = parser.parse_args(argv)
     out = args.out.resolve()
-    config = _province(out / "province")
-    run = (
-        "import sys, coverage.pipeline as p; {setup}\n"
-        "from coverage.cli import main\n"
-        f"sys.exit(main(['run', {str(config)!r}, '--out', {str(out / 'outputs')!r}, '--quiet']))"
-    )
-    results: dict[str, object] = {
-        "nodes": NODES[0] * NODES[1],
-        "cells": CELLS[0] * CELLS[1],
-        "stations": (NODES[0] // STATION_EVERY) * (NODES[1] // STATION_EVERY),
-    }
     from coverage.pipeline import DEMAND_WINDOW_CELLS
 
-    results["windowed"] = _run_child(run.format(setup="pass"))
-    results["window_cells"] = DEMAND_WINDOW_CELLS
-    print(f"windowed ({DEMAND_WINDOW_CELLS:,} cells per window): {results['windowed']}", flush=True)
-    if args.compare:
-        results["all_at_once"] = _run_child(run.format(setup="p.DEMAND_WINDOW_CELLS = 10**12"))
-        print(f"all at once: {results['all_at_once']}", flush=True)
-    if args.parts:
-        results["network_only"] = _run_child(
-            f"from coverage import load_config, load_network\n"
-            f"load_network(load_config({str(config)!r}).network)"
-        )
-        results["population_only"] = _run_child(
-            f"from coverage import load_config, read_population\n"
-            f"from coverage.inputs.population import demand_from_grid\n"
-            f"demand_from_grid(read_population(load_config({str(config)!r}).population))"
-        )
-        print(f"network alone: {results['network_only']}", flush=True)
-        print(f"population and demand points alone: {results['population_only']}", flush=True)
-    summary = json.loads((out / "outputs" / "summary.json").read_text(encoding="utf-8"))
-    results["population"] = summary["population_total"]
-    results["coverage_share"] = summary["coverage_share"]
-    results["network_nodes"] = summary["network_nodes"]
+    results: dict[str, object] = {"load_average": os.getloadavg()}
+    if args.county:
+        config = _county(out / "county")
+        if config is None:
+            print(f"no shared data at {SHARED}: county skipped")
+        else:
+            results["county"] = _measure(config, out / "county" / "outputs", None)
+            print(f"county: {json.dumps(results['county'])}", flush=True)
+    if not args.skip_province:
+        config = _province(out / "province")
+        results["province"] = {
+            "nodes": NODES[0] * NODES[1],
+            "cells": CELLS[0] * CELLS[1],
+            "window_cells": DEMAND_WINDOW_CELLS,
+            "windowed": _measure(config, out / "province" / "windowed", None),
+        }
+        print(f"province, windowed: {json.dumps(results['province'])}", flush=True)
+        if args.compare:
+            whole = _measure(config, out / "province" / "whole", 10**12)
+            results["province"]["all_at_once"] = whole  # type: ignore[index]
+            print(f"province, all at once: {json.dumps(whole)}", flush=True)
+    out.mkdir(parents=True, exist_ok=True)
     (out / "result.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(results, indent=2))
     return 0
