@@ -80,6 +80,9 @@ def _add_batch_parser(sub: Any) -> None:
     where.add_argument(
         "--scheduler", metavar="ADDRESS", help="existing Dask scheduler, e.g. tcp://host:8786"
     )
+    batch.add_argument(
+        "--memory-limit", metavar="SIZE", help="memory of each local worker, e.g. 6GiB"
+    )
     batch.add_argument("--dry-run", action="store_true", help="list what would run and be skipped")
     batch.add_argument("--force", action="store_true", help="run every region, changed or not")
     _add_run_options(batch)
@@ -108,6 +111,7 @@ def _batch(args: argparse.Namespace) -> int:
         workers=args.workers,
         scheduler=args.scheduler,
         force=args.force,
+        memory_limit=args.memory_limit,
         progress=not args.quiet,
     )
     for outcome in report.outcomes:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import MissingDependencyError, one_line
+from ..errors import InputError, MissingDependencyError, one_line
 from .region import RegionOutcome, remove_stale, run_region
 from .rollup import write_rollup
 from .spec import Batch, BatchRegion
@@ -17,7 +17,10 @@ from .spec import Batch, BatchRegion
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["BatchReport", "run_batch"]
+__all__ = ["SCHEDULER_TIMEOUT_S", "BatchReport", "run_batch"]
+
+#: Seconds to wait for an existing scheduler to answer.
+SCHEDULER_TIMEOUT_S = 20
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,9 @@ class BatchReport:
 # --------------------------------------------------------------------------- the batch
 
 
-def _client(workers: int | None, scheduler: str | None, n_regions: int) -> tuple[Client, Any]:
+def _client(
+    workers: int | None, scheduler: str | None, n_regions: int, memory_limit: str | None
+) -> tuple[Client, Any]:
     """A new client of ``scheduler``, or of a new local cluster (returned too, to close)."""
     try:
         from distributed import Client, LocalCluster
@@ -66,24 +71,35 @@ def _client(workers: int | None, scheduler: str | None, n_regions: int) -> tuple
             "running a batch needs Dask: pip install 'coverage15[dask]'"
         ) from None
     if scheduler is not None:
-        return Client(scheduler), None
+        try:
+            return Client(scheduler, timeout=SCHEDULER_TIMEOUT_S), None
+        except (OSError, ValueError) as exc:
+            raise InputError(
+                f"cannot reach the Dask scheduler at {scheduler} ({one_line(str(exc))}); "
+                "check the address (tcp://HOST:PORT) and that the scheduler is running"
+            ) from None
     n = workers if workers is not None else max(1, min(os.cpu_count() or 1, n_regions))
     cluster = LocalCluster(
-        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=n,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        memory_limit=memory_limit or "auto",
     )
     return Client(cluster), cluster
 
 
 def _failure(region: BatchRegion, exc: BaseException) -> RegionOutcome:
-    if type(exc).__name__ == "KilledWorker":
+    from distributed import KilledWorker
+
+    if isinstance(exc, KilledWorker):
         message = (
             "the worker process running this region died repeatedly (out of memory?); "
             "give the workers more memory or run it alone"
         )
     else:
         message = f"unexpected failure ({type(exc).__name__}: {one_line(str(exc))})"
-    folder = region.out
-    return RegionOutcome(region.name, folder, "failed", message)
+    return RegionOutcome(region.name, region.out, "failed", message)
 
 
 def run_batch(
@@ -94,6 +110,7 @@ def run_batch(
     client: Client | None = None,
     force: bool = False,
     retries: int = 2,
+    memory_limit: str | None = None,
     progress: bool = False,
 ) -> BatchReport:
     """Run every region of a batch as Dask tasks, then write the roll-up.
@@ -115,6 +132,9 @@ def run_batch(
         Times a region is retried after an unexpected exception. A worker that dies
         mid-region is replaced and the region rescheduled by the scheduler
         (``distributed.scheduler.allowed-failures`` times).
+    memory_limit : str, optional
+        Memory of each local worker, e.g. ``"6GiB"`` (default: the machine's memory
+        shared equally); a worker above it is restarted and its region retried.
     progress : bool
         Show a progress bar over the regions.
 
@@ -126,6 +146,8 @@ def run_batch(
     ------
     MissingDependencyError
         If Dask is not installed.
+    InputError
+        If the scheduler cannot be reached.
     """
     from tqdm.auto import tqdm
 
@@ -134,7 +156,7 @@ def run_batch(
     remove_stale(batch)
     own_client, own_cluster = None, None
     if client is None:
-        own_client, own_cluster = _client(workers, scheduler, len(batch))
+        own_client, own_cluster = _client(workers, scheduler, len(batch), memory_limit)
         client = own_client
     try:
         from distributed import as_completed

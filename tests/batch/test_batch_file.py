@@ -121,3 +121,18 @@ def test_missing_and_bad_batch_file(tmp_path):
     bad = _write(tmp_path / "bad.yaml", "regions: [a\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_batch(bad)
+
+
+def test_cli_bad_batch_options_exit_2(three_regions, monkeypatch, capsys):
+    pytest.importorskip("distributed")
+    import coverage.batch.cluster as cluster
+    from coverage.cli import main
+
+    monkeypatch.setattr(cluster, "SCHEDULER_TIMEOUT_S", 1)
+    assert main(["batch", str(three_regions), "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot reach the Dask scheduler at tcp://127.0.0.1:9 (")
+    assert len(err.strip().splitlines()) == 1
+    assert main(["batch", str(three_regions), "--workers", "0"]) == 2
+    assert "--workers must be at least 1" in capsys.readouterr().err
+    assert not (three_regions.parent / "out" / "index.html").exists()
