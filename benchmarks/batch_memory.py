@@ -24,7 +24,6 @@ Writes ``result.json`` into ``--out`` (default ``out/bench/batch_memory``).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import subprocess
@@ -33,6 +32,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))  # the region generator, scripts/synthetic_regions.py
+
+import synthetic_regions  # noqa: E402
+
 SHARED = Path(os.environ.get("COVERAGE15_SHARED_DATA", REPO.parent / "shared" / "data"))
 NODES = (1000, 1000)
 SPACING_M = 100.0
@@ -82,14 +85,6 @@ with open({report!r}, "w") as f:
 """
 
 
-def _generator():
-    path = REPO / "scripts" / "synthetic_regions.py"
-    spec = importlib.util.spec_from_file_location("synthetic_regions", path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
 def _province(folder: Path) -> Path:
     config = folder / "region.yaml"
     if config.is_file():
@@ -101,7 +96,7 @@ def _province(folder: Path) -> Path:
         for i in range(half, NODES[0], STATION_EVERY)
         for j in range(half, NODES[1], STATION_EVERY)
     ]
-    _generator().write_region(
+    synthetic_regions.write_region(
         folder,
         name="province",
         nodes=NODES,

@@ -17,7 +17,6 @@ Writes ``result.json`` into ``--out`` (default ``out/bench/batch_speedup``).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import logging
 import os
@@ -26,24 +25,18 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))  # the region generator, scripts/synthetic_regions.py
 
-
-def _generator():
-    path = REPO / "scripts" / "synthetic_regions.py"
-    spec = importlib.util.spec_from_file_location("synthetic_regions", path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
+import synthetic_regions  # noqa: E402
 
 
 def _batch_file(folder: Path, n: int) -> Path:
     batch = folder / "batch.yaml"
     if batch.is_file() and batch.read_text(encoding="utf-8").count("region.yaml") == n:
         return batch
-    gen = _generator()
     stations = [(i, j) for i in (15, 50, 85) for j in (15, 50, 85)]
     for k in range(n):
-        gen.write_region(
+        synthetic_regions.write_region(
             folder / f"r{k:02d}",
             name=f"r{k:02d}",
             origin=(114.0 + 0.2 * k, 30.0),

@@ -75,16 +75,21 @@ def _resolved(layer: Mapping[str, Any], base: Path) -> dict[str, Any]:
     return out
 
 
-def _read_mapping(path: Path) -> dict[str, Any]:
-    """The raw keys of a YAML configuration file (validated later, with the layers)."""
+def _read_yaml(path: Path, what: str) -> Any:
+    """The parsed YAML of a file, or a one-line :class:`ConfigError` naming it."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
-        raise ConfigError(f"configuration file {path} not found; check the path") from None
+        raise ConfigError(f"{path}: {what} not found; check the path") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read configuration file {path} ({exc})") from None
+        raise ConfigError(f"{path}: cannot read the {what} ({exc})") from None
     except yaml.YAMLError:
-        raise ConfigError(f"{path} is not valid YAML; write one 'key: value' per line") from None
+        raise ConfigError(f"{path}: not valid YAML; write one 'key: value' per line") from None
+
+
+def _read_mapping(path: Path) -> dict[str, Any]:
+    """The raw keys of a configuration file (validated later, with the layers)."""
+    data = _read_yaml(path, "configuration file")
     if data is None:
         return {}
     if not isinstance(data, Mapping):
@@ -234,12 +239,5 @@ def load_batch(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | No
     ['north-county', 'river-county', 'hill-county']
     """
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: batch file not found; check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the batch file ({exc})") from None
-    except yaml.YAMLError:
-        raise ConfigError(f"{path}: not valid YAML; check the indentation") from None
+    data = _read_yaml(path, "batch file")
     return batch_from_dict(data or {}, base_dir=path.parent, source=str(path), out=out)

@@ -87,7 +87,7 @@ def test_every_problem_in_one_line(tmp_path):
         batch_from_dict(data, base_dir=tmp_path, source="prov.yaml")
     message = str(info.value)
     assert "\n" not in message
-    assert "missing.yaml not found" in message
+    assert "missing.yaml: configuration file not found; check the path" in message
     assert "prov.yaml: region 3 (two): unknown key 'minuts' (did you mean 'minutes'?)" in message
     assert "missing key 'network'" in message
     assert "region 4: an inline region needs a 'name'" in message
