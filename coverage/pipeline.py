@@ -148,6 +148,14 @@ def _demand_times(
     return seconds, nearest, in_reach
 
 
+def _units_of_demand(units: gpd.GeoDataFrame, demand: Demand) -> np.ndarray:
+    """:func:`_units_of_points` window by window: one window's shapely points at a time."""
+    out = np.empty(len(demand), dtype=np.int64)
+    for part in _demand_windows(demand, DEMAND_WINDOW_CELLS):
+        out[part] = _units_of_points(units, demand.x[part], demand.y[part], demand.crs)
+    return out
+
+
 def compute_coverage(
     network: Network,
     stations: gpd.GeoDataFrame,
@@ -256,7 +264,7 @@ def compute_coverage(
         unit_polygons: dict[str, gpd.GeoDataFrame] = {}
         for level, polygons in levels.items():
             polygons = polygons.reset_index(drop=True)
-            unit_of_point = _units_of_points(polygons, demand.x, demand.y, demand.crs)
+            unit_of_point = _units_of_demand(polygons, demand)
             if (unit_of_point < 0).all():
                 raise InputError(
                     f"{polygons.attrs.get('source', 'boundaries')}: no population lies inside "

@@ -8,7 +8,13 @@ from affine import Affine
 from pyproj import CRS
 
 import coverage.pipeline as pipeline
-from coverage import load_config, load_network, read_population, read_stations
+from coverage import (
+    load_config,
+    load_network,
+    read_boundaries,
+    read_population,
+    read_stations,
+)
 from coverage.engine.snapping import snap_points
 from coverage.engine.travel_times import node_times, point_times
 from coverage.inputs.crs import transform_xy
@@ -45,7 +51,7 @@ def test_point_tables_are_cut_in_runs():
 def test_windowed_times_equal_one_pass(tmp_path, synthetic, monkeypatch):
     config = load_config(
         synthetic.write_region(
-            tmp_path, name="w", nodes=(9, 7), stations=((1, 1), (7, 5)), cells=(37, 41), seed=9
+            tmp_path, name="w", nodes=(9, 7), stations=((1, 1), (7, 5)), cells=(37, 40), seed=9
         )
     )
     network = load_network(config.network)
@@ -71,12 +77,23 @@ def test_windowed_times_equal_one_pass(tmp_path, synthetic, monkeypatch):
         snap_points(network, mx, my, k=pipeline.SNAP_CANDIDATES, max_distance_m=5000),
         access_speed_kmh=5.0,
     )
-    assert np.isfinite(ref_s).all() and len(demand) == 37 * 41
+    assert np.isfinite(ref_s).all() and len(demand) == 37 * 40
+
+    units = read_boundaries(config.boundaries, name=config.boundaries_name)
 
     monkeypatch.setattr(pipeline, "DEMAND_WINDOW_CELLS", 100)  # 2 raster rows per window
-    windowed = pipeline.compute_coverage(network, stations, grid, minutes=(5, 10, 15))
+    windowed = pipeline.compute_coverage(network, stations, grid, units=units, minutes=(5, 15))
     np.testing.assert_array_equal(windowed.point_minutes, ref_s / 60.0)
     np.testing.assert_array_equal(windowed.point_station, ref_station)
     monkeypatch.setattr(pipeline, "DEMAND_WINDOW_CELLS", 10**9)
-    whole = pipeline.compute_coverage(network, stations, grid, minutes=(5, 10, 15))
+    whole = pipeline.compute_coverage(network, stations, grid, units=units, minutes=(5, 15))
     assert windowed.summary == whole.summary
+    # units by hand: the west and east halves split the grid between columns 19 and 20
+    west = (
+        grid.cell_centres(demand.rows, demand.cols)[0]
+        < grid.bounds()[0] + (grid.bounds()[2] - grid.bounds()[0]) / 2
+    )
+    table = windowed.units["unit"].set_index("unit")
+    assert table.loc["west", "population"] == demand.population[west].sum()
+    assert table.loc["east", "population"] == demand.population[~west].sum()
+    assert table.equals(whole.units["unit"].set_index("unit"))
