@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 import uuid
@@ -89,6 +90,16 @@ def _client(
     return Client(cluster), cluster
 
 
+def input_bytes(region: BatchRegion) -> int:
+    """Total size of a region's input files, a proxy of its cost (missing files count 0)."""
+    total = 0
+    for f in dataclasses.fields(region.config):
+        value = getattr(region.config, f.name)
+        if f.name != "out" and isinstance(value, Path) and value.is_file():
+            total += value.stat().st_size
+    return total
+
+
 def _failure(region: BatchRegion, exc: BaseException) -> RegionOutcome:
     from distributed import KilledWorker
 
@@ -165,7 +176,13 @@ def run_batch(
         for region in batch.regions:
             key = f"coverage15-region-{region.out.name}-{uuid.uuid4().hex[:8]}"
             future = client.submit(
-                run_region, region, force=force, key=key, retries=retries, pure=False
+                run_region,
+                region,
+                force=force,
+                key=key,
+                retries=retries,
+                pure=False,
+                priority=input_bytes(region),  # largest first: no big region starts last
             )
             futures[future] = region
         outcomes: dict[str, RegionOutcome] = {}

@@ -64,3 +64,12 @@ def test_target_flags_are_counted_wherever_they_sit():
     }
     assert _target_counts(targets) == (3, 2)
     assert _target_counts(None) == (None, None)
+
+
+def test_input_bytes_sum_the_existing_input_files(tmp_path):
+    from coverage.batch.cluster import input_bytes
+
+    (tmp_path / "s.csv").write_bytes(b"x" * 10)
+    (tmp_path / "p.tif").write_bytes(b"x" * 200)
+    region = _region(tmp_path, "r", "r")  # its network file n.osm does not exist
+    assert input_bytes(region) == 210
