@@ -82,6 +82,8 @@ class RegionOutcome:
         One line: why it was skipped, or its error.
     duration_s : float
         Wall time spent on the region in this run.
+    cpu_s : float
+        CPU time of the worker process during the region (its cost on an idle core).
     figures : dict
         ``population``, ``population_covered``, ``coverage_share``, ``minutes``, ``units``,
         ``units_covered``, ``targets``, ``targets_met`` of the outputs in the folder
@@ -97,6 +99,7 @@ class RegionOutcome:
     status: str
     message: str = ""
     duration_s: float = 0.0
+    cpu_s: float = 0.0
     figures: Mapping[str, Any] = field(default_factory=dict)
     finished: str = ""
     warnings: tuple[str, ...] = ()
@@ -348,7 +351,7 @@ def run_region(region: BatchRegion, *, force: bool = False) -> RegionOutcome:
     """
     from ..pipeline import run_coverage
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     try:
         plan = plan_region(region, force=force)
         if plan.action == "skip":
@@ -364,7 +367,12 @@ def run_region(region: BatchRegion, *, force: bool = False) -> RegionOutcome:
             status = "ok"
     except CoverageError as exc:
         return RegionOutcome(
-            region.name, region.out, "failed", one_line(str(exc)), time.perf_counter() - start
+            region.name,
+            region.out,
+            "failed",
+            one_line(str(exc)),
+            time.perf_counter() - start,
+            time.process_time() - cpu,
         )
     return RegionOutcome(
         region.name,
@@ -372,6 +380,7 @@ def run_region(region: BatchRegion, *, force: bool = False) -> RegionOutcome:
         status,
         plan.reason,
         time.perf_counter() - start,
+        time.process_time() - cpu,
         figures=manifest.get("figures", {}),
         finished=manifest.get("finished", ""),
         warnings=tuple(one_line(str(w.message)) for w in caught),

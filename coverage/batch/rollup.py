@@ -33,6 +33,7 @@ _COLUMNS = (
     "targets",
     "targets_met",
     "duration_s",
+    "cpu_s",
     "outputs_from",
     "folder",
     "message",
@@ -49,6 +50,7 @@ def _rows(batch: Batch, outcomes: Sequence[RegionOutcome]) -> list[dict[str, Any
                 "status": o.status,
                 **{k: figures.get(k) for k in _COLUMNS[2:10]},
                 "duration_s": round(o.duration_s, 3),
+                "cpu_s": round(o.cpu_s, 3),
                 "outputs_from": o.finished,
                 "folder": o.folder.relative_to(batch.out).as_posix()
                 if o.folder.is_relative_to(batch.out)

@@ -36,7 +36,7 @@ def test_rollup_escapes_names_and_writes_one_row_per_region(tmp_path):
     }
     outcomes = (
         RegionOutcome(evil, regions[0].out, "failed", "bad <input> in row 3", 0.25),
-        RegionOutcome("plain", regions[1].out, "ok", "forced", 2.0, figures, "2026-01-01"),
+        RegionOutcome("plain", regions[1].out, "ok", "forced", 2.0, 1.5, figures, "2026-01-01"),
     )
     index, table = write_rollup(batch, outcomes)
     page = index.read_text(encoding="utf-8")
@@ -52,7 +52,8 @@ def test_rollup_escapes_names_and_writes_one_row_per_region(tmp_path):
     assert rows[0]["status"] == "failed" and rows[0]["population"] == ""
     assert rows[1]["population"] == "1234.0" and rows[1]["coverage_share"] == "0.5"
     assert rows[1]["units_covered"] == "1" and rows[1]["targets_met"] == ""
-    assert rows[1]["duration_s"] == "2.0" and rows[1]["folder"] == "plain county"
+    assert rows[1]["duration_s"] == "2.0" and rows[1]["cpu_s"] == "1.5"
+    assert rows[1]["folder"] == "plain county"
 
 
 def test_target_flags_are_counted_wherever_they_sit():
