@@ -1,8 +1,8 @@
 """Speed-up of a batch of equal regions on two local Dask workers against one.
 
-Generates (once, cached) ``--regions`` equal street-grid regions (100 x 100 nodes
-100 m apart, a 200 x 200 population grid, 9 stations each), then times
-:func:`coverage.batch.run_batch` (``force=True``: every region is computed) on a
+Generates (once, cached) ``--regions`` equal street-grid regions (``--nodes``
+squared street nodes 100 m apart, default 200 x 200, a population cell per 50 m,
+9 stations), then times :func:`coverage.batch.run_batch` (``force=True``: every region is computed) on a
 ``LocalCluster`` of one worker process and on one of two, one thread each. Each
 cluster is started and warmed (the coverage15 modules imported on every worker)
 before the clock starts, so the figure is the batch's own. The two sizes are
@@ -25,23 +25,23 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-NODES = 100  # street nodes each way per region
 sys.path.insert(0, str(REPO / "scripts"))  # the region generator, scripts/synthetic_regions.py
 
 import synthetic_regions  # noqa: E402
 
 
-def _batch_file(folder: Path, n: int) -> Path:
+def _batch_file(folder: Path, n: int, nodes: int) -> Path:
     batch = folder / "batch.yaml"
     if batch.is_file() and batch.read_text(encoding="utf-8").count("region.yaml") == n:
         return batch
-    stations = [(i, j) for i in (15, 50, 85) for j in (15, 50, 85)]  # 9 per region
+    at = (nodes * 15 // 100, nodes // 2, nodes * 85 // 100)
+    stations = [(i, j) for i in at for j in at]  # 9 per region
     for k in range(n):
         synthetic_regions.write_region(
             folder / f"r{k:02d}",
             name=f"r{k:02d}",
             origin=(114.0 + 0.2 * k, 30.0),
-            nodes=(NODES, NODES),
+            nodes=(nodes, nodes),
             spacing_m=100.0,
             stations=stations,
             seed=k,
@@ -93,11 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--regions", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--nodes", type=int, default=200, help="street nodes each way per region")
     parser.add_argument("--out", type=Path, default=REPO / "out" / "bench" / "batch_speedup")
     args = parser.parse_args(argv)
     logging.getLogger("distributed").setLevel(logging.ERROR)
     out = args.out.resolve()
-    batch = _batch_file(out / "inputs", args.regions)
+    batch = _batch_file(out / f"inputs-{args.nodes}", args.regions, args.nodes)
     runs: dict[int, list[dict[str, float]]] = {1: [], 2: []}
     for rep in range(args.repeats):
         for workers in (1, 2):
@@ -107,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     best = {w: min(r["wall_s"] for r in runs[w]) for w in runs}
     summary = {
         "regions": args.regions,
+        "nodes_per_region": args.nodes**2,
         "cpu_count": os.cpu_count(),
         "load_average": os.getloadavg(),
         "runs": {str(w): r for w, r in runs.items()},
