@@ -40,6 +40,11 @@ $(BENCH_STAMP): $(STAMP)
 ## bench: the benchmarks against the reference tools (writes out/bench/)
 bench: $(BENCH_STAMP)
 	$(PY) benchmarks/run.py --out out/bench
+	$(PY) benchmarks/bench_siting.py --out out/bench
+
+## fuzz: the fuzz and property tests with many more examples (HYPOTHESIS_PROFILE=fuzz)
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py tests/test_properties.py
 
 ## batch-sample: regenerate the maps of the sample batch (data/sample_batch/, writes out/sample_batch/)
 batch-sample: setup

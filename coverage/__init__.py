@@ -21,6 +21,7 @@ from .inputs.population import PopulationGrid, read_population
 from .inputs.stations import read_stations
 from .pipeline import compute_coverage, run_coverage, write_outputs
 from .results import CoverageResult
+from .siting import SitingResult, run_siting, site_stations, write_siting_outputs
 
 __all__ = [
     "CoverageError",
@@ -29,6 +30,7 @@ __all__ = [
     "Network",
     "PopulationGrid",
     "RunConfig",
+    "SitingResult",
     "__version__",
     "compute_coverage",
     "load_config",
@@ -38,5 +40,8 @@ __all__ = [
     "read_population",
     "read_stations",
     "run_coverage",
+    "run_siting",
+    "site_stations",
     "write_outputs",
+    "write_siting_outputs",
 ]

@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_run_options(demo)
     _add_batch_parser(sub)
+    _add_site_parser(sub)
     return parser
 
 
@@ -126,6 +127,125 @@ def _batch(args: argparse.Namespace) -> int:
             f"{c['failed']} failed in {report.duration_s:.1f} s; see {report.index}"
         )
     return 1 if report.failed else 0
+
+
+def _add_site_parser(sub: Any) -> None:
+    site = sub.add_parser(
+        "site",
+        help="propose new stations where coverage has gaps (maximal / set covering)",
+        description="Choose new sites among candidates so coverage rises most (--add K) or "
+        "reaches a target share with the fewest sites (--target 0.95); existing stations stay. "
+        "Writes sites.csv, sites.geojson, siting.json and criticality.csv.",
+    )
+    site.add_argument("config", type=Path, help="YAML run configuration")
+    goal = site.add_mutually_exclusive_group(required=True)
+    goal.add_argument("--add", type=int, metavar="K", help="number of new sites to choose")
+    goal.add_argument(
+        "--target",
+        metavar="SHARE",
+        help="share of residents to reach, e.g. 0.95, or 'reachable' (all any candidate reaches)",
+    )
+    site.add_argument(
+        "--candidates",
+        default="osm",
+        metavar="FILE|osm|gaps",
+        help="candidate sources, comma-separated: a CSV/GeoJSON file, 'osm' (partner points "
+        "of interest of the network extract) and/or 'gaps' (most populated uncovered cells); "
+        "default osm",
+    )
+    site.add_argument(
+        "--types", metavar="T,T", help="partner types for osm candidates (default all)"
+    )
+    site.add_argument(
+        "--gaps", type=int, default=200, metavar="N", help="most gap candidates (default 200)"
+    )
+    site.add_argument(
+        "--gap-spacing",
+        type=float,
+        default=1000.0,
+        metavar="M",
+        help="least distance between gap candidates in metres (default 1000)",
+    )
+    site.add_argument(
+        "--close", metavar="ID,ID", default="", help="existing stations to close first (what-if)"
+    )
+    site.add_argument("--exclude", metavar="ID,ID", default="", help="candidate ids to leave out")
+    site.add_argument(
+        "--force", metavar="ID,ID", default="", help="candidate ids that must be chosen"
+    )
+    site.add_argument(
+        "--capacity", type=float, metavar="PEOPLE", help="people one new site can serve"
+    )
+    site.add_argument("--solver", choices=["exact", "greedy"], default="exact")
+    site.add_argument(
+        "--time-limit", type=float, default=60.0, metavar="S", help="exact solver time limit (s)"
+    )
+    site.add_argument("--minutes", type=float, metavar="N", help="threshold, overriding the file")
+    _add_run_options(site)
+
+
+def _site(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .errors import SolverError
+    from .siting.plan import run_siting, write_siting_outputs
+
+    def ids(text: str | None) -> list[str]:
+        return [t.strip() for t in (text or "").split(",") if t.strip()]
+
+    target: float | str | None = None
+    if args.target is not None:
+        if args.target.strip().lower() == "reachable":
+            target = "reachable"
+        else:
+            try:
+                target = float(args.target)
+            except ValueError:
+                raise InputError(
+                    f"--target: {args.target!r} is not a share; give e.g. 0.95 or 'reachable'"
+                ) from None
+    if args.time_limit <= 0:
+        raise InputError(f"--time-limit: must be positive seconds, got {args.time_limit:g}")
+    overrides: dict[str, Any] = {"minutes": args.minutes} if args.minutes else {}
+    config = load_config(args.config, **overrides)
+    out = args.out.resolve() if args.out else (config.out or Path("out") / config.name) / "siting"
+    sources = [
+        c if c in ("osm", "gaps") else str((Path.cwd() / c).resolve()) for c in ids(args.candidates)
+    ]
+    try:
+        result = run_siting(
+            config,
+            candidates=sources,
+            candidate_types=ids(args.types) or None,
+            gaps=args.gaps,
+            gap_spacing_m=args.gap_spacing,
+            exclude=ids(args.exclude),
+            force=ids(args.force),
+            close=ids(args.close),
+            add=args.add,
+            target=target,
+            solver=args.solver,
+            time_limit_s=args.time_limit,
+            capacity=args.capacity,
+            progress=not args.quiet,
+        )
+    except SolverError as exc:  # an unreachable target or no solution in time: the user's call
+        raise InputError(str(exc)) from None
+    write_siting_outputs(result, out)
+    if not args.quiet:
+        s = result.summary
+        gap = "" if s["mip_gap"] is None else f", gap {s['mip_gap']:.2%}"
+        print(
+            f"{s['name']}: {s['before']['coverage_share']:.1%} -> "
+            f"{s['after']['coverage_share']:.1%} of {s['population_total']:,.0f} residents "
+            f"within {s['minutes']:g} min with {s['sites_added']} new site(s) "
+            f"({s['solver']}, {s['status']}{gap}); outputs in {out}"
+        )
+        for row in result.sites.itertuples():
+            print(
+                f"  {row.rank:>3}. {row.id} {row.name} ({row.type}): "
+                f"+{row.newly_covered_population:,.0f} -> {row.cumulative_share:.1%}"
+            )
+    return 0
 
 
 def _summary_line(summary: dict[str, Any], out: Path) -> str:
@@ -209,6 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _demo(args)
             if args.command == "batch":
                 return _batch(args)
+            if args.command == "site":
+                return _site(args)
         except InputError as exc:
             if debug:
                 traceback.print_exc()

@@ -25,7 +25,12 @@ class InputError(CoverageError, ValueError):
     """A user-supplied input (file, table, raster, network) is unusable.
 
     The message names the file, and where it helps the row or field, and the fix.
+    It is always one line: white space (including newlines from the messages of
+    underlying libraries) is folded.
     """
+
+    def __init__(self, message: object = "") -> None:
+        super().__init__(one_line(str(message)))
 
 
 class ConfigError(InputError):

@@ -22,15 +22,26 @@ from tqdm.auto import tqdm
 
 from . import __version__
 from .config import RunConfig
-from .engine.snapping import snap_points
+from .engine.snapping import Snap, snap_points
 from .engine.travel_times import NodeTimes, node_times, point_times
 from .errors import InputError
-from .inputs.boundaries import read_boundaries
 from .inputs.crs import transform_xy
-from .inputs.network import Network, load_network
-from .inputs.population import Demand, PopulationGrid, demand_from_grid, read_population
-from .inputs.stations import read_stations
-from .metrics.coverage import coverage_figures, station_figures, unit_figures
+from .inputs.network import Network
+from .inputs.population import Demand, PopulationGrid, demand_from_grid
+from .inputs.read import read_inputs
+from .metrics.catchments import (
+    DEFAULT_STAFF_RULES,
+    StaffRule,
+    staffing_table,
+    station_figures,
+    tier_catchments,
+)
+from .metrics.coverage import coverage_figures
+from .metrics.gaps import gap_areas
+from .metrics.services import service_coverage
+from .metrics.subsets import SubsetSearch
+from .metrics.targets import Target, target_verdicts
+from .metrics.units import DEFAULT_UNIT_COVERED_SHARE, level_summary, unit_figures
 from .results import CoverageResult
 
 __all__ = ["compute_coverage", "run_coverage", "write_outputs"]
@@ -76,9 +87,11 @@ def _units_of_points(
 ) -> np.ndarray:
     """Index of the unit containing each point (-1: none; the first unit wins on overlaps)."""
     polys = units.to_crs(crs).geometry.to_numpy()
-    tree = shapely.STRtree(polys)
-    pts = shapely.points(x, y)
-    point_idx, poly_idx = tree.query(pts, predicate="within")
+    # a tree of the points queried with each polygon: shapely prepares each (large,
+    # detailed) polygon once, instead of testing every point against the raw polygon
+    # (20x faster on island coastlines); "contains" is "within" seen from the polygon
+    tree = shapely.STRtree(shapely.points(x, y))
+    poly_idx, point_idx = tree.query(polys, predicate="contains")
     out = np.full(x.size, -1, dtype=np.int64)
     order = np.lexsort((poly_idx, point_idx))[::-1]  # keep the lowest unit index per point
     out[point_idx[order]] = poly_idx[order]
@@ -119,13 +132,14 @@ def _demand_times(
     *,
     access_speed_kmh: float,
     max_access_m: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, Snap]:
     """Snap and time the demand points window by window (bounded memory on big rasters).
 
-    The candidate arrays of :func:`snap_points` and :func:`point_times` hold
-    ``SNAP_CANDIDATES`` values per point; for 10 million cells that is gigabytes, so
-    they are built for one window of at most :data:`DEMAND_WINDOW_CELLS` points at a
-    time. Results are identical to one call over all points.
+    :func:`snap_points` and :func:`point_times` build several temporary arrays of
+    ``SNAP_CANDIDATES`` values per point (KD-tree query, candidate times); for 10
+    million cells those reach gigabytes, so they are built for one window of at most
+    :data:`DEMAND_WINDOW_CELLS` points at a time. Only the results are kept for
+    every point. Results are identical to one call over all points.
 
     Returns
     -------
@@ -133,19 +147,24 @@ def _demand_times(
         Seconds per point to the nearest station (inf: unreachable).
     nearest : numpy.ndarray
         Index of the nearest station per point (-1: none).
-    in_reach : numpy.ndarray
-        Whether any road node lies within ``max_access_m`` of the point.
+    snap : Snap
+        The candidate access legs of every point.
     """
     n = len(demand)
     seconds = np.full(n, np.inf)
     nearest = np.full(n, -1, dtype=np.int64)
-    in_reach = np.zeros(n, dtype=bool)
+    nodes = distance_m = None
     for part in _demand_windows(demand, DEMAND_WINDOW_CELLS):
         mx, my = transform_xy(demand.x[part], demand.y[part], demand.crs, network.crs)
         snap = snap_points(network, mx, my, k=SNAP_CANDIDATES, max_distance_m=max_access_m)
         seconds[part], nearest[part] = point_times(times, snap, access_speed_kmh=access_speed_kmh)
-        in_reach[part] = np.isfinite(snap.nearest_m)
-    return seconds, nearest, in_reach
+        if nodes is None or distance_m is None:
+            nodes = np.empty((n, snap.nodes.shape[1]), dtype=snap.nodes.dtype)
+            distance_m = np.empty((n, snap.nodes.shape[1]), dtype=snap.distance_m.dtype)
+        nodes[part], distance_m[part] = snap.nodes, snap.distance_m
+    if nodes is None or distance_m is None:  # no demand point at all
+        return seconds, nearest, snap_points(network, demand.x[:0], demand.y[:0])
+    return seconds, nearest, Snap(nodes, distance_m)
 
 
 def _units_of_demand(units: gpd.GeoDataFrame, demand: Demand) -> np.ndarray:
@@ -167,6 +186,11 @@ def compute_coverage(
     max_access_m: float = 5000.0,
     name: str = "region",
     progress: bool = False,
+    unit_covered_share: float = DEFAULT_UNIT_COVERED_SHARE,
+    targets: Sequence[Target] = (),
+    catchment_by_tier: bool = False,
+    staffing: Sequence[StaffRule] = DEFAULT_STAFF_RULES,
+    gap_min_population: float = 0.0,
 ) -> CoverageResult:
     """Travel time from every resident to the nearest station, and the coverage it gives.
 
@@ -192,6 +216,18 @@ def compute_coverage(
         Name of the region.
     progress : bool
         Show progress bars.
+    unit_covered_share : float
+        A unit counts as covered when this share of its residents is within the headline
+        threshold (:mod:`coverage.metrics.units`).
+    targets : sequence of Target
+        Policy targets per unit level and year (:mod:`coverage.metrics.targets`).
+    catchment_by_tier : bool
+        Also assign each resident to the nearest station of every tier; staffing then
+        uses each station's catchment within its tier (:mod:`coverage.metrics.catchments`).
+    staffing : sequence of StaffRule
+        Recommended staff by tier and catchment population.
+    gap_min_population : float
+        Gap areas with fewer residents are left out (:mod:`coverage.metrics.gaps`).
 
     Returns
     -------
@@ -200,7 +236,8 @@ def compute_coverage(
     Raises
     ------
     InputError
-        If a station lies outside the network's area (beyond ``max_access_m``), or the
+        If a target names a unit level without units, a ``staff`` cell is not a number,
+        or a station lies outside the network's area (beyond ``max_access_m``), or the
         population does not overlap the network.
     """
     thresholds = tuple(sorted({float(m) for m in minutes}))
@@ -220,13 +257,13 @@ def compute_coverage(
         times = node_times(network, station_snap, access_speed_kmh=access_speed_kmh)
         steps.update()
         steps.set_postfix_str("population")
-        seconds, nearest, in_reach = _demand_times(
+        seconds, nearest, point_snap = _demand_times(
             network, times, demand, access_speed_kmh=access_speed_kmh, max_access_m=max_access_m
         )
         steps.update()
         steps.set_postfix_str("figures")
         pop = demand.population
-        if pop.sum() > 0 and not (in_reach & (pop > 0)).any():
+        if pop.sum() > 0 and not (np.isfinite(point_snap.nearest_m) & (pop > 0)).any():
             raise InputError(
                 f"{demand.source or 'population'}: no populated place lies within "
                 f"{max_access_m:,.0f} m of the road network of {network.source or 'the network'}; "
@@ -254,6 +291,16 @@ def compute_coverage(
         table["snap_distance_m"] = np.where(reachable, station_snap.nearest_m, np.nan)
         table["reachable"] = reachable
         table = table.join(station_figures(stations, nearest, pop, point_minutes, headline))
+        tier_station: dict[str, np.ndarray] = {}
+        tier_minutes: dict[str, np.ndarray] = {}
+        served = table["catchment_population"].to_numpy()
+        search = SubsetSearch(network, station_snap, point_snap, access_speed_kmh)
+        if catchment_by_tier:
+            by_tier, tier_station, tier_minutes = tier_catchments(search, stations, pop, headline)
+            table = table.join(by_tier)
+            served = table["tier_catchment_population"].to_numpy()
+        table = table.join(staffing_table(stations, served, rules=staffing))
+        services = service_coverage(search, stations, pop, headline)
 
         levels: dict[str, gpd.GeoDataFrame] = {}
         if isinstance(units, gpd.GeoDataFrame):
@@ -262,6 +309,7 @@ def compute_coverage(
             levels = dict(units)
         unit_tables: dict[str, pd.DataFrame] = {}
         unit_polygons: dict[str, gpd.GeoDataFrame] = {}
+        points_in: dict[str, tuple[np.ndarray, list[str]]] = {}
         for level, polygons in levels.items():
             polygons = polygons.reset_index(drop=True)
             unit_of_point = _units_of_demand(polygons, demand)
@@ -272,9 +320,36 @@ def compute_coverage(
                     "areas (check the file and its CRS)"
                 )
             unit_polygons[level] = polygons
+            points_in[level] = (unit_of_point, polygons["unit"].tolist())
             unit_tables[level] = unit_figures(
-                unit_of_point, polygons["unit"].tolist(), pop, point_minutes, headline
+                unit_of_point,
+                polygons["unit"].tolist(),
+                pop,
+                point_minutes,
+                headline,
+                station_of_cell=nearest,
+                station_ids=stations["id"].tolist(),
+                station_names=stations["name"].tolist(),
+                covered_share=unit_covered_share,
             )
+            for group, values in demand.groups.items():  # e.g. age_65_plus_population
+                per_group = unit_figures(
+                    unit_of_point, polygons["unit"].tolist(), values, point_minutes, headline
+                )
+                for col in ("population", "population_covered", "coverage_share"):
+                    unit_tables[level][f"{group}_{col}"] = per_group[col].to_numpy()
+        unit_levels = {
+            level: level_summary(t, covered_share=unit_covered_share)
+            for level, t in unit_tables.items()
+        }
+        verdicts = target_verdicts(unit_levels, targets)
+        gaps = (
+            gap_areas(
+                demand, point_minutes, headline, units=points_in, min_population=gap_min_population
+            )
+            if demand.grid is not None
+            else None
+        )
         steps.update()
 
     covered = figures["covered_by_minutes"]
@@ -292,6 +367,8 @@ def compute_coverage(
         "population_by_minutes": covered,
         "mean_minutes": figures["mean_minutes"],
         "unreachable_population": figures["unreachable_population"],
+        # residents farther than max_access_m from every road (part of the unreachable)
+        "population_beyond_network_reach": float(pop[~np.isfinite(point_snap.nearest_m)].sum()),
         "stations": len(stations),
         "stations_unreachable": int((~reachable).sum()),
         "groups": groups,
@@ -300,6 +377,13 @@ def compute_coverage(
         "metric_crs": network.crs.to_string(),
         "access_speed_kmh": access_speed_kmh,
         "max_access_m": max_access_m,
+        "units_by_level": unit_levels,
+        "targets": _records(verdicts),
+        "catchment_by_tier": catchment_by_tier,
+        "services": _records(services),
+        "gaps": None
+        if gaps is None
+        else {"areas": len(gaps), "population": float(gaps["population"].sum())},
         "coverage15_version": __version__,
     }
     return CoverageResult(
@@ -313,7 +397,27 @@ def compute_coverage(
         point_station=nearest,
         network=network,
         thresholds=thresholds,
+        targets=verdicts,
+        services=services,
+        gaps=gaps,
+        tier_point_station=tier_station,
+        tier_point_minutes=tier_minutes,
     )
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows of a small table as JSON-ready dicts (NaN -> None, numpy -> Python)."""
+    out = []
+    for row in frame.to_dict(orient="records"):
+        out.append(
+            {
+                k: None
+                if isinstance(v, float) and not np.isfinite(v)
+                else (v.item() if isinstance(v, np.generic) else v)
+                for k, v in row.items()
+            }
+        )
+    return out
 
 
 def run_coverage(config: RunConfig, *, progress: bool = False) -> CoverageResult:
@@ -335,37 +439,37 @@ def run_coverage(config: RunConfig, *, progress: bool = False) -> CoverageResult
     InputError
         On any unusable input; nothing has been written.
     """
-    stations = read_stations(config.stations, crs=config.stations_crs)
-    population = read_population(config.population)
-    units = (
-        read_boundaries(config.boundaries, name=config.boundaries_name)
-        if config.boundaries is not None
-        else None
-    )
-    network = load_network(
-        config.network,
-        mode=config.mode,
-        speed_kmh=config.speed_kmh,
-        metric_crs=config.metric_crs,
-        progress=progress,
-    )
+    inputs = read_inputs(config, progress=progress)
     result = compute_coverage(
-        network,
-        stations,
-        population,
-        units=units,
+        inputs.network,
+        inputs.stations,
+        inputs.demand,
+        units=inputs.units,
         minutes=config.minutes,
         access_speed_kmh=config.access_speed_kmh,
         max_access_m=config.max_access_m,
         name=config.name,
         progress=progress,
+        unit_covered_share=config.unit_covered_share,
+        targets=config.targets,
+        catchment_by_tier=config.catchment_by_tier,
+        staffing=config.staffing,
+        gap_min_population=config.gap_min_population,
     )
     summary = dict(result.summary)
+    summary.update(inputs.summary())
+    boundaries = config.boundaries
     summary["inputs"] = {
         "stations": str(config.stations),
         "population": str(config.population),
         "network": str(config.network),
-        "boundaries": None if config.boundaries is None else str(config.boundaries),
+        "boundaries": (
+            None
+            if boundaries is None
+            else {k: str(v) for k, v in boundaries.items()}
+            if isinstance(boundaries, dict)
+            else str(boundaries)
+        ),
     }
     return result.with_summary(summary)
 
@@ -374,8 +478,9 @@ def write_outputs(result: CoverageResult, out_dir: str | os.PathLike[str]) -> di
     """Write a result's files into ``out_dir``, all or nothing.
 
     Files: ``summary.json``, ``stations.csv``, ``units.csv`` (one set of units) or
-    ``units_<level>.csv`` (one per level), ``travel_time.tif`` and
-    ``isochrones.geojson`` (population from a raster), and ``map.html``.
+    ``units_<level>.csv`` (one per level), ``travel_time.tif``, ``isochrones.geojson``
+    and ``gaps.geojson`` (population from a raster), ``targets.csv`` (with targets),
+    ``services.csv`` (when stations list services), and ``map.html``.
 
     Parameters
     ----------
@@ -399,8 +504,15 @@ def write_outputs(result: CoverageResult, out_dir: str | os.PathLike[str]) -> di
         "stations": "stations.csv",
         "travel_time": "travel_time.tif",
         "isochrones": "isochrones.geojson",
+        "gaps": "gaps.geojson",
+        "targets": "targets.csv",
+        "services": "services.csv",
         "map": "map.html",
     }
+    if result.targets.empty:
+        del names["targets"]
+    if result.services.empty:
+        del names["services"]
     for level in result.units:
         names[f"units_{level}"] = "units.csv" if level == "unit" else f"units_{level}.csv"
     with staged_outputs(out) as stage:
@@ -416,5 +528,12 @@ def write_outputs(result: CoverageResult, out_dir: str | os.PathLike[str]) -> di
             iso.to_crs("EPSG:4326").to_file(stage / names["isochrones"], driver="GeoJSON")
         else:
             del names["travel_time"], names["isochrones"]
+        if result.gaps is not None:
+            result.gaps.to_crs("EPSG:4326").to_file(stage / names["gaps"], driver="GeoJSON")
+        else:
+            del names["gaps"]
+        for kind in ("targets", "services"):
+            if kind in names:
+                write_csv(getattr(result, kind), stage / names[kind])
         coverage_map(result).save(str(stage / names["map"]))
     return {kind: out / name for kind, name in names.items()}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -47,6 +47,22 @@ class CoverageResult:
         The road network used.
     thresholds : tuple of float
         Thresholds in minutes.
+    targets : pandas.DataFrame
+        One row per policy target (:func:`coverage.metrics.targets.target_verdicts`):
+        ``level``, ``year``, ``target_share``, ``units``, ``units_covered``,
+        ``share_units_covered``, ``units_required``, ``units_to_cover``, ``met``.
+    services : pandas.DataFrame
+        Coverage per service item (:func:`coverage.metrics.services.service_coverage`):
+        ``service``, ``stations``, ``population_covered``, ``coverage_share``,
+        ``mean_minutes``, ``unreachable_population``; empty without a ``services`` column.
+    gaps : geopandas.GeoDataFrame or None
+        Gap areas (:func:`coverage.metrics.gaps.gap_areas`) in the raster's CRS; None
+        when the population is a point table.
+    tier_point_station : dict of str to numpy.ndarray
+        With ``catchment_by_tier``: tier -> index of each demand point's nearest station
+        of that tier (-1: none); empty otherwise.
+    tier_point_minutes : dict of str to numpy.ndarray
+        Likewise, the minutes to that station (inf: none).
     """
 
     name: str
@@ -59,6 +75,11 @@ class CoverageResult:
     point_station: np.ndarray
     network: Network
     thresholds: tuple[float, ...]
+    targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    services: pd.DataFrame = field(default_factory=pd.DataFrame)
+    gaps: gpd.GeoDataFrame | None = None
+    tier_point_station: dict[str, np.ndarray] = field(default_factory=dict)
+    tier_point_minutes: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def coverage_share(self) -> float:

@@ -33,3 +33,19 @@ def grid_case(tmp_path):
         return make_grid_case(tmp_path / f"grid{next(counter)}", **kwargs)
 
     return make
+
+
+def _hypothesis_profiles() -> None:
+    """`make test` runs a bounded number of examples; `make fuzz` many more."""
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile(
+        "ci", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
+    settings.register_profile(
+        "fuzz", max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck)
+    )
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+_hypothesis_profiles()

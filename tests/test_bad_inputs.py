@@ -99,6 +99,15 @@ POLYGON_STATIONS = (
 EMPTY_GEOJSON = '{"type":"FeatureCollection","features":[]}'
 
 
+def _truncated_xlsx(folder: Path) -> None:
+    import pandas as pd
+
+    table = pd.read_csv(folder / "stations.csv")
+    table.to_excel(folder / "stations.xlsx", index=False)
+    _truncate(folder / "stations.xlsx", 0.6)
+    _config(folder, "stations.csv", "stations.xlsx")
+
+
 def _shapefile_without_prj(folder: Path) -> None:
     import geopandas as gpd
 
@@ -188,6 +197,11 @@ CASES: list[tuple[str, Mutation, tuple[str, ...]]] = [
     ("stations-not-utf8", lambda f: (f / "stations.csv").write_bytes(
         "id,name,tier,lon,lat\nA,\u7ad9,x,118.9,28.1\n".encode("utf-16")),
      ("stations.csv",)),
+    ("stations-corrupt-xlsx", lambda f: (
+        (f / "stations.xlsx").write_bytes(b"PK\x03\x04" + b"\x00" * 64),
+        _config(f, "stations.csv", "stations.xlsx")),
+     ("stations.xlsx",)),
+    ("stations-truncated-xlsx", _truncated_xlsx, ("stations.xlsx",)),
     # --- population raster
     ("raster-missing", lambda f: (f / "population.tif").unlink(),
      ("population.tif", "not found", "'population'")),

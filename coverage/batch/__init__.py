@@ -39,7 +39,6 @@ from __future__ import annotations
 from .cluster import BatchReport, run_batch
 from .region import (
     MANIFEST_NAME,
-    UNIT_COVERED_SHARE,
     RegionOutcome,
     RegionPlan,
     plan_batch,
@@ -53,7 +52,6 @@ __all__ = [
     "INDEX_NAME",
     "MANIFEST_NAME",
     "SUMMARY_NAME",
-    "UNIT_COVERED_SHARE",
     "Batch",
     "BatchRegion",
     "BatchReport",

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MANIFEST_NAME",
-    "UNIT_COVERED_SHARE",
     "RegionOutcome",
     "RegionPlan",
     "plan_batch",
@@ -37,10 +36,6 @@ __all__ = [
 
 #: Written into each region folder after a successful run.
 MANIFEST_NAME = "batch_manifest.json"
-
-#: Share of a unit's residents within the threshold for the unit to count as covered,
-#: unless the configuration sets ``unit_covered_share``.
-UNIT_COVERED_SHARE = 0.9
 
 
 @dataclass(frozen=True)
@@ -217,15 +212,12 @@ def plan_batch(batch: Batch, *, force: bool = False) -> list[RegionPlan]:
 # --------------------------------------------------------------------------- one region
 
 
-def _unit_counts(result: CoverageResult, share: float) -> tuple[int | None, int | None]:
-    """Populated units, and those with at least ``share`` of residents covered (all levels)."""
-    if not result.units:
+def _unit_counts(levels: Any) -> tuple[int | None, int | None]:
+    """Populated units and covered units over all levels of a summary's ``units_by_level``."""
+    if not isinstance(levels, Mapping) or not levels:
         return None, None
-    total = covered = 0
-    for table in result.units.values():
-        populated = table["population"] > 0
-        total += int(populated.sum())
-        covered += int((populated & (table["coverage_share"] >= share)).sum())
+    total = sum(int(level.get("units_populated", 0)) for level in levels.values())
+    covered = sum(int(level.get("units_covered", 0)) for level in levels.values())
     return total, covered
 
 
@@ -247,10 +239,9 @@ def _target_counts(targets: Any) -> tuple[int | None, int | None]:
     return (len(flags), sum(flags)) if flags else (None, None)
 
 
-def _figures(result: CoverageResult, config: RunConfig) -> dict[str, Any]:
-    summary = result.summary
-    share = float(getattr(config, "unit_covered_share", UNIT_COVERED_SHARE))
-    units, units_covered = _unit_counts(result, share)
+def _figures(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """The roll-up figures of a region, from its summary."""
+    units, units_covered = _unit_counts(summary.get("units_by_level"))
     targets, targets_met = _target_counts(summary.get("targets"))
     return {
         "population": summary["population_total"],
@@ -318,7 +309,7 @@ def _write_region(
                 if isinstance(getattr(region.config, f.name), Path) and f.name != "out"
             },
             "outputs": sorted(p.name for p in written.values()),
-            "figures": _figures(result, region.config),
+            "figures": _figures(result.summary),
             "finished": utc_now(),
             "duration_s": round(time.perf_counter() - start, 3),
             "coverage15_version": __version__,

@@ -213,6 +213,11 @@ def network_from_edges(
     pos_u = np.searchsorted(sorted_ids, u_osm).clip(0, max(sorted_ids.size - 1, 0))
     pos_v = np.searchsorted(sorted_ids, v_osm).clip(0, max(sorted_ids.size - 1, 0))
     found = (sorted_ids[pos_u] == u_osm) & (sorted_ids[pos_v] == v_osm) & (u_osm != v_osm)
+    if not found.any():
+        raise InputError(
+            f"{source or 'network'}: the usable roads for mode '{mode}' reference no node "
+            "of the file; the extract may be clipped badly, download or export it again"
+        )
     seg_u, seg_v = order[pos_u[found]], order[pos_v[found]]
     hw = highway.to_numpy(dtype=object)[found]
     # keep only the nodes that some usable segment touches, renumbered 0..n-1

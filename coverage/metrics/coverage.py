@@ -3,17 +3,18 @@
 All functions take flat arrays over the populated cells: ``population`` (people per
 cell) and ``minutes`` (travel time to the nearest station; ``inf`` where no station
 is reachable). A cell is covered at threshold T when ``minutes <= T``.
+
+Figures per unit are in :mod:`coverage.metrics.units`, per station in
+:mod:`coverage.metrics.catchments`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 
-__all__ = ["coverage_figures", "station_figures", "unit_figures"]
+__all__ = ["coverage_figures"]
 
 
 def _key(minutes: float) -> str:
@@ -63,84 +64,3 @@ def coverage_figures(
         "covered_by_minutes": covered,
         "coverage_by_minutes": share,
     }
-
-
-def unit_figures(
-    unit_of_cell: np.ndarray,
-    unit_names: Sequence[str],
-    population: np.ndarray,
-    minutes: np.ndarray,
-    threshold: float,
-) -> pd.DataFrame:
-    """Coverage per administrative unit.
-
-    Parameters
-    ----------
-    unit_of_cell : numpy.ndarray
-        Index into ``unit_names`` of the unit containing each cell's centre (-1: none).
-    unit_names : sequence of str
-        The units, in order.
-    population, minutes : numpy.ndarray
-        People and minutes per cell.
-    threshold : float
-        Coverage threshold in minutes.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per unit (in input order): ``unit``, ``population``,
-        ``population_covered``, ``coverage_share`` (NaN for a unit with no people).
-    """
-    n = len(unit_names)
-    inside = unit_of_cell >= 0
-    idx = unit_of_cell[inside]
-    pop = np.bincount(idx, weights=population[inside], minlength=n)
-    cov = np.bincount(
-        idx, weights=np.where(minutes[inside] <= threshold, population[inside], 0.0), minlength=n
-    )
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share = np.where(pop > 0, cov / np.where(pop > 0, pop, 1.0), np.nan)
-    return pd.DataFrame(
-        {
-            "unit": list(unit_names),
-            "population": pop,
-            "population_covered": cov,
-            "coverage_share": share,
-        }
-    )
-
-
-def station_figures(
-    stations: gpd.GeoDataFrame,
-    station_of_cell: np.ndarray,
-    population: np.ndarray,
-    minutes: np.ndarray,
-    threshold: float,
-) -> pd.DataFrame:
-    """Catchment of each station: the residents for whom it is the nearest.
-
-    Parameters
-    ----------
-    stations : geopandas.GeoDataFrame
-        The station table (its row order defines station indices).
-    station_of_cell : numpy.ndarray
-        Index of the nearest station per cell (-1 where unreachable).
-    population, minutes : numpy.ndarray
-        People and minutes per cell.
-    threshold : float
-        Coverage threshold in minutes.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed like ``stations``: ``catchment_population`` (all residents whose nearest
-        station it is) and ``catchment_covered`` (those of them within the threshold).
-    """
-    n = len(stations)
-    ok = station_of_cell >= 0
-    catch = np.bincount(station_of_cell[ok], weights=population[ok], minlength=n)
-    within = ok & (minutes <= threshold)
-    covered = np.bincount(station_of_cell[within], weights=population[within], minlength=n)
-    return pd.DataFrame(
-        {"catchment_population": catch, "catchment_covered": covered}, index=stations.index
-    )

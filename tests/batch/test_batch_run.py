@@ -190,12 +190,16 @@ def test_batch_figures_match_hand_solved_grids(tmp_path, grid_case, client):
         "centre": grid_case(n=7, minutes=[3, 5], boundaries=True),
         "corner": grid_case(n=7, minutes=[3, 5], station_nodes=[(0, 0)], fmt="xml"),
     }
-    lines = ["regions:"]
-    for name, case in cases.items():
-        lines += [
-            f"  - config: {case.config.relative_to(tmp_path).as_posix()}",
-            f"    name: {name}",
-        ]
+    centre, corner = (c.config.relative_to(tmp_path).as_posix() for c in cases.values())
+    lines = [
+        "regions:",
+        f"  - config: {centre}",
+        "    name: centre",
+        "    unit_covered_share: 0.3",  # by hand: west 19.7 %, east 31.0 % covered
+        "    targets: {unit: {2023: 0.5, 2024: 1.0}}",
+        f"  - config: {corner}",
+        "    name: corner",
+    ]
     batch_file = tmp_path / "grids.yaml"
     batch_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     report = run_batch(load_batch(batch_file, out=tmp_path / "out"), client=client)
@@ -207,4 +211,15 @@ def test_batch_figures_match_hand_solved_grids(tmp_path, grid_case, client):
         assert float(rows[name]["population_covered"]) == pytest.approx(case.covered(5.0))
         assert float(rows[name]["population"]) == pytest.approx(case.counts.sum())
     assert case.covered(5.0) < cases["centre"].covered(5.0)  # the corner station reaches fewer
-    assert rows["centre"]["units"] == "2" and rows["corner"]["units"] == ""
+    # the centre's units by hand: 'west' holds columns 0-2, 'east' columns 3-6
+    within = cases["centre"].node_minutes() <= 5.0
+    counts = cases["centre"].counts
+    shares = [counts[:, cols][within[:, cols]].sum() / counts[:, cols].sum() for cols in
+              (slice(0, 3), slice(3, 7))]  # fmt: skip
+    covered = sum(share >= 0.3 for share in shares)
+    assert covered == 1  # east only
+    assert rows["centre"]["units"] == "2"
+    assert rows["centre"]["units_covered"] == str(covered)
+    assert rows["centre"]["targets"] == "2"  # 2023: half the units, 2024: all
+    assert rows["centre"]["targets_met"] == str(int(covered >= 1) + int(covered >= 2))
+    assert rows["corner"]["units"] == rows["corner"]["targets"] == ""

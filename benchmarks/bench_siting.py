@@ -1,0 +1,245 @@
+"""Siting benchmarks: spopt comparison, exact MCLP on Comoros, greedy at 1M cells.
+
+Run ``python benchmarks/bench_siting.py --out out/bench`` (``make bench`` does), with
+the ``bench`` extra installed for spopt and PuLP. Writes ``siting_bench.json``.
+
+1. The same MCLP (real walking times on Comoros, a sample of populated cells x the
+   OSM partner candidates) solved by coverage15 (HiGHS) and by spopt (PuLP/CBC):
+   same optimum, and the speed ratio (goal: at least 10x).
+2. Exact MCLP on Comoros: every populated cell as demand, hundreds of candidates
+   (OSM partner points plus gap cells), existing health facilities fixed (goal < 60 s).
+3. Greedy MCLP on a generated 1,000 x 1,000 street lattice: 1M populated cells and
+   10,000 candidates (goal < 5 minutes, coverage sets included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from pyproj import CRS
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from coverage.config import config_from_dict  # noqa: E402
+from coverage.engine.snapping import snap_points  # noqa: E402
+from coverage.inputs.crs import transform_xy  # noqa: E402
+from coverage.inputs.network import Network, load_network  # noqa: E402
+from coverage.inputs.population import Demand, demand_from_grid, read_population  # noqa: E402
+from coverage.inputs.stations import read_stations  # noqa: E402
+from coverage.siting.candidates import candidates_from_osm, prepare_candidates  # noqa: E402
+from coverage.siting.coverage_sets import site_coverage  # noqa: E402
+from coverage.siting.optimise import maximal_covering  # noqa: E402
+from coverage.siting.plan import run_siting, site_stations  # noqa: E402
+
+DATA = Path(os.environ.get("COVERAGE15_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def comoros_config() -> object:
+    folder = DATA / "comoros"
+    return config_from_dict(
+        {
+            "name": "comoros",
+            "stations": str(folder / "health.gpkg"),
+            "population": str(folder / "com_ppp_2020_UNadj.tif"),
+            "network": str(folder / "comores-latest.osm.pbf"),
+            "minutes": 15,
+        },
+        base_dir=None,
+    )
+
+
+def bench_spopt(config, *, sample: int, k: int, seed: int = 0) -> dict:
+    """coverage15 exact MCLP vs spopt MCLP (PuLP + CBC) on the same cost matrix."""
+    import pulp
+    from spopt.locate import MCLP
+
+    network = load_network(config.network, mode=config.mode)
+    stations = read_stations(config.stations)
+    candidates = prepare_candidates(
+        candidates_from_osm(config.network), stations, metric_crs=network.crs
+    )
+    demand = demand_from_grid(read_population(config.population))
+    rng = np.random.default_rng(seed)
+    populated = np.flatnonzero(demand.population > 0)
+    pick = np.sort(rng.choice(populated, size=min(sample, populated.size), replace=False))
+    dx, dy = transform_xy(demand.x[pick], demand.y[pick], demand.crs, network.crs)
+    snap = snap_points(network, dx, dy, max_distance_m=config.max_access_m)
+    pts = candidates.to_crs(network.crs).geometry
+    sets = site_coverage(
+        network, pts.x.to_numpy(), pts.y.to_numpy(), snap, minutes=config.threshold_minutes
+    )
+    weights = demand.population[pick]
+    start = time.perf_counter()
+    ours = maximal_covering(sets, weights, k)
+    ours_s = time.perf_counter() - start
+    cost = np.full(sets.shape[::-1], 1e6)  # spopt wants demand x facilities, dense
+    rows = np.repeat(np.arange(sets.shape[0]), np.diff(sets.indptr))
+    cost[sets.indices, rows] = sets.data
+    start = time.perf_counter()
+    model = MCLP.from_cost_matrix(cost, weights, config.threshold_minutes, k)
+    model = model.solve(pulp.PULP_CBC_CMD(msg=False))
+    spopt_s = time.perf_counter() - start
+    chosen = [j for j, var in enumerate(model.fac_vars) if var.value() > 0.5]
+    reached = (cost[:, chosen] <= config.threshold_minutes).any(axis=1)
+    spopt_objective = float(weights[reached].sum())
+    return {
+        "demand_points": int(pick.size),
+        "candidates": int(sets.shape[0]),
+        "k": k,
+        "coverage15_objective": ours.objective,
+        "spopt_objective": spopt_objective,
+        "same_optimum": bool(abs(ours.objective - spopt_objective) <= 1e-6 * spopt_objective),
+        "coverage15_seconds": ours_s,
+        "spopt_seconds": spopt_s,
+        "speed_ratio": spopt_s / ours_s,
+    }
+
+
+def bench_comoros(config, *, k: int, gaps: int) -> dict:
+    """Exact and greedy MCLP on all populated cells of Comoros."""
+    out = {}
+    for solver in ("exact", "greedy"):
+        start = time.perf_counter()
+        result = run_siting(
+            config, candidates=["osm", "gaps"], gaps=gaps, add=k, solver=solver, time_limit_s=60.0
+        )
+        s = result.summary
+        out[solver] = {
+            "seconds_total": time.perf_counter() - start,
+            "seconds_sets_and_solve": s["coverage_sets_seconds"] + s["solve_seconds"],
+            "solve_seconds": s["solve_seconds"],
+            "status": s["status"],
+            "mip_gap": s["mip_gap"],
+            "demand_points": s["demand_points"],
+            "candidates": s["candidates"],
+            "model": s["model"],
+            "before_share": s["before"]["coverage_share"],
+            "after_share": s["after"]["coverage_share"],
+            "newly_covered": s["newly_covered_population"],
+            "sites": result.sites[["id", "name", "type", "newly_covered_population"]].to_dict(
+                "records"
+            ),
+        }
+    exact, greedy = out["exact"]["newly_covered"], out["greedy"]["newly_covered"]
+    out["exact_vs_greedy_gap"] = (exact - greedy) / exact if exact > 0 else 0.0
+    return out
+
+
+def lattice(n: int, spacing_m: float, speed_kmh: float) -> Network:
+    """An n x n street lattice in UTM, every edge walked at ``speed_kmh``."""
+    idx = np.arange(n * n).reshape(n, n)
+    u = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
+    v = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
+    eu, ev = np.concatenate([u, v]), np.concatenate([v, u])
+    rows, cols = np.divmod(np.arange(n * n), n)
+    seconds = np.full(eu.size, spacing_m / (speed_kmh / 3.6))
+    return Network(
+        node_ids=np.arange(n * n, dtype=np.int64),
+        lon=np.zeros(n * n),
+        lat=np.zeros(n * n),
+        x=500_000.0 + cols * spacing_m,
+        y=3_000_000.0 + rows * spacing_m,
+        crs=CRS.from_epsg(32650),
+        edge_u=eu,
+        edge_v=ev,
+        edge_length_m=np.full(eu.size, spacing_m),
+        edge_seconds=seconds,
+        edge_highway=np.full(eu.size, "residential", dtype=object),
+        mode="walk",
+    )
+
+
+def bench_large(*, n: int, candidates: int, stations: int, k: int, seed: int = 0) -> dict:
+    """Greedy on a generated lattice: n*n populated cells, many candidates."""
+    import geopandas as gpd
+
+    rng = np.random.default_rng(seed)
+    start = time.perf_counter()
+    network = lattice(n, 100.0, 5.0)
+    pop = rng.lognormal(1.0, 1.0, n * n)
+    demand = Demand(
+        x=network.x.copy(), y=network.y.copy(), population=pop, crs=network.crs, groups={}
+    )
+
+    def points(count: int, prefix: str) -> gpd.GeoDataFrame:
+        x = rng.uniform(network.x.min(), network.x.max(), count)
+        y = rng.uniform(network.y.min(), network.y.max(), count)
+        frame = gpd.GeoDataFrame(
+            {
+                "id": [f"{prefix}{i}" for i in range(count)],
+                "name": "",
+                "type": "generated",
+                "source": "generated",
+            },
+            geometry=gpd.points_from_xy(x, y, crs=network.crs),
+        )
+        return frame
+
+    existing = points(stations, "S")
+    cands = points(candidates, "C")
+    built = time.perf_counter() - start
+    result = site_stations(
+        network, existing, demand, cands, add=k, solver="greedy", compare_greedy=False
+    )
+    s = result.summary
+    return {
+        "cells": n * n,
+        "candidates": candidates,
+        "k": k,
+        "instance_seconds": built,
+        "seconds_total": s["total_seconds"],
+        "coverage_sets_seconds": s["coverage_sets_seconds"],
+        "solve_seconds": s["solve_seconds"],
+        "coverage_entries": s["candidates"]["coverage_entries"],
+        "before_share": s["before"]["coverage_share"],
+        "after_share": s["after"]["coverage_share"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=REPO / "out" / "bench")
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    args = parser.parse_args(argv)
+    results: dict[str, object] = {}
+    if (DATA / "comoros").is_dir():
+        config = comoros_config()
+        try:
+            results["spopt"] = bench_spopt(config, sample=2000 if args.quick else 5000, k=10)
+        except ImportError as exc:
+            results["spopt"] = f"skipped: {exc} (pip install -e '.[bench]')"
+        print("spopt:", json.dumps(results["spopt"], default=str), flush=True)
+        results["comoros"] = bench_comoros(config, k=20, gaps=200 if args.quick else 500)
+        c = results["comoros"]
+        print(
+            "comoros:",
+            json.dumps(
+                {s: {k: v for k, v in c[s].items() if k != "sites"} for s in ("exact", "greedy")}
+            ),
+            "gap",
+            c["exact_vs_greedy_gap"],
+            flush=True,
+        )
+    else:
+        results["comoros"] = results["spopt"] = f"skipped: no data at {DATA}"
+    n = 200 if args.quick else 1000
+    results["large_greedy"] = bench_large(
+        n=n, candidates=1000 if args.quick else 10_000, stations=200, k=100
+    )
+    print("large greedy:", json.dumps(results["large_greedy"]), flush=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "siting_bench.json").write_text(
+        json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

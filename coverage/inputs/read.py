@@ -1,0 +1,294 @@
+"""Read everything a run configuration names: stations, units, network and demand.
+
+:func:`read_inputs` is the reading half of :func:`coverage.run_coverage`. Beyond
+calling each reader it ties the inputs together:
+
+* stations far outside the road network stop the run with the file rows named (and a
+  hint when longitude and latitude look swapped); stations far outside the population
+  raster are reported with :class:`StationsOutsideWarning`;
+* a population grid is clipped to the study area, the union of the unit polygons when
+  boundaries are given, else the network's bounding box widened by ``max_access_m``.
+  A cell belongs to the study area when its centre does, so
+  ``population_input = population_total + population_outside_study_area`` exactly.
+  A population table is used as given (its places are the study area).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+
+from ..errors import InputError
+from .boundaries import read_boundary_levels
+from .network import Network, load_network
+from .population import (
+    Demand,
+    PopulationGrid,
+    clip_population,
+    demand_from_grid,
+    population_from_buildings,
+    read_osm_buildings,
+    read_population,
+    read_population_points,
+)
+from .stations import check_station_extent, read_stations
+
+if TYPE_CHECKING:
+    from ..config import PopulationSource, RunConfig
+
+__all__ = ["InputData", "StationsOutsideWarning", "load_demand", "read_inputs"]
+
+
+class StationsOutsideWarning(UserWarning):
+    """Stations lie far outside the population raster (they may serve no one in it)."""
+
+
+@dataclass(frozen=True)
+class InputData:
+    """The inputs of one run, read and checked.
+
+    Attributes
+    ----------
+    network : Network
+        The road network.
+    stations : geopandas.GeoDataFrame
+        Station points in WGS84.
+    demand : Demand
+        Demand points (clipped raster cells, modelled cells or table points) with groups.
+    units : dict of str to geopandas.GeoDataFrame or None
+        Unit polygons per level.
+    population_input : float
+        People in the population source before clipping.
+    population_outside_study_area : float
+        People left out by the clip (``population_input`` minus the demand's total).
+    study_area : str
+        ``"boundaries"``, ``"network extent"`` or ``"population table"``.
+    """
+
+    network: Network
+    stations: gpd.GeoDataFrame
+    demand: Demand
+    units: dict[str, gpd.GeoDataFrame] | None
+    population_input: float
+    population_outside_study_area: float
+    study_area: str
+
+    def summary(self) -> dict[str, Any]:
+        """Figures about the inputs, added to ``summary.json``."""
+        return {
+            "population_input": self.population_input,
+            "population_outside_study_area": self.population_outside_study_area,
+            "study_area": self.study_area,
+        }
+
+
+def _wgs84_bounds(grid: PopulationGrid) -> tuple[float, float, float, float]:
+    transformer = Transformer.from_crs(grid.crs, CRS.from_epsg(4326), always_xy=True)
+    w, s, e, n = transformer.transform_bounds(*grid.bounds(), densify_pts=21)
+    return (float(w), float(s), float(e), float(n))
+
+
+def _study_area(
+    units: dict[str, gpd.GeoDataFrame] | None, network: Network, max_access_m: float
+) -> tuple[shapely.Geometry, CRS, str]:
+    if units:
+        parts = [level.to_crs(network.crs).geometry.union_all() for level in units.values()]
+        return shapely.union_all(parts), network.crs, "boundaries"
+    box = shapely.box(
+        float(network.x.min()) - max_access_m,
+        float(network.y.min()) - max_access_m,
+        float(network.x.max()) + max_access_m,
+        float(network.y.max()) + max_access_m,
+    )
+    return box, network.crs, "network extent"
+
+
+def load_demand(
+    population: Path | PopulationSource,
+    *,
+    network: Network,
+    network_path: Path,
+    units: dict[str, gpd.GeoDataFrame] | None = None,
+    max_access_m: float = 5000.0,
+    stations: gpd.GeoDataFrame | None = None,
+) -> tuple[Demand, float, str]:
+    """Demand points from the configured population source, clipped to the study area.
+
+    Parameters
+    ----------
+    population : pathlib.Path or PopulationSource
+        The configuration's ``population`` value.
+    network : Network
+        The road network (its CRS is the grid CRS of modelled population, its extent the
+        study area when no units are given).
+    network_path : pathlib.Path
+        The OSM file, for ``from_buildings``.
+    units : dict, optional
+        Unit polygons per level; their union is the study area.
+    max_access_m : float
+        Margin around the network's bounding box when no units are given.
+    stations : geopandas.GeoDataFrame, optional
+        Checked against the raster's extent (:class:`StationsOutsideWarning`).
+
+    Returns
+    -------
+    tuple
+        ``(demand, population_input, study_area)``: the demand, the people in the
+        source before clipping, and what the study area was.
+
+    Raises
+    ------
+    InputError
+        On an unreadable source, or a raster that does not overlap the study area.
+    """
+    from ..config import PopulationSource
+
+    source = population if isinstance(population, PopulationSource) else None
+    if source is not None and source.points is not None:
+        demand = read_population_points(
+            source.points,
+            crs=source.crs,
+            columns=source.columns,
+            groups={k: str(v) for k, v in source.groups.items()},
+            encoding=source.encoding,
+            sheet=source.sheet,
+        )
+        return demand, demand.total, "population table"
+    groups: dict[str, PopulationGrid] = {}
+    modelled = source is not None and source.from_buildings
+    if source is not None and source.from_buildings:
+        if network_path.suffix.lower() != ".pbf":
+            raise InputError(
+                f"{network_path}: population from_buildings reads buildings from an .osm.pbf "
+                "network file; give the network as .osm.pbf or a population raster"
+            )
+        grid = population_from_buildings(
+            read_osm_buildings(network_path),
+            crs=network.crs,
+            cell_size_m=source.cell_size_m,
+            floor_area_per_person_m2=source.floor_area_per_person_m2,
+        )
+    else:
+        raster = source.raster if source is not None else population
+        if not isinstance(raster, Path):
+            raise InputError("population: name a raster, a points table or from_buildings")
+        grid = read_population(raster)
+        if source is not None:
+            groups = {name: read_population(Path(path)) for name, path in source.groups.items()}
+    area, crs, label = _study_area(units, network, max_access_m)
+    try:
+        clipped = clip_population(grid, area, crs=crs)
+    except InputError:
+        against = (
+            ", ".join(str(u.attrs.get("source", level)) for level, u in (units or {}).items())
+            or f"the road network of {network_path}"
+        )
+        raise InputError(
+            f"{grid.source or 'population'}: no populated cell lies inside the study area "
+            f"({label}: {against}); the population and the {label} cover different areas, "
+            "check the files and their CRS"
+        ) from None
+    if stations is not None and not modelled:
+        _warn_outside_raster(stations, grid, max_access_m)
+    clipped_groups = {name: clip_population(g, area, crs=crs) for name, g in groups.items()}
+    total_input = grid.total
+    if source is not None and source.from_buildings and source.total is not None:
+        # ``total`` is the study area's population: scale after clipping, and scale the
+        # people left outside by the same factor so the two still add up.
+        factor = source.total / clipped.total
+        clipped = dataclasses.replace(clipped, counts=clipped.counts * factor)
+        total_input *= factor
+    return demand_from_grid(clipped, groups=clipped_groups), total_input, label
+
+
+def _warn_outside_raster(stations: gpd.GeoDataFrame, grid: PopulationGrid, margin_m: float) -> None:
+    try:
+        check_station_extent(
+            stations,
+            _wgs84_bounds(grid),
+            margin_m=margin_m,
+            what=f"the population raster {Path(grid.source).name}",
+        )
+    except InputError as exc:
+        warnings.warn(
+            StationsOutsideWarning(f"{exc} (they can serve few or none of its residents)"),
+            stacklevel=3,
+        )
+
+
+def read_inputs(config: RunConfig, *, progress: bool = False) -> InputData:
+    """Read and check every input a configuration names.
+
+    Parameters
+    ----------
+    config : RunConfig
+        From :func:`coverage.load_config`.
+    progress : bool
+        Show progress bars while the network loads.
+
+    Returns
+    -------
+    InputData
+
+    Raises
+    ------
+    InputError
+        On any unusable input (one line naming the file, row or field and the fix).
+    """
+    stations = read_stations(
+        config.stations,
+        crs=config.stations_crs,
+        encoding=config.stations_encoding,
+        sheet=config.stations_sheet,
+        columns=config.stations_columns,
+    )
+    units = (
+        read_boundary_levels(
+            config.boundaries, name=config.boundaries_name, crs=config.boundaries_crs
+        )
+        if config.boundaries is not None
+        else None
+    )
+    network = load_network(
+        config.network,
+        mode=config.mode,
+        speed_kmh=config.speed_kmh,
+        metric_crs=config.metric_crs,
+        progress=progress,
+    )
+    check_station_extent(
+        stations,
+        (
+            float(np.min(network.lon)),
+            float(np.min(network.lat)),
+            float(np.max(network.lon)),
+            float(np.max(network.lat)),
+        ),
+        margin_m=config.max_access_m,
+        what=f"the road network of {Path(network.source).name if network.source else 'it'}",
+    )
+    demand, population_input, study_area = load_demand(
+        config.population,
+        network=network,
+        network_path=config.network,
+        units=units,
+        max_access_m=config.max_access_m,
+        stations=stations,
+    )
+    return InputData(
+        network=network,
+        stations=stations,
+        demand=demand,
+        units=units,
+        population_input=population_input,
+        population_outside_study_area=population_input - demand.total,
+        study_area=study_area,
+    )

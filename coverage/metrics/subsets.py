@@ -1,0 +1,69 @@
+"""Travel time to the nearest station of a subset (one tier, one service item).
+
+The whole-table search of :func:`coverage.engine.travel_times.node_times` answers
+"how far is the nearest station?"; questions such as "how far is the nearest township
+station?" or "how far is the nearest station that registers out-of-area treatment?"
+need the same search over a subset of the stations. This module runs it with the
+engine's own functions on the subset's rows of the station snap, one multi-source
+Dijkstra per subset, and maps the answer back to indices of the full station table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine.snapping import Snap
+from ..engine.travel_times import node_times, point_times
+from ..inputs.network import Network
+
+__all__ = ["SubsetSearch"]
+
+
+@dataclass(frozen=True)
+class SubsetSearch:
+    """What a search from any subset of the stations needs.
+
+    Attributes
+    ----------
+    network : Network
+        The road network.
+    station_snap : Snap
+        Access legs of every station (rows in station-table order).
+    point_snap : Snap
+        Access legs of the demand points.
+    access_speed_kmh : float
+        Speed on the access legs.
+    """
+
+    network: Network
+    station_snap: Snap
+    point_snap: Snap
+    access_speed_kmh: float
+
+    def minutes(self, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Minutes from each point to the nearest station among ``keep``.
+
+        Parameters
+        ----------
+        keep : numpy.ndarray
+            Boolean mask over the stations: the subset searched from.
+
+        Returns
+        -------
+        minutes : numpy.ndarray
+            Minutes per point to the nearest station of the subset (inf: none reachable).
+        station : numpy.ndarray
+            Index into the *full* station table of that station (-1: none).
+        """
+        keep_idx = np.flatnonzero(np.asarray(keep, dtype=bool))
+        n_points = self.point_snap.nodes.shape[0]
+        if keep_idx.size == 0:
+            return np.full(n_points, np.inf), np.full(n_points, -1, dtype=np.int64)
+        subset = Snap(self.station_snap.nodes[keep_idx], self.station_snap.distance_m[keep_idx])
+        speed = self.access_speed_kmh
+        times = node_times(self.network, subset, access_speed_kmh=speed)
+        seconds, station = point_times(times, self.point_snap, access_speed_kmh=speed)
+        full = np.where(station >= 0, keep_idx[np.maximum(station, 0)], -1).astype(np.int64)
+        return seconds / 60.0, full

@@ -1,0 +1,528 @@
+"""Siting as one call: inputs -> coverage sets -> solver -> ranked sites and figures.
+
+:func:`site_stations` works on objects in memory (notebooks); :func:`run_siting`
+reads what a run configuration names and builds the candidates;
+:func:`write_siting_outputs` writes ``sites.csv``, ``sites.geojson``,
+``siting.json`` and ``criticality.csv`` atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .. import __version__
+from ..config import RunConfig
+from ..engine.snapping import Snap, snap_points
+from ..engine.travel_times import node_times, point_times
+from ..errors import InputError
+from ..inputs.crs import transform_xy
+from ..inputs.network import Network
+from ..inputs.population import Demand, PopulationGrid, demand_from_grid
+from ..inputs.read import read_inputs
+from ..pipeline import SNAP_CANDIDATES
+from .candidates import (
+    candidates_from_file,
+    candidates_from_gaps,
+    candidates_from_osm,
+    prepare_candidates,
+)
+from .coverage_sets import site_coverage
+from .optimise import Selection, maximal_covering, set_covering
+from .robustness import station_criticality
+
+__all__ = ["SitingResult", "run_siting", "site_stations", "write_siting_outputs"]
+
+
+@dataclass(frozen=True)
+class SitingResult:
+    """Proposed sites and the coverage before and after adding them.
+
+    Attributes
+    ----------
+    name : str
+        Region name.
+    summary : dict
+        Figures written to ``siting.json``: ``before`` and ``after`` (population
+        covered and share), the problem, solver, status, MIP gap, times, sizes.
+    sites : geopandas.GeoDataFrame
+        The chosen sites in rank order (WGS84): ``rank``, ``id``, ``name``, ``type``,
+        ``source``, ``forced``, ``lon``, ``lat``, ``newly_covered_population``,
+        ``cumulative_covered_population``, ``cumulative_share``.
+    candidates : geopandas.GeoDataFrame
+        Every candidate considered, with ``population_reachable_new`` (people it
+        alone would newly cover) and ``chosen``.
+    criticality : pandas.DataFrame
+        Per existing station: ``population_reached``, ``population_critical`` (who
+        would lose access if it closed) and ``critical_share``.
+    """
+
+    name: str
+    summary: dict[str, Any]
+    sites: gpd.GeoDataFrame
+    candidates: gpd.GeoDataFrame
+    criticality: pd.DataFrame
+
+
+def _xy(frame: gpd.GeoDataFrame, crs: Any) -> tuple[np.ndarray, np.ndarray]:
+    pts = frame.to_crs(crs).geometry
+    return pts.x.to_numpy(), pts.y.to_numpy()
+
+
+def _capacity(candidates: gpd.GeoDataFrame, capacity: float | None) -> np.ndarray | None:
+    if "capacity" in candidates:
+        values = pd.to_numeric(candidates["capacity"], errors="coerce").to_numpy(dtype=float)
+        fill = np.inf if capacity is None else float(capacity)
+        return np.where(np.isnan(values), fill, values)
+    return None if capacity is None else np.full(len(candidates), float(capacity))
+
+
+def _station_minutes(
+    network: Network,
+    x: np.ndarray,
+    y: np.ndarray,
+    demand_snap: Snap,
+    *,
+    minutes: float,
+    access_speed_kmh: float,
+    max_access_m: float,
+) -> np.ndarray:
+    """Minutes from each demand point to its nearest station (inf beyond ``minutes``)."""
+    snap = snap_points(network, x, y, k=SNAP_CANDIDATES, max_distance_m=max_access_m)
+    times = node_times(network, snap, access_speed_kmh=access_speed_kmh, limit_s=minutes * 60.0)
+    seconds, _ = point_times(times, demand_snap, access_speed_kmh=access_speed_kmh)
+    return seconds / 60.0
+
+
+def site_stations(
+    network: Network,
+    stations: gpd.GeoDataFrame,
+    population: PopulationGrid | Demand,
+    candidates: gpd.GeoDataFrame,
+    *,
+    add: int | None = None,
+    target: float | str | None = None,
+    minutes: float = 15.0,
+    access_speed_kmh: float = 5.0,
+    max_access_m: float = 5000.0,
+    solver: str = "exact",
+    time_limit_s: float = 60.0,
+    capacity: float | None = None,
+    close: Sequence[str] = (),
+    compare_greedy: bool = True,
+    name: str = "region",
+    progress: bool = False,
+) -> SitingResult:
+    """Choose new sites among ``candidates``, the existing stations staying as they are.
+
+    Exactly one of ``add`` (MCLP: the best ``add`` new sites) and ``target`` (LSCP:
+    the fewest new sites reaching a share of the whole population, or
+    ``"reachable"``: everyone any candidate can reach) must be given.
+
+    Parameters
+    ----------
+    network : Network
+        The weighted road network.
+    stations : geopandas.GeoDataFrame
+        Existing stations (they stay and count).
+    population : PopulationGrid or Demand
+        People per cell or demand point; every populated point is a demand point.
+    candidates : geopandas.GeoDataFrame
+        From :func:`~coverage.siting.candidates.prepare_candidates` (a ``forced``
+        column marks sites that must be chosen; ``capacity`` is used if present).
+    add : int, optional
+        Number of new sites (forced ones included).
+    target : float or "reachable", optional
+        Share of the total population to reach (0..1], existing stations included.
+    minutes : float
+        Threshold.
+    access_speed_kmh, max_access_m : float
+        Access-leg model (as in :func:`~coverage.compute_coverage`).
+    solver : {"exact", "greedy"}
+        HiGHS MILP or lazy greedy (see :mod:`coverage.siting.optimise`).
+    time_limit_s : float
+        Time limit of the exact solver.
+    capacity : float, optional
+        People one new site can serve (where the candidates give no ``capacity``).
+    close : sequence of str
+        Ids of existing stations to close first (what-if): the siting starts from the
+        coverage without them, and ``summary["closed"]`` gives what closing them costs.
+    compare_greedy : bool
+        With the exact solver, also run the greedy one and report both objectives.
+    name : str
+        Region name.
+    progress : bool
+        Show progress bars.
+
+    Returns
+    -------
+    SitingResult
+
+    Raises
+    ------
+    InputError
+        On bad arguments (both or neither of ``add`` and ``target``, a share outside
+        (0, 1], a budget below 1).
+    SolverError
+        If the target cannot be reached or the solver finds nothing in time.
+
+    Examples
+    --------
+    >>> from coverage.siting.candidates import candidates_from_osm, prepare_candidates
+    >>> pool = prepare_candidates(candidates_from_osm(pbf), stations,  # doctest: +SKIP
+    ...                           metric_crs=network.crs)
+    >>> result = site_stations(network, stations, grid, pool, add=5)  # doctest: +SKIP
+    >>> result.summary["after"]["coverage_share"]  # doctest: +SKIP
+    0.166
+    """
+    started = time.perf_counter()
+    if (add is None) == (target is None):
+        raise InputError("siting: give either the number of sites to add or a target share")
+    if target is not None and target != "reachable":
+        if isinstance(target, str) or not 0 < float(target) <= 1:
+            raise InputError(
+                f"--target: must be a share in (0, 1] (e.g. 0.95) or 'reachable', got {target!r}"
+            )
+    if add is not None and int(add) < 1:
+        raise InputError(f"--add: the number of sites to add must be at least 1, got {add}")
+    demand = demand_from_grid(population) if isinstance(population, PopulationGrid) else population
+    total = demand.total
+    populated = np.flatnonzero(demand.population > 0)
+    pop = demand.population[populated]
+    dx, dy = transform_xy(demand.x[populated], demand.y[populated], demand.crs, network.crs)
+    demand_snap = snap_points(network, dx, dy, k=SNAP_CANDIDATES, max_distance_m=max_access_m)
+
+    t0 = time.perf_counter()
+    sx, sy = _xy(stations, network.crs) if len(stations) else (np.empty(0), np.empty(0))
+    ids = stations["id"].astype(str).to_numpy()
+    closing = [str(c) for c in close]
+    unknown = [c for c in closing if c not in set(ids)]
+    if unknown:
+        raise InputError(
+            f"--close: {unknown[0]!r} is not the id of an existing station; use an id from the "
+            "stations file"
+        )
+    is_open = ~np.isin(ids, closing)
+    access = {"access_speed_kmh": access_speed_kmh, "max_access_m": max_access_m}
+    covered_before = (
+        _station_minutes(network, sx[is_open], sy[is_open], demand_snap, minutes=minutes, **access)
+        <= minutes
+    )
+    before = float(pop[covered_before].sum())
+    with_all = (
+        float(
+            pop[
+                _station_minutes(network, sx, sy, demand_snap, minutes=minutes, **access) <= minutes
+            ].sum()
+        )
+        if closing
+        else before
+    )
+    station_sets = site_coverage(
+        network,
+        sx,
+        sy,
+        demand_snap,
+        minutes=minutes,
+        access_speed_kmh=access_speed_kmh,
+        max_access_m=max_access_m,
+    )
+    criticality = station_criticality(station_sets, pop, ids=ids.tolist())
+    criticality.insert(1, "name", stations["name"].astype(str).to_numpy())
+    cx, cy = _xy(candidates, network.crs)
+    sets = site_coverage(
+        network,
+        cx,
+        cy,
+        demand_snap,
+        minutes=minutes,
+        access_speed_kmh=access_speed_kmh,
+        max_access_m=max_access_m,
+        progress=progress,
+    )
+    sets_seconds = time.perf_counter() - t0
+    weights = np.where(covered_before, 0.0, pop)
+    forced = (
+        np.flatnonzero(candidates["forced"].to_numpy(dtype=bool))
+        if "forced" in candidates
+        else np.empty(0, dtype=np.int64)
+    )
+    cap = _capacity(candidates, capacity)
+    kwargs: dict[str, Any] = {"forced": forced, "capacity": cap, "time_limit_s": time_limit_s}
+    goal: float | None = None
+    if add is not None:
+        problem = "mclp"
+
+        def solve(which: str) -> Selection:
+            return maximal_covering(sets, weights, int(add), solver=which, **kwargs)
+
+    else:
+        problem = "lscp"
+        if target != "reachable":
+            goal = max(float(target) * total - before, 0.0)  # type: ignore[arg-type]
+
+        def solve(which: str) -> Selection:
+            return set_covering(sets, weights, target=goal, solver=which, **kwargs)
+
+    selection = solve(solver)
+    greedy = solve("greedy") if compare_greedy and solver == "exact" else None
+
+    rows = candidates.iloc[selection.sites]
+    wgs = rows.to_crs("EPSG:4326").geometry
+    cumulative = before + np.cumsum(selection.marginal)
+    sites = gpd.GeoDataFrame(
+        {
+            "rank": np.arange(1, len(selection) + 1),
+            "id": rows["id"].astype(str).to_numpy(),
+            "name": rows["name"].astype(str).to_numpy(),
+            "type": rows["type"].astype(str).to_numpy(),
+            "source": rows["source"].astype(str).to_numpy(),
+            "forced": selection.forced,
+            "lon": wgs.x.round(7).to_numpy(),
+            "lat": wgs.y.round(7).to_numpy(),
+            "newly_covered_population": selection.marginal,
+            "cumulative_covered_population": cumulative,
+            "cumulative_share": cumulative / total if total > 0 else np.zeros(len(selection)),
+        },
+        geometry=wgs.to_numpy(),
+        crs="EPSG:4326",
+    )
+    table = candidates.copy()
+    table["population_reachable_new"] = np.asarray(
+        sets.astype(bool).astype(np.float64) @ weights
+    ).ravel()
+    table["chosen"] = np.isin(np.arange(len(candidates)), selection.sites)
+    after = before + selection.objective
+
+    def share(value: float) -> float:
+        return value / total if total > 0 else 0.0
+
+    summary: dict[str, Any] = {
+        "name": name,
+        "problem": problem,
+        "add": None if add is None else int(add),
+        "target": target,
+        "minutes": float(minutes),
+        "mode": network.mode,
+        "population_total": total,
+        "before": {
+            "population_covered": before,
+            "coverage_share": share(before),
+            "stations": int(is_open.sum()),
+        },
+        "after": {
+            "population_covered": after,
+            "coverage_share": share(after),
+            "stations": int(is_open.sum()) + len(selection),
+        },
+        "closed": {
+            "stations": closing,
+            "population_covered_with_all": with_all,
+            "coverage_share_with_all": share(with_all),
+            "population_losing_access": with_all - before,
+        },
+        "sites_added": len(selection),
+        "newly_covered_population": selection.objective,
+        "solver": selection.solver,
+        "status": selection.status,
+        "mip_gap": selection.mip_gap,
+        "bound": selection.bound,
+        "solve_seconds": selection.seconds,
+        "coverage_sets_seconds": sets_seconds,
+        "total_seconds": time.perf_counter() - started,
+        "model": selection.model,
+        "candidates": {
+            "total": len(candidates),
+            "forced": int(forced.size),
+            "by_source": {str(k): int(v) for k, v in candidates["source"].value_counts().items()},
+            "by_type": {str(k): int(v) for k, v in candidates["type"].value_counts().items()},
+            "coverage_entries": int(sets.nnz),
+        },
+        "capacity": None if cap is None else "per site",
+        "demand_points": int(populated.size),
+        "station_most_critical": (
+            None
+            if criticality.empty
+            else criticality.sort_values(["population_critical", "id"], ascending=[False, True])
+            .iloc[0][["id", "population_critical"]]
+            .to_dict()
+        ),
+        "coverage15_version": __version__,
+    }
+    if greedy is not None:
+        summary["greedy"] = {
+            "sites_added": len(greedy),
+            "newly_covered_population": greedy.objective,
+            "coverage_share": share(before + greedy.objective),
+            "objective_gap": (
+                (selection.objective - greedy.objective) / selection.objective
+                if selection.objective > 0
+                else 0.0
+            ),
+            "solve_seconds": greedy.seconds,
+        }
+    return SitingResult(
+        name=name, summary=summary, sites=sites, candidates=table, criticality=criticality
+    )
+
+
+def run_siting(
+    config: RunConfig,
+    *,
+    candidates: Sequence[str] = ("osm",),
+    candidate_types: Sequence[str] | None = None,
+    gaps: int = 200,
+    gap_spacing_m: float = 1000.0,
+    exclude: Sequence[str] = (),
+    force: Sequence[str] = (),
+    progress: bool = False,
+    **options: Any,
+) -> SitingResult:
+    """Read a configuration's inputs, build the candidates and run :func:`site_stations`.
+
+    Parameters
+    ----------
+    config : RunConfig
+        From :func:`~coverage.load_config`; its headline threshold is used.
+    candidates : sequence of str
+        Sources, combined: ``"osm"`` (partner POIs of the network extract), ``"gaps"``
+        (most populated uncovered cells) or the path of a candidates file.
+    candidate_types : sequence of str, optional
+        Partner types for ``"osm"`` (default all).
+    gaps : int
+        Most gap candidates.
+    gap_spacing_m : float
+        Least distance between gap candidates.
+    exclude, force : sequence of str
+        Candidate ids to leave out or to impose.
+    progress : bool
+        Show progress bars.
+    **options
+        Passed to :func:`site_stations` (``add``, ``target``, ``solver``, ...).
+
+    Returns
+    -------
+    SitingResult
+
+    Raises
+    ------
+    InputError
+        On unusable inputs or candidate options.
+
+    Examples
+    --------
+    >>> import coverage  # doctest: +SKIP
+    >>> cfg = coverage.load_config("county.yaml")  # doctest: +SKIP
+    >>> result = coverage.run_siting(cfg, candidates=["osm", "gaps"], target=0.95)  # doctest: +SKIP
+    >>> coverage.write_siting_outputs(result, "out/county/siting")  # doctest: +SKIP
+    """
+    inputs = read_inputs(config, progress=progress)
+    stations, network, demand = inputs.stations, inputs.network, inputs.demand
+    minutes = config.threshold_minutes
+    pieces = []
+    for source in candidates:
+        if source == "osm":
+            pieces.append(candidates_from_osm(config.network, types=candidate_types))
+        elif source == "gaps":
+            dx, dy = transform_xy(demand.x, demand.y, demand.crs, network.crs)
+            still_open = stations[~stations["id"].astype(str).isin(list(options.get("close", ())))]
+            sx, sy = _xy(still_open, network.crs)
+            snap = snap_points(
+                network, dx, dy, k=SNAP_CANDIDATES, max_distance_m=config.max_access_m
+            )
+            gap_minutes = _station_minutes(
+                network,
+                sx,
+                sy,
+                snap,
+                minutes=minutes,
+                access_speed_kmh=config.access_speed_kmh,
+                max_access_m=config.max_access_m,
+            )
+            pieces.append(
+                candidates_from_gaps(
+                    demand,
+                    gap_minutes,
+                    threshold=minutes,
+                    count=gaps,
+                    spacing_m=gap_spacing_m,
+                    metric_crs=network.crs,
+                )
+            )
+        else:
+            pieces.append(candidates_from_file(source, crs=config.stations_crs))
+    table = gpd.GeoDataFrame(pd.concat(pieces, ignore_index=True), crs="EPSG:4326")
+    table = prepare_candidates(
+        table, stations, exclude=exclude, force=force, metric_crs=network.crs
+    )
+    result = site_stations(
+        network,
+        stations,
+        demand,
+        table,
+        minutes=minutes,
+        access_speed_kmh=config.access_speed_kmh,
+        max_access_m=config.max_access_m,
+        name=config.name,
+        progress=progress,
+        **options,
+    )
+    summary = dict(result.summary)
+    summary["inputs"] = {
+        "stations": str(config.stations),
+        "population": str(config.population),
+        "network": str(config.network),
+        "candidates": [str(c) for c in candidates],
+    }
+    return SitingResult(
+        name=result.name,
+        summary=summary,
+        sites=result.sites,
+        candidates=result.candidates,
+        criticality=result.criticality,
+    )
+
+
+def write_siting_outputs(result: SitingResult, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
+    """Write a siting result's files into ``out_dir``, all or nothing.
+
+    Files: ``sites.csv`` (ranked sites), ``sites.geojson`` (the same as points, for
+    maps), ``siting.json`` (before/after figures, solver, gap, times) and
+    ``criticality.csv`` (per existing station).
+
+    Parameters
+    ----------
+    result : SitingResult
+        From :func:`site_stations` or :func:`run_siting`.
+    out_dir : path-like
+        Output folder (created if missing).
+
+    Returns
+    -------
+    dict
+        File kind -> final path.
+    """
+    from ..outputs.writers import atomic_path, staged_outputs, write_csv, write_json
+
+    out = Path(out_dir)
+    names = {
+        "sites": "sites.csv",
+        "sites_geojson": "sites.geojson",
+        "siting": "siting.json",
+        "criticality": "criticality.csv",
+    }
+    with staged_outputs(out) as stage:
+        write_csv(pd.DataFrame(result.sites.drop(columns="geometry")), stage / names["sites"])
+        with atomic_path(stage / names["sites_geojson"]) as tmp:
+            tmp.write_text(result.sites.to_json(drop_id=True), encoding="utf-8")
+        write_json(result.summary, stage / names["siting"])
+        write_csv(result.criticality, stage / names["criticality"])
+    return {kind: out / name for kind, name in names.items()}

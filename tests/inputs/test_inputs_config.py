@@ -1,0 +1,101 @@
+"""Configuration keys of the inputs: station table options, unit levels, population forms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from coverage.config import PopulationSource, config_from_dict, load_config
+from coverage.errors import ConfigError
+
+BASE = {"stations": "s.csv", "population": "p.tif", "network": "n.osm.pbf"}
+
+
+def cfg(**extra):
+    return config_from_dict({**BASE, **extra}, base_dir="/data/county")
+
+
+def test_station_table_options():
+    c = cfg(stations_encoding="GBK", stations_sheet="服务点", stations_crs="gcj02",
+            stations_columns={"name": "网点", "lon": "东经"})  # fmt: skip
+    assert c.stations_encoding == "GBK"
+    assert c.stations_sheet == "服务点"
+    assert c.stations_crs == "GCJ-02"
+    assert c.stations_columns == {"name": "网点", "lon": "东经"}
+    assert cfg(stations_sheet=2).stations_sheet == 2
+    with pytest.raises(ConfigError, match="'stations_encoding' is not a text encoding"):
+        cfg(stations_encoding="gbk-2")
+    with pytest.raises(ConfigError, match="unknown name 'nmae' \\(did you mean 'name'\\?\\)"):
+        cfg(stations_columns={"nmae": "网点"})
+
+
+def test_boundaries_one_or_two_levels_resolved_against_the_config_folder():
+    one = cfg(boundaries="units/t.geojson")
+    assert one.boundaries == Path("/data/county/units/t.geojson")
+    two = cfg(
+        boundaries={"township": "t.shp", "village": "v.gpkg"},
+        boundaries_name={"township": "XZMC", "village": "CMC"},
+        boundaries_crs="GCJ-02",
+    )
+    assert two.boundaries == {
+        "township": Path("/data/county/t.shp"),
+        "village": Path("/data/county/v.gpkg"),
+    }
+    assert two.boundaries_name == {"township": "XZMC", "village": "CMC"}
+    assert two.boundaries_crs == "GCJ-02"
+    assert two.replace(minutes=10).boundaries == two.boundaries  # re-validates parsed values
+    with pytest.raises(ConfigError, match=r"'boundaries' .*level name 'a b'"):
+        cfg(boundaries={"a b": "t.shp"})
+
+
+def test_population_forms():
+    raster = cfg(population={"raster": "pop.tif", "groups": {"age_65_plus": "p65.tif"}})
+    assert isinstance(raster.population, PopulationSource)
+    assert raster.population.kind == "raster"
+    assert raster.population.raster == Path("/data/county/pop.tif")
+    assert raster.population.groups == {"age_65_plus": Path("/data/county/p65.tif")}
+    points = cfg(population={"points": "村人口.xlsx", "crs": "BD-09",
+                             "groups": {"age_65_plus": "65岁以上"}})  # fmt: skip
+    assert points.population.kind == "points"
+    assert points.population.crs == "BD-09"
+    assert points.population.groups == {"age_65_plus": "65岁以上"}  # a column, not a path
+    built = cfg(population={"from_buildings": True, "total": 248866, "cell_size_m": 100})
+    assert built.population.kind == "buildings"
+    assert built.population.total == 248866.0
+    assert str(built.population) == "modelled from OSM buildings (100 m grid, total 248,866)"
+    assert cfg().population == Path("/data/county/p.tif")
+    assert built.replace(minutes=10).population == built.population
+
+
+@pytest.mark.parametrize(
+    ("population", "message"),
+    [
+        ({"raster": "a.tif", "points": "b.csv"}, "exactly one source"),
+        ({}, "exactly one source"),
+        ({"points": "b.csv", "total": 5}, "total applies only with from_buildings"),
+        ({"from_buildings": True, "groups": {"old": "x.tif"}}, "groups need a population raster"),
+        ({"from_buildings": "yes"}, "from_buildings must be true or false"),
+        ({"rastr": "a.tif"}, "unknown key 'rastr' \\(did you mean 'raster'\\?\\)"),
+        ({"from_buildings": True, "total": -1}, "positive finite number"),
+        ({"points": "b.csv", "columns": {"people": "人口"}}, "unknown name 'people'"),
+    ],
+)
+def test_population_mapping_errors(population, message):
+    with pytest.raises(ConfigError, match=message):
+        cfg(population=population)
+
+
+def test_yaml_with_chinese_keys_and_values(tmp_path):
+    path = tmp_path / "county.yaml"
+    path.write_text(
+        "stations: 服务点.xlsx\nstations_sheet: 0\nstations_crs: GCJ-02\n"
+        "population:\n  points: 村人口.csv\n  columns: {population: 常住人口}\n"
+        "network: n.osm.pbf\nboundaries:\n  township: 乡镇.shp\n  village: 村.shp\n",
+        encoding="utf-8",
+    )
+    c = load_config(path)
+    assert c.stations == (tmp_path / "服务点.xlsx").resolve()
+    assert c.population.points == (tmp_path / "村人口.csv").resolve()
+    assert c.population.columns == {"population": "常住人口"}
+    assert c.boundaries["village"] == (tmp_path / "村.shp").resolve()

@@ -1,0 +1,126 @@
+"""Fuzzing the readers: whatever the bytes, the only exception is the package's InputError.
+
+`make test` tries a bounded number of inputs per reader; `make fuzz` many more
+(HYPOTHESIS_PROFILE=fuzz).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import rasterio
+from hypothesis import given
+from hypothesis import strategies as st
+
+from coverage.config import load_config
+from coverage.errors import InputError
+from coverage.inputs.population import read_population
+from coverage.inputs.stations import read_stations
+
+HEADER = st.sampled_from(
+    ["id,name,tier,lon,lat", "lon,lat", "经度,纬度,名称", "x;y", "id,lon,lat,lon", ""]
+)
+CELL = st.one_of(
+    st.text(max_size=12),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.integers(-(10**9), 10**9).map(str),
+    st.sampled_from(["", "NaN", "inf", "1e400", "118.9", "28.1", '"', "\ufeff", "\x00"]),
+)
+ROWS = st.lists(st.lists(CELL, min_size=0, max_size=6), max_size=6)
+
+
+def _accepts_or_input_error(call) -> None:
+    try:
+        call()
+    except InputError as exc:
+        assert "\n" not in str(exc).strip()
+
+
+@given(HEADER, ROWS)
+def test_station_csv_reader(header, rows):
+    text = header + "\n" + "\n".join(",".join(r) for r in rows)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "stations.csv"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        _accepts_or_input_error(lambda: read_stations(path))
+
+
+@given(st.binary(max_size=400))
+def test_station_csv_reader_on_bytes(data):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "stations.csv"
+        path.write_bytes(data)
+        _accepts_or_input_error(lambda: read_stations(path))
+
+
+@given(st.binary(max_size=300), st.sampled_from([".geojson", ".gpkg"]))
+def test_station_vector_reader_on_bytes(data, suffix):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"stations{suffix}"
+        path.write_bytes(data)
+        _accepts_or_input_error(lambda: read_stations(path))
+
+
+YAML_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=10)),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+KEYS = st.sampled_from(
+    ["name", "stations", "population", "network", "minutes", "mode", "speed_kmh",
+     "stations_crs", "boundaries", "max_access_m", "metric_crs", "out", "unknown"]
+)  # fmt: skip
+
+
+@given(st.dictionaries(KEYS, YAML_VALUES, max_size=8))
+def test_config_reader_on_structures(data):
+    import yaml
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "c.yaml"
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        _accepts_or_input_error(lambda: load_config(path))
+
+
+@given(st.text(max_size=200))
+def test_config_reader_on_text(text):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "c.yaml"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        _accepts_or_input_error(lambda: load_config(path))
+
+
+def _valid_tiff(path: Path) -> bytes:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=4,
+        height=3,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=rasterio.Affine(0.01, 0, 118, 0, -0.01, 28),
+        nodata=-1,
+    ) as dst:
+        dst.write(np.arange(12, dtype="float32").reshape(3, 4), 1)
+    return path.read_bytes()
+
+
+@given(st.data())
+def test_raster_reader_on_damaged_files(data):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "p.tif"
+        good = bytearray(_valid_tiff(path))
+        flips = data.draw(
+            st.lists(st.tuples(st.integers(0, len(good) - 1), st.integers(0, 255)), max_size=8)
+        )
+        for pos, value in flips:
+            good[pos] = value
+        cut = data.draw(st.integers(0, len(good)))
+        path.write_bytes(bytes(good[:cut]))
+        _accepts_or_input_error(lambda: read_population(path))

@@ -1,0 +1,123 @@
+"""Outputs are safe to open and never lost: escaping, no pickles, atomic replacement."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import rasterio
+
+from coverage import load_config, run_coverage, write_outputs
+
+PAYLOADS = ['<script>alert("x")</script>', '"onmouseover="alert(1)', "<img src=x onerror=alert(2)>"]
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_names_from_inputs_are_escaped_in_the_map(grid_case, tmp_path):
+    case = grid_case(station_nodes=[(0, 0), (2, 2), (4, 4)], boundaries=True)
+    rows = case.stations.read_text(encoding="utf-8").splitlines()
+    header, body = rows[0], rows[1:]
+    escaped_rows = []
+    for payload, row in zip(PAYLOADS, body, strict=True):
+        parts = row.split(",")
+        quoted = '"' + payload.replace('"', '""') + '"'
+        escaped_rows.append(",".join([parts[0], quoted, quoted, *parts[3:]]))
+    case.stations.write_text("\n".join([header, *escaped_rows]) + "\n", encoding="utf-8")
+    units = case.boundaries.read_text(encoding="utf-8")
+    units = units.replace('"west"', json.dumps(PAYLOADS[0])).replace(
+        '"east"', json.dumps(PAYLOADS[1])
+    )
+    case.boundaries.write_text(units, encoding="utf-8")
+    with pytest.warns(UserWarning, match="not in the vocabulary"):
+        result = run_coverage(load_config(case.config))
+    files = write_outputs(result, tmp_path / "out")
+    page = files["map"].read_text(encoding="utf-8")
+    for payload in PAYLOADS:
+        assert payload not in page
+        assert payload.replace('"', '\\"') not in page  # nor inside a JS string literal
+    assert "alert" in page  # the names are there, escaped
+    assert "&lt;script&gt;" in page or "\\u003cscript" in page or "&amp;lt;script" in page
+    # tables keep the names verbatim (they are data, not HTML)
+    stations = pd.read_csv(files["stations"], encoding="utf-8-sig")
+    assert set(PAYLOADS) == set(stations["name"])
+
+
+def test_no_pickle_in_the_package():
+    for path in (REPO / "coverage").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "import pickle" not in text and "pickle.load" not in text, path
+        assert "yaml.load(" not in text and "yaml.unsafe_load" not in text, path
+
+
+def _consistent(out: Path) -> float:
+    """Check that the files in ``out`` belong to one run; return its threshold."""
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    stations = pd.read_csv(out / "stations.csv", encoding="utf-8-sig")
+    assert stations["catchment_covered"].sum() == pytest.approx(summary["population_covered"])
+    units = pd.read_csv(out / "units.csv", encoding="utf-8-sig")
+    assert units["population_covered"].sum() == pytest.approx(summary["population_covered"])
+    with rasterio.open(out / "travel_time.tif") as src:
+        assert src.read(1).shape == (5, 5)
+    assert (out / "map.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
+    return float(summary["minutes"])
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_interrupted_runs_leave_complete_outputs(grid_case, tmp_path, sig):
+    case = grid_case(boundaries=True)
+    out = tmp_path / "out"
+    cmd = [
+        sys.executable,
+        "-m",
+        "coverage.cli",
+        "run",
+        str(case.config),
+        "--out",
+        str(out),
+        "--quiet",
+    ]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    subprocess.run([*cmd, "--minutes", "3"], check=True, env=env, cwd=REPO)
+    assert _consistent(out) == 3.0
+    delays = [0.3, 0.8, 1.2, 1.6, 2.0, 2.5, 3.5]
+    for i, delay in enumerate(delays):
+        minutes = "9" if i % 2 == 0 else "3"
+        proc = subprocess.Popen(
+            [*cmd, "--minutes", minutes], env=env, cwd=REPO, stderr=subprocess.PIPE, text=True
+        )
+        time.sleep(delay)
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode in (0, 130, -sig), err
+        if proc.returncode == 130:  # interrupted inside the run, not while Python was starting
+            assert "Traceback" not in err and err.strip().startswith("error: interrupted")
+        assert _consistent(out) in (3.0, 9.0)
+
+
+def test_two_runs_into_one_folder_do_not_interleave(grid_case, tmp_path):
+    case = grid_case(boundaries=True)
+    out = tmp_path / "out"
+    cmd = [
+        sys.executable,
+        "-m",
+        "coverage.cli",
+        "run",
+        str(case.config),
+        "--out",
+        str(out),
+        "--quiet",
+    ]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    procs = [
+        subprocess.Popen([*cmd, "--minutes", m], env=env, cwd=REPO) for m in ("3", "9", "3", "9")
+    ]
+    assert [p.wait(timeout=300) for p in procs] == [0, 0, 0, 0]
+    assert _consistent(out) in (3.0, 9.0)
