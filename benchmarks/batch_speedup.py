@@ -2,12 +2,15 @@
 
 Generates (once, cached) ``--regions`` equal street-grid regions (``--nodes``
 squared street nodes 100 m apart, default 200 x 200, a population cell per 50 m,
-9 stations), then times :func:`coverage.batch.run_batch` (``force=True``: every region is computed) on a
-``LocalCluster`` of one worker process and on one of two, one thread each. Each
+9 stations), then times :func:`coverage.batch.run_batch` (``force=True``: every
+region is computed) on a ``LocalCluster`` of one worker process and on one of two,
+one thread each. Each
 cluster is started and warmed (the coverage15 modules imported on every worker)
 before the clock starts, so the figure is the batch's own. The two sizes are
 measured in alternation ``--repeats`` times and the fastest run of each is kept;
-the machine is shared, so every run is reported too.
+the machine is shared, so every run is reported too, with the CPU the batch
+obtained (the CPU seconds of its regions over the wall time) and, as a reference,
+the cores that one and two plain busy-loop processes obtained just before.
 
     .venv/bin/python benchmarks/batch_speedup.py [--regions 8] [--repeats 2]
 
@@ -50,6 +53,23 @@ def _batch_file(folder: Path, n: int, nodes: int) -> Path:
     lines = ["regions:"] + [f"  - r{k:02d}/region.yaml" for k in range(n)]
     batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return batch
+
+
+def _spin(seconds: float) -> float:
+    """Busy-loop for ``seconds`` of wall time; the CPU seconds this process obtained."""
+    end = time.perf_counter() + seconds
+    cpu = time.process_time()
+    while time.perf_counter() < end:
+        pass
+    return time.process_time() - cpu
+
+
+def machine_cores(processes: int, seconds: float = 5.0) -> float:
+    """Cores that ``processes`` busy processes obtain together right now (a reference)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(processes) as pool:
+        return round(sum(pool.map(_spin, [seconds] * processes)) / seconds, 2)
 
 
 def _warm() -> int:
@@ -100,11 +120,17 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out.resolve()
     batch = _batch_file(out / f"inputs-{args.nodes}", args.regions, args.nodes)
     runs: dict[int, list[dict[str, float]]] = {1: [], 2: []}
+    reference: dict[int, list[float]] = {1: [], 2: []}
     for rep in range(args.repeats):
         for workers in (1, 2):
+            reference[workers].append(machine_cores(workers))
             result = _time_batch(batch, workers, out / f"outputs-{workers}")
             runs[workers].append(result)
-            print(f"repeat {rep + 1}, {workers} worker(s): {result}", flush=True)
+            print(
+                f"repeat {rep + 1}, {workers} worker(s): {result}; "
+                f"{workers} busy loops obtained {reference[workers][-1]} cores",
+                flush=True,
+            )
     best = {w: min(r["wall_s"] for r in runs[w]) for w in runs}
     summary = {
         "regions": args.regions,
@@ -115,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
         "best_wall_s": {str(w): s for w, s in best.items()},
         "speedup_2_over_1": round(best[1] / best[2], 2),
         # the speed-up the obtained CPU allowed: cores obtained by 2 workers over 1
+        # what the machine offered at the time: cores 2 busy loops obtained over 1
+        "busy_loop_cores": {str(w): r for w, r in reference.items()},
+        "busy_loops_2_over_1": round(max(reference[2]) / max(reference[1]), 2),
         "cores_obtained_2_over_1": round(
             max(r["cores_obtained"] for r in runs[2]) / max(r["cores_obtained"] for r in runs[1]),
             2,
