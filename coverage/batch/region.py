@@ -37,6 +37,8 @@ __all__ = [
 #: Written into each region folder after a successful run.
 MANIFEST_NAME = "batch_manifest.json"
 
+_DEVELOPER_WARNINGS = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+
 
 @dataclass(frozen=True)
 class RegionPlan:
@@ -353,7 +355,8 @@ def run_region(region: BatchRegion, *, force: bool = False) -> RegionOutcome:
             with warnings.catch_warnings(record=True) as recorded:
                 warnings.simplefilter("always")
                 result = run_coverage(region.config)
-            caught = list(recorded)
+            # what users should see; library deprecations are for developers
+            caught = [w for w in recorded if not issubclass(w.category, _DEVELOPER_WARNINGS)]
             manifest = _write_region(region, result, plan, start)
             status = "ok"
     except CoverageError as exc:
