@@ -15,6 +15,7 @@ __version__ = "0.1.0"
 from .config import RunConfig, load_config
 from .datasets import prepare_demo
 from .errors import CoverageError, InputError
+from .fetch import FetchResult, fetch_dem, fetch_osm, fetch_worldpop
 from .inputs.boundaries import read_boundaries
 from .inputs.network import Network, load_network
 from .inputs.population import PopulationGrid, read_population
@@ -22,23 +23,30 @@ from .inputs.stations import read_stations
 from .pipeline import compute_coverage, run_coverage, write_outputs
 from .results import CoverageResult
 from .siting import SitingResult, run_siting, site_stations, write_siting_outputs
+from .whatif import add_station, remove_station
 
 __all__ = [
     "CoverageError",
     "CoverageResult",
+    "FetchResult",
     "InputError",
     "Network",
     "PopulationGrid",
     "RunConfig",
     "SitingResult",
     "__version__",
+    "add_station",
     "compute_coverage",
+    "fetch_dem",
+    "fetch_osm",
+    "fetch_worldpop",
     "load_config",
     "load_network",
     "prepare_demo",
     "read_boundaries",
     "read_population",
     "read_stations",
+    "remove_station",
     "run_coverage",
     "run_siting",
     "site_stations",

@@ -1,4 +1,4 @@
-"""Command line: ``coverage15 run|demo|batch``. Argument parsing -> configuration -> API.
+"""Command line: ``coverage15 run|demo|batch|fetch|site``: arguments -> configuration -> API.
 
 This is the only module that configures logging and turns errors into exit codes:
 2 for bad input (one line ``error: ...``, no traceback), 1 for unexpected failures,
@@ -31,6 +31,9 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, help="output folder (default: out/<name>)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars or summary")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    parser.add_argument(
+        "--package", action="store_true", help="also zip map, report and tables into one file"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_run_options(demo)
     _add_batch_parser(sub)
+    _add_fetch_parser(sub)
     _add_site_parser(sub)
     return parser
 
@@ -127,6 +131,46 @@ def _batch(args: argparse.Namespace) -> int:
             f"{c['failed']} failed in {report.duration_s:.1f} s; see {report.index}"
         )
     return 1 if report.failed else 0
+
+
+def _add_fetch_parser(sub: Any) -> None:
+    fetch = sub.add_parser(
+        "fetch",
+        help="download real data: OSM extract of a province, WorldPop raster, SRTM DEM",
+        description="Download into the cache folder (resumable, verified), optionally cut "
+        "to a county (--bbox or --boundary); prints the path of the file to use.",
+    )
+    kinds = fetch.add_subparsers(dest="source", required=True, metavar="SOURCE")
+
+    def common(p: argparse.ArgumentParser, *, clip: bool = True) -> None:
+        if clip:
+            area = p.add_mutually_exclusive_group()
+            area.add_argument("--bbox", metavar="W,S,E,N", help="cut to this box (degrees)")
+            area.add_argument("--boundary", type=Path, help="cut to these county polygons")
+        p.add_argument("--out", type=Path, help="write the result here (default: in the cache)")
+        p.add_argument(
+            "--cache-dir",
+            type=Path,
+            help="cache folder (default $COVERAGE15_CACHE_DIR or the user cache folder)",
+        )
+        p.add_argument("--url-template", help="URL template, e.g. for a mirror (see docs)")
+        p.add_argument("--no-checksum", action="store_true", help="verify the size only")
+        p.add_argument("--refresh", action="store_true", help="download again despite the cache")
+        p.add_argument("--quiet", action="store_true", help="no progress bars")
+        p.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+
+    osm = kinds.add_parser("osm", help="OpenStreetMap extract of a Chinese province")
+    osm.add_argument("--region", required=True, help="province: zhejiang, 浙江, Inner Mongolia …")
+    common(osm)
+    pop = kinds.add_parser("worldpop", help="WorldPop 100 m population raster")
+    pop.add_argument("--iso3", default="CHN", help="country code (default CHN)")
+    pop.add_argument("--year", type=int, default=2020, help="year (default 2020)")
+    pop.add_argument("--constrained", action="store_true", help="built-up cells only (2020)")
+    pop.add_argument("--un-adjusted", action="store_true", help="scaled to UN national totals")
+    common(pop)
+    dem = kinds.add_parser("dem", help="SRTM 1 arc-second elevation tiles, merged")
+    dem.add_argument("--bbox", required=True, metavar="W,S,E,N", help="area (degrees)")
+    common(dem, clip=False)
 
 
 def _add_site_parser(sub: Any) -> None:
@@ -260,17 +304,33 @@ def _summary_line(summary: dict[str, Any], out: Path) -> str:
 
 def _run(config_path: Path, args: argparse.Namespace) -> int:
     from .config import load_config
-    from .pipeline import run_coverage, write_outputs
+    from .pipeline import run_coverage_modes, write_mode_outputs, write_outputs
 
     overrides: dict[str, Any] = {}
     if getattr(args, "minutes", None):
         overrides["minutes"] = list(args.minutes)
     config = load_config(config_path, **overrides)
     out = args.out.resolve() if args.out else (config.out or Path("out") / config.name)
-    result = run_coverage(config, progress=not args.quiet)
-    write_outputs(result, out)
+    if config.basemap.name == "tianditu":  # fail before the long run, not after it
+        from .outputs.basemaps import resolve_tianditu_key
+
+        resolve_tianditu_key(config.tianditu_key)
+    results = run_coverage_modes(config, progress=not args.quiet)
+    options: dict[str, Any] = {
+        "isochrone_cell_m": config.isochrone_cell_m,
+        "isochrones_per_station": config.isochrones_per_station,
+        "basemap": config.basemap,
+        "lang": config.lang,
+        "tianditu_key": config.tianditu_key,
+        "package": getattr(args, "package", False),
+    }
+    if len(results) == 1:
+        write_outputs(next(iter(results.values())), out, **options)
+    else:  # one folder per mode and a combined summary
+        write_mode_outputs(results, out, **options)
     if not args.quiet:
-        print(_summary_line(result.summary, out))
+        for mode, result in results.items():
+            print(_summary_line(result.summary, out if len(results) == 1 else out / mode))
     return 0
 
 
@@ -280,6 +340,53 @@ def _demo(args: argparse.Namespace) -> int:
     out = (args.out or Path("out") / "demo").resolve()
     config_path = prepare_demo(out / "inputs")
     return _run(config_path, argparse.Namespace(**{**vars(args), "out": out}))
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from .errors import DownloadError
+    from .fetch import fetch_dem, fetch_osm, fetch_worldpop
+
+    common: dict[str, Any] = {
+        "out": args.out,
+        "cache_dir": args.cache_dir,
+        "url_template": args.url_template,
+        "checksum": None if args.no_checksum else "auto",
+        "progress": not args.quiet,
+        "refresh": args.refresh,
+    }
+    try:
+        if args.source == "osm":
+            result = fetch_osm(args.region, bbox=args.bbox, boundary=args.boundary, **common)
+        elif args.source == "worldpop":
+            result = fetch_worldpop(
+                args.iso3,
+                year=args.year,
+                constrained=args.constrained,
+                un_adjusted=args.un_adjusted,
+                bbox=args.bbox,
+                boundary=args.boundary,
+                **common,
+            )
+        else:
+            result = fetch_dem(args.bbox, **common)
+    except DownloadError as exc:  # expected failures of the network: one line, exit 1
+        if args.debug:
+            traceback.print_exc()
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            "error: interrupted; the partial download is kept, run the same command again "
+            "to resume",
+            file=sys.stderr,
+        )
+        return 130
+    for url in result.missing:
+        log.warning("not on the server, skipped: %s", url)
+    if not args.quiet:
+        print(repr(result), file=sys.stderr)
+    print(result.path)
+    return 0
 
 
 @contextlib.contextmanager
@@ -329,6 +436,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _demo(args)
             if args.command == "batch":
                 return _batch(args)
+            if args.command == "fetch":
+                return _fetch(args)
             if args.command == "site":
                 return _site(args)
         except InputError as exc:

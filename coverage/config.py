@@ -32,7 +32,7 @@ from .metrics.units import DEFAULT_UNIT_COVERED_SHARE
 __all__ = ["MODES", "PopulationSource", "RunConfig", "config_from_dict", "load_config"]
 
 #: Travel modes the engine knows (see :mod:`coverage.inputs.network` for the speeds).
-MODES = ("walk",)
+MODES = ("walk", "bike", "ebike", "drive")
 
 
 class _Invalid(Exception):
@@ -93,6 +93,39 @@ def _mode(value: Any) -> str:
     text = _str(value).lower()
     if text not in MODES:
         raise _Invalid(f"must be one of {', '.join(MODES)}, got {value!r}")
+    return text
+
+
+def _opt_modes(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    values = value if isinstance(value, (list, tuple)) else [value]
+    if not values:
+        raise _Invalid(f"must list one or more of {', '.join(MODES)}, e.g. [walk, ebike]")
+    return tuple(dict.fromkeys(_mode(v) for v in values))
+
+
+def _speeds(value: Any) -> dict[str, Any] | None:
+    """``{class: kmh}`` for every mode, or ``{mode: {class: kmh}}``."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not value:
+        raise _Invalid("must map highway classes to km/h, e.g. {residential: 4.5}")
+    if all(isinstance(v, Mapping) for v in value.values()):
+        return {_mode(m): _speeds(table) for m, table in value.items()}
+    out: dict[str, Any] = {}
+    for key, kmh in value.items():
+        try:
+            out[_str(key)] = _positive(kmh)
+        except _Invalid as exc:
+            raise _Invalid(f"speed of '{key}' {exc}") from None
+    return out
+
+
+def _snap_to(value: Any) -> str:
+    text = _str(value).lower()
+    if text not in ("edge", "node"):
+        raise _Invalid(f"must be 'edge' or 'node', got {value!r}")
     return text
 
 
@@ -342,6 +375,22 @@ def _staffing(value: Any) -> tuple[StaffRule, ...]:
         raise _Invalid(str(exc)) from None
 
 
+def _basemap(value: Any) -> Any:
+    from .outputs.basemaps import basemap_from_spec
+
+    try:
+        return basemap_from_spec(value)
+    except ValueError as exc:
+        raise _Invalid(str(exc)) from None
+
+
+def _lang(value: Any) -> str:
+    text = _str(value).lower()
+    if text not in ("en", "zh"):
+        raise _Invalid(f"must be zh (Chinese) or en (English), got {value!r}")
+    return text
+
+
 def _spec(parse: Callable[[Any], Any], help: str, *, default: Any = dataclasses.MISSING) -> Any:
     """A configuration field: its parser, one line of help, and its default."""
     meta = {"parse": parse, "help": help}
@@ -380,7 +429,7 @@ class RunConfig:
     boundaries_name: str | dict[str, str] = _spec(
         _names, "attribute naming each unit, or one per level", default="name"
     )
-    mode: str = _spec(_mode, "travel mode (walk)", default="walk")
+    mode: str = _spec(_mode, "travel mode: walk, bike, ebike or drive", default="walk")
     speed_kmh: float | None = _spec(
         _opt_positive, "one speed for every edge, overriding the mode's speeds", default=None
     )
@@ -434,11 +483,57 @@ class RunConfig:
     gap_min_population: float = _spec(
         _non_negative, "gap areas with fewer residents are left out", default=0.0
     )
+    modes: tuple[str, ...] | None = _spec(
+        _opt_modes,
+        "several travel modes in one run, e.g. [walk, ebike]: one result per mode in "
+        "out/<mode>/ and modes_summary.csv (overrides mode)",
+        default=None,
+    )
+    speeds_kmh: dict[str, Any] | None = _spec(
+        _speeds,
+        "per-class speed overrides, {residential: 4.5} or per mode {ebike: {track: 12}}",
+        default=None,
+    )
+    dem: Path | None = _spec(
+        _opt_path, "elevation raster (e.g. SRTM GeoTIFF) for slope-dependent speeds", default=None
+    )
+    snap_to: str = _spec(
+        _snap_to,
+        "where off-road legs join the road: 'node' (the nearest node) or 'edge' (also the "
+        "nearest point of the nearest segment; for rural roads with long segments)",
+        default="node",
+    )
+    isochrone_cell_m: float = _spec(
+        _positive, "cell size of the metric grid isochrones are traced on", default=100.0
+    )
+    isochrones_per_station: bool = _spec(
+        _flag, "also write isochrones_stations.geojson (each station's share)", default=False
+    )
+    cache: bool = _spec(_flag, "keep parsed, weighted road graphs in a cache", default=True)
+    cache_dir: Path | None = _spec(
+        _opt_path,
+        "graph cache folder (default: COVERAGE15_CACHE_DIR or the user cache folder)",
+        default=None,
+    )
+    basemap: Any = _spec(
+        _basemap,
+        "map tiles: osm, tianditu, amap (GCJ-02), none, or {url, attribution, datum}",
+        default=_basemap("osm"),
+    )
+    tianditu_key: str | None = _spec(
+        _opt_str, "Tianditu key for basemap: tianditu (default: $TIANDITU_KEY)", default=None
+    )
+    lang: str = _spec(_lang, "language of maps and report: zh or en", default="en")
 
     @property
     def threshold_minutes(self) -> float:
         """The headline threshold: 15 if listed in ``minutes``, else the largest listed."""
         return 15.0 if 15.0 in self.minutes else max(self.minutes)
+
+    @property
+    def run_modes(self) -> tuple[str, ...]:
+        """The modes of this run: ``modes`` if given, else ``(mode,)``."""
+        return self.modes or (self.mode,)
 
     def replace(self, **changes: Any) -> RunConfig:
         """A copy with some fields changed, validated like the original.

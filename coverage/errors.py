@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = [
     "ConfigError",
     "CoverageError",
+    "DownloadError",
     "InputError",
     "MissingDependencyError",
     "SolverError",
@@ -39,6 +40,14 @@ class ConfigError(InputError):
 
 class MissingDependencyError(CoverageError, ImportError):
     """An optional dependency needed for the requested feature is not installed."""
+
+
+class DownloadError(CoverageError, OSError):
+    """A download failed: HTTP error, unreachable host, truncated transfer, bad checksum.
+
+    The message names the URL, what went wrong and what to do (usually: run the same
+    command again, which resumes a partial download).
+    """
 
 
 class SolverError(CoverageError, RuntimeError):

@@ -14,8 +14,10 @@ import pandas as pd
 if TYPE_CHECKING:
     import folium
 
+    from .engine.whatif import EngineState
     from .inputs.network import Network
     from .inputs.population import Demand
+    from .pipeline import MetricOptions
 
 __all__ = ["CoverageResult"]
 
@@ -63,6 +65,11 @@ class CoverageResult:
         of that tier (-1: none); empty otherwise.
     tier_point_minutes : dict of str to numpy.ndarray
         Likewise, the minutes to that station (inf: none).
+    engine : EngineState or None
+        Snaps and node times, kept for fast what-if updates (:mod:`coverage.whatif`)
+        and isochrones.
+    metric_options : MetricOptions or None
+        The metric settings of the run, for what-if updates.
     """
 
     name: str
@@ -80,6 +87,8 @@ class CoverageResult:
     gaps: gpd.GeoDataFrame | None = None
     tier_point_station: dict[str, np.ndarray] = field(default_factory=dict)
     tier_point_minutes: dict[str, np.ndarray] = field(default_factory=dict)
+    engine: EngineState | None = field(default=None, repr=False, compare=False)
+    metric_options: MetricOptions | None = field(default=None, repr=False, compare=False)
 
     @property
     def coverage_share(self) -> float:

@@ -49,3 +49,16 @@ def _hypothesis_profiles() -> None:
 
 
 _hypothesis_profiles()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _graph_cache_in_tmp(tmp_path_factory):
+    """Runs cache parsed road graphs; in tests, in a temporary folder, never the user's."""
+    folder = tmp_path_factory.mktemp("graph-cache")
+    previous = os.environ.get("COVERAGE15_CACHE_DIR")
+    os.environ["COVERAGE15_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("COVERAGE15_CACHE_DIR", None)
+    else:
+        os.environ["COVERAGE15_CACHE_DIR"] = previous

@@ -28,7 +28,8 @@ from pyproj import CRS, Transformer
 
 from ..errors import InputError
 from .boundaries import read_boundary_levels
-from .network import Network, load_network
+from .network import Network, load_networks
+from .network_cache import default_cache_dir
 from .population import (
     Demand,
     PopulationGrid,
@@ -71,6 +72,8 @@ class InputData:
         People left out by the clip (``population_input`` minus the demand's total).
     study_area : str
         ``"boundaries"``, ``"network extent"`` or ``"population table"``.
+    networks : dict of str to Network
+        The network of every mode of the run (``network`` is the first).
     """
 
     network: Network
@@ -80,6 +83,7 @@ class InputData:
     population_input: float
     population_outside_study_area: float
     study_area: str
+    networks: dict[str, Network] = dataclasses.field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """Figures about the inputs, added to ``summary.json``."""
@@ -257,13 +261,18 @@ def read_inputs(config: RunConfig, *, progress: bool = False) -> InputData:
         if config.boundaries is not None
         else None
     )
-    network = load_network(
+    # every mode of the run from one parse, weighted (and cached) by the engine's rules
+    networks = load_networks(
         config.network,
-        mode=config.mode,
+        modes=config.run_modes,
         speed_kmh=config.speed_kmh,
+        speeds_kmh=config.speeds_kmh,
         metric_crs=config.metric_crs,
+        dem=config.dem,
+        cache_dir=(config.cache_dir or default_cache_dir()) if config.cache else None,
         progress=progress,
     )
+    network = next(iter(networks.values()))
     check_station_extent(
         stations,
         (
@@ -291,4 +300,5 @@ def read_inputs(config: RunConfig, *, progress: bool = False) -> InputData:
         population_input=population_input,
         population_outside_study_area=population_input - demand.total,
         study_area=study_area,
+        networks=networks,
     )

@@ -61,7 +61,7 @@ class SubsetSearch:
         n_points = self.point_snap.nodes.shape[0]
         if keep_idx.size == 0:
             return np.full(n_points, np.inf), np.full(n_points, -1, dtype=np.int64)
-        subset = Snap(self.station_snap.nodes[keep_idx], self.station_snap.distance_m[keep_idx])
+        subset = self.station_snap.take(keep_idx)  # with edge entries and slopes
         speed = self.access_speed_kmh
         times = node_times(self.network, subset, access_speed_kmh=speed)
         seconds, station = point_times(times, self.point_snap, access_speed_kmh=speed)

@@ -50,21 +50,32 @@ def _signals_deferred() -> Iterator[None]:
     """Hold SIGINT and SIGTERM while the staged files are moved into place.
 
     The moves take milliseconds; deferring the signals means an interruption lands
-    before or after them, never between two files of one run.
+    before or after them, never between two files of one run. Python runs signal
+    handlers in the main thread whichever thread the operating system delivers
+    to, so the handlers are swapped for a recorder (a ``pthread_sigmask`` on the
+    main thread alone would not hold signals delivered to library threads); a
+    recorded signal is re-raised through the previous handler afterwards.
     """
     import signal
     import threading
 
-    mask = getattr(signal, "pthread_sigmask", None)
-    if mask is None or threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = mask(signal.SIG_BLOCK, held)
+    caught: list[int] = []
+
+    def record(signum: int, frame: object) -> None:
+        caught.append(signum)
+
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, record) for sig in held}
     try:
         yield
     finally:
-        mask(signal.SIG_SETMASK, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+        if caught:
+            signal.raise_signal(caught[0])
 
 
 def _writable_folder(out_dir: Path) -> None:

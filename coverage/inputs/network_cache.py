@@ -1,0 +1,199 @@
+"""On-disk cache of parsed, weighted networks (``.npz``, never pickle).
+
+A cache entry is one uncompressed ``.npz`` file of the :class:`~coverage.inputs.network.Network`
+arrays, named by a key that hashes everything the graph depends on: the OSM file's
+content (SHA-256 of its bytes, so a renamed or touched file still hits and an edited
+one misses), the mode, the full speed table, a single-speed override, the metric
+CRS, the DEM file's content, and :data:`CACHE_VERSION` (bumped whenever the way a
+graph is built changes). Entries are written to a temporary file and renamed, so
+a crash never leaves a half-written entry, and two runs writing the same entry
+both leave a complete file. A damaged entry is ignored and rebuilt.
+
+The cache folder is the configuration's ``cache_dir``; by default the
+``COVERAGE15_CACHE_DIR`` environment variable, else the user cache folder
+(``$XDG_CACHE_HOME/coverage15``, ``~/.cache/coverage15``, or ``%LOCALAPPDATA%\\coverage15``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+from pyproj import CRS
+
+from .network import Network
+
+__all__ = ["CACHE_VERSION", "cache_key", "default_cache_dir", "read_cached", "write_cached"]
+
+#: Version of the graph-building rules; part of every key.
+CACHE_VERSION = 1
+
+_ARRAYS = (
+    "node_ids",
+    "lon",
+    "lat",
+    "x",
+    "y",
+    "edge_u",
+    "edge_v",
+    "edge_length_m",
+    "edge_seconds",
+)
+_CHUNK = 1 << 20
+
+
+def default_cache_dir() -> Path:
+    """The default cache folder (``COVERAGE15_CACHE_DIR`` or the user cache folder)."""
+    env = os.environ.get("COVERAGE15_CACHE_DIR")
+    if env:
+        return Path(env).expanduser()
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "coverage15"
+
+
+def _file_hash(path: str | os.PathLike[str]) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def cache_key(
+    path: str | os.PathLike[str],
+    *,
+    mode: str,
+    speeds: Mapping[str, float],
+    speed_kmh: float | None = None,
+    metric_crs: str | None = None,
+    dem: str | os.PathLike[str] | None = None,
+) -> str:
+    """The cache key of a network: a hash of its inputs' content and settings.
+
+    Parameters
+    ----------
+    path : path-like
+        The OSM file.
+    mode : str
+        Travel mode.
+    speeds : mapping of str to float
+        The full speed table used (defaults with overrides applied).
+    speed_kmh : float, optional
+        Single-speed override.
+    metric_crs : str, optional
+        WKT of the metric CRS asked for (None: automatic).
+    dem : path-like, optional
+        DEM file (its content is hashed).
+
+    Returns
+    -------
+    str
+        ``<mode>-<64 hex digits>``.
+    """
+    parts = {
+        "version": CACHE_VERSION,
+        "osm": _file_hash(path),
+        "mode": mode,
+        "speeds": sorted((str(k), float(v)) for k, v in speeds.items()),
+        "speed_kmh": speed_kmh,
+        "metric_crs": metric_crs,
+        "dem": None if dem is None else _file_hash(dem),
+    }
+    text = json.dumps(parts, sort_keys=True)
+    return f"{mode}-{hashlib.sha256(text.encode()).hexdigest()}"
+
+
+def _entry(cache_dir: str | os.PathLike[str], key: str) -> Path:
+    return Path(cache_dir) / f"network-{key}.npz"
+
+
+def read_cached(cache_dir: str | os.PathLike[str], key: str) -> Network | None:
+    """The cached network of a key, or None if absent or unreadable.
+
+    Parameters
+    ----------
+    cache_dir : path-like
+        Cache folder.
+    key : str
+        From :func:`cache_key`.
+
+    Returns
+    -------
+    Network or None
+    """
+    path = _entry(cache_dir, key)
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in _ARRAYS}
+            highway = data["edge_highway"].astype(object)
+            elevation = data["node_elevation_m"] if "node_elevation_m" in data.files else None
+            crs = CRS.from_wkt(str(data["crs_wkt"]))
+            mode = str(data["mode"])
+            source = str(data["source"])
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
+        return None  # damaged or from an incompatible version: rebuilt by the caller
+    return Network(
+        crs=crs,
+        edge_highway=highway,
+        mode=mode,
+        source=source,
+        node_elevation_m=elevation,
+        **arrays,
+    )
+
+
+def write_cached(cache_dir: str | os.PathLike[str], key: str, network: Network) -> Path | None:
+    """Store a network under a key, atomically.
+
+    Parameters
+    ----------
+    cache_dir : path-like
+        Cache folder (created if missing).
+    key : str
+        From :func:`cache_key`.
+    network : Network
+        The network to store.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The entry written, or None if the folder is not writable (caching is an
+        optimisation; a read-only cache never fails a run).
+    """
+    final = _entry(cache_dir, key)
+    arrays = {name: getattr(network, name) for name in _ARRAYS}
+    arrays["edge_highway"] = np.asarray(network.edge_highway, dtype=str)
+    if network.node_elevation_m is not None:
+        arrays["node_elevation_m"] = network.node_elevation_m
+    arrays["crs_wkt"] = np.asarray(network.crs.to_wkt())
+    arrays["mode"] = np.asarray(network.mode)
+    arrays["source"] = np.asarray(network.source)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    except OSError:
+        return None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            np.savez(handle, **arrays)  # type: ignore[arg-type]
+        os.replace(tmp, final)
+    except OSError:
+        return None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return final

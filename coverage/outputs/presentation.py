@@ -1,0 +1,147 @@
+"""Everything a planner hands to officials, written in one call.
+
+:func:`write_presentation` writes the interactive map, the static maps, the report,
+the Excel tables and the licences of the vendored web libraries into a folder;
+:func:`write_package` zips a run's folder into one file that opens anywhere
+(the pages inside need no network).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .basemaps import Basemap
+from .labels import label, tier_label
+from .maps import ASSETS, coverage_map, save_map
+from .report import write_report, write_units_xlsx
+from .static import static_maps
+from .writers import atomic_path
+
+if TYPE_CHECKING:
+    from ..results import CoverageResult
+
+__all__ = ["package_name", "write_package", "write_presentation"]
+
+#: Licences of the libraries inlined into map.html, copied next to it.
+LICENCES = ("LICENSE-leaflet.txt", "LICENSE-jquery.txt")
+
+_README = {
+    "en": "Open map.html (interactive map) or report.html (printable report) in a web "
+    "browser; they work without internet (only the basemap tiles need it). The tables "
+    "are in units.xlsx and the .csv files; GIS layers are the .geojson and .tif files.\n",
+    "zh": "用浏览器打开 map.html（交互地图）或 report.html（可打印报告），无需联网"
+    "（仅底图瓦片需要网络）。表格见 units.xlsx 与 .csv 文件；GIS 图层为 .geojson 与 .tif 文件。\n",
+}
+
+
+def write_presentation(
+    result: CoverageResult,
+    folder: str | os.PathLike[str],
+    *,
+    basemap: str | Mapping[str, Any] | Basemap = "osm",
+    lang: str = "en",
+    tianditu_key: str | None = None,
+) -> dict[str, Path]:
+    """Write ``map.html``, ``map.png`` (and one per unit level), ``report.html``,
+    ``units.xlsx`` and ``assets/`` (licences) into ``folder``.
+
+    Parameters
+    ----------
+    result : CoverageResult
+        The result.
+    folder : path-like
+        Output folder (usually the staging folder of :func:`~coverage.write_outputs`).
+    basemap : str, mapping or Basemap
+        Basemap of the interactive map (see :mod:`coverage.outputs.basemaps`).
+    lang : {"en", "zh"}
+        Language of the labels.
+    tianditu_key : str, optional
+        Key for the Tianditu basemap.
+
+    Returns
+    -------
+    dict
+        File kind -> path.
+    """
+    out = Path(folder)
+    paths: dict[str, Path] = {}
+    fmap = coverage_map(result, basemap=basemap, lang=lang, tianditu_key=tianditu_key)
+    paths["map"] = save_map(fmap, out / "map.html")
+    for name in LICENCES:
+        target = out / "assets" / name
+        with atomic_path(target) as tmp:
+            shutil.copyfile(ASSETS / name, tmp)
+        paths[f"licence_{name}"] = target
+    pngs = static_maps(result, out, lang=lang)
+    paths.update(pngs)
+    headline = float(result.summary["minutes"])
+    images = {}
+    for kind, path in pngs.items():
+        level = kind.removeprefix("map_").removesuffix("_png")
+        caption = (
+            label(lang, "title", minutes=headline, name=result.name)
+            if kind == "map_png"
+            else label(lang, "covered_share", minutes=headline) + f" ({tier_label(lang, level)})"
+        )
+        images[caption] = path.read_bytes()
+    paths["report"] = write_report(result, out / "report.html", lang=lang, images=images)
+    paths["units_xlsx"] = write_units_xlsx(result, out / "units.xlsx", lang=lang)
+    return paths
+
+
+def package_name(name: str) -> str:
+    """File name of a region's package: its name with unsafe characters replaced.
+
+    Examples
+    --------
+    >>> package_name("县/区 demo")
+    '县_区_demo.zip'
+    """
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name).strip("._")
+    return f"{safe or 'coverage15'}.zip"
+
+
+def write_package(
+    folder: str | os.PathLike[str], path: str | os.PathLike[str], *, lang: str = "en"
+) -> Path:
+    """Zip every file of a run's folder into one shareable archive, atomically.
+
+    The archive holds one top folder named after the zip, with a ``README.txt``
+    saying what to open. Hidden files (staging, locks) and the archive itself are
+    left out.
+
+    Parameters
+    ----------
+    folder : path-like
+        The run's output (or staging) folder.
+    path : path-like
+        The ``.zip`` file to write.
+    lang : {"en", "zh"}
+        Language of the README.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    root = Path(folder)
+    target = Path(path)
+    top = target.stem
+    files = sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file()
+        and p.resolve() != target.resolve()
+        and p.suffix != ".zip"
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    )
+    with atomic_path(target) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(f"{top}/README.txt", _README.get(lang, _README["en"]))
+            for p in files:
+                archive.write(p, f"{top}/{p.relative_to(root).as_posix()}")
+    return target

@@ -1,0 +1,62 @@
+"""map.html in a real browser: headless Chromium with the network cut.
+
+Each page is loaded from disk with every host unresolvable and every request sent to
+a closed local port, so only what the page carries can run. A probe script records
+JavaScript errors and what Leaflet drew; screenshots go to out/test-screenshots/.
+"""
+
+from __future__ import annotations
+
+import pytest
+from outputs_helpers import colour_pixels, probe_page
+
+from coverage.outputs.maps import coverage_map, save_map
+from coverage.outputs.style import TIER_COLOURS
+
+pytestmark = pytest.mark.browser
+
+
+def test_demo_map_works_offline(chromium, demo_result, tmp_path, screenshot_dir):
+    page = save_map(coverage_map(demo_result), tmp_path / "map.html")
+    shot = screenshot_dir / "demo-map-offline.png"
+    seen = probe_page(chromium, page, tmp_path, shot=shot)
+    assert seen["errors"] == []
+    assert seen["containers"] == 1
+    assert seen["layerControls"] == 1
+    assert seen["legend"] is True
+    assert seen["stations"] == len(demo_result.stations) == 33
+    tiers = sorted(set(demo_result.stations["tier"]))
+    for tier in tiers:
+        assert f"Stations: {tier}" in seen["layerNames"]
+    assert "Within 15 min" in seen["layerNames"]
+    assert seen["images"] == 1  # the travel-time surface
+    assert seen["overlays"] >= 1  # the headline isochrone
+    # tiles cannot load offline: the page says so, discreetly
+    assert seen["notice"] == "block"
+    # the station markers and the legend really are painted
+    assert colour_pixels(shot, TIER_COLOURS["partner-bank"]) > 100
+    assert colour_pixels(shot, TIER_COLOURS["county"]) > 10
+
+
+def test_hostile_names_do_not_run_in_the_browser(chromium, hostile_result, tmp_path):
+    page = save_map(coverage_map(hostile_result), tmp_path / "map.html")
+    seen = probe_page(chromium, page, tmp_path)
+    assert seen["errors"] == []
+    assert seen["pwned"] is None
+    assert seen["stations"] == 3
+    assert any("<img src=x onerror=" in name for name in seen["layerNames"])  # shown as text
+
+
+@pytest.mark.parametrize(("basemap", "lang"), [("amap", "zh"), ("none", "en"), ("tianditu", "zh")])
+def test_basemaps_work_offline(chromium, hostile_result, tmp_path, screenshot_dir, basemap, lang):
+    fmap = coverage_map(hostile_result, basemap=basemap, lang=lang, tianditu_key="test-key")
+    page = save_map(fmap, tmp_path / f"map-{basemap}.html")
+    seen = probe_page(chromium, page, tmp_path, shot=screenshot_dir / f"grid-{basemap}-{lang}.png")
+    assert seen["errors"] == []
+    assert seen["stations"] == 3
+    assert seen["layerControls"] == 1
+    if basemap == "none":
+        assert seen["tiles"] == 0
+        assert seen["notice"] == "none"  # no tiles, nothing failed
+    else:
+        assert seen["notice"] == "block"
