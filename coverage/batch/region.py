@@ -184,7 +184,7 @@ def plan_region(region: BatchRegion, *, force: bool = False) -> RegionPlan:
     if manifest.get("fingerprint") != digest:
         reason = _changes(manifest.get("fingerprint_parts") or {}, fingerprint)
         return RegionPlan(region, "run", reason, digest, fingerprint)
-    missing = [n for n in manifest.get("outputs", []) if not (region.out / n).is_file()]
+    missing = [n for n in manifest.get("outputs", []) if not (region.out / n).exists()]
     if missing:
         return RegionPlan(
             region, "run", f"outputs missing: {', '.join(missing)}", digest, fingerprint
@@ -310,7 +310,7 @@ def _write_region(
                 for f in dataclasses.fields(region.config)
                 if isinstance(getattr(region.config, f.name), Path) and f.name != "out"
             },
-            "outputs": sorted(p.name for p in written.values()),
+            "outputs": sorted(Path(p).relative_to(stage).as_posix() for p in written.values()),
             "figures": _figures(result.summary),
             "finished": utc_now(),
             "duration_s": round(time.perf_counter() - start, 3),

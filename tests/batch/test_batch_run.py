@@ -72,7 +72,7 @@ def test_outputs_skip_and_rerun_only_the_changed_region(three_regions, client):
     index = report.index.read_text(encoding="utf-8")
     for name in ("alpha", "beta", "gamma"):
         assert f'href="{name}/map.html"' in index
-        assert f'href="{name}/summary.json"' in index
+        assert f'href="{name}/report.html"' in index  # the report, now that runs write one
 
     # a second run skips all three and leaves their outputs alone
     mtimes = {r.name: (r.out / "map.html").stat().st_mtime_ns for r in batch.regions}
