@@ -46,5 +46,9 @@ bench: $(BENCH_STAMP)
 fuzz: setup
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py tests/test_properties.py
 
+## batch-sample: regenerate the maps of the sample batch (data/sample_batch/, writes out/sample_batch/)
+batch-sample: setup
+	$(VENV)/bin/coverage15 batch data/sample_batch/batch.yaml --workers 2
+
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache

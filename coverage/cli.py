@@ -1,4 +1,4 @@
-"""Command line: ``coverage15 run|demo|fetch``. Argument parsing -> configuration -> API.
+"""Command line: ``coverage15 run|demo|batch|fetch|site``: arguments -> configuration -> API.
 
 This is the only module that configures logging and turns errors into exit codes:
 2 for bad input (one line ``error: ...``, no traceback), 1 for unexpected failures,
@@ -63,9 +63,74 @@ def _parser() -> argparse.ArgumentParser:
         description="Prepare the embedded demo inputs and run on them (default out/demo).",
     )
     _add_run_options(demo)
+    _add_batch_parser(sub)
     _add_fetch_parser(sub)
     _add_site_parser(sub)
     return parser
+
+
+def _add_batch_parser(sub: Any) -> None:
+    batch = sub.add_parser(
+        "batch",
+        help="run every region of a batch file, locally or on a Dask cluster",
+        description="Run the regions a batch file lists (shared defaults + regions), each "
+        "into <out>/<region>/, skipping regions whose inputs and configuration are unchanged; "
+        "then write index.html and batch_summary.csv. Exit status 1 if any region failed.",
+    )
+    batch.add_argument("batch", type=Path, help="YAML batch file")
+    where = batch.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers", type=int, metavar="N", help="local Dask worker processes (default: cores)"
+    )
+    where.add_argument(
+        "--scheduler", metavar="ADDRESS", help="existing Dask scheduler, e.g. tcp://host:8786"
+    )
+    batch.add_argument(
+        "--memory-limit", metavar="SIZE", help="memory of each local worker, e.g. 6GiB"
+    )
+    batch.add_argument("--dry-run", action="store_true", help="list what would run and be skipped")
+    batch.add_argument("--force", action="store_true", help="run every region, changed or not")
+    _add_run_options(batch)
+
+
+def _batch(args: argparse.Namespace) -> int:
+    from .batch import load_batch, plan_batch, run_batch
+
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"--workers must be at least 1, got {args.workers}")
+    batch = load_batch(args.batch, out=args.out)
+    # Dask reports cluster start-up and shutdown at INFO; keep its warnings (lost workers).
+    # Its import sets its loggers' levels, so it is imported before they are changed.
+    with contextlib.suppress(ImportError):
+        import distributed  # noqa: F401
+    logging.getLogger("distributed").setLevel(logging.INFO if args.debug else logging.WARNING)
+    if args.dry_run:
+        plans = plan_batch(batch, force=args.force)
+        for plan in plans:
+            print(f"{plan.action:<4}  {plan.region.name}: {plan.reason}")
+        runs = sum(p.action == "run" for p in plans)
+        print(f"{runs} to run, {len(plans) - runs} to skip; outputs in {batch.out}")
+        return 0
+    report = run_batch(
+        batch,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        force=args.force,
+        memory_limit=args.memory_limit,
+        progress=not args.quiet,
+    )
+    for outcome in report.outcomes:
+        for text in outcome.warnings:
+            print(f"warning: {outcome.name}: {text}", file=sys.stderr)
+        if outcome.status == "failed":
+            print(f"error: {outcome.name}: {outcome.message}", file=sys.stderr)
+    if not args.quiet:
+        c = report.counts()
+        print(
+            f"{len(report.outcomes)} regions: {c['ok']} run, {c['skipped']} unchanged, "
+            f"{c['failed']} failed in {report.duration_s:.1f} s; see {report.index}"
+        )
+    return 1 if report.failed else 0
 
 
 def _add_fetch_parser(sub: Any) -> None:
@@ -391,6 +456,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _run(args.config, args)
             if args.command == "demo":
                 return _demo(args)
+            if args.command == "batch":
+                return _batch(args)
             if args.command == "fetch":
                 return _fetch(args)
             if args.command == "site":

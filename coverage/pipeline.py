@@ -7,9 +7,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import rasterio.windows
 import shapely
 from tqdm.auto import tqdm
 
@@ -103,6 +105,77 @@ def _units_of_points(
     out = np.full(x.size, -1, dtype=np.int64)
     order = np.lexsort((poly_idx, point_idx))[::-1]  # keep the lowest unit index per point
     out[point_idx[order]] = poly_idx[order]
+    return out
+
+
+#: Demand points snapped at once; a larger raster goes window by window.
+DEMAND_WINDOW_CELLS = 1_000_000
+
+
+def _demand_windows(demand: Demand, max_cells: int) -> Iterator[slice]:
+    """Consecutive slices of the demand points, each of at most about ``max_cells`` points.
+
+    A raster's points (row-major, from :func:`demand_from_grid`) are cut into windows
+    of whole raster rows (:class:`rasterio.windows.Window` strips), so each window is a
+    compact block of the grid; a point table is cut into runs of ``max_cells`` points.
+    """
+    n = len(demand)
+    grid, rows = demand.grid, demand.rows
+    if grid is None or rows is None or n == 0 or np.any(rows[1:] < rows[:-1]):
+        for start in range(0, n, max_cells):
+            yield slice(start, min(start + max_cells, n))
+        return
+    height, width = grid.shape
+    strip = max(1, max_cells // max(width, 1))
+    for row_off in range(0, height, strip):
+        window = rasterio.windows.Window(0, row_off, width, min(strip, height - row_off))
+        (r0, r1), _ = window.toranges()
+        lo, hi = np.searchsorted(rows, [r0, r1])
+        if hi > lo:
+            yield slice(int(lo), int(hi))
+
+
+def _snap_demand(demand: Demand, crs: Any, snap: Callable[[np.ndarray, np.ndarray], Snap]) -> Snap:
+    """Snap the demand points window by window (bounded memory on big rasters).
+
+    The KD-tree query behind ``snap`` builds temporary arrays of several values per
+    point; for 10 million cells those reach gigabytes, so they are built for one
+    window of at most :data:`DEMAND_WINDOW_CELLS` points at a time and only the
+    candidate legs are kept. The result is identical to one call over all points.
+    """
+    parts = [
+        snap(*transform_xy(demand.x[part], demand.y[part], demand.crs, crs))
+        for part in _demand_windows(demand, DEMAND_WINDOW_CELLS)
+    ]
+    if not parts:
+        return snap(demand.x[:0], demand.y[:0])
+    if len(parts) == 1:
+        return parts[0]
+    return _concat_rows(parts)
+
+
+def _concat_rows(parts: Sequence[Any]) -> Any:
+    """Stack per-window results row-wise: arrays are joined, dataclasses field by field."""
+    first = parts[0]
+    if isinstance(first, np.ndarray):
+        return np.concatenate(parts)
+    if dataclasses.is_dataclass(first) and not isinstance(first, type):
+        return dataclasses.replace(
+            first,
+            **{
+                f.name: _concat_rows([getattr(p, f.name) for p in parts])
+                for f in dataclasses.fields(first)
+                if f.init and getattr(first, f.name) is not None
+            },
+        )
+    return first  # scalars and settings are the same in every window
+
+
+def _units_of_demand(units: gpd.GeoDataFrame, demand: Demand) -> np.ndarray:
+    """:func:`_units_of_points` window by window: one window's shapely points at a time."""
+    out = np.empty(len(demand), dtype=np.int64)
+    for part in _demand_windows(demand, DEMAND_WINDOW_CELLS):
+        out[part] = _units_of_points(units, demand.x[part], demand.y[part], demand.crs)
     return out
 
 
@@ -209,8 +282,7 @@ def compute_coverage(
         station_snap = snap(sx, sy, "to_point")
         steps.update()
         steps.set_postfix_str("population")
-        mx, my = transform_xy(demand.x, demand.y, demand.crs, network.crs)
-        point_snap = snap(mx, my, "from_point")
+        point_snap = _snap_demand(demand, network.crs, lambda x, y: snap(x, y, "from_point"))
         pop = demand.population
         if pop.sum() > 0 and not (np.isfinite(point_snap.nearest_m) & (pop > 0)).any():
             raise InputError(
@@ -385,7 +457,7 @@ def assemble_result(
     points_in: dict[str, tuple[np.ndarray, list[str]]] = {}
     for level, polygons in levels.items():
         polygons = polygons.reset_index(drop=True)
-        unit_of_point = _units_of_points(polygons, demand.x, demand.y, demand.crs)
+        unit_of_point = _units_of_demand(polygons, demand)
         if (unit_of_point < 0).all():
             raise InputError(
                 f"{polygons.attrs.get('source', 'boundaries')}: no population lies inside "

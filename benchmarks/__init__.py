@@ -1,0 +1,1 @@
+"""Benchmarks of coverage15 against reference tools (not part of the package)."""

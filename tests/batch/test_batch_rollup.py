@@ -1,0 +1,76 @@
+"""The roll-up: index.html (escaped, linked) and batch_summary.csv (one row per region)."""
+
+from __future__ import annotations
+
+import csv
+
+from coverage.batch import Batch, BatchRegion, RegionOutcome, write_rollup
+from coverage.config import config_from_dict
+from coverage.outputs.writers import write_json
+
+
+def _region(out, name, folder):
+    config = config_from_dict(
+        {"name": "r", "stations": "s.csv", "population": "p.tif", "network": "n.osm"},
+        base_dir=out,
+    )
+    return BatchRegion(name, config, out / folder)  # any text, though configs refuse some
+
+
+def test_rollup_escapes_names_and_writes_one_row_per_region(tmp_path):
+    evil = '<script>alert("x")</script> & 县'
+    regions = (_region(tmp_path, evil, "evil"), _region(tmp_path, "plain", "plain county"))
+    batch = Batch(regions, tmp_path, source="b.yaml")
+    (tmp_path / "plain county").mkdir()
+    (tmp_path / "plain county" / "map.html").write_text("<html></html>", encoding="utf-8")
+    write_json({}, tmp_path / "plain county" / "summary.json")
+    figures = {
+        "population": 1234.0,
+        "population_covered": 617.0,
+        "coverage_share": 0.5,
+        "minutes": 15.0,
+        "units": 4,
+        "units_covered": 1,
+        "targets": None,
+        "targets_met": None,
+    }
+    outcomes = (
+        RegionOutcome(evil, regions[0].out, "failed", "bad <input> in row 3", 0.25),
+        RegionOutcome("plain", regions[1].out, "ok", "forced", 2.0, 1.5, figures, "2026-01-01"),
+    )
+    index, table = write_rollup(batch, outcomes)
+    page = index.read_text(encoding="utf-8")
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; 县" in page
+    assert "bad &lt;input&gt; in row 3" in page
+    assert 'href="plain%20county/map.html"' in page
+    assert 'href="plain%20county/summary.json"' in page
+    assert "50.0%" in page and "1 / 4" in page
+    with open(table, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["region"] for r in rows] == [evil, "plain"]
+    assert rows[0]["status"] == "failed" and rows[0]["population"] == ""
+    assert rows[1]["population"] == "1234.0" and rows[1]["coverage_share"] == "0.5"
+    assert rows[1]["units_covered"] == "1" and rows[1]["targets_met"] == ""
+    assert rows[1]["duration_s"] == "2.0" and rows[1]["cpu_s"] == "1.5"
+    assert rows[1]["folder"] == "plain county"
+
+
+def test_target_flags_are_counted_wherever_they_sit():
+    from coverage.batch.region import _target_counts
+
+    targets = {
+        "township": {"2023": {"share": 0.4, "met": True}, "2024": {"share": 1.0, "met": False}},
+        "village": [{"year": 2023, "met": True}],
+    }
+    assert _target_counts(targets) == (3, 2)
+    assert _target_counts(None) == (None, None)
+
+
+def test_input_bytes_sum_the_existing_input_files(tmp_path):
+    from coverage.batch.cluster import input_bytes
+
+    (tmp_path / "s.csv").write_bytes(b"x" * 10)
+    (tmp_path / "p.tif").write_bytes(b"x" * 200)
+    region = _region(tmp_path, "r", "r")  # its network file n.osm does not exist
+    assert input_bytes(region) == 210
