@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -424,6 +425,27 @@ def run_siting(
     >>> result = coverage.run_siting(cfg, candidates=["osm", "gaps"], target=0.95)  # doctest: +SKIP
     >>> coverage.write_siting_outputs(result, "out/county/siting")  # doctest: +SKIP
     """
+    ignored = [
+        name
+        for name, used in (
+            ("dem", config.dem is not None),
+            ("snap_to: edge", config.snap_to == "edge"),
+        )
+        if used
+    ]
+    if ignored:
+        warnings.warn(
+            f"siting times the off-road access legs flat and to the nearest road node, ignoring "
+            f"{' and '.join(ignored)} for those legs; its before/after shares can differ from "
+            "those of 'coverage15 run' by that much",
+            stacklevel=2,
+        )
+    if len(config.run_modes) > 1:
+        warnings.warn(
+            f"siting uses the first mode, '{config.run_modes[0]}', of "
+            f"{', '.join(config.run_modes)}; run it once per mode with 'modes' set to that mode",
+            stacklevel=2,
+        )
     inputs = read_inputs(config, progress=progress)
     stations, network, demand = inputs.stations, inputs.network, inputs.demand
     minutes = config.threshold_minutes

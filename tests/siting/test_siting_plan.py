@@ -93,6 +93,15 @@ def test_before_share_matches_the_coverage_run(grid):
     assert "S1dup" not in set(result.candidates["id"])
 
 
+def test_access_model_limits_are_stated(grid):
+    config = load_config(grid.config, modes=["walk", "bike"], snap_to="edge")
+    with pytest.warns(UserWarning) as record:
+        result = run_siting(config, candidates=[str(grid.extra["candidates"])], add=1)
+    messages = " ".join(str(w.message) for w in record)
+    assert "snap_to: edge" in messages and "first mode, 'walk'" in messages
+    assert result.summary["sites_added"] == 1
+
+
 def test_target_uses_the_fewest_sites(grid, tmp_path):
     total = float(grid.counts.sum())
     target = 0.5
