@@ -70,28 +70,26 @@ def _consistent(out: Path) -> float:
     return float(summary["minutes"])
 
 
+ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
+
+
+def _run_command(config: Path, out: Path) -> list[str]:
+    """The command line of a quiet run of ``config`` into ``out``, in a fresh interpreter."""
+    return [sys.executable, "-m", "coverage.cli", "run", str(config), "--out", str(out), "--quiet"]
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_interrupted_runs_leave_complete_outputs(grid_case, tmp_path, sig):
     case = grid_case(boundaries=True)
     out = tmp_path / "out"
-    cmd = [
-        sys.executable,
-        "-m",
-        "coverage.cli",
-        "run",
-        str(case.config),
-        "--out",
-        str(out),
-        "--quiet",
-    ]
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    subprocess.run([*cmd, "--minutes", "3"], check=True, env=env, cwd=REPO)
+    cmd = _run_command(case.config, out)
+    subprocess.run([*cmd, "--minutes", "3"], check=True, env=ENV, cwd=REPO)
     assert _consistent(out) == 3.0
     delays = [0.3, 0.8, 1.2, 1.6, 2.0, 2.5, 3.5]
     for i, delay in enumerate(delays):
         minutes = "9" if i % 2 == 0 else "3"
         proc = subprocess.Popen(
-            [*cmd, "--minutes", minutes], env=env, cwd=REPO, stderr=subprocess.PIPE, text=True
+            [*cmd, "--minutes", minutes], env=ENV, cwd=REPO, stderr=subprocess.PIPE, text=True
         )
         time.sleep(delay)
         proc.send_signal(sig)
@@ -105,19 +103,9 @@ def test_interrupted_runs_leave_complete_outputs(grid_case, tmp_path, sig):
 def test_two_runs_into_one_folder_do_not_interleave(grid_case, tmp_path):
     case = grid_case(boundaries=True)
     out = tmp_path / "out"
-    cmd = [
-        sys.executable,
-        "-m",
-        "coverage.cli",
-        "run",
-        str(case.config),
-        "--out",
-        str(out),
-        "--quiet",
-    ]
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    cmd = _run_command(case.config, out)
     procs = [
-        subprocess.Popen([*cmd, "--minutes", m], env=env, cwd=REPO) for m in ("3", "9", "3", "9")
+        subprocess.Popen([*cmd, "--minutes", m], env=ENV, cwd=REPO) for m in ("3", "9", "3", "9")
     ]
     assert [p.wait(timeout=300) for p in procs] == [0, 0, 0, 0]
     assert _consistent(out) in (3.0, 9.0)
