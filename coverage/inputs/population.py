@@ -226,7 +226,6 @@ def read_osm_buildings(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
     InputError
         If the file cannot be read or holds no buildings.
     """
-    import warnings
 
     import geopandas as gpd
     import pyrosm
