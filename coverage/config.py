@@ -26,6 +26,7 @@ import yaml
 
 from .errors import ConfigError
 from .metrics.catchments import DEFAULT_STAFF_RULES, StaffRule, staff_rules_from_mapping
+from .metrics.requirements import TierRule, tier_rules_from_mapping
 from .metrics.targets import Target, targets_from_mapping
 from .metrics.units import DEFAULT_UNIT_COVERED_SHARE
 
@@ -368,6 +369,13 @@ def _targets(value: Any) -> tuple[Target, ...]:
         raise _Invalid(str(exc)) from None
 
 
+def _require(value: Any) -> tuple[TierRule, ...]:
+    try:
+        return tier_rules_from_mapping(value)
+    except ValueError as exc:
+        raise _Invalid(str(exc)) from None
+
+
 def _staffing(value: Any) -> tuple[StaffRule, ...]:
     try:
         return staff_rules_from_mapping(value)
@@ -470,6 +478,12 @@ class RunConfig:
     targets: tuple[Target, ...] = _spec(
         _targets,
         "share of units to cover by year, e.g. {township: {2023: 0.4, 2024: 1.0}}",
+        default=(),
+    )
+    require: tuple[TierRule, ...] = _spec(
+        _require,
+        "stations of a tier each populated unit must hold (siting keeps to it), e.g. "
+        "{township: {tier: township, at_least: 1}}",
         default=(),
     )
     catchment_by_tier: bool = _spec(
