@@ -51,6 +51,7 @@ __all__ = [
     "path",
     "plain_name",
     "positive",
+    "require",
     "share",
     "snap_to",
     "spec",

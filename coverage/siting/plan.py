@@ -280,12 +280,12 @@ def site_stations(
         else None
     )  # fmt: skip
     unit_pick: UnitSelection | None = None
-    if by_units:
+    if by_units and policy is not None:
         problem = "targets" if meet_targets is not None else kind
         unit_pick = site_for_units(
             sets, pop, covered_before, policy.levels,
             objective="count" if meet_targets is not None else kind,
-            add=add, count_levels=count_levels, tiers=policy.tiers, forced=forced,
+            add=add, count_levels=count_levels, tiers=policy.tiers, forced=forced.tolist(),
             time_limit_s=time_limit_s,
         )  # fmt: skip
         picked = unit_pick

@@ -202,13 +202,13 @@ def policy_problem(
     site_tiers = _site_tiers(candidates, rules, site_tier)
     tiers: list[TierNeed] = []
     for rule in rules:
-        level = next(lv for lv in levels if lv.name == rule.level)
-        have = tier_counts(station_units[rule.level], station_tiers, rule.tier, level.n_units)
+        lv = next(lv for lv in levels if lv.name == rule.level)
+        have = tier_counts(station_units[rule.level], station_tiers, rule.tier, lv.n_units)
         populated = (
             np.bincount(
-                level.unit_of_point[level.unit_of_point >= 0],
-                weights=population[level.unit_of_point >= 0],
-                minlength=level.n_units,
+                lv.unit_of_point[lv.unit_of_point >= 0],
+                weights=population[lv.unit_of_point >= 0],
+                minlength=lv.n_units,
             )
             > 0
         )

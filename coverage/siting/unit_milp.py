@@ -200,10 +200,10 @@ def build_unit_model(
     blocks = [pattern]
     for level in levels:
         unit = level.unit_of_point
-        inside = np.flatnonzero(unit >= 0)
+        where = np.flatnonzero(unit >= 0)
         blocks.append(
             sp.csr_matrix(
-                (np.ones(inside.size), (unit[inside], inside)), shape=(level.n_units, n_points)
+                (np.ones(where.size), (unit[where], where)), shape=(level.n_units, n_points)
             )
         )
     reached = np.zeros(n_points, dtype=bool)

@@ -65,7 +65,7 @@ def meets(levels, population, units):
 
 
 def test_units_covered_follows_the_run_unit_tables():
-    village, _, population, sets, base, _ = town(3)
+    village, _, population, _, base, _ = town(3)
     lv = UnitLevel("village", village, [f"V{i}" for i in range(12)], 0.7)
     minutes = np.where(base, 5.0, 30.0)
     table = unit_figures(village, lv.names, population, minutes, 15.0, covered_share=0.7)
@@ -94,11 +94,11 @@ def test_fewest_sites_meeting_the_targets_is_the_enumerated_minimum(seed, with_t
     assert meets(levels, population, everything) and tier_ok(tiers, tuple(range(n)))
     feasible = None
     for k in range(n + 1):
-        found = [
-            (evaluate(sets, population, base, levels, c)[1], c)
-            for c in itertools.combinations(range(n), k)
-            if tier_ok(tiers, c) and meets(levels, population, evaluate(sets, population, base, levels, c)[0])
-        ]  # fmt: skip
+        found = []
+        for c in itertools.combinations(range(n), k):
+            units, people, _ = evaluate(sets, population, base, levels, c)
+            if tier_ok(tiers, c) and meets(levels, population, units):
+                found.append((people, c))
         if found:
             feasible = (k, max(found)[0])
             break
