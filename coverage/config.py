@@ -248,6 +248,7 @@ class PopulationSource:
     encoding: str | None = None
     sheet: str | int | None = None
     groups: dict[str, Path | str] = field(default_factory=dict)
+    band: int | None = None
 
     @property
     def kind(self) -> str:
@@ -265,7 +266,7 @@ class PopulationSource:
 
 _POPULATION_KEYS = (
     "raster", "points", "from_buildings", "total", "cell_size_m", "floor_area_per_person_m2",
-    "crs", "columns", "encoding", "sheet", "groups",
+    "crs", "columns", "encoding", "sheet", "groups", "band",
 )  # fmt: skip
 
 
@@ -295,6 +296,11 @@ def _population(value: Any) -> Path | PopulationSource:
     kind = given[0]
     if "total" in value and kind != "from_buildings":
         raise _Invalid("total applies only with from_buildings: true")
+    band = value.get("band")
+    if band is not None and kind != "raster":
+        raise _Invalid("band applies only to a population raster")
+    if band is not None and (isinstance(band, bool) or not isinstance(band, int) or band < 1):
+        raise _Invalid(f"band must be a band number from 1 (the first band), got {band!r}")
     raw_groups = value.get("groups") or {}
     if not isinstance(raw_groups, Mapping):
         raise _Invalid("groups must be a mapping of group names to rasters or columns")
@@ -323,6 +329,7 @@ def _population(value: Any) -> Path | PopulationSource:
             encoding=_opt_encoding(value.get("encoding")),
             sheet=_opt_sheet(value.get("sheet")),
             groups=groups,
+            band=band,
         )  # fmt: skip
     except _Invalid as exc:
         raise _Invalid(f"(mapping) {exc}") from None
@@ -413,7 +420,7 @@ class RunConfig:
     population: Path | PopulationSource = _spec(
         _population,
         "GeoTIFF of people per cell (any CRS, nodata honoured), or a mapping: "
-        "{raster: ..., groups: {...}}, {points: table, crs: ...} or "
+        "{raster: ..., band: N, groups: {...}}, {points: table, crs: ...} or "
         "{from_buildings: true, total: N, cell_size_m: 100}",
     )
     network: Path = _spec(_path, "OpenStreetMap extract: .osm.pbf or .osm XML")
