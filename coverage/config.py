@@ -29,6 +29,7 @@ from .config_fields import MODES, spec
 from .config_population import PopulationSource, parse_population
 from .errors import ConfigError
 from .metrics.catchments import DEFAULT_STAFF_RULES, StaffRule
+from .metrics.requirements import TierRule
 from .metrics.targets import Target
 from .metrics.units import DEFAULT_UNIT_COVERED_SHARE
 
@@ -125,6 +126,12 @@ class RunConfig:
     targets: tuple[Target, ...] = spec(
         cf.targets,
         "share of units to cover by year, e.g. {township: {2023: 0.4, 2024: 1.0}}",
+        default=(),
+    )
+    require: tuple[TierRule, ...] = spec(
+        cf.require,
+        "stations of a tier each populated unit must hold (siting keeps to it), e.g. "
+        "{township: {tier: township, at_least: 1}}",
         default=(),
     )
     catchment_by_tier: bool = spec(
