@@ -67,7 +67,7 @@ class RunConfig:
     population: Path | PopulationSource = spec(
         parse_population,
         "GeoTIFF of people per cell (any CRS, nodata honoured), or a mapping: "
-        "{raster: ..., groups: {...}}, {points: table, crs: ...} or "
+        "{raster: ..., band: N, groups: {...}}, {points: table, crs: ...} or "
         "{from_buildings: true, total: N, cell_size_m: 100}",
     )
     network: Path = spec(cf.path, "OpenStreetMap extract: .osm.pbf or .osm XML")
