@@ -77,7 +77,7 @@ def test_population_forms():
         ({"from_buildings": True, "groups": {"old": "x.tif"}}, "groups need a population raster"),
         ({"from_buildings": "yes"}, "from_buildings must be true or false"),
         ({"rastr": "a.tif"}, "unknown key 'rastr' \\(did you mean 'raster'\\?\\)"),
-        ({"from_buildings": True, "total": -1}, "positive finite number"),
+        ({"from_buildings": True, "total": -1}, "total must be above 0"),
         ({"points": "b.csv", "columns": {"people": "人口"}}, "unknown name 'people'"),
     ],
 )
