@@ -416,6 +416,9 @@ def load_network(
     speeds_kmh: Mapping[str, float] | None = None,
     dem: str | os.PathLike[str] | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
+    ferry: bool = True,
+    ferry_speed_kmh: float = 10.0,
+    ferry_wait_minutes: float = 10.0,
 ) -> Network:
     """Read an OSM extract into a weighted :class:`Network` for one travel mode.
 
@@ -438,6 +441,9 @@ def load_network(
         Elevation raster for slope-dependent walking and cycling times.
     cache_dir : path-like, optional
         Folder of the on-disk graph cache (None: no cache).
+    ferry, ferry_speed_kmh, ferry_wait_minutes
+        Ferries as edges, their speed and the wait on boarding (see
+        :func:`network_from_edges`).
 
     Returns
     -------
@@ -464,4 +470,7 @@ def load_network(
         dem=dem,
         cache_dir=cache_dir,
         progress=progress,
+        ferry=ferry,
+        ferry_speed_kmh=ferry_speed_kmh,
+        ferry_wait_minutes=ferry_wait_minutes,
     )[mode]
