@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -41,7 +43,7 @@ def _reference_seconds(lon, lat, speed_kmh, wait_s, ferry_kmh, src, dst):
     geod = Geod(ellps="WGS84")
     graph = nx.DiGraph()
     for way, kmh in ((ROAD_A, speed_kmh), (FERRY, ferry_kmh), (ROAD_B, speed_kmh)):
-        for a, b in zip(way[:-1], way[1:], strict=True):
+        for a, b in itertools.pairwise(way):
             m = geod.inv(lon[a - 1], lat[a - 1], lon[b - 1], lat[b - 1])[2]
             wait = way is FERRY
             graph.add_edge(a, b, s=m / (kmh / 3.6) + (wait_s if wait and a == 5 else 0.0))
