@@ -29,6 +29,7 @@ from .config_fields import MODES, spec
 from .config_population import PopulationSource, parse_population
 from .errors import ConfigError
 from .metrics.catchments import DEFAULT_STAFF_RULES, StaffRule
+from .metrics.requirements import TierRule
 from .metrics.targets import Target
 from .metrics.units import DEFAULT_UNIT_COVERED_SHARE
 
@@ -66,7 +67,7 @@ class RunConfig:
     population: Path | PopulationSource = spec(
         parse_population,
         "GeoTIFF of people per cell (any CRS, nodata honoured), or a mapping: "
-        "{raster: ..., groups: {...}}, {points: table, crs: ...} or "
+        "{raster: ..., band: N, groups: {...}}, {points: table, crs: ...} or "
         "{from_buildings: true, total: N, cell_size_m: 100}",
     )
     network: Path = spec(cf.path, "OpenStreetMap extract: .osm.pbf or .osm XML")
@@ -125,6 +126,12 @@ class RunConfig:
     targets: tuple[Target, ...] = spec(
         cf.targets,
         "share of units to cover by year, e.g. {township: {2023: 0.4, 2024: 1.0}}",
+        default=(),
+    )
+    require: tuple[TierRule, ...] = spec(
+        cf.require,
+        "stations of a tier each populated unit must hold (siting keeps to it), e.g. "
+        "{township: {tier: township, at_least: 1}}",
         default=(),
     )
     catchment_by_tier: bool = spec(
