@@ -29,6 +29,7 @@ from .config_fields import MODES, spec
 from .config_population import PopulationSource, parse_population
 from .errors import ConfigError
 from .metrics.catchments import DEFAULT_STAFF_RULES, StaffRule
+from .metrics.requirements import TierRule
 from .metrics.targets import Target
 from .metrics.units import DEFAULT_UNIT_COVERED_SHARE
 
@@ -66,7 +67,7 @@ class RunConfig:
     population: Path | PopulationSource = spec(
         parse_population,
         "GeoTIFF of people per cell (any CRS, nodata honoured), or a mapping: "
-        "{raster: ..., groups: {...}}, {points: table, crs: ...} or "
+        "{raster: ..., band: N, groups: {...}}, {points: table, crs: ...} or "
         "{from_buildings: true, total: N, cell_size_m: 100}",
     )
     network: Path = spec(cf.path, "OpenStreetMap extract: .osm.pbf or .osm XML")
@@ -127,6 +128,12 @@ class RunConfig:
         "share of units to cover by year, e.g. {township: {2023: 0.4, 2024: 1.0}}",
         default=(),
     )
+    require: tuple[TierRule, ...] = spec(
+        cf.require,
+        "stations of a tier each populated unit must hold (siting keeps to it), e.g. "
+        "{township: {tier: township, at_least: 1}}",
+        default=(),
+    )
     catchment_by_tier: bool = spec(
         cf.flag, "also assign residents to the nearest station of each tier", default=False
     )
@@ -157,6 +164,15 @@ class RunConfig:
         "where off-road legs join the road: 'node' (the nearest node) or 'edge' (also the "
         "nearest point of the nearest segment; for rural roads with long segments)",
         default="node",
+    )
+    ferry: bool = spec(
+        cf.flag,
+        "OSM ferries (route=ferry) as edges for the modes their tags allow; false leaves them out",
+        default=True,
+    )
+    ferry_speed_kmh: float = spec(cf.positive, "speed on a ferry", default=10.0)
+    ferry_wait_minutes: float = spec(
+        cf.non_negative, "wait when boarding a ferry at a landing", default=10.0
     )
     isochrone_cell_m: float = spec(
         cf.positive, "cell size of the metric grid isochrones are traced on", default=100.0
