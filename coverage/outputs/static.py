@@ -23,7 +23,8 @@ import numpy as np
 
 from .fonts import drawable, figure_fonts
 from .labels import label, tier_label
-from .maps import credits_text, reproject_surface
+from .map_layers import reproject_surface
+from .maps import credits_text
 from .placement import place_labels
 from .rasterize import line_pixels
 from .style import (
