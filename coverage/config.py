@@ -36,6 +36,7 @@ from .config_service import (
 )
 from .errors import ConfigError
 from .metrics.catchments import DEFAULT_STAFF_RULES, StaffRule
+from .metrics.requirements import TierRule
 from .metrics.service_plan import HomeService
 from .metrics.service_rules import ServiceRule, check_rule_lists
 from .metrics.targets import Target
@@ -75,7 +76,7 @@ class RunConfig:
     population: Path | PopulationSource = spec(
         parse_population,
         "GeoTIFF of people per cell (any CRS, nodata honoured), or a mapping: "
-        "{raster: ..., groups: {...}}, {points: table, crs: ...} or "
+        "{raster: ..., band: N, groups: {...}}, {points: table, crs: ...} or "
         "{from_buildings: true, total: N, cell_size_m: 100}",
     )
     network: Path = spec(cf.path, "OpenStreetMap extract: .osm.pbf or .osm XML")
@@ -134,6 +135,12 @@ class RunConfig:
     targets: tuple[Target, ...] = spec(
         cf.targets,
         "share of units to cover by year, e.g. {township: {2023: 0.4, 2024: 1.0}}",
+        default=(),
+    )
+    require: tuple[TierRule, ...] = spec(
+        cf.require,
+        "stations of a tier each populated unit must hold (siting keeps to it), e.g. "
+        "{township: {tier: township, at_least: 1}}",
         default=(),
     )
     catchment_by_tier: bool = spec(

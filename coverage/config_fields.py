@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .metrics.catchments import StaffRule, staff_rules_from_mapping
+from .metrics.requirements import TierRule, tier_rules_from_mapping
 from .metrics.targets import Target, targets_from_mapping
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "path",
     "plain_name",
     "positive",
+    "require",
     "share",
     "snap_to",
     "spec",
@@ -272,6 +274,13 @@ def non_negative(value: Any) -> float:
 def targets(value: Any) -> tuple[Target, ...]:
     try:
         return targets_from_mapping(value)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from None
+
+
+def require(value: Any) -> tuple[TierRule, ...]:
+    try:
+        return tier_rules_from_mapping(value)
     except ValueError as exc:
         raise Invalid(str(exc)) from None
 

@@ -44,6 +44,7 @@ class PopulationSource:
     encoding: str | None = None
     sheet: str | int | None = None
     groups: dict[str, Path | str] = field(default_factory=dict)
+    band: int | None = None
 
     @property
     def kind(self) -> str:
@@ -61,7 +62,7 @@ class PopulationSource:
 
 POPULATION_KEYS = (
     "raster", "points", "from_buildings", "total", "cell_size_m", "floor_area_per_person_m2",
-    "crs", "columns", "encoding", "sheet", "groups",
+    "crs", "columns", "encoding", "sheet", "groups", "band",
 )  # fmt: skip
 
 
@@ -91,6 +92,11 @@ def parse_population(value: Any) -> Path | PopulationSource:
     kind = given[0]
     if "total" in value and kind != "from_buildings":
         raise cf.Invalid("total applies only with from_buildings: true")
+    band = value.get("band")
+    if band is not None and kind != "raster":
+        raise cf.Invalid("band applies only to a population raster")
+    if band is not None and (isinstance(band, bool) or not isinstance(band, int) or band < 1):
+        raise cf.Invalid(f"band must be a band number from 1 (the first band), got {band!r}")
     raw_groups = value.get("groups") or {}
     if not isinstance(raw_groups, Mapping):
         raise cf.Invalid("groups must be a mapping of group names to rasters or columns")
@@ -119,6 +125,7 @@ def parse_population(value: Any) -> Path | PopulationSource:
             encoding=cf.opt_encoding(value.get("encoding")),
             sheet=cf.opt_sheet(value.get("sheet")),
             groups=groups,
+            band=band,
         )  # fmt: skip
     except cf.Invalid as exc:
         raise cf.Invalid(f"(mapping) {exc}") from None
