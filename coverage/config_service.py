@@ -74,7 +74,9 @@ def parse_service_lists(value: Any) -> dict[str, tuple[str, ...]] | Path:
 
 
 def parse_service_rules(value: Any) -> tuple[ServiceRule, ...]:
-    """``{tier: {list: name, at_least: share}}``."""
+    """``{tier: {list: name, at_least: share}}`` (or rules already parsed)."""
+    if isinstance(value, (tuple, list)) and all(isinstance(r, ServiceRule) for r in value):
+        return tuple(value)
     try:
         return service_rules_from_mapping(value)
     except ValueError as exc:
@@ -83,8 +85,8 @@ def parse_service_rules(value: Any) -> tuple[ServiceRule, ...]:
 
 def parse_home_service(value: Any) -> HomeService | None:
     """A group name, or ``{group: name, level: unit level}``."""
-    if value is None:
-        return None
+    if value is None or isinstance(value, HomeService):
+        return value
     if isinstance(value, str):
         return HomeService(cf.level_name(value))
     if not isinstance(value, Mapping) or "group" not in value or set(value) - {"group", "level"}:

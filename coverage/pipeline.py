@@ -493,7 +493,9 @@ def assemble_result(
     plan = service_plan(
         search, stations, demand, point_minutes, nearest, headline, points_in, options.service
     )
+    attrs = dict(table.attrs)  # a join with a frame without attrs drops them
     table = table.join(plan.station_columns)
+    table.attrs.update(attrs)
     for level, columns in plan.unit_columns.items():
         for col in columns.columns:
             unit_tables[level][col] = columns[col].to_numpy()
