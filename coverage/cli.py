@@ -251,6 +251,12 @@ def _add_site_parser(sub: Any) -> None:
         "--time-limit", type=float, default=60.0, metavar="S", help="exact solver time limit (s)"
     )
     site.add_argument("--minutes", type=float, metavar="N", help="threshold, overriding the file")
+    site.add_argument(
+        "--mode",
+        metavar="MODE",
+        help="the travel mode to site for when the configuration lists several in modes: "
+        "(default: each in turn, into <out>/<mode>/)",
+    )
     _add_run_options(site)
 
 
@@ -281,55 +287,65 @@ def _site(args: argparse.Namespace) -> int:
     sources = [
         c if c in ("osm", "gaps") else str((Path.cwd() / c).resolve()) for c in ids(args.candidates)
     ]
-    try:
-        result = run_siting(
-            config,
-            candidates=sources,
-            candidate_types=ids(args.types) or None,
-            gaps=args.gaps,
-            gap_spacing_m=args.gap_spacing,
-            exclude=ids(args.exclude),
-            force=ids(args.force),
-            close=ids(args.close),
-            add=args.add,
-            target=target,
-            meet_targets=args.meet_targets,
-            objective=args.objective,
-            site_tier=args.tier,
-            solver=args.solver,
-            time_limit_s=args.time_limit,
-            capacity=args.capacity,
-            progress=not args.quiet,
-        )
-    except SolverError as exc:  # an unreachable target or no solution in time: the user's call
-        raise InputError(str(exc)) from None
-    write_siting_outputs(result, out)
-    if not args.quiet:
-        s = result.summary
-        gap = "" if s["mip_gap"] is None else f", gap {s['mip_gap']:.2%}"
-        print(
-            f"{s['name']}: {s['before']['coverage_share']:.1%} -> "
-            f"{s['after']['coverage_share']:.1%} of {s['population_total']:,.0f} residents "
-            f"within {s['minutes']:g} min with {s['sites_added']} new site(s) "
-            f"({s['solver']}, {s['status']}{gap}); outputs in {out}"
-        )
-        for level, u in s.get("units", {}).items():
-            print(
-                f"  {level}: {u['units_covered_before']} -> {u['units_covered_after']} of "
-                f"{u['units_populated']} units covered"
+    modes = [args.mode] if args.mode else list(config.run_modes)
+    results = []
+    for mode in modes:  # every siting is solved before anything is written
+        try:
+            result = run_siting(
+                config,
+                candidates=sources,
+                candidate_types=ids(args.types) or None,
+                gaps=args.gaps,
+                gap_spacing_m=args.gap_spacing,
+                exclude=ids(args.exclude),
+                force=ids(args.force),
+                close=ids(args.close),
+                add=args.add,
+                target=target,
+                meet_targets=args.meet_targets,
+                objective=args.objective,
+                site_tier=args.tier,
+                solver=args.solver,
+                time_limit_s=args.time_limit,
+                capacity=args.capacity,
+                progress=not args.quiet,
+                mode=mode,
             )
-        for t in s.get("targets", []):
-            verdict = "met" if t["met_after"] else "not met"
-            print(
-                f"  target {t['level']} {t['year']} ({t['target_share']:.0%}, "
-                f"{t['units_required']} units): {verdict}"
-            )
-        for row in result.sites.itertuples():
-            print(
-                f"  {row.rank:>3}. {row.id} {row.name} ({row.type}): "
-                f"+{row.newly_covered_population:,.0f} -> {row.cumulative_share:.1%}"
-            )
+        except SolverError as exc:  # an unreachable target or no solution in time
+            raise InputError(str(exc)) from None
+        results.append((result, out / mode if len(modes) > 1 else out))
+    for result, folder in results:
+        write_siting_outputs(result, folder)
+        if not args.quiet:
+            _print_siting(result, folder)
     return 0
+
+
+def _print_siting(result: Any, out: Path) -> None:
+    s = result.summary
+    gap = "" if s["mip_gap"] is None else f", gap {s['mip_gap']:.2%}"
+    print(
+        f"{s['name']} ({s['mode']}): {s['before']['coverage_share']:.1%} -> "
+        f"{s['after']['coverage_share']:.1%} of {s['population_total']:,.0f} residents "
+        f"within {s['minutes']:g} min with {s['sites_added']} new site(s) "
+        f"({s['solver']}, {s['status']}{gap}); outputs in {out}"
+    )
+    for level, u in s.get("units", {}).items():
+        print(
+            f"  {level}: {u['units_covered_before']} -> {u['units_covered_after']} of "
+            f"{u['units_populated']} units covered"
+        )
+    for t in s.get("targets", []):
+        verdict = "met" if t["met_after"] else "not met"
+        print(
+            f"  target {t['level']} {t['year']} ({t['target_share']:.0%}, "
+            f"{t['units_required']} units): {verdict}"
+        )
+    for row in result.sites.itertuples():
+        print(
+            f"  {row.rank:>3}. {row.id} {row.name} ({row.type}): "
+            f"+{row.newly_covered_population:,.0f} -> {row.cumulative_share:.1%}"
+        )
 
 
 def _summary_line(summary: dict[str, Any], out: Path) -> str:

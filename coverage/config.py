@@ -201,6 +201,15 @@ class RunConfig:
         "nearest point of the nearest segment; for rural roads with long segments)",
         default="node",
     )
+    ferry: bool = spec(
+        cf.flag,
+        "OSM ferries (route=ferry) as edges for the modes their tags allow; false leaves them out",
+        default=True,
+    )
+    ferry_speed_kmh: float = spec(cf.positive, "speed on a ferry", default=10.0)
+    ferry_wait_minutes: float = spec(
+        cf.non_negative, "wait when boarding a ferry at a landing", default=10.0
+    )
     isochrone_cell_m: float = spec(
         cf.positive, "cell size of the metric grid isochrones are traced on", default=100.0
     )

@@ -300,6 +300,9 @@ def read_inputs(config: RunConfig, *, progress: bool = False) -> InputData:
         dem=config.dem,
         cache_dir=(config.cache_dir or default_cache_dir()) if config.cache else None,
         progress=progress,
+        ferry=config.ferry,
+        ferry_speed_kmh=config.ferry_speed_kmh,
+        ferry_wait_minutes=config.ferry_wait_minutes,
     )
     network = next(iter(networks.values()))
     check_station_extent(
