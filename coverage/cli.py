@@ -180,7 +180,8 @@ def _add_site_parser(sub: Any) -> None:
         description="Choose new sites among candidates so coverage rises most (--add K) or "
         "reaches a target share with the fewest sites (--target 0.95), or the fewest sites "
         "meeting a year's unit targets (--meet-targets 2024); existing stations stay. "
-        "Writes sites.csv, sites.geojson, siting.json and criticality.csv.",
+        "Writes sites.csv, sites.geojson, siting.json, criticality.csv, sites.html, sites.png, "
+        "siting_report.html and sites.xlsx.",
     )
     site.add_argument("config", type=Path, help="YAML run configuration")
     goal = site.add_mutually_exclusive_group(required=True)
@@ -287,6 +288,10 @@ def _site(args: argparse.Namespace) -> int:
     sources = [
         c if c in ("osm", "gaps") else str((Path.cwd() / c).resolve()) for c in ids(args.candidates)
     ]
+    if config.basemap.name == "tianditu":  # fail before the long run, not after it
+        from .outputs.basemaps import resolve_tianditu_key
+
+        resolve_tianditu_key(config.tianditu_key)
     modes = [args.mode] if args.mode else list(config.run_modes)
     results = []
     for mode in modes:  # every siting is solved before anything is written
@@ -315,7 +320,10 @@ def _site(args: argparse.Namespace) -> int:
             raise InputError(str(exc)) from None
         results.append((result, out / mode if len(modes) > 1 else out))
     for result, folder in results:
-        write_siting_outputs(result, folder)
+        write_siting_outputs(
+            result, folder, lang=config.lang, basemap=config.basemap,
+            tianditu_key=config.tianditu_key, package=args.package,
+        )  # fmt: skip
         if not args.quiet:
             _print_siting(result, folder)
     return 0
