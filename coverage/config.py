@@ -27,9 +27,18 @@ import yaml
 from . import config_fields as cf
 from .config_fields import MODES, spec
 from .config_population import PopulationSource, parse_population
+from .config_service import (
+    parse_home_service,
+    parse_hours_default,
+    parse_service_lists,
+    parse_service_rules,
+    parse_time_windows,
+)
 from .errors import ConfigError
 from .metrics.catchments import DEFAULT_STAFF_RULES, StaffRule
 from .metrics.requirements import TierRule
+from .metrics.service_plan import HomeService
+from .metrics.service_rules import ServiceRule, check_rule_lists
 from .metrics.targets import Target
 from .metrics.units import DEFAULT_UNIT_COVERED_SHARE
 
@@ -145,6 +154,33 @@ class RunConfig:
     gap_min_population: float = spec(
         cf.non_negative, "gap areas with fewer residents are left out", default=0.0
     )
+    time_windows: dict[str, str] | None = spec(
+        parse_time_windows,
+        "coverage counting only stations open for the whole window, e.g. "
+        '{工作日午间: "Mo-Fr 12:00-13:00", 周六上午: "Sa 09:00-11:00"} (OSM opening_hours)',
+        default=None,
+    )
+    hours_default: str = spec(
+        parse_hours_default,
+        "stations without hours are always open (open) or never (closed) in time windows",
+        default="open",
+    )
+    service_lists: dict[str, tuple[str, ...]] | Path | None = spec(
+        parse_service_lists,
+        "service-item lists, {省级清单: [...], 村级清单: [...]}, or a YAML, CSV or .xlsx file",
+        default=None,
+    )
+    service_rules: tuple[ServiceRule, ...] = spec(
+        parse_service_rules,
+        "share of a list each tier handles, e.g. {township: {list: 省级清单, at_least: 0.3}}",
+        default=(),
+    )
+    home_service: HomeService | None = spec(
+        parse_home_service,
+        "list the places where a group's uncovered residents live, e.g. age_65_plus or "
+        "{group: age_65_plus, level: village} (home_service.csv, home_service.geojson)",
+        default=None,
+    )
     modes: tuple[str, ...] | None = spec(
         cf.opt_modes,
         "several travel modes in one run, e.g. [walk, ebike]: one result per mode in "
@@ -164,6 +200,15 @@ class RunConfig:
         "where off-road legs join the road: 'node' (the nearest node) or 'edge' (also the "
         "nearest point of the nearest segment; for rural roads with long segments)",
         default="node",
+    )
+    ferry: bool = spec(
+        cf.flag,
+        "OSM ferries (route=ferry) as edges for the modes their tags allow; false leaves them out",
+        default=True,
+    )
+    ferry_speed_kmh: float = spec(cf.positive, "speed on a ferry", default=10.0)
+    ferry_wait_minutes: float = spec(
+        cf.non_negative, "wait when boarding a ferry at a landing", default=10.0
     )
     isochrone_cell_m: float = spec(
         cf.positive, "cell size of the metric grid isochrones are traced on", default=100.0
@@ -264,6 +309,12 @@ def config_from_dict(
     for key in _REQUIRED:
         if key not in data:
             problems.append(f"missing key '{key}' ({_FIELDS[key].metadata['help']})")
+    rules, lists = values.get("service_rules"), values.get("service_lists")
+    if rules and isinstance(lists, dict):
+        try:
+            check_rule_lists(rules, lists, source="'service_rules'")
+        except ValueError as exc:
+            problems.append(str(exc))
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
     if base_dir is not None:

@@ -182,7 +182,9 @@ def opt_crs(value: Any) -> str | None:
 
 #: Standard station columns a ``stations_columns`` mapping may name (see
 #: :data:`coverage.inputs.stations.STATION_COLUMNS`).
-STATION_COLUMN_KEYS = ("id", "name", "tier", "lon", "lat", "address", "services", "staff")
+STATION_COLUMN_KEYS = (
+    "id", "name", "tier", "lon", "lat", "address", "services", "staff", "hours",
+)  # fmt: skip
 
 
 def opt_encoding(value: Any) -> str | None:

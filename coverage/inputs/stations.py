@@ -23,6 +23,10 @@ Optional columns carried through to ``stations.csv``:
     ``table["services"].str.split("|")`` gives the list; ``services_count`` counts them.
 ``staff``
     Staff (人员): a number of people where every row is a number, else text (names).
+``hours``
+    Opening hours (营业时间, 办公时间, ``opening_hours``) in OSM syntax; Chinese forms
+    such as ``周一至周五 8:30-17:00`` are converted (:mod:`coverage.inputs.hours`), the
+    text as written kept in ``hours_original``; unreadable hours stop with the row.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from pyproj import CRS
 
 from ..errors import InputError
 from .crs import chinese_crs_name, in_china, to_wgs84
+from .hours import station_hours
 from .tables import (
     EXCEL_SUFFIXES,
     TEXT_SUFFIXES,
@@ -75,6 +80,8 @@ STATION_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "address": ("address", "地址", "详细地址", "站点地址"),
     "services": ("services", "服务事项", "服务内容", "可办事项", "经办事项", "服务项目"),
     "staff": ("staff", "人员", "工作人员", "人员数", "工作人员数", "经办人员"),
+    "hours": ("hours", "opening_hours", "营业时间", "开放时间", "办公时间", "服务时间",
+              "工作时间", "办理时间"),
 }  # fmt: skip
 
 _VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb")
@@ -254,6 +261,12 @@ def stations_from_frame(
         out["services"], out["services_count"] = _services(frame[found["services"]])
     if found["staff"]:
         out["staff"] = _staff(frame[found["staff"]])
+    if found["hours"]:
+        written = frame[found["hours"]]
+        hours = station_hours(written.tolist(), source=source, rows=rows, ids=out["id"].tolist())
+        out["hours"] = pd.Series(hours, dtype=object)
+        if any(h is not None and h != str(w).strip() for h, w in zip(hours, written, strict=True)):
+            out["hours_original"] = written.astype(str).str.strip()
     used = {*(c for c in found.values() if c), "geometry"}
     for col in names:
         if col not in used and col not in out:
