@@ -186,7 +186,8 @@ def _add_site_parser(sub: Any) -> None:
         "site",
         help="propose new stations where coverage has gaps (maximal / set covering)",
         description="Choose new sites among candidates so coverage rises most (--add K) or "
-        "reaches a target share with the fewest sites (--target 0.95); existing stations stay. "
+        "reaches a target share with the fewest sites (--target 0.95), or the fewest sites "
+        "meeting a year's unit targets (--meet-targets 2024); existing stations stay. "
         "Writes sites.csv, sites.geojson, siting.json and criticality.csv.",
     )
     site.add_argument("config", type=Path, help="YAML run configuration")
@@ -196,6 +197,26 @@ def _add_site_parser(sub: Any) -> None:
         "--target",
         metavar="SHARE",
         help="share of residents to reach, e.g. 0.95, or 'reachable' (all any candidate reaches)",
+    )
+    goal.add_argument(
+        "--meet-targets",
+        type=int,
+        metavar="YEAR",
+        help="fewest new sites meeting every target of YEAR in the configuration's targets: "
+        "(shares of units covered), within its require: tier rules; exact, with its proof",
+    )
+    site.add_argument(
+        "--objective",
+        default="people",
+        metavar="units[:LEVEL]|people",
+        help="with --add: maximise residents covered (people, default) or units covered "
+        "(units: every level; units:village: one level), ties going to more residents",
+    )
+    site.add_argument(
+        "--tier",
+        metavar="TIER",
+        help="tier of new sites whose candidates give none (default: the tier the require: "
+        "rules name)",
     )
     site.add_argument(
         "--candidates",
@@ -228,17 +249,29 @@ def _add_site_parser(sub: Any) -> None:
     site.add_argument(
         "--capacity", type=float, metavar="PEOPLE", help="people one new site can serve"
     )
-    site.add_argument("--solver", choices=["exact", "greedy"], default="exact")
+    site.add_argument(
+        "--solver",
+        choices=["exact", "greedy"],
+        default="exact",
+        help="exact MILP (HiGHS) or lazy greedy; unit targets and tier rules are always exact",
+    )
     site.add_argument(
         "--time-limit", type=float, default=60.0, metavar="S", help="exact solver time limit (s)"
     )
     site.add_argument("--minutes", type=float, metavar="N", help="threshold, overriding the file")
+    site.add_argument(
+        "--mode",
+        metavar="MODE",
+        help="the travel mode to site for when the configuration lists several in modes: "
+        "(default: each in turn, into <out>/<mode>/)",
+    )
     _add_run_options(site)
 
 
 def _site(args: argparse.Namespace) -> int:
     from .config import load_config
     from .errors import SolverError
+    from .outputs.folder import mark_output_folder
     from .paths import resolve_path
     from .siting.plan import run_siting, write_siting_outputs
 
@@ -263,42 +296,72 @@ def _site(args: argparse.Namespace) -> int:
     sources = [c if c in ("osm", "gaps") else str(resolve_path(c)) for c in ids(args.candidates)]
     files = [Path(c) for c in sources if c not in ("osm", "gaps")]
     default = (config.out or Path("out") / config.name) / "siting"
-    out = _out_folder(args.out, default, _inputs_of(config, args.config, *files))
-    try:
-        result = run_siting(
-            config,
-            candidates=sources,
-            candidate_types=ids(args.types) or None,
-            gaps=args.gaps,
-            gap_spacing_m=args.gap_spacing,
-            exclude=ids(args.exclude),
-            force=ids(args.force),
-            close=ids(args.close),
-            add=args.add,
-            target=target,
-            solver=args.solver,
-            time_limit_s=args.time_limit,
-            capacity=args.capacity,
-            progress=not args.quiet,
-        )
-    except SolverError as exc:  # an unreachable target or no solution in time: the user's call
-        raise InputError(str(exc)) from None
-    write_siting_outputs(result, out)
-    if not args.quiet:
-        s = result.summary
-        gap = "" if s["mip_gap"] is None else f", gap {s['mip_gap']:.2%}"
-        print(
-            f"{s['name']}: {s['before']['coverage_share']:.1%} -> "
-            f"{s['after']['coverage_share']:.1%} of {s['population_total']:,.0f} residents "
-            f"within {s['minutes']:g} min with {s['sites_added']} new site(s) "
-            f"({s['solver']}, {s['status']}{gap}); outputs in {out}"
-        )
-        for row in result.sites.itertuples():
-            print(
-                f"  {row.rank:>3}. {row.id} {row.name} ({row.type}): "
-                f"+{row.newly_covered_population:,.0f} -> {row.cumulative_share:.1%}"
+    inputs = _inputs_of(config, args.config, *files)
+    out = _out_folder(args.out, default, inputs)
+    modes = [args.mode] if args.mode else list(config.run_modes)
+    for mode in modes if len(modes) > 1 else ():
+        _out_folder(out / mode, out / mode, inputs)
+    results = []
+    for mode in modes:  # every siting is solved before anything is written
+        try:
+            result = run_siting(
+                config,
+                candidates=sources,
+                candidate_types=ids(args.types) or None,
+                gaps=args.gaps,
+                gap_spacing_m=args.gap_spacing,
+                exclude=ids(args.exclude),
+                force=ids(args.force),
+                close=ids(args.close),
+                add=args.add,
+                target=target,
+                meet_targets=args.meet_targets,
+                objective=args.objective,
+                site_tier=args.tier,
+                solver=args.solver,
+                time_limit_s=args.time_limit,
+                capacity=args.capacity,
+                progress=not args.quiet,
+                mode=mode,
             )
+        except SolverError as exc:  # an unreachable target or no solution in time
+            raise InputError(str(exc)) from None
+        results.append((result, out / mode if len(modes) > 1 else out))
+    if len(modes) > 1:  # one folder per mode, each published whole, under a marked folder
+        out.mkdir(parents=True, exist_ok=True)
+        mark_output_folder(out, "siting-modes")
+    for result, folder in results:
+        write_siting_outputs(result, folder)
+        if not args.quiet:
+            _print_siting(result, folder)
     return 0
+
+
+def _print_siting(result: Any, out: Path) -> None:
+    s = result.summary
+    gap = "" if s["mip_gap"] is None else f", gap {s['mip_gap']:.2%}"
+    print(
+        f"{s['name']} ({s['mode']}): {s['before']['coverage_share']:.1%} -> "
+        f"{s['after']['coverage_share']:.1%} of {s['population_total']:,.0f} residents "
+        f"within {s['minutes']:g} min with {s['sites_added']} new site(s) "
+        f"({s['solver']}, {s['status']}{gap}); outputs in {out}"
+    )
+    for level, u in s.get("units", {}).items():
+        print(
+            f"  {level}: {u['units_covered_before']} -> {u['units_covered_after']} of "
+            f"{u['units_populated']} units covered"
+        )
+    for t in s.get("targets", []):
+        verdict = "met" if t["met_after"] else "not met"
+        print(
+            f"  target {t['level']} {t['year']} ({t['target_share']:.0%}, "
+            f"{t['units_required']} units): {verdict}"
+        )
+    for row in result.sites.itertuples():
+        print(
+            f"  {row.rank:>3}. {row.id} {row.name} ({row.type}): "
+            f"+{row.newly_covered_population:,.0f} -> {row.cumulative_share:.1%}"
+        )
 
 
 def _inputs_of(config: Any, *files: Path) -> list[Path]:

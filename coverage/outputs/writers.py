@@ -21,7 +21,14 @@ import rasterio
 from affine import Affine
 from pyproj import CRS
 
-__all__ = ["atomic_path", "write_csv", "write_geotiff", "write_json"]
+__all__ = [
+    "atomic_path",
+    "defuse_text",
+    "safe_table",
+    "write_csv",
+    "write_geotiff",
+    "write_json",
+]
 
 
 def _umask() -> int:
@@ -77,10 +84,61 @@ def write_json(data: Any, path: str | os.PathLike[str]) -> Path:
     return Path(path)
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip() == text and text.lower().lstrip("+-") not in ("inf", "infinity", "nan")
+
+
+def defuse_text(value: object) -> object:
+    """A text cell a spreadsheet takes as text: ``'`` before a formula start.
+
+    Text that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets
+    a leading apostrophe (the OWASP rule for CSV injection), unless it is a plain
+    number such as ``-12.5``; anything that is not a string is returned as is.
+
+    Examples
+    --------
+    >>> defuse_text("=1+2"), defuse_text("-12.5"), defuse_text(-3)
+    ("'=1+2", '-12.5', -3)
+    >>> defuse_text("@SUM(A1)"), defuse_text("+86 10 1234"), defuse_text("Moroni")
+    ("'@SUM(A1)", "'+86 10 1234", 'Moroni')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def safe_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with every text cell passed through :func:`defuse_text`.
+
+    Numeric, boolean and datetime columns are left untouched (numbers stay numbers);
+    in text columns only strings change. The column names are defused too.
+    """
+    out = frame.copy(deep=False)
+    for i in range(frame.shape[1]):
+        values = frame.iloc[:, i]
+        if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+            cells = [defuse_text(v) for v in values]  # a list: no dtype inferred again
+            out.isetitem(i, pd.Series(cells, index=values.index, dtype=values.dtype))
+    out.columns = [defuse_text(c) for c in frame.columns]
+    return out
+
+
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write a table as UTF-8 CSV with a byte-order mark (so Excel shows Chinese text)."""
+    """Write a table as UTF-8 CSV with a byte-order mark (so Excel shows Chinese text).
+
+    Every text cell that a spreadsheet would take as a formula is written as text
+    (see :func:`defuse_text`); numbers are written as numbers.
+    """
     with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+        safe_table(frame).to_csv(tmp, index=False, encoding="utf-8-sig")
     return Path(path)
 
 

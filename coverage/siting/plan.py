@@ -8,12 +8,8 @@ reads what a run configuration names and builds the candidates;
 
 from __future__ import annotations
 
-import os
 import time
-import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -29,7 +25,11 @@ from ..inputs.crs import transform_xy
 from ..inputs.network import Network
 from ..inputs.population import Demand, PopulationGrid, demand_from_grid
 from ..inputs.read import read_inputs
-from ..pipeline import SNAP_CANDIDATES
+from ..inputs.terrain import Dem
+from ..metrics.requirements import TierRule
+from ..metrics.targets import Target
+from ..metrics.units import DEFAULT_UNIT_COVERED_SHARE
+from ..pipeline import SNAP_CANDIDATES, _terrain_for
 from .candidates import (
     candidates_from_file,
     candidates_from_gaps,
@@ -38,39 +38,12 @@ from .candidates import (
 )
 from .coverage_sets import site_coverage
 from .optimise import Selection, maximal_covering, set_covering
+from .policy import parse_objective, policy_figures, policy_problem, unit_columns
+from .result import SitingResult, write_siting_outputs
 from .robustness import station_criticality
+from .unit_model import UnitSelection, site_for_units, site_steps
 
 __all__ = ["SitingResult", "run_siting", "site_stations", "write_siting_outputs"]
-
-
-@dataclass(frozen=True)
-class SitingResult:
-    """Proposed sites and the coverage before and after adding them.
-
-    Attributes
-    ----------
-    name : str
-        Region name.
-    summary : dict
-        Figures written to ``siting.json``: ``before`` and ``after`` (population
-        covered and share), the problem, solver, status, MIP gap, times, sizes.
-    sites : geopandas.GeoDataFrame
-        The chosen sites in rank order (WGS84): ``rank``, ``id``, ``name``, ``type``,
-        ``source``, ``forced``, ``lon``, ``lat``, ``newly_covered_population``,
-        ``cumulative_covered_population``, ``cumulative_share``.
-    candidates : geopandas.GeoDataFrame
-        Every candidate considered, with ``population_reachable_new`` (people it
-        alone would newly cover) and ``chosen``.
-    criticality : pandas.DataFrame
-        Per existing station: ``population_reached``, ``population_critical`` (who
-        would lose access if it closed) and ``critical_share``.
-    """
-
-    name: str
-    summary: dict[str, Any]
-    sites: gpd.GeoDataFrame
-    candidates: gpd.GeoDataFrame
-    criticality: pd.DataFrame
 
 
 def _xy(frame: gpd.GeoDataFrame, crs: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -86,19 +59,36 @@ def _capacity(candidates: gpd.GeoDataFrame, capacity: float | None) -> np.ndarra
     return None if capacity is None else np.full(len(candidates), float(capacity))
 
 
+#: Snaps points to the network as the run does: ``snap(x, y, direction)``.
+Snapper = Callable[[np.ndarray, np.ndarray, str], Snap]
+
+
+def _snapper(network: Network, *, max_access_m: float, snap_to: str, dem: Dem | None) -> Snapper:
+    """The run's snapping (linking rule, slope of the legs) for this network."""
+    if snap_to not in ("edge", "node"):
+        raise InputError(f"snap_to must be 'edge' or 'node', got {snap_to!r}")
+
+    def snap(x: np.ndarray, y: np.ndarray, direction: str) -> Snap:
+        return snap_points(
+            network, x, y, k=SNAP_CANDIDATES, max_distance_m=max_access_m,
+            edges=snap_to == "edge", direction=direction, dem=dem,
+        )  # fmt: skip
+
+    return snap
+
+
 def _station_minutes(
     network: Network,
-    x: np.ndarray,
-    y: np.ndarray,
+    station_snap: Snap,
     demand_snap: Snap,
     *,
     minutes: float,
     access_speed_kmh: float,
-    max_access_m: float,
 ) -> np.ndarray:
     """Minutes from each demand point to its nearest station (inf beyond ``minutes``)."""
-    snap = snap_points(network, x, y, k=SNAP_CANDIDATES, max_distance_m=max_access_m)
-    times = node_times(network, snap, access_speed_kmh=access_speed_kmh, limit_s=minutes * 60.0)
+    times = node_times(
+        network, station_snap, access_speed_kmh=access_speed_kmh, limit_s=minutes * 60.0
+    )
     seconds, _ = point_times(times, demand_snap, access_speed_kmh=access_speed_kmh)
     return seconds / 60.0
 
@@ -121,6 +111,15 @@ def site_stations(
     compare_greedy: bool = True,
     name: str = "region",
     progress: bool = False,
+    meet_targets: int | None = None,
+    objective: str = "people",
+    units: Mapping[str, gpd.GeoDataFrame] | None = None,
+    unit_covered_share: float = DEFAULT_UNIT_COVERED_SHARE,
+    targets: Sequence[Target] = (),
+    require: Sequence[TierRule] = (),
+    site_tier: str | None = None,
+    snap_to: str = "node",
+    dem: Dem | None = None,
 ) -> SitingResult:
     """Choose new sites among ``candidates``, the existing stations staying as they are.
 
@@ -162,6 +161,27 @@ def site_stations(
         Region name.
     progress : bool
         Show progress bars.
+    meet_targets : int, optional
+        Instead of ``add`` or ``target``: the fewest new sites meeting every target of
+        this year (:mod:`coverage.siting.unit_model`).
+    objective : str
+        With ``add``: ``"people"`` (default), ``"units"`` (every level's units count)
+        or ``"units:LEVEL"``.
+    units : mapping of str to geopandas.GeoDataFrame, optional
+        Unit polygons per level (``unit`` column); their figures are reported before
+        and after.
+    unit_covered_share : float
+        Share of a unit's residents within the threshold for it to count as covered.
+    targets : sequence of Target
+        Policy targets (reported; those of ``meet_targets`` are constraints).
+    require : sequence of TierRule
+        Tier rules, kept as constraints with ``add`` and ``meet_targets``.
+    site_tier : str, optional
+        Tier of candidates without a ``tier`` column (default: the rules' tier).
+    snap_to : {"node", "edge"}
+        Linking rule of the access legs, as in :func:`~coverage.compute_coverage`.
+    dem : Dem, optional
+        Elevations for the slope of the access legs (the network carries its own).
 
     Returns
     -------
@@ -170,8 +190,8 @@ def site_stations(
     Raises
     ------
     InputError
-        On bad arguments (both or neither of ``add`` and ``target``, a share outside
-        (0, 1], a budget below 1).
+        On bad arguments (not exactly one of ``add``, ``target`` and
+        ``meet_targets``, a share outside (0, 1], a budget below 1).
     SolverError
         If the target cannot be reached or the solver finds nothing in time.
 
@@ -185,8 +205,22 @@ def site_stations(
     0.166
     """
     started = time.perf_counter()
-    if (add is None) == (target is None):
-        raise InputError("siting: give either the number of sites to add or a target share")
+    if sum(v is not None for v in (add, target, meet_targets)) != 1:
+        raise InputError(
+            "siting: give one of the number of sites to add, a target share or a target year"
+        )
+    kind, count_levels = parse_objective(objective)
+    by_units = meet_targets is not None or kind == "units" or bool(require)
+    if by_units and target is not None:
+        raise InputError(
+            "--target: a share of residents cannot be combined with tier rules (require:); "
+            "use --add K or --meet-targets YEAR"
+        )
+    if by_units and capacity is not None:
+        raise InputError(
+            "--capacity: site capacities apply to people-covering sitings without unit "
+            "targets or tier rules; leave it out"
+        )
     if target is not None and target != "reachable":
         if isinstance(target, str) or not 0 < float(target) <= 1:
             raise InputError(
@@ -199,7 +233,8 @@ def site_stations(
     populated = np.flatnonzero(demand.population > 0)
     pop = demand.population[populated]
     dx, dy = transform_xy(demand.x[populated], demand.y[populated], demand.crs, network.crs)
-    demand_snap = snap_points(network, dx, dy, k=SNAP_CANDIDATES, max_distance_m=max_access_m)
+    snap = _snapper(network, max_access_m=max_access_m, snap_to=snap_to, dem=dem)
+    demand_snap = snap(dx, dy, "from_point")
 
     t0 = time.perf_counter()
     sx, sy = _xy(stations, network.crs) if len(stations) else (np.empty(0), np.empty(0))
@@ -212,43 +247,29 @@ def site_stations(
             "stations file"
         )
     is_open = ~np.isin(ids, closing)
-    access = {"access_speed_kmh": access_speed_kmh, "max_access_m": max_access_m}
+    station_snap = snap(sx, sy, "to_point")
+    access = {"minutes": minutes, "access_speed_kmh": access_speed_kmh}
     covered_before = (
-        _station_minutes(network, sx[is_open], sy[is_open], demand_snap, minutes=minutes, **access)
+        _station_minutes(network, station_snap.take(np.flatnonzero(is_open)), demand_snap, **access)
         <= minutes
     )
     before = float(pop[covered_before].sum())
     with_all = (
-        float(
-            pop[
-                _station_minutes(network, sx, sy, demand_snap, minutes=minutes, **access) <= minutes
-            ].sum()
-        )
+        float(pop[_station_minutes(network, station_snap, demand_snap, **access) <= minutes].sum())
         if closing
         else before
     )
     station_sets = site_coverage(
-        network,
-        sx,
-        sy,
-        demand_snap,
-        minutes=minutes,
+        network, sx, sy, demand_snap, site_snap=station_snap, minutes=minutes,
         access_speed_kmh=access_speed_kmh,
-        max_access_m=max_access_m,
-    )
+    )  # fmt: skip
     criticality = station_criticality(station_sets, pop, ids=ids.tolist())
     criticality.insert(1, "name", stations["name"].astype(str).to_numpy())
     cx, cy = _xy(candidates, network.crs)
     sets = site_coverage(
-        network,
-        cx,
-        cy,
-        demand_snap,
-        minutes=minutes,
-        access_speed_kmh=access_speed_kmh,
-        max_access_m=max_access_m,
-        progress=progress,
-    )
+        network, cx, cy, demand_snap, site_snap=snap(cx, cy, "to_point"), progress=progress,
+        minutes=minutes, access_speed_kmh=access_speed_kmh,
+    )  # fmt: skip
     sets_seconds = time.perf_counter() - t0
     weights = np.where(covered_before, 0.0, pop)
     forced = (
@@ -259,7 +280,35 @@ def site_stations(
     cap = _capacity(candidates, capacity)
     kwargs: dict[str, Any] = {"forced": forced, "capacity": cap, "time_limit_s": time_limit_s}
     goal: float | None = None
-    if add is not None:
+    policy = (
+        policy_problem(
+            units, dx, dy, network.crs, pop, stations[is_open], candidates,
+            covered_share=unit_covered_share, targets=targets, rules=require,
+            year=meet_targets, site_tier=site_tier,
+        )
+        if units or by_units
+        else None
+    )  # fmt: skip
+    unit_pick: UnitSelection | None = None
+    if by_units and policy is not None:
+        problem = "targets" if meet_targets is not None else kind
+        unit_pick = site_for_units(
+            sets, pop, covered_before, policy.levels,
+            objective="count" if meet_targets is not None else kind,
+            add=add, count_levels=count_levels, tiers=policy.tiers, forced=forced.tolist(),
+            time_limit_s=time_limit_s,
+        )  # fmt: skip
+        picked = unit_pick
+
+        def solve(which: str) -> Selection:
+            return Selection(
+                picked.sites, picked.people, picked.forced, float(picked.people.sum()),
+                "exact", picked.status, picked.mip_gap, picked.bound, picked.seconds,
+                picked.model,
+            )  # fmt: skip
+
+        compare_greedy = False
+    elif add is not None:
         problem = "mclp"
 
         def solve(which: str) -> Selection:
@@ -296,6 +345,13 @@ def site_stations(
         geometry=wgs.to_numpy(),
         crs="EPSG:4326",
     )
+    if policy is not None:
+        moved = unit_pick.units_moved if unit_pick is not None else None
+        if moved is None:
+            _, moved = site_steps(sets, pop, covered_before, policy.levels, selection.sites)
+        extra = unit_columns(policy, selection.sites, moved)
+        for col in extra.columns:
+            sites.insert(len(sites.columns) - 1, col, extra[col].to_numpy())
     table = candidates.copy()
     table["population_reachable_new"] = np.asarray(
         sets.astype(bool).astype(np.float64) @ weights
@@ -311,8 +367,11 @@ def site_stations(
         "problem": problem,
         "add": None if add is None else int(add),
         "target": target,
+        "meet_targets": meet_targets,
         "minutes": float(minutes),
         "mode": network.mode,
+        "snap_to": snap_to,
+        "terrain": dem is not None,
         "population_total": total,
         "before": {
             "population_covered": before,
@@ -358,6 +417,17 @@ def site_stations(
         ),
         "coverage15_version": __version__,
     }
+    if policy is not None:
+        after_points = covered_before.copy()
+        if len(selection):
+            after_points[sets[selection.sites].indices] = True
+        summary.update(policy_figures(policy, pop, covered_before, after_points, selection.sites))
+        summary["objective"] = objective if meet_targets is None else f"targets:{meet_targets}"
+        if unit_pick is not None:
+            summary["objective_value"] = unit_pick.value
+        summary["require_rules"] = [
+            {"level": r.level, "tier": r.tier, "at_least": r.at_least} for r in require
+        ]
     if greedy is not None:
         summary["greedy"] = {
             "sites_added": len(greedy),
@@ -385,6 +455,7 @@ def run_siting(
     exclude: Sequence[str] = (),
     force: Sequence[str] = (),
     progress: bool = False,
+    mode: str | None = None,
     **options: Any,
 ) -> SitingResult:
     """Read a configuration's inputs, build the candidates and run :func:`site_stations`.
@@ -406,6 +477,8 @@ def run_siting(
         Candidate ids to leave out or to impose.
     progress : bool
         Show progress bars.
+    mode : str, optional
+        The travel mode to site for (needed when the configuration has several).
     **options
         Passed to :func:`site_stations` (``add``, ``target``, ``solver``, ...).
 
@@ -425,29 +498,21 @@ def run_siting(
     >>> result = coverage.run_siting(cfg, candidates=["osm", "gaps"], target=0.95)  # doctest: +SKIP
     >>> coverage.write_siting_outputs(result, "out/county/siting")  # doctest: +SKIP
     """
-    ignored = [
-        name
-        for name, used in (
-            ("dem", config.dem is not None),
-            ("snap_to: edge", config.snap_to == "edge"),
+    if mode is not None and mode not in config.run_modes:
+        raise InputError(
+            f"--mode: {mode!r} is not a mode of this configuration "
+            f"({', '.join(config.run_modes)}); use one of them"
         )
-        if used
-    ]
-    if ignored:
-        warnings.warn(
-            f"siting times the off-road access legs flat and to the nearest road node, ignoring "
-            f"{' and '.join(ignored)} for those legs; its before/after shares can differ from "
-            "those of 'coverage15 run' by that much",
-            stacklevel=2,
-        )
-    if len(config.run_modes) > 1:
-        warnings.warn(
-            f"siting uses the first mode, '{config.run_modes[0]}', of "
-            f"{', '.join(config.run_modes)}; run it once per mode with 'modes' set to that mode",
-            stacklevel=2,
+    if mode is None and len(config.run_modes) > 1:
+        raise InputError(
+            f"modes: the configuration has several ({', '.join(config.run_modes)}); site one "
+            "mode at a time with mode=... (the command line sites each mode in turn)"
         )
     inputs = read_inputs(config, progress=progress)
-    stations, network, demand = inputs.stations, inputs.network, inputs.demand
+    stations, demand = inputs.stations, inputs.demand
+    network = inputs.networks.get(mode, inputs.network) if mode else inputs.network
+    terrain = _terrain_for(network, config.dem)
+    snap = _snapper(network, max_access_m=config.max_access_m, snap_to=config.snap_to, dem=terrain)
     minutes = config.threshold_minutes
     pieces = []
     for source in candidates:
@@ -457,17 +522,12 @@ def run_siting(
             dx, dy = transform_xy(demand.x, demand.y, demand.crs, network.crs)
             still_open = stations[~stations["id"].astype(str).isin(list(options.get("close", ())))]
             sx, sy = _xy(still_open, network.crs)
-            snap = snap_points(
-                network, dx, dy, k=SNAP_CANDIDATES, max_distance_m=config.max_access_m
-            )
             gap_minutes = _station_minutes(
                 network,
-                sx,
-                sy,
-                snap,
+                snap(sx, sy, "to_point"),
+                snap(dx, dy, "from_point"),
                 minutes=minutes,
                 access_speed_kmh=config.access_speed_kmh,
-                max_access_m=config.max_access_m,
             )
             pieces.append(
                 candidates_from_gaps(
@@ -493,8 +553,14 @@ def run_siting(
         minutes=minutes,
         access_speed_kmh=config.access_speed_kmh,
         max_access_m=config.max_access_m,
+        snap_to=config.snap_to,
+        dem=terrain,
         name=config.name,
         progress=progress,
+        units=inputs.units,
+        unit_covered_share=config.unit_covered_share,
+        targets=config.targets,
+        require=config.require,
         **options,
     )
     summary = dict(result.summary)
@@ -511,43 +577,3 @@ def run_siting(
         candidates=result.candidates,
         criticality=result.criticality,
     )
-
-
-def write_siting_outputs(result: SitingResult, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
-    """Write a siting result's files into ``out_dir``, all or nothing.
-
-    Files: ``sites.csv`` (ranked sites), ``sites.geojson`` (the same as points, for
-    maps), ``siting.json`` (before/after figures, solver, gap, times) and
-    ``criticality.csv`` (per existing station).
-
-    Parameters
-    ----------
-    result : SitingResult
-        From :func:`site_stations` or :func:`run_siting`.
-    out_dir : path-like
-        Output folder: new, empty or an earlier coverage15 output; it is built beside
-        and swapped in whole (:func:`coverage.outputs.folder.publish_folder`), and a
-        folder holding other files or an input is refused with :class:`InputError`.
-
-    Returns
-    -------
-    dict
-        File kind -> final path.
-    """
-    from ..outputs.folder import publish_folder, summary_inputs
-    from ..outputs.writers import atomic_path, write_csv, write_json
-
-    out = Path(out_dir)
-    names = {
-        "sites": "sites.csv",
-        "sites_geojson": "sites.geojson",
-        "siting": "siting.json",
-        "criticality": "criticality.csv",
-    }
-    with publish_folder(out, inputs=summary_inputs(result.summary), kind="siting") as stage:
-        write_csv(pd.DataFrame(result.sites.drop(columns="geometry")), stage / names["sites"])
-        with atomic_path(stage / names["sites_geojson"]) as tmp:
-            tmp.write_text(result.sites.to_json(drop_id=True), encoding="utf-8")
-        write_json(result.summary, stage / names["siting"])
-        write_csv(result.criticality, stage / names["criticality"])
-    return {kind: out / name for kind, name in names.items()}
