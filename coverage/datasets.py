@@ -94,6 +94,7 @@ def prepare_demo(folder: str | os.PathLike[str]) -> Path:
             "amenity": pois["amenity"].to_numpy(),
             "lon": pois.geometry.x.round(7).to_numpy(),
             "lat": pois.geometry.y.round(7).to_numpy(),
+            "hours": pois["hours"].to_numpy(),  # the opening_hours tags
         }
     )
     buildings = read_osm_buildings(pbf)
