@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import config_fields as cf
 from .config_fields import MODES, spec
 from .config_population import PopulationSource, parse_population
@@ -34,6 +32,7 @@ from .config_service import (
     parse_service_rules,
     parse_time_windows,
 )
+from .config_yaml import read_yaml
 from .errors import ConfigError
 from .metrics.catchments import DEFAULT_STAFF_RULES, StaffRule
 from .metrics.requirements import TierRule
@@ -41,24 +40,9 @@ from .metrics.service_plan import HomeService
 from .metrics.service_rules import ServiceRule, check_rule_lists
 from .metrics.targets import Target
 from .metrics.units import DEFAULT_UNIT_COVERED_SHARE
+from .paths import resolve_paths
 
 __all__ = ["MODES", "PopulationSource", "RunConfig", "config_from_dict", "load_config"]
-
-
-def _resolve_paths(value: Any, base: Path) -> Any:
-    """Resolve every relative path inside a parsed value (path, mapping or dataclass)."""
-    if isinstance(value, Path):
-        return (base / value.expanduser()).resolve()
-    if isinstance(value, dict):
-        return {k: _resolve_paths(v, base) for k, v in value.items()}
-    if isinstance(value, PopulationSource):
-        changes = {
-            f.name: _resolve_paths(getattr(value, f.name), base)
-            for f in dataclasses.fields(value)
-            if f.name in ("raster", "points", "groups")
-        }
-        return dataclasses.replace(value, **changes)
-    return value
 
 
 @dataclass(frozen=True)
@@ -94,21 +78,27 @@ class RunConfig:
     )
     mode: str = spec(cf.mode, "travel mode: walk, bike, ebike or drive", default="walk")
     speed_kmh: float | None = spec(
-        cf.opt_positive, "one speed for every edge, overriding the mode's speeds", default=None
+        cf.optional(cf.speed),
+        "one speed for every edge, overriding the mode's speeds (0 < km/h <= 200)",
+        default=None,
     )
     minutes: tuple[float, ...] = spec(
-        cf.minutes_list, "coverage threshold(s) in minutes", default=(15.0,)
+        cf.minutes_list, "coverage threshold(s) in minutes (0 < m <= 1440)", default=(15.0,)
     )
     access_speed_kmh: float = spec(
-        cf.positive, "speed of the straight-line leg between a point and the road", default=5.0
+        cf.speed,
+        "speed of the straight-line leg between a point and the road (0 < km/h <= 200)",
+        default=5.0,
     )
     max_access_m: float = spec(
-        cf.positive,
-        "longest straight-line access leg; farther points are unreachable",
+        cf.access_m,
+        "longest straight-line access leg (0 < m <= 100000); farther points are unreachable",
         default=5000.0,
     )
     metric_crs: str | None = spec(
-        cf.opt_crs, "projected CRS for distances (default: local UTM zone)", default=None
+        cf.opt_metric_crs,
+        "projected CRS in metres for distances (default: local UTM zone)",
+        default=None,
     )
     out: Path | None = spec(cf.opt_path, "output folder (default out/<name>)", default=None)
     stations_encoding: str | None = spec(
@@ -211,7 +201,9 @@ class RunConfig:
         cf.non_negative, "wait when boarding a ferry at a landing", default=10.0
     )
     isochrone_cell_m: float = spec(
-        cf.positive, "cell size of the metric grid isochrones are traced on", default=100.0
+        cf.cell_m,
+        "cell size of the metric grid isochrones are traced on (1 <= m <= 10000)",
+        default=100.0,
     )
     isochrones_per_station: bool = spec(
         cf.flag, "also write isochrones_stations.geojson (each station's share)", default=False
@@ -320,7 +312,7 @@ def config_from_dict(
     if base_dir is not None:
         base = Path(base_dir)
         for key in values:
-            values[key] = _resolve_paths(values[key], base)
+            values[key] = resolve_paths(values[key], base)
     if "name" not in values and source != "config":
         values["name"] = Path(source).stem
     return RunConfig(**values)
@@ -347,20 +339,7 @@ def load_config(path: str | os.PathLike[str], **overrides: Any) -> RunConfig:
         If the file cannot be read, is not YAML, or has invalid keys or values.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: configuration file not found; check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the configuration file ({exc})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(
-            f"{path}: not valid YAML{where}; write one 'key: value' per line"
-        ) from None
+    data = read_yaml(path, "configuration file")
     if data is None:
         data = {}
     if isinstance(data, dict):

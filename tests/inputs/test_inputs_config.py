@@ -79,7 +79,7 @@ def test_population_forms():
         ({"from_buildings": True, "groups": {"old": "x.tif"}}, "groups need a population raster"),
         ({"from_buildings": "yes"}, "from_buildings must be true or false"),
         ({"rastr": "a.tif"}, "unknown key 'rastr' \\(did you mean 'raster'\\?\\)"),
-        ({"from_buildings": True, "total": -1}, "positive finite number"),
+        ({"from_buildings": True, "total": -1}, "total must be above 0"),
         ({"points": "b.csv", "columns": {"people": "人口"}}, "unknown name 'people'"),
         ({"points": "b.csv", "band": 1}, "band applies only to a population raster"),
         ({"raster": "a.tif", "band": 0}, "band must be a band number from 1"),
