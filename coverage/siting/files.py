@@ -12,7 +12,8 @@ from typing import Any
 import pandas as pd
 
 from ..outputs.presentation import package_name, write_package
-from ..outputs.writers import atomic_path, staged_outputs, write_csv, write_json
+from ..outputs.folder import publish_folder, summary_inputs
+from ..outputs.writers import atomic_path, write_csv, write_json
 from .report import siting_report_html, write_sites_xlsx
 from .result import SitingResult
 from .sitemap import write_site_maps
@@ -42,7 +43,9 @@ def write_siting_outputs(
     result : SitingResult
         From :func:`site_stations` or :func:`run_siting`.
     out_dir : path-like
-        Output folder (created if missing).
+        Output folder: new, empty or an earlier coverage15 output; it is built beside
+        and swapped in whole (:func:`coverage.outputs.folder.publish_folder`), and a
+        folder holding other files or an input is refused with :class:`InputError`.
     lang : {"en", "zh"}
         Language of the map, report and workbook.
     basemap : str or mapping
@@ -70,7 +73,7 @@ def write_siting_outputs(
     }
     if package:
         names["package"] = package_name(result.name)
-    with staged_outputs(out) as stage:
+    with publish_folder(out, inputs=summary_inputs(result.summary), kind="siting") as stage:
         write_csv(pd.DataFrame(result.sites.drop(columns="geometry")), stage / names["sites"])
         with atomic_path(stage / names["sites_geojson"]) as tmp:
             tmp.write_text(result.sites.to_json(drop_id=True), encoding="utf-8")
