@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..outputs.presentation import package_name, write_package
 from ..outputs.folder import publish_folder, summary_inputs
+from ..outputs.presentation import package_name, write_package
 from ..outputs.writers import atomic_path, write_csv, write_json
 from .report import siting_report_html, write_sites_xlsx
 from .result import SitingResult

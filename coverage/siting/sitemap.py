@@ -21,9 +21,11 @@ from ..inputs.crs import local_metric_crs
 from ..outputs.basemaps import basemap_from_spec, display_shift, tile_layers
 from ..outputs.fonts import drawable, figure_fonts
 from ..outputs.labels import label
-from ..outputs.map_layers import shift_geoms, tile_notice
+from ..outputs.map_furniture import north_arrow, scale_bar
+from ..outputs.map_layers import shift_geoms
+from ..outputs.map_legend import tile_notice
 from ..outputs.maps import _MapScript
-from ..outputs.static import _figure, _north_arrow, _scale_bar, save_figure
+from ..outputs.static import _figure, save_figure
 from ..outputs.webpage import escape, save_map
 from .result import SitingResult
 from .text import level_name, site_text
@@ -257,8 +259,8 @@ def _sites_figure(result: SitingResult, lang: str, dpi: float) -> Any:
     if result.units or len(sites):
         ax.set_aspect("equal")
         ax.autoscale()
-    _scale_bar(ax, lang)
-    _north_arrow(ax, lang)
+    scale_bar(ax, lang)
+    north_arrow(ax, lang)
     s = result.summary
     ax.set_title(
         drawable(t["title"].format(name=result.name), result.name), fontsize=13, loc="left"
