@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..config import RunConfig
 from ..errors import CoverageError, one_line
+from ..metrics.left_out import LEFT_OUT, left_out
 from .spec import Batch, BatchRegion
 
 if TYPE_CHECKING:
@@ -254,6 +255,8 @@ def _figures(summary: Mapping[str, Any]) -> dict[str, Any]:
         "units_covered": units_covered,
         "targets": targets,
         "targets_met": targets_met,
+        **{key: summary.get(key) for key in LEFT_OUT},
+        **left_out(summary),
     }
 
 
