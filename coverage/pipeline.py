@@ -42,6 +42,7 @@ from .metrics.catchments import (
 from .metrics.coverage import coverage_figures
 from .metrics.gaps import gap_areas
 from .metrics.left_out import left_out, warn_left_out
+from .metrics.service_plan import ServiceOptions, service_plan
 from .metrics.services import service_coverage
 from .metrics.subsets import SubsetSearch
 from .metrics.targets import Target, target_verdicts
@@ -198,6 +199,7 @@ def compute_coverage(
     gap_min_population: float = 0.0,
     snap_to: str = "node",
     dem: str | os.PathLike[str] | Dem | None = None,
+    service: ServiceOptions | None = None,
 ) -> CoverageResult:
     """Travel time from every resident to the nearest station, and the coverage it gives.
 
@@ -242,6 +244,9 @@ def compute_coverage(
     dem : path-like or Dem, optional
         Elevations for slope-dependent off-road legs (the network's own edges carry
         terrain when it was loaded with a DEM).
+    service : ServiceOptions, optional
+        Time windows, service-item rules and the home-service list
+        (:mod:`coverage.metrics.service_plan`).
 
     Returns
     -------
@@ -316,6 +321,7 @@ def compute_coverage(
             catchment_by_tier=catchment_by_tier,
             staffing=tuple(staffing),
             gap_min_population=gap_min_population,
+            service=service or ServiceOptions(),
         )
         result = assemble_result(
             state,
@@ -363,6 +369,7 @@ class MetricOptions:
     catchment_by_tier: bool = False
     staffing: tuple[StaffRule, ...] = tuple(DEFAULT_STAFF_RULES)
     gap_min_population: float = 0.0
+    service: ServiceOptions = dataclasses.field(default_factory=ServiceOptions)
 
 
 def assemble_result(
@@ -484,6 +491,15 @@ def assemble_result(
             )
             for col in ("population", "population_covered", "coverage_share"):
                 unit_tables[level][f"{group}_{col}"] = per_group[col].to_numpy()
+    plan = service_plan(
+        search, stations, demand, point_minutes, nearest, headline, points_in, options.service
+    )
+    attrs = dict(table.attrs)  # a join with a frame without attrs drops them
+    table = table.join(plan.station_columns)
+    table.attrs.update(attrs)
+    for level, columns in plan.unit_columns.items():
+        for col in columns.columns:
+            unit_tables[level][col] = columns[col].to_numpy()
     unit_levels = {
         level: level_summary(t, covered_share=unit_covered_share)
         for level, t in unit_tables.items()
@@ -533,6 +549,7 @@ def assemble_result(
         "gaps": None
         if gaps is None
         else {"areas": len(gaps), "population": float(gaps["population"].sum())},
+        **plan.summary,
         **dict(extra or {}),
         "coverage15_version": __version__,
     }
@@ -550,6 +567,8 @@ def assemble_result(
         targets=verdicts,
         services=services,
         gaps=gaps,
+        windows=plan.windows,
+        home_service=plan.home_service,
         tier_point_station=tier_station,
         tier_point_minutes=tier_minutes,
         engine=state,
@@ -570,6 +589,40 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def service_options(config: RunConfig) -> ServiceOptions:
+    """The time windows, item rules and home service of a configuration.
+
+    Parameters
+    ----------
+    config : RunConfig
+        From :func:`~coverage.load_config`; ``service_lists`` may name a file, read here.
+
+    Returns
+    -------
+    ServiceOptions
+
+    Raises
+    ------
+    InputError
+        If the list file is unreadable or a rule names a list it does not hold.
+    """
+    lists = config.service_lists
+    if isinstance(lists, Path):
+        from .inputs.service_lists import read_service_lists
+
+        lists = read_service_lists(lists)
+    try:
+        return ServiceOptions(
+            time_windows=dict(config.time_windows or {}),
+            hours_default=config.hours_default,
+            service_lists=dict(lists or {}),
+            service_rules=config.service_rules,
+            home_service=config.home_service,
+        )
+    except InputError as exc:
+        raise InputError(f"{config.service_lists}: {exc}") from None
 
 
 def run_coverage(config: RunConfig, *, progress: bool = False) -> CoverageResult:
@@ -624,6 +677,7 @@ def run_coverage_modes(
         On any unusable input; nothing has been written.
     """
     inputs = read_inputs(config, progress=progress)
+    service = service_options(config)
     networks = inputs.networks or {inputs.network.mode: inputs.network}
     terrain = None
     boundaries = config.boundaries
@@ -648,6 +702,7 @@ def run_coverage_modes(
             staffing=config.staffing,
             gap_min_population=config.gap_min_population,
             snap_to=config.snap_to,
+            service=service,
             dem=terrain,
         )
         summary = dict(result.summary)
@@ -698,6 +753,17 @@ def _write_result(
     if result.gaps is not None:
         names["gaps"] = "gaps.geojson"
         result.gaps.to_crs("EPSG:4326").to_file(stage / names["gaps"], driver="GeoJSON")
+    if result.home_service is not None:
+        names["home_service"] = "home_service.csv"
+        names["home_service_layer"] = "home_service.geojson"
+        home = result.home_service
+        write_csv(pd.DataFrame(home.drop(columns="geometry")), stage / names["home_service"])
+        if len(home):
+            home.to_crs("EPSG:4326").to_file(stage / names["home_service_layer"], driver="GeoJSON")
+        else:  # an empty layer still opens in GIS software
+            write_json(
+                {"type": "FeatureCollection", "features": []}, stage / "home_service.geojson"
+            )
     for kind in ("targets", "services"):
         if not getattr(result, kind).empty:
             names[kind] = f"{kind}.csv"
@@ -745,7 +811,8 @@ def write_outputs(
     Files: ``summary.json``, ``stations.csv``, ``units.csv`` (one set of units) or
     ``units_<level>.csv`` (one per level), ``travel_time.tif`` and ``gaps.geojson``
     (population from a raster), ``targets.csv`` (with targets), ``services.csv`` (when
-    stations list services), ``isochrones.geojson`` (one polygon per threshold, traced on a metric
+    stations list services), ``home_service.csv`` and ``home_service.geojson`` (with a
+    ``home_service`` group), ``isochrones.geojson`` (one polygon per threshold, traced on a metric
     grid of ``isochrone_cell_m``, written in WGS84), ``isochrones_stations.geojson``
     (with ``isochrones_per_station``), and what officials read: ``map.html`` (works
     offline), ``map.png`` and ``map_<level>.png``, ``report.html``, ``units.xlsx`` and

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..config import RunConfig, config_from_dict
+from ..config_yaml import read_yaml
 from ..errors import ConfigError, one_line
 
 __all__ = ["Batch", "BatchRegion", "batch_from_dict", "load_batch"]
@@ -77,14 +76,7 @@ def _resolved(layer: Mapping[str, Any], base: Path) -> dict[str, Any]:
 
 def _read_yaml(path: Path, what: str) -> Any:
     """The parsed YAML of a file, or a one-line :class:`ConfigError` naming it."""
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: {what} not found; check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the {what} ({exc})") from None
-    except yaml.YAMLError:
-        raise ConfigError(f"{path}: not valid YAML; write one 'key: value' per line") from None
+    return read_yaml(path, what)
 
 
 def _read_mapping(path: Path) -> dict[str, Any]:

@@ -116,3 +116,29 @@ def colour_pixels(png: Path, hex_colour: str, *, tolerance: float = 0.06) -> int
     rgb = np.asarray(mpimg.imread(png))[..., :3]
     target = np.array(colors.to_rgb(hex_colour))
     return int((np.abs(rgb - target).max(axis=-1) <= tolerance).sum())
+
+
+def point_population_result(
+    case, folder: Path, population: dict[tuple[int, int], float], minutes: list[float]
+):
+    """The result of a grid case whose residents are a table of points (one per node).
+
+    ``population`` maps ``(row, col)`` of the lattice to the residents of that point.
+    """
+    from fixtures.synthetic import lattice_lonlat
+
+    from coverage import compute_coverage, load_network, read_stations
+    from coverage.inputs.population import read_population_points
+
+    lon, lat = lattice_lonlat(case.n, case.spacing_m)
+    rows = ["name,lon,lat,population"] + [
+        f"v{r}{c},{lon[r, c]:.7f},{lat[r, c]:.7f},{p:g}" for (r, c), p in population.items()
+    ]
+    table = folder / "villages.csv"
+    table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return compute_coverage(
+        load_network(case.network, speed_kmh=case.speed_kmh),
+        read_stations(case.stations),
+        read_population_points(table),
+        minutes=minutes,
+    )
