@@ -823,7 +823,9 @@ def write_outputs(
     result : CoverageResult
         From :func:`compute_coverage` or :func:`run_coverage`.
     out_dir : path-like
-        Output folder (created if missing).
+        Output folder: new, empty or an earlier coverage15 output; it is built beside
+        and swapped in whole (:func:`coverage.outputs.folder.publish_folder`), and a
+        folder holding other files or an input is refused with :class:`InputError`.
     isochrone_cell_m : float
         Cell size of the isochrone grid in metres.
     isochrones_per_station : bool
@@ -843,24 +845,62 @@ def write_outputs(
     dict
         File kind -> final path.
     """
-    from .outputs.presentation import package_name, write_package
-    from .outputs.writers import staged_outputs
+    from .outputs.folder import publish_folder, summary_inputs
 
     out = Path(out_dir)
-    shown = {"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key}
-    with staged_outputs(out) as stage:
-        names = _write_result(
+    with publish_folder(out, inputs=summary_inputs(result.summary), kind="run") as stage:
+        names = write_output_files(
             result,
             stage,
             isochrone_cell_m=isochrone_cell_m,
             isochrones_per_station=isochrones_per_station,
-            presentation=shown,
+            basemap=basemap,
+            lang=lang,
+            tianditu_key=tianditu_key,
+            package=package,
         )
-        if package:
-            names["package"] = write_package(
-                stage, stage / package_name(result.name), lang=lang
-            ).name
     return {kind: out / name for kind, name in names.items()}
+
+
+def write_output_files(
+    result: CoverageResult,
+    folder: Path,
+    *,
+    isochrone_cell_m: float = 100.0,
+    isochrones_per_station: bool = False,
+    basemap: Any = "osm",
+    lang: str = "en",
+    tianditu_key: str | None = None,
+    package: bool = False,
+) -> dict[str, str]:
+    """Write a result's files into a folder being built (no publishing; see write_outputs).
+
+    Parameters
+    ----------
+    result : CoverageResult
+    folder : pathlib.Path
+        A staging folder from :func:`coverage.outputs.folder.publish_folder`.
+    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package
+        As for :func:`write_outputs`.
+
+    Returns
+    -------
+    dict
+        File kind -> name relative to ``folder``.
+    """
+    from .outputs.presentation import package_name, write_package
+
+    shown = {"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key}
+    names = _write_result(
+        result,
+        folder,
+        isochrone_cell_m=isochrone_cell_m,
+        isochrones_per_station=isochrones_per_station,
+        presentation=shown,
+    )
+    if package:
+        names["package"] = write_package(folder, folder / package_name(result.name), lang=lang).name
+    return names
 
 
 def write_mode_outputs(
@@ -886,7 +926,7 @@ def write_mode_outputs(
     results : mapping of str to CoverageResult
         From :func:`run_coverage_modes`.
     out_dir : path-like
-        Output folder.
+        Output folder, as for :func:`write_outputs`.
     isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package
         As for :func:`write_outputs` (the package holds every mode's folder).
 
@@ -895,12 +935,14 @@ def write_mode_outputs(
     dict
         File kind (``<mode>/<kind>`` for a mode's files) -> final path.
     """
+    from .outputs.folder import publish_folder, summary_inputs
     from .outputs.presentation import package_name, write_package
-    from .outputs.writers import staged_outputs, write_csv, write_json
+    from .outputs.writers import write_csv, write_json
 
     out = Path(out_dir)
     paths: dict[str, Path] = {}
-    with staged_outputs(out) as stage:
+    inputs = [p for r in results.values() for p in summary_inputs(r.summary)]
+    with publish_folder(out, inputs=inputs, kind="modes") as stage:
         rows = []
         for mode, result in results.items():
             (stage / mode).mkdir()

@@ -13,6 +13,7 @@ import pytest
 import rasterio
 
 from coverage.cli import main
+from coverage.outputs.folder import MANIFEST_NAME
 
 Mutation = Callable[[Path], None]
 
@@ -346,6 +347,7 @@ def test_bad_input(folder, mutate, needles, capsys):
     out = folder / "previous-run"
     out.mkdir()
     (out / "summary.json").write_text('{"previous": true}\n', encoding="utf-8")
+    (out / MANIFEST_NAME).write_text('{"coverage15_version": "0"}\n', encoding="utf-8")
     before = sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
     mutate(folder)
     mutated = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
@@ -364,7 +366,7 @@ def test_bad_input(folder, mutate, needles, capsys):
         assert needle in lines[0], lines[0]
     # nothing written, nothing modified
     after = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-    assert {p: b for p, b in after.items() if p.name != ".coverage15.lock"} == mutated
+    assert {p: b for p, b in after.items() if not p.name.endswith(".lock")} == mutated
     assert (out / "summary.json").read_text(encoding="utf-8") == '{"previous": true}\n'
     assert before  # the case really had files
 
