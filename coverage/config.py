@@ -41,24 +41,9 @@ from .metrics.service_plan import HomeService
 from .metrics.service_rules import ServiceRule, check_rule_lists
 from .metrics.targets import Target
 from .metrics.units import DEFAULT_UNIT_COVERED_SHARE
+from .paths import resolve_paths
 
 __all__ = ["MODES", "PopulationSource", "RunConfig", "config_from_dict", "load_config"]
-
-
-def _resolve_paths(value: Any, base: Path) -> Any:
-    """Resolve every relative path inside a parsed value (path, mapping or dataclass)."""
-    if isinstance(value, Path):
-        return (base / value.expanduser()).resolve()
-    if isinstance(value, dict):
-        return {k: _resolve_paths(v, base) for k, v in value.items()}
-    if isinstance(value, PopulationSource):
-        changes = {
-            f.name: _resolve_paths(getattr(value, f.name), base)
-            for f in dataclasses.fields(value)
-            if f.name in ("raster", "points", "groups")
-        }
-        return dataclasses.replace(value, **changes)
-    return value
 
 
 @dataclass(frozen=True)
@@ -334,7 +319,7 @@ def config_from_dict(
     if base_dir is not None:
         base = Path(base_dir)
         for key in values:
-            values[key] = _resolve_paths(values[key], base)
+            values[key] = resolve_paths(values[key], base)
     if "name" not in values and source != "config":
         values["name"] = Path(source).stem
     return RunConfig(**values)

@@ -42,6 +42,7 @@ from .metrics.catchments import (
 from .metrics.coverage import coverage_figures
 from .metrics.duplicates import DEFAULT_DUPLICATE_M, duplicate_stations
 from .metrics.gaps import gap_areas
+from .metrics.left_out import left_out, warn_left_out
 from .metrics.service_plan import ServiceOptions, service_plan
 from .metrics.services import service_coverage
 from .metrics.subsets import SubsetSearch
@@ -720,6 +721,8 @@ def run_coverage_modes(
         )
         summary = dict(result.summary)
         summary.update(inputs.summary())
+        summary.update(left_out(summary))
+        warn_left_out(summary, source=inputs.demand.source or "population")
         summary["inputs"] = {
             "stations": str(config.stations),
             "population": str(config.population),
@@ -834,7 +837,9 @@ def write_outputs(
     result : CoverageResult
         From :func:`compute_coverage` or :func:`run_coverage`.
     out_dir : path-like
-        Output folder (created if missing).
+        Output folder: new, empty or an earlier coverage15 output; it is built beside
+        and swapped in whole (:func:`coverage.outputs.folder.publish_folder`), and a
+        folder holding other files or an input is refused with :class:`InputError`.
     isochrone_cell_m : float
         Cell size of the isochrone grid in metres.
     isochrones_per_station : bool
@@ -854,24 +859,62 @@ def write_outputs(
     dict
         File kind -> final path.
     """
-    from .outputs.presentation import package_name, write_package
-    from .outputs.writers import staged_outputs
+    from .outputs.folder import publish_folder, summary_inputs
 
     out = Path(out_dir)
-    shown = {"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key}
-    with staged_outputs(out) as stage:
-        names = _write_result(
+    with publish_folder(out, inputs=summary_inputs(result.summary), kind="run") as stage:
+        names = write_output_files(
             result,
             stage,
             isochrone_cell_m=isochrone_cell_m,
             isochrones_per_station=isochrones_per_station,
-            presentation=shown,
+            basemap=basemap,
+            lang=lang,
+            tianditu_key=tianditu_key,
+            package=package,
         )
-        if package:
-            names["package"] = write_package(
-                stage, stage / package_name(result.name), lang=lang
-            ).name
     return {kind: out / name for kind, name in names.items()}
+
+
+def write_output_files(
+    result: CoverageResult,
+    folder: Path,
+    *,
+    isochrone_cell_m: float = 100.0,
+    isochrones_per_station: bool = False,
+    basemap: Any = "osm",
+    lang: str = "en",
+    tianditu_key: str | None = None,
+    package: bool = False,
+) -> dict[str, str]:
+    """Write a result's files into a folder being built (no publishing; see write_outputs).
+
+    Parameters
+    ----------
+    result : CoverageResult
+    folder : pathlib.Path
+        A staging folder from :func:`coverage.outputs.folder.publish_folder`.
+    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package
+        As for :func:`write_outputs`.
+
+    Returns
+    -------
+    dict
+        File kind -> name relative to ``folder``.
+    """
+    from .outputs.presentation import package_name, write_package
+
+    shown = {"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key}
+    names = _write_result(
+        result,
+        folder,
+        isochrone_cell_m=isochrone_cell_m,
+        isochrones_per_station=isochrones_per_station,
+        presentation=shown,
+    )
+    if package:
+        names["package"] = write_package(folder, folder / package_name(result.name), lang=lang).name
+    return names
 
 
 def write_mode_outputs(
@@ -897,7 +940,7 @@ def write_mode_outputs(
     results : mapping of str to CoverageResult
         From :func:`run_coverage_modes`.
     out_dir : path-like
-        Output folder.
+        Output folder, as for :func:`write_outputs`.
     isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package
         As for :func:`write_outputs` (the package holds every mode's folder).
 
@@ -906,12 +949,14 @@ def write_mode_outputs(
     dict
         File kind (``<mode>/<kind>`` for a mode's files) -> final path.
     """
+    from .outputs.folder import publish_folder, summary_inputs
     from .outputs.presentation import package_name, write_package
-    from .outputs.writers import staged_outputs, write_csv, write_json
+    from .outputs.writers import write_csv, write_json
 
     out = Path(out_dir)
     paths: dict[str, Path] = {}
-    with staged_outputs(out) as stage:
+    inputs = [p for r in results.values() for p in summary_inputs(r.summary)]
+    with publish_folder(out, inputs=inputs, kind="modes") as stage:
         rows = []
         for mode, result in results.items():
             (stage / mode).mkdir()

@@ -13,6 +13,7 @@ import pytest
 import rasterio
 
 from coverage.cli import main
+from coverage.outputs.folder import MANIFEST_NAME
 
 Mutation = Callable[[Path], None]
 
@@ -45,6 +46,13 @@ def _append_config(folder: Path, line: str) -> None:
 
 def _stations(folder: Path, text: str) -> None:
     (folder / "stations.csv").write_text(text, encoding="utf-8")
+
+
+def _station_column(folder: Path, header: str, value: str) -> None:
+    path = folder / "stations.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = [f"{lines[0]},{header}", *(f"{line},{value}" for line in lines[1:])]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _station_row(folder: Path, row: str) -> None:
@@ -336,6 +344,22 @@ CASES: list[tuple[str, Mutation, tuple[str, ...]]] = [
      ("units.geojson", "must be polygons")),
     ("boundaries-no-crs", _shapefile_without_prj, ("units.shp", "no CRS")),
     ("boundaries-elsewhere", _far_boundaries, ("units.geojson", "different areas")),
+    # --- opening hours, time windows, service rules, home service
+    ("stations-hours-unreadable", lambda f: _station_column(f, "营业时间", "看情况而定"),
+     ("stations.csv", "row 2", "station 'S1'", "'看情况而定'", "周一至周五 8:30-17:00")),
+    ("config-window-unreadable", lambda f: _append_config(f, "time_windows: {午间: 吃饭时}"),
+     ("grid.yaml", "'time_windows'", "window '午间'", "Mo-Fr 08:30-17:00")),
+    ("config-rule-unknown-list", lambda f: _append_config(
+        f, "service_lists: {省级清单: [a]}\nservice_rules: {村: {list: 村级清单}}"),
+     ("grid.yaml", "names the list '村级清单'", "lists: 省级清单")),
+    ("service-list-file-missing", lambda f: _append_config(
+        f, "service_lists: 清单.xlsx\nservice_rules: {村: {list: 村级清单}}"),
+     ("清单.xlsx", "not found", "'service_lists'")),
+    ("service-rules-without-services", lambda f: _append_config(
+        f, "service_lists: {乡镇清单: [a]}\nservice_rules: {乡镇: {list: 乡镇清单}}"),
+     ("stations.csv", "services (服务事项) column")),
+    ("home-service-unknown-group", lambda f: _append_config(f, "home_service: age_65_plus"),
+     ("home_service", "no group 'age_65_plus'", "population")),
     # --- output
     ("output-not-writable", _out_is_a_file, ("blocked", "cannot create the output folder")),
 ]  # fmt: skip
@@ -346,6 +370,7 @@ def test_bad_input(folder, mutate, needles, capsys):
     out = folder / "previous-run"
     out.mkdir()
     (out / "summary.json").write_text('{"previous": true}\n', encoding="utf-8")
+    (out / MANIFEST_NAME).write_text('{"coverage15_version": "0"}\n', encoding="utf-8")
     before = sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
     mutate(folder)
     mutated = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
@@ -364,7 +389,7 @@ def test_bad_input(folder, mutate, needles, capsys):
         assert needle in lines[0], lines[0]
     # nothing written, nothing modified
     after = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-    assert {p: b for p, b in after.items() if p.name != ".coverage15.lock"} == mutated
+    assert {p: b for p, b in after.items() if not p.name.endswith(".lock")} == mutated
     assert (out / "summary.json").read_text(encoding="utf-8") == '{"previous": true}\n'
     assert before  # the case really had files
 

@@ -44,7 +44,7 @@ from pyproj import CRS
 
 from ..errors import InputError
 from .crs import chinese_crs_name, in_china, to_wgs84
-from .hours import station_hours
+from .hours import HoursError, hours_to_osm, station_hours
 from .tables import (
     EXCEL_SUFFIXES,
     TEXT_SUFFIXES,
@@ -514,16 +514,20 @@ def read_osm_pois(path: str | os.PathLike[str], tags: dict[str, list[str]]) -> g
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns ``osm_id``, ``osm_type``, ``name``, one column per key in ``tags`` and
-        ``geometry`` (points).
+        Columns ``osm_id``, ``osm_type``, ``name``, one column per key in ``tags``,
+        ``hours`` (the ``opening_hours`` tag; None where absent or not valid OSM syntax)
+        and ``geometry`` (points).
+
+    Warns
+    -----
+    UserWarning
+        Naming the points whose ``opening_hours`` tag does not parse (left out).
 
     Raises
     ------
     InputError
         If the file cannot be read.
     """
-    import warnings
-
     import pyrosm
 
     from .crs import local_metric_crs
@@ -535,7 +539,7 @@ def read_osm_pois(path: str | os.PathLike[str], tags: dict[str, list[str]]) -> g
             pois = pyrosm.OSM(str(path), keep_metadata=False).get_pois(custom_filter=dict(tags))
     except Exception as exc:  # pyrosm raises bare Exceptions on bad files
         raise InputError(f"{path}: cannot read points of interest ({exc})") from None
-    columns = ["osm_id", "osm_type", "name", *tags]
+    columns = ["osm_id", "osm_type", "name", *tags, "hours"]
     if pois is None or len(pois) == 0:
         return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=4326)
     pois = pois[pois.geometry.notna() & ~pois.geometry.is_empty]
@@ -551,5 +555,34 @@ def read_osm_pois(path: str | os.PathLike[str], tags: dict[str, list[str]]) -> g
     )
     for key in tags:
         frame[key] = pois[key].to_numpy() if key in pois else None
+    frame["hours"] = _osm_hours(
+        pois["opening_hours"].tolist() if "opening_hours" in pois else [None] * len(frame),
+        frame,
+        path,
+    )
     out = gpd.GeoDataFrame(frame, geometry=points.to_numpy(), crs=4326)
     return out.sort_values(["osm_type", "osm_id"]).reset_index(drop=True)
+
+
+def _osm_hours(tags: list[object], frame: pd.DataFrame, path: Path) -> list[str | None]:
+    """The ``opening_hours`` tags that parse; the others are left out with a warning."""
+
+    out: list[str | None] = []
+    bad: list[str] = []
+    for value, kind, osm_id in zip(tags, frame["osm_type"], frame["osm_id"], strict=True):
+        text = None if value is None or value != value else str(value).strip()
+        if not text:
+            out.append(None)
+            continue
+        try:
+            out.append(hours_to_osm(text))
+        except HoursError:
+            out.append(None)
+            bad.append(f"{kind}/{osm_id} ({text!r})")
+    if bad:
+        warnings.warn(
+            f"{path}: {len(bad)} point(s) of interest have an opening_hours tag that is not "
+            f"valid OSM syntax and count as having no hours: {', '.join(bad[:3])}",
+            stacklevel=3,
+        )
+    return out

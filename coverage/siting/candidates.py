@@ -180,6 +180,7 @@ def candidates_from_osm(
     for key in tags:
         if key in pois:
             frame[key] = pois[key].to_numpy()
+    frame["hours"] = pois["hours"].to_numpy() if "hours" in pois else None
     frame = frame.drop_duplicates("id").reset_index(drop=True)
     geometry = pois.geometry.to_numpy()[~pd.Series(ids).duplicated().to_numpy()]
     return _table(frame, geometry, source=str(path))

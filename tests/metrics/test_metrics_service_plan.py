@@ -164,3 +164,40 @@ def test_home_service_unknown_group(grid_case):
     case, _ = _case(grid_case, extra=("home_service: age_80_plus",))
     with pytest.raises(InputError, match="no group 'age_80_plus'"):
         run_coverage(load_config(case.config))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_report_and_workbook_sections(grid_case, tmp_path, lang):
+    from openpyxl import load_workbook
+
+    from coverage.outputs.report import report_html, write_units_xlsx
+
+    extra = (
+        "service_lists: {省级清单: [事项1, 事项2, 事项3, 事项4], 村级清单: [事项1, 事项2, 事项4]}",
+        "service_rules: {乡镇: {list: 省级清单, at_least: 0.5}, 村: {list: 村级清单, at_least: 1}}",
+        "home_service: age_65_plus",
+    )
+    case, _ = _case(grid_case, extra=extra)
+    res = run_coverage(load_config(case.config))
+    page = report_html(res, lang=lang)
+    heads = {
+        "en": ("Coverage in time windows", "Service-item rules", "Home-service list"),
+        "zh": ("分时段覆盖", "服务事项清单达标情况", "上门服务清单"),
+    }[lang]
+    for head in heads:
+        assert f"<h2>{head}</h2>" in page
+    # the Saturday window's share, the failing village point and its missing item
+    assert "52.0%" in page  # 169 / 325
+    assert ("周六上午: share within 5 min" if lang == "en" else "周六上午5分钟覆盖率") in page
+    assert "事项4" in page and "S2" in page
+    assert (
+        "1 of 2 stations with a rule" if lang == "en" else "有清单要求的2个服务点中，1个达标"
+    ) in page
+    book = load_workbook(write_units_xlsx(res, tmp_path / "u.xlsx", lang=lang))
+    assert {"windows", "windows_by_unit", "service_rules", "home_service"} <= set(book.sheetnames)
+    sheet = book["windows"]
+    values = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert values["周六上午"][3] == pytest.approx(169.0)
+    home = book["home_service"]
+    people = [row[2] for row in home.iter_rows(min_row=2, values_only=True)]
+    assert sum(people) == pytest.approx(res.home_service["people"].sum())

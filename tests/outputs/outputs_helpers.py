@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
 import numpy as np
+
+_STATION_DATA = re.compile(r"(\[\[.*?\]\])\.forEach\(function \(p\)")
+
+
+def station_points(page: str) -> list[list]:
+    """The stations drawn on a map page: ``[lat, lon, popup html, tooltip]`` each."""
+    return [p for block in _STATION_DATA.findall(page) for p in json.loads(block)]
+
 
 #: Names that would run script if a page put them into HTML or JS unescaped.
 PAYLOAD_SCRIPT = "<script>window.__pwned=1</script>"
@@ -57,6 +66,11 @@ window.addEventListener("load", function () {
       layerNames: Array.prototype.map.call(
         document.querySelectorAll(".leaflet-control-layers-overlays label span span"),
         function (s) { return s.textContent.trim(); }),
+      shown: Array.prototype.filter.call(
+        document.querySelectorAll(".leaflet-control-layers-overlays label"),
+        function (l) { return l.querySelector("input").checked; }).map(
+        function (l) { return l.textContent.trim(); }),
+      title: (document.getElementById("coverage15-title") || {}).textContent || null,
       overlays: document.querySelectorAll(".leaflet-overlay-pane path").length,
       images: document.querySelectorAll(".leaflet-overlay-pane img").length,
       tiles: document.querySelectorAll(".leaflet-tile-pane img").length,
