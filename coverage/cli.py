@@ -60,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser(
         "demo",
         help="run on the embedded demo data (central Helsinki, no download)",
-        description="Prepare the embedded demo inputs and run on them (default out/demo).",
+        description="Prepare the embedded demo inputs (in the cache folder) and run on them "
+        "(default out/demo).",
     )
     _add_run_options(demo)
     _add_batch_parser(sub)

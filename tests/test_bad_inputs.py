@@ -48,6 +48,13 @@ def _stations(folder: Path, text: str) -> None:
     (folder / "stations.csv").write_text(text, encoding="utf-8")
 
 
+def _station_column(folder: Path, header: str, value: str) -> None:
+    path = folder / "stations.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = [f"{lines[0]},{header}", *(f"{line},{value}" for line in lines[1:])]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def _station_row(folder: Path, row: str) -> None:
     path = folder / "stations.csv"
     path.write_text(path.read_text(encoding="utf-8") + row + "\n", encoding="utf-8")
@@ -337,6 +344,22 @@ CASES: list[tuple[str, Mutation, tuple[str, ...]]] = [
      ("units.geojson", "must be polygons")),
     ("boundaries-no-crs", _shapefile_without_prj, ("units.shp", "no CRS")),
     ("boundaries-elsewhere", _far_boundaries, ("units.geojson", "different areas")),
+    # --- opening hours, time windows, service rules, home service
+    ("stations-hours-unreadable", lambda f: _station_column(f, "营业时间", "看情况而定"),
+     ("stations.csv", "row 2", "station 'S1'", "'看情况而定'", "周一至周五 8:30-17:00")),
+    ("config-window-unreadable", lambda f: _append_config(f, "time_windows: {午间: 吃饭时}"),
+     ("grid.yaml", "'time_windows'", "window '午间'", "Mo-Fr 08:30-17:00")),
+    ("config-rule-unknown-list", lambda f: _append_config(
+        f, "service_lists: {省级清单: [a]}\nservice_rules: {村: {list: 村级清单}}"),
+     ("grid.yaml", "names the list '村级清单'", "lists: 省级清单")),
+    ("service-list-file-missing", lambda f: _append_config(
+        f, "service_lists: 清单.xlsx\nservice_rules: {村: {list: 村级清单}}"),
+     ("清单.xlsx", "not found", "'service_lists'")),
+    ("service-rules-without-services", lambda f: _append_config(
+        f, "service_lists: {乡镇清单: [a]}\nservice_rules: {乡镇: {list: 乡镇清单}}"),
+     ("stations.csv", "services (服务事项) column")),
+    ("home-service-unknown-group", lambda f: _append_config(f, "home_service: age_65_plus"),
+     ("home_service", "no group 'age_65_plus'", "population")),
     # --- output
     ("output-not-writable", _out_is_a_file, ("blocked", "cannot create the output folder")),
 ]  # fmt: skip

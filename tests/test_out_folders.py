@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from coverage import load_config, run_coverage, write_outputs
 from coverage.cli import main
 from coverage.datasets import demo_extract
+from coverage.errors import InputError
 from coverage.outputs.folder import MANIFEST_NAME
+from coverage.pipeline import write_mode_outputs
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -142,3 +145,16 @@ def test_a_symlink_loop_is_named(region, tmp_path, where, capsys):
     assert main(args) == 2
     line = _error(capsys)
     assert "loop of symbolic links" in line and str(loop) in line
+
+
+def test_the_api_writers_refuse_an_input_folder(region):
+    case, _, foreign = region
+    result = run_coverage(load_config(case.config))
+    before = _snapshot(case.folder.parent)
+    with pytest.raises(InputError, match="holds the input"):
+        write_outputs(result, case.folder)
+    with pytest.raises(InputError, match="holds the input"):
+        write_mode_outputs({"walk": result}, case.folder.parent)
+    with pytest.raises(InputError, match="not written by coverage15"):
+        write_outputs(result, foreign)
+    assert _snapshot(case.folder.parent) == before

@@ -69,6 +69,7 @@ def place_labels(
     *,
     fontsize: float = 6.0,
     pad_px: float = 2.0,
+    obstacles: np.ndarray | None = None,
     **text_kwargs: Any,
 ) -> PlacedLabels:
     """Draw the labels that fit, then numbers for the others, without any overlap.
@@ -87,6 +88,9 @@ def place_labels(
         Size of the full labels (numbers are drawn at the same size).
     pad_px : float
         Clear space kept around each label, in pixels.
+    obstacles : numpy.ndarray, optional
+        ``(m, 4)`` boxes (display pixels, ``x0, y0, x1, y1``) no label may cover, e.g.
+        the station markers.
     **text_kwargs
         Passed to :meth:`matplotlib.axes.Axes.text` (colour, font, halo).
 
@@ -96,7 +100,7 @@ def place_labels(
     """
     renderer = ax.figure.canvas.get_renderer()  # type: ignore[attr-defined]
     frame = ax.get_window_extent(renderer)
-    kept: list[np.ndarray] = []
+    kept: list[np.ndarray] = [] if obstacles is None else list(np.asarray(obstacles, float))
     drawn: list[Text] = []
     named: list[int] = []
     numbered: list[int] = []

@@ -17,25 +17,35 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .fonts import drawable, figure_fonts
 from .labels import label, tier_label
+from .map_furniture import (
+    GAP_COLOUR,
+    ISO_COLOUR,
+    class_handles,
+    key_table,
+    legends,
+    north_arrow,
+    round_values,
+    scale_bar,
+    station_boxes,
+    station_markers,
+)
 from .map_layers import reproject_surface
 from .maps import credits_text
 from .placement import place_labels
 from .rasterize import line_pixels
 from .style import (
-    MPL_MARKERS,
     NO_DATA_COLOUR,
     SHARE_BINS,
     SHARE_COLOURS,
     TimeClasses,
     map_title,
     share_colour,
-    tier_styles,
     time_classes,
 )
 from .writers import atomic_path
@@ -50,59 +60,7 @@ if TYPE_CHECKING:
 __all__ = ["level_map_figure", "map_figure", "save_figure", "static_maps"]
 
 _A4 = 8.27  # inches, the width of A4 portrait
-_ROAD_RGB = (0.55, 0.55, 0.55)
-_ISO_COLOUR = "#08306b"
-_GAP_COLOUR = "#d7301f"
-_KEY_ROWS = 60  # rows of the unit-number table per column
-
-
-def _nice_length(width_m: float) -> float:
-    """A round scale-bar length (1, 2 or 5 x 10^k m) near a fifth of the map width."""
-    target = max(width_m / 5.0, 1.0)
-    power = 10 ** np.floor(np.log10(target))
-    return float(max(s * power for s in (1, 2, 5) if s * power <= target))
-
-
-def _scale_bar(ax: Axes, lang: str) -> None:
-    from matplotlib.patches import Rectangle
-
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    length = _nice_length(x1 - x0)
-    left, bottom = x0 + 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0)
-    height = 0.012 * (y1 - y0)
-    for i in range(2):
-        ax.add_patch(
-            Rectangle(
-                (left + i * length / 2, bottom),
-                length / 2,
-                height,
-                facecolor="black" if i == 0 else "white",
-                edgecolor="black",
-                linewidth=0.8,
-                zorder=10,
-            )
-        )
-    text = (
-        label(lang, "scale_km", km=length / 1000)
-        if length >= 1000
-        else label(lang, "scale", metres=length)
-    )
-    ax.text(left + length / 2, bottom + 1.8 * height, text, ha="center", va="bottom", fontsize=8)
-
-
-def _north_arrow(ax: Axes, lang: str) -> None:
-    ax.annotate(
-        label(lang, "north"),
-        xy=(0.95, 0.95),
-        xytext=(0.95, 0.85),
-        xycoords="axes fraction",
-        ha="center",
-        va="center",
-        fontsize=12,
-        arrowprops={"facecolor": "black", "width": 4, "headwidth": 11, "headlength": 9},
-        zorder=10,
-    )
+_ROAD_RGB = (0.25, 0.25, 0.25)
 
 
 def _figure(dpi: float, width: float = _A4) -> tuple[Figure, Axes]:
@@ -111,7 +69,7 @@ def _figure(dpi: float, width: float = _A4) -> tuple[Figure, Axes]:
 
     fig = Figure(figsize=(width, _A4), dpi=dpi)
     FigureCanvasAgg(fig)  # labels are measured before saving
-    ax = fig.add_axes((0.02, 0.1, 0.96 * _A4 / width, 0.82))
+    ax = fig.add_axes((0.02, 0.15, 0.96 * _A4 / width, 0.78))
     ax.set_axis_off()
     return fig, ax
 
@@ -171,8 +129,11 @@ def _roads(ax: Axes, result: CoverageResult, dpi: float) -> None:
     )
     rgba = np.zeros((*hit.shape, 4), dtype=np.float32)
     rgba[..., :3] = _ROAD_RGB
-    rgba[..., 3] = hit * 0.6
-    ax.imshow(rgba, extent=(x0, x1, y0, y1), origin="upper", interpolation="antialiased", zorder=1)
+    rgba[..., 3] = hit * 0.3
+    # above the travel-time colours (the streets stay readable), below every outline
+    ax.imshow(
+        rgba, extent=(x0, x1, y0, y1), origin="upper", interpolation="antialiased", zorder=2.5
+    )
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
 
@@ -252,91 +213,13 @@ def _points(ax: Axes, result: CoverageResult, classes: TimeClasses, lang: str) -
             markersize=float(np.sqrt(area(k))),
             label=f"{k:,.0f}{unit}",
         )
-        for k in _round_values(biggest)
+        for k in round_values(biggest)
     ]
 
 
-def _round_values(biggest: float) -> list[float]:
-    """Up to three round populations (1, 2 or 5 x 10^k) for the size key of the points.
-
-    Examples
-    --------
-    >>> _round_values(3170.0)
-    [100.0, 500.0, 2000.0]
-    """
-    return sorted({_nice_length(5.0 * biggest / f) for f in (1, 4, 20)})
-
-
-def _class_handles(classes: TimeClasses, lang: str) -> list:
-    """Legend rows of the classes, the threshold line between within and beyond."""
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    names = classes.labels(lang)
-    palette = classes.palette()
-    handles: list = [
-        Patch(facecolor=palette[i], edgecolor="none", label=names[i])
-        for i in range(classes.threshold_index + 1)
-    ]
-    handles.append(
-        Line2D([], [], color=_ISO_COLOUR, linewidth=1.6, label=classes.threshold_label(lang))
-    )
-    handles += [
-        Patch(facecolor=palette[i], edgecolor="none", label=names[i])
-        for i in range(classes.threshold_index + 1, classes.n + 1)
-    ]
-    return handles
-
-
-def _stations(ax: Axes, result: CoverageResult, lang: str, *, edge: str = "white") -> list:
-    from matplotlib.lines import Line2D
-
-    pts = result.stations.to_crs(result.network.crs).geometry
-    tiers = result.stations["tier"].astype(str).to_numpy()
-    handles: list = []
-    for tier, (colour, shape) in tier_styles(tiers).items():
-        mine = tiers == tier
-        marker = MPL_MARKERS[shape]
-        ax.scatter(
-            pts.x.to_numpy()[mine],
-            pts.y.to_numpy()[mine],
-            s=80 if shape == "star" else 40,
-            c=colour,
-            marker=marker,
-            edgecolors=edge,
-            linewidths=0.8,
-            zorder=6,
-        )
-        name = drawable(tier_label(lang, tier), f"tier {len(handles) + 1}") or label(
-            lang, "station"
-        )
-        handles.append(
-            Line2D(
-                [],
-                [],
-                ls="",
-                marker=marker,
-                color=colour,
-                markeredgecolor=edge,
-                markersize=8,
-                label=name,
-            )
-        )
-    return handles
-
-
-def _finish(fig: Figure, ax: Axes, result: CoverageResult, lang: str, handles: list) -> None:
-    _scale_bar(ax, lang)
-    _north_arrow(ax, lang)
-    legend = ax.legend(
-        handles=handles,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.005),
-        ncol=min(4, max(1, len(handles))),
-        fontsize=7,
-        framealpha=0.9,
-    )
-    legend.set_zorder(12)
+def _finish(fig: Figure, ax: Axes, result: CoverageResult, lang: str) -> None:
+    scale_bar(ax, lang)
+    north_arrow(ax, lang)
     credit = drawable(credits_text(result, lang), label(lang, "roads_credit"))
     fig.text(0.01, 0.005, credit, fontsize=6, color="#555555")
 
@@ -353,13 +236,20 @@ def _isochrone(
     """The headline isochrone: the one handed in, else traced from the surface."""
     headline = float(result.summary["minutes"])
     if isochrones is None:
-        grid = result.demand.grid
-        if grid is None:
-            return None
-        from ..engine.isochrones import isochrone_polygons
+        from ..engine.isochrones import isochrone_polygons, travel_time_surface
 
-        minutes = result.minutes_grid() if surface is None else surface
-        isochrones = isochrone_polygons(minutes, grid.transform, grid.crs, [headline])
+        grid = result.demand.grid
+        engine = getattr(result, "engine", None)
+        if grid is not None:
+            minutes = result.minutes_grid() if surface is None else surface
+            isochrones = isochrone_polygons(minutes, grid.transform, grid.crs, [headline])
+        elif engine is not None:  # population as points: trace on a 100 m metric grid
+            traced = travel_time_surface(engine, cell_m=100.0, max_minutes=headline)
+            isochrones = isochrone_polygons(
+                traced.minutes, traced.transform, traced.crs, [headline]
+            )
+        else:
+            return None
     if "minutes" in isochrones.columns:
         isochrones = isochrones[np.isclose(isochrones["minutes"].astype(float), headline)]
     return isochrones[isochrones.geometry.notna() & ~isochrones.geometry.is_empty]
@@ -407,27 +297,34 @@ def map_figure(
             size_keys: list = []
         else:
             size_keys = _points(ax, result, classes, lang)
-        handles = _class_handles(classes, lang)
         iso = _isochrone(result, surface, isochrones)
-        if iso is not None and not iso.empty:
-            iso.to_crs(result.network.crs).boundary.plot(
-                ax=ax, color=_ISO_COLOUR, linewidth=1.2, zorder=4
+        drawn_iso = iso is not None and not iso.empty
+        if drawn_iso:
+            iso.to_crs(result.network.crs).boundary.plot(  # type: ignore[union-attr]
+                ax=ax, color=ISO_COLOUR, linewidth=1.2, zorder=4
             )
+        symbols: list = []
         gaps = getattr(result, "gaps", None)
         if gaps is not None and len(gaps):
             gaps.to_crs(result.network.crs).boundary.plot(
-                ax=ax, color=_GAP_COLOUR, linewidth=0.9, linestyle="--", zorder=5
+                ax=ax, color=GAP_COLOUR, linewidth=0.9, linestyle="--", zorder=5
             )
-            handles.append(
-                Line2D([], [], color=_GAP_COLOUR, linestyle="--", label=label(lang, "gaps"))
+            symbols.append(
+                Line2D([], [], color=GAP_COLOUR, linestyle="--", label=label(lang, "gaps"))
             )
-        for polygons in result.unit_polygons.values():
+        for polygons in list(result.unit_polygons.values())[:1]:  # the first level only
             polygons.to_crs(result.network.crs).boundary.plot(
-                ax=ax, color="#333333", linewidth=0.5, zorder=3
+                ax=ax, color="#333333", linewidth=0.6, zorder=3
             )
-        handles += size_keys + _stations(ax, result, lang)
+        symbols += size_keys + station_markers(ax, result, lang, edge="#111111")
         ax.set_title(_title(result, lang), fontsize=12)
-        _finish(fig, ax, result, lang, handles)
+        legends(
+            ax,
+            class_handles(classes, lang, line=drawn_iso),
+            symbols,
+            left_title=label(lang, "minutes_legend"),
+        )
+        _finish(fig, ax, result, lang)
     return fig
 
 
@@ -480,61 +377,35 @@ def level_map_figure(
         points = polygons.geometry.representative_point()
         xy = np.column_stack([points.x.to_numpy(), points.y.to_numpy()])
         order = np.argsort(-table["population"].to_numpy(dtype=float), kind="stable")
-        _scale_bar(ax, lang)
-        _north_arrow(ax, lang)
-        placed = place_labels(ax, xy, texts, list(order), fontsize=6, color="#111111", zorder=7)
-        _key_table(fig, placed.numbers, table, names, share)
+        scale_bar(ax, lang)
+        north_arrow(ax, lang)
+        placed = place_labels(
+            ax,
+            xy,
+            texts,
+            list(order),
+            fontsize=6,
+            obstacles=station_boxes(ax, result),
+            color="#111111",
+            zorder=7,
+        )
+        key_table(fig, placed.numbers, table, names, share, left=ax.get_position().x1 + 0.01)
         edges = [*SHARE_BINS, 1.0]
-        handles: list = [
+        shares: list = [
             Patch(color=c, label=f"{edges[i]:.0%}–{edges[i + 1]:.0%}")
             for i, c in enumerate(SHARE_COLOURS)
         ]
-        handles.append(Patch(color=NO_DATA_COLOUR, label="-"))
-        handles += _stations(ax, result, lang, edge="#222222")  # on coloured units
+        shares.append(Patch(color=NO_DATA_COLOUR, label="-"))
+        symbols = station_markers(ax, result, lang, edge="#222222")  # on coloured units
         level_name = drawable(tier_label(lang, level), level)
         title = f"{_title(result, lang)}\n{level_name} · " + label(
             lang, "covered_share", minutes=headline
         )
         ax.set_title(title, fontsize=12)
-        legend = ax.legend(
-            handles=handles,
-            loc="upper center",
-            bbox_to_anchor=(0.5, -0.005),
-            ncol=4,
-            fontsize=7,
-            framealpha=0.9,
-        )
-        legend.set_zorder(12)
+        legends(ax, shares, symbols, left_title=label(lang, "covered_share", minutes=headline))
         credit = drawable(credits_text(result, lang), label(lang, "roads_credit"))
         fig.text(0.01, 0.005, credit, fontsize=6, color="#555555")
     return fig
-
-
-def _key_table(
-    fig: Figure, numbers: dict[int, int], table: Any, names: list[str], share: np.ndarray
-) -> None:
-    """The units numbered on the map, with their names and shares, right of the map."""
-    if not numbers:
-        return
-    rows = [
-        f"{n:>3}  {names[i] or table['unit'].iloc[i]!s:.14}  "
-        + (f"{share[i]:.0%}" if np.isfinite(share[i]) else "-")
-        for i, n in sorted(numbers.items(), key=lambda kv: kv[1])
-    ]
-    columns = [rows[k : k + _KEY_ROWS] for k in range(0, len(rows), _KEY_ROWS)]
-    left = 0.02 + 0.96 / 1.45 + 0.01
-    width = (1.0 - left) / len(columns)
-    size = 5.5 if len(rows) <= _KEY_ROWS else 4.5
-    for k, column in enumerate(columns):
-        fig.text(
-            left + k * width,
-            0.92,
-            "\n".join(column),
-            fontsize=size,
-            va="top",
-            ha="left",
-            linespacing=1.25,
-        )
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:

@@ -16,10 +16,9 @@ from outputs_helpers import colour_pixels, point_population_result
 from shapely.geometry import box
 
 from coverage.outputs.fonts import cjk_font
+from coverage.outputs.map_furniture import nice_length, round_values
 from coverage.outputs.placement import LABEL_GID, boxes_overlap
 from coverage.outputs.static import (
-    _nice_length,
-    _round_values,
     level_map_figure,
     map_figure,
     static_maps,
@@ -27,17 +26,25 @@ from coverage.outputs.static import (
 from coverage.outputs.style import TIER_COLOURS, share_colour, time_classes
 
 
+def _legend_texts(ax) -> list[str]:
+    """Rows of the map's legends: the colour classes first, then the symbols."""
+    from matplotlib.legend import Legend
+
+    legends = [a for a in ax.artists if isinstance(a, Legend)] + [ax.get_legend()]
+    return [t.get_text() for legend in legends for t in legend.get_texts()]
+
+
 @pytest.mark.parametrize(
     ("width_m", "bar_m"),
     [(1000, 200), (999, 100), (1234, 200), (5000, 1000), (26_000, 5000), (3.0, 1), (0.5, 1)],
 )
 def test_scale_bar_is_a_round_fifth_of_the_map(width_m, bar_m):
-    assert _nice_length(width_m) == bar_m
+    assert nice_length(width_m) == bar_m
 
 
 def test_size_key_values_are_round_and_below_the_largest():
-    assert _round_values(3170.0) == [100.0, 500.0, 2000.0]
-    assert _round_values(159.0) == [5.0, 20.0, 100.0]
+    assert round_values(3170.0) == [100.0, 500.0, 2000.0]
+    assert round_values(159.0) == [5.0, 20.0, 100.0]
 
 
 def test_static_maps_are_written_per_level(hostile_result, tmp_path):
@@ -77,7 +84,7 @@ def test_overview_draws_every_cell_in_its_time_class(hostile_result):
 
 def test_overview_legend_marks_the_threshold_between_the_classes(hostile_result):
     fig = map_figure(hostile_result, lang="zh")
-    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    labels = _legend_texts(fig.axes[0])
     assert labels[:4] == ["≤5 分钟", "5–6 分钟", "6 分钟服务圈边界", "6–10 分钟"]
     assert "无法到达" in labels and "服务空白区（未覆盖居民）" in labels
     assert fig.axes[0].get_title() == "hostile grid · 步行 6 分钟医保服务圈"
@@ -114,7 +121,7 @@ def test_level_map_colours_each_unit_by_its_share(hostile_result):
     faces = ax.collections[0].get_facecolors()  # roads are an image; [0] is the units
     expected = np.array([colors.to_rgba(share_colour(s), alpha=0.8) for s in shares])
     np.testing.assert_allclose(faces, expected, atol=1e-6)
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    labels = _legend_texts(ax)
     assert labels[:5] == ["0%–25%", "25%–50%", "50%–75%", "75%–90%", "90%–100%"]
     assert {"township", "village"} <= set(labels)
     assert any(t.get_text() == "N" for t in ax.texts)
@@ -159,6 +166,10 @@ def test_unit_labels_never_overlap_and_the_rest_are_keyed(hostile_result):
     boxes = np.array([list(t.get_window_extent(renderer).extents) for t in drawn])
     for i in range(len(boxes)):  # pairwise, by hand
         assert not boxes_overlap(boxes[i], np.delete(boxes, i, axis=0)).any()
+    pts = result.stations.to_crs(result.network.crs).geometry
+    marks = ax.transData.transform(np.column_stack([pts.x, pts.y]))
+    for x, y in marks:  # no label covers a station marker
+        assert not boxes_overlap(np.array([x - 5, y - 5, x + 5, y + 5]), boxes).any()
     frame = ax.get_window_extent(renderer)
     assert (boxes[:, 0] >= frame.x0).all() and (boxes[:, 2] <= frame.x1).all()
     named = [t for t in drawn if "村民委员会" in t.get_text()]
@@ -195,7 +206,7 @@ def test_point_population_is_drawn_as_symbols_coloured_by_time(grid_case, tmp_pa
     expected = time_classes(4.0).rgba(minutes)
     np.testing.assert_allclose(symbols.get_facecolors(), expected)
     assert len({tuple(c) for c in expected}) >= 2  # several classes are on the map
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    labels = _legend_texts(ax)
     assert any(text.endswith(" 人") for text in labels)  # the size key
 
 

@@ -7,6 +7,7 @@ service-item rule with the items they miss, and the home-service list of a group
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Protocol
 
@@ -36,11 +37,35 @@ class ReportContext(Protocol):
     def table(self, name: str) -> str: ...
 
 
-__all__ = ["SERVICE_SECTIONS", "home_service_section", "rules_section", "windows_section"]
+__all__ = [
+    "SERVICE_SECTIONS",
+    "group_label",
+    "home_service_section",
+    "rules_section",
+    "windows_section",
+]
 
 
 def _note(text: str) -> str:
     return f"<p class='note'>{escape(text)}</p>"
+
+
+def group_label(lang: str, group: str) -> str:
+    """A population group as officials read it: ``age_65_plus`` -> 65岁及以上.
+
+    Examples
+    --------
+    >>> group_label("zh", "age_65_plus"), group_label("en", "age_80_plus")
+    ('65岁及以上人群', 'residents aged 80+')
+    >>> group_label("zh", "disabled")
+    'disabled'
+    """
+    match = re.fullmatch(r"age_?(\d+)_?plus", group)
+    if match:
+        return t(lang, "group_age", age=match.group(1))
+    if group == "population":
+        return t(lang, "group_population")
+    return group
 
 
 def windows_section(ctx: ReportContext) -> str:
@@ -53,7 +78,9 @@ def windows_section(ctx: ReportContext) -> str:
     parts.append(_note(t(lang, "windows_rule", default=default)))
     for level in ctx.result.units:
         if f"windows_by_{level}" in ctx.tables:
-            heading = t(lang, "window_units", level=tier_label(lang, level), minutes=ctx.headline)
+            name = tier_label(lang, level)
+            name = name[:1].upper() + name[1:]
+            heading = t(lang, "window_units", level=name, minutes=ctx.headline)
             parts.append(f"<h3>{escape(heading)}</h3>" + ctx.table(f"windows_by_{level}"))
     return "".join(parts)
 
@@ -98,7 +125,7 @@ def home_service_section(ctx: ReportContext, *, most: int = 30) -> str:
     line = t(
         lang,
         "home_line",
-        group=info["group"],
+        group=group_label(lang, str(info["group"])),
         people=f"{info['people']:,.0f}",
         minutes=ctx.headline,
         places=info["places"],

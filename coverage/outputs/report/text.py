@@ -97,8 +97,8 @@ _EXTRA_EN = {
     "window_coverage_share": "{window}: share within {minutes:g} min",
     "window_population_covered": "{window}: residents within {minutes:g} min",
     "service_rules": "Service-item rules",
-    "rules_line": "{passing} of {ruled} stations with a rule handle enough of their list; "
-    "{failing} do not, and miss these items:",
+    "rules_line": "{passing} of {ruled} stations with a rule handle enough of their list. "
+    "The {failing} that fall short, and the items they miss:",
     "rules_all_pass": "Every station with a rule handles enough of its list.",
     "service_list": "List",
     "service_handled": "Items handled",
@@ -107,9 +107,11 @@ _EXTRA_EN = {
     "service_missing": "Missing items",
     "service_rule_pass": "Item rule met",
     "home_service": "Home-service list",
-    "home_line": "{people} residents of the group {group} live beyond {minutes:g} minutes, in "
+    "home_line": "{people} {group} live beyond {minutes:g} minutes, in "
     "{places} places, most first; all are in home_service.csv and home_service.geojson.",
     "home_more": "The {n} largest are listed.",
+    "group_age": "residents aged {age}+",
+    "group_population": "residents",
     "gap_place": "Gap area {k}",
     "rank": "Rank",
     "place": "Place",
@@ -220,9 +222,11 @@ _EXTRA_ZH = {
     "service_missing": "缺少事项",
     "service_rule_pass": "事项达标",
     "home_service": "上门服务清单",
-    "home_line": "{group}人群中有{people}人居住在{minutes:g}分钟以外，分布在{places}处，"
+    "home_line": "{group}中有{people}人居住在{minutes:g}分钟以外，分布在{places}处，"
     "按人数排序；完整清单见 home_service.csv 与 home_service.geojson。",
     "home_more": "下表列出人数最多的{n}处。",
+    "group_age": "{age}岁及以上人群",
+    "group_population": "全体居民",
     "gap_place": "空白区{k}",
     "rank": "序号",
     "place": "地点",
