@@ -36,6 +36,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 .yes{color:#1a7f37;font-weight:bold}.no{color:#b42318;font-weight:bold}
 img{max-width:100%;border:1px solid #ddd}
 .note{color:#555;font-size:12px}
+.warn{color:#b42318;font-size:13px;border-left:3px solid #b42318;padding-left:8px}
 @media print{body{margin:0;max-width:none}h2{break-before:page}
 h2.first{break-before:avoid}table{break-inside:auto}tr{break-inside:avoid}
 img{max-height:24cm}}

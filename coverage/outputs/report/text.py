@@ -44,6 +44,9 @@ _EXTRA_EN = {
     "units_covered_line": "{level}: {covered} of {populated} populated units covered ({share})",
     "unit_rule": "A unit counts as covered when at least {share:.0%} of its residents are "
     "within {minutes:g} minutes of a station.",
+    "left_out": "Population input {total}: {outside} ({outside_share}) live outside the study "
+    "area and are not counted; {beyond} ({beyond_share}) live farther than {max_m:,.0f} m from "
+    "any road and count as unreachable.",
     "targets": "Targets",
     "no_targets": "No targets were set in the configuration.",
     "unit_tables": "Units",
@@ -160,6 +163,8 @@ _EXTRA_ZH = {
     "units_covered_line": "{level}：{populated}个有人口单元中{covered}个达标（{share}）",
     "unit_rule": "单元内至少{share:.0%}的常住人口可在{minutes:g}分钟内到达服务点，"
     "即视为该单元已覆盖。",
+    "left_out": "输入人口{total}人：其中{outside}人（{outside_share}）位于研究区外，未计入；"
+    "{beyond}人（{beyond_share}）距道路超过{max_m:,.0f}米，计为无法到达。",
     "targets": "目标完成情况",
     "no_targets": "配置中未设定目标。",
     "unit_tables": "行政单元",
