@@ -158,6 +158,8 @@ def test_home_service_list_through_a_run(grid_case, tmp_path):
     assert table["people"].sum() == pytest.approx(sum(expected.values()))
     layer = json.loads(paths["home_service_layer"].read_text(encoding="utf-8"))
     assert len(layer["features"]) == len(home)
+    # the interactive map has the places as a layer (off until ticked)
+    assert '"Home-service list (residents aged 65+)"' in paths["map"].read_text(encoding="utf-8")
 
 
 def test_home_service_unknown_group(grid_case):
