@@ -41,6 +41,7 @@ from .metrics.catchments import (
 )
 from .metrics.coverage import coverage_figures
 from .metrics.gaps import gap_areas
+from .metrics.left_out import left_out, warn_left_out
 from .metrics.service_plan import ServiceOptions, service_plan
 from .metrics.services import service_coverage
 from .metrics.subsets import SubsetSearch
@@ -706,6 +707,8 @@ def run_coverage_modes(
         )
         summary = dict(result.summary)
         summary.update(inputs.summary())
+        summary.update(left_out(summary))
+        warn_left_out(summary, source=inputs.demand.source or "population")
         summary["inputs"] = {
             "stations": str(config.stations),
             "population": str(config.population),

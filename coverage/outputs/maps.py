@@ -59,13 +59,23 @@ __all__ = [
 
 
 def credits_text(result: CoverageResult, lang: str) -> str:
-    """Data attribution (plain text): OpenStreetMap roads and the population source."""
-    source = str(getattr(result.demand, "source", "") or "")
+    """Data attribution (plain text): OpenStreetMap roads, the population and terrain sources.
+
+    The population source is the result's, or else the population file the summary
+    names; WorldPop (CC BY 4.0) and SRTM elevation are credited by name.
+    """
+    inputs = result.summary.get("inputs") or {}
+    population = inputs.get("population")
+    if isinstance(population, Mapping):
+        population = population.get("raster") or population.get("points")
+    sources = [str(getattr(result.demand, "source", "") or ""), str(population or "")]
     parts = [label(lang, "roads_credit")]
-    if re.search(r"worldpop|_ppp_|_pd_", source, flags=re.IGNORECASE):
+    if any(re.search(r"worldpop|_ppp_|_pd_", s, flags=re.IGNORECASE) for s in sources):
         parts.append(label(lang, "worldpop_credit"))
-    elif source:
-        parts.append(label(lang, "population_credit", source=Path(source).name))
+    elif sources[0] or sources[1]:
+        parts.append(label(lang, "population_credit", source=Path(sources[0] or sources[1]).name))
+    if re.search(r"srtm", str(inputs.get("dem") or ""), flags=re.IGNORECASE):
+        parts.append(label(lang, "srtm_credit"))
     return " | ".join(parts)
 
 
