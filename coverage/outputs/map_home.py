@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import folium
 
+from .labels import group_label
 from .map_layers import Shift, shift_geoms
 from .webpage import escape, fmt
 
@@ -68,8 +69,6 @@ def add_home_service(
     home = getattr(result, "home_service", None)
     if home is None or len(home) == 0:
         return False
-    from .report.service import group_label
-
     names = _LABELS["zh" if lang == "zh" else "en"]
     frame = shift_geoms(home[["geometry"]].to_crs("EPSG:4326"), shift)
     fields = []
