@@ -200,3 +200,28 @@ def test_dry_run_reports_missing_and_unreadable_inputs(province, capsys):
     outcome = run_region(region)  # a run reports the same, without reading anything
     assert outcome.status == "failed" and "not found" in outcome.message
     assert not region.out.exists()
+
+
+def test_regions_no_longer_listed_are_dropped_and_foreign_folders_refused(province):
+    from coverage.batch.region import check_batch_folder, drop_old_regions, prepare_batch_folder
+    from coverage.errors import InputError
+    from coverage.outputs.folder import publish_folder
+
+    _, _, batch_file, _ = province
+    batch = load_batch(batch_file)
+    prepare_batch_folder(batch)  # what run_batch does first: the folder gets its manifest
+    for name in ("county-a", "county-b", "county-gone"):
+        with publish_folder(batch.out / name, kind="batch-region") as stage:
+            (stage / "summary.json").write_text("{}", encoding="utf-8")
+    with publish_folder(batch.out / "siting", kind="siting") as stage:  # not a region: kept
+        (stage / "sites.csv").write_text("id\n", encoding="utf-8")
+    check_batch_folder(batch)
+    assert drop_old_regions(batch) == [batch.out / "county-gone"]
+    assert sorted(p.name for p in batch.out.iterdir() if not p.name.startswith(".")) == [
+        "county-a",
+        "county-b",
+        "siting",
+    ]
+    (batch.out / "county-b" / ".coverage15-manifest.json").unlink()
+    with pytest.raises(InputError, match="county-b: the output folder is not empty"):
+        check_batch_folder(batch)
