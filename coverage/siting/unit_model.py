@@ -53,6 +53,7 @@ __all__ = [
     "TierNeed",
     "UnitLevel",
     "UnitSelection",
+    "dominated_sites",
     "site_for_units",
     "site_steps",
     "units_covered",
@@ -166,6 +167,70 @@ def _check_reachable(
                 f"in it{more}; add candidates there (a 'tier' column in the candidates file) "
                 "or relax the rule"
             )
+
+
+def dominated_sites(
+    pattern: sp.csr_matrix,
+    covered_before: np.ndarray,
+    tiers: Sequence[TierNeed] = (),
+    forced: np.ndarray | None = None,
+) -> np.ndarray:
+    """Candidates another one makes useless: it reaches all their uncovered points.
+
+    Site ``j`` is dominated by site ``i`` when every demand point ``j`` would newly
+    cover, ``i`` covers too (ties: the lower index stays) and both count the same for
+    every tier rule (same unit, same tier). Swapping ``j`` for ``i`` in any solution
+    keeps every target, rule and person, so an optimal solution without the
+    dominated sites exists, whatever the objective. Forced sites are never dropped.
+
+    Parameters
+    ----------
+    pattern : scipy.sparse.csr_matrix
+        ``(sites, demand points)`` 0/1 coverage.
+    covered_before : numpy.ndarray
+        Points the existing stations already cover (they do not count).
+    tiers : sequence of TierNeed
+        Tier rules.
+    forced : numpy.ndarray, optional
+        Forced sites.
+
+    Returns
+    -------
+    numpy.ndarray
+        bool per site.
+
+    Examples
+    --------
+    >>> a = sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1]]))
+    >>> dominated_sites(a, np.array([False, False, False])).tolist()
+    [False, True, True, False]
+    """
+    n = pattern.shape[0]
+    fresh = sp.csr_matrix(pattern[:, np.flatnonzero(~np.asarray(covered_before, dtype=bool))])
+    fresh.data[:] = 1.0
+    size = np.diff(fresh.indptr)
+    signature = np.zeros(n, dtype=np.int64)
+    for rule in tiers:
+        key = np.where(rule.site_counts, rule.site_unit + 1, 0)
+        signature = signature * (int(key.max(initial=0)) + 1) + key
+    overlap = sp.coo_matrix(fresh @ fresh.T)
+    i, j, v = overlap.row, overlap.col, overlap.data
+    covers = (i != j) & (v >= size[j]) & (signature[i] == signature[j])
+    covers &= (size[i] > size[j]) | (i < j)
+    out = np.zeros(n, dtype=bool)
+    out[j[covers]] = True
+    # a site reaching no one new is dominated by any other of its signature
+    empty = size == 0
+    if empty.any():
+        first = {}
+        for k in np.flatnonzero(empty | ~out):
+            first.setdefault(int(signature[k]), int(k))
+        for k in np.flatnonzero(empty):
+            if first[int(signature[k])] != k:
+                out[k] = True
+    if forced is not None and len(forced):
+        out[np.asarray(forced, dtype=np.int64)] = False
+    return out
 
 
 def site_steps(
@@ -349,6 +414,13 @@ def site_for_units(
         raise InputError(f"--force: {f.size} sites are forced but only {add} may be added")
     everything = _covered_by(pattern, np.arange(n_sites), base)
     _check_reachable(levels, population, everything, tiers)
+    keep = np.flatnonzero(~dominated_sites(pattern, base, tiers, f))
+    full_pattern, full_n = pattern, n_sites
+    pattern, n_sites = sp.csr_matrix(pattern[keep]), keep.size
+    tiers = [
+        TierNeed(r.level, r.tier, r.need, r.site_unit[keep], r.site_counts[keep]) for r in tiers
+    ]
+    f = np.searchsorted(keep, f)
     model = build_unit_model(pattern, population, base, everything, levels, tiers)
     for k, (level, open_units) in enumerate(model.unit_cols):
         if level.target_share is None or objective != "count":
@@ -363,7 +435,7 @@ def site_for_units(
             )  # fmt: skip
             model.add(row, float(left), np.inf)
     people = model.people_cost()
-    sizes = {"sites": n_sites, "demand_rows": model.n_rows}
+    sizes = {"sites": full_n, "sites_dominated": full_n - n_sites, "demand_rows": model.n_rows}
     if objective == "count":
         first_cost = np.zeros(model.n_cols)
         first_cost[:n_sites] = 1.0
@@ -399,8 +471,11 @@ def site_for_units(
             values = second["values"]
         except SolverError:
             pass  # keep the first stage's sites: they meet every constraint
-    chosen = np.flatnonzero(values[:n_sites] > 0.5)
-    sites, gains, moved, is_forced = _rank(pattern, population, base, levels, chosen, f, wanted)
+    chosen = keep[np.flatnonzero(values[:n_sites] > 0.5)]
+    f = keep[f]
+    sites, gains, moved, is_forced = _rank(
+        full_pattern, population, base, levels, chosen, f, wanted
+    )
     bound = first["bound"]
     return UnitSelection(
         sites=sites,
