@@ -222,7 +222,7 @@ def dominated_sites(
     # a site reaching no one new is dominated by any other of its signature
     empty = size == 0
     if empty.any():
-        first = {}
+        first: dict[int, int] = {}
         for k in np.flatnonzero(empty | ~out):
             first.setdefault(int(signature[k]), int(k))
         for k in np.flatnonzero(empty):
