@@ -120,6 +120,7 @@ class UnitModel:
 
     n_sites: int
     merged: sp.csr_matrix  # rows x sites
+    pattern: sp.csr_matrix  # sites x demand points
     weight: np.ndarray  # people per merged row
     unit_cols: list[tuple[UnitLevel, np.ndarray]]  # level, open unit indices (z columns)
     rows: list[sp.csr_matrix] = field(default_factory=list)
@@ -168,6 +169,21 @@ class UnitModel:
         cost[self.n_sites : self.n_sites + self.n_rows] = self.weight
         return cost
 
+    def start(self, sites: Sequence[int], population: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """Every column's value for a set of sites (a MIP start)."""
+        x = np.zeros(self.n_sites)
+        x[list(sites)] = 1.0
+        y = (np.asarray(self.merged @ x).ravel() > 0).astype(float)
+        covered = np.asarray(base, dtype=bool).copy()
+        pattern = self.pattern
+        if len(sites):
+            covered[pattern[list(sites)].indices] = True
+        z = [
+            units_covered(level, population, covered)[open_units].astype(float)
+            for level, open_units in self.unit_cols
+        ]
+        return np.concatenate([x, y, *z])
+
     def mip(self, cost: np.ndarray, forced: np.ndarray, *, maximise: bool) -> Mip:
         lower = np.zeros(self.n_cols)
         lower[forced] = 1.0
@@ -212,7 +228,7 @@ def build_unit_model(
         sp.csr_matrix(sp.vstack(blocks)), np.where(reached, weight, 0.0)
     )
     merged = sp.csr_matrix(merged_all[:, :n_sites])
-    model = UnitModel(n_sites, merged, merged_w, [])
+    model = UnitModel(n_sites, merged, pattern, merged_w, [])
     offset = n_sites
     opened: list[tuple[UnitLevel, np.ndarray, sp.csr_matrix]] = []
     for level in levels:

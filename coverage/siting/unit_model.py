@@ -233,6 +233,74 @@ def dominated_sites(
     return out
 
 
+def _target_greedy(
+    pattern: sp.csr_matrix,
+    population: np.ndarray,
+    base: np.ndarray,
+    levels: Sequence[UnitLevel],
+    tiers: Sequence[TierNeed],
+    forced: np.ndarray,
+    *,
+    budget: int | None,
+    counted: set[str] | None,
+) -> list[int]:
+    """A quick feasible start: sites that bring units over the line fastest.
+
+    Each step takes the site whose uncovered residents weigh most, a resident of a
+    unit not yet covered weighing ``1 / (people the unit still needs)``, so a site
+    that completes a unit scores about 1 per unit. It stops when every target is
+    met (``budget`` None) or after ``budget`` sites; then each unit short of a tier
+    rule gets its best site of that tier.
+    """
+    covered = base.copy()
+    chosen = [int(j) for j in forced]
+    for j in chosen:
+        covered[pattern.indices[pattern.indptr[j] : pattern.indptr[j + 1]]] = True
+    goal = [lv for lv in levels if (lv.target_share is not None if budget is None else
+            counted is None or lv.name in counted)]  # fmt: skip
+    required = {lv.name: _required(lv, population) for lv in goal if budget is None}
+
+    def weights() -> np.ndarray:
+        w = np.zeros(population.size)
+        for lv in goal:
+            done = units_covered(lv, population, covered)
+            if budget is None and done.sum() >= required[lv.name]:
+                continue
+            unit = lv.unit_of_point
+            inside = unit >= 0
+            need = lv.covered_share * np.bincount(
+                unit[inside], weights=population[inside], minlength=lv.n_units
+            ) - np.bincount(
+                unit[inside], weights=np.where(covered[inside], population[inside], 0.0),
+                minlength=lv.n_units,
+            )  # fmt: skip
+            scale = np.where(~done & (need > 0), 1.0 / np.maximum(need, 1e-9), 0.0)
+            w[inside] += population[inside] * scale[unit[inside]]
+        return np.where(covered, 0.0, w)
+
+    limit = pattern.shape[0] if budget is None else budget
+    while len(chosen) < limit:
+        score = np.asarray(pattern @ weights()).ravel()
+        score[chosen] = -np.inf
+        j = int(np.argmax(score))
+        if not score[j] > 0:
+            break
+        chosen.append(j)
+        covered[pattern.indices[pattern.indptr[j] : pattern.indptr[j + 1]]] = True
+    for rule in tiers:
+        have = np.bincount(
+            rule.site_unit[chosen][(rule.site_unit[chosen] >= 0) & rule.site_counts[chosen]],
+            minlength=rule.need.size,
+        ) if chosen else np.zeros(rule.need.size, dtype=np.int64)  # fmt: skip
+        people = np.asarray(pattern @ np.where(covered, 0.0, population)).ravel()
+        for u in np.flatnonzero(have < rule.need):
+            pool = np.flatnonzero((rule.site_unit == u) & rule.site_counts)
+            pool = pool[~np.isin(pool, chosen)]
+            take = pool[np.argsort(-people[pool], kind="stable")][: int(rule.need[u] - have[u])]
+            chosen += [int(j) for j in take]
+    return chosen
+
+
 def site_steps(
     sets: sp.spmatrix,
     population: np.ndarray,
@@ -436,12 +504,20 @@ def site_for_units(
             model.add(row, float(left), np.inf)
     people = model.people_cost()
     sizes = {"sites": full_n, "sites_dominated": full_n - n_sites, "demand_rows": model.n_rows}
+    start_sites = _target_greedy(
+        pattern, population, base, levels, tiers, f,
+        budget=None if objective == "count" else int(add),  # type: ignore[arg-type]
+        counted=wanted,
+    )  # fmt: skip
+    warm: np.ndarray | None = model.start(start_sites, population, base)
+    if objective != "count" and len(start_sites) > int(add):  # type: ignore[arg-type]
+        warm = None  # the tier rules took more sites than the budget: no start
     if objective == "count":
         first_cost = np.zeros(model.n_cols)
         first_cost[:n_sites] = 1.0
         first = solve_mip(
             model.mip(first_cost, f, maximise=False), time_limit_s=time_limit_s,
-            mip_rel_gap=mip_rel_gap,
+            mip_rel_gap=mip_rel_gap, start=warm,
         )  # fmt: skip
         value = float(np.round(first["values"][:n_sites]).sum())
         model.add(model.site_row(), -np.inf, value)
@@ -450,14 +526,14 @@ def site_for_units(
         if objective == "units":
             first = solve_mip(
                 model.mip(model.units_row(wanted).toarray().ravel(), f, maximise=True),
-                time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+                time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, start=warm,
             )  # fmt: skip
             value = float(np.round(first["values"] @ model.units_row(wanted).toarray().ravel()))
             model.add(model.units_row(wanted), value, np.inf)
         else:
             first = solve_mip(
                 model.mip(people, f, maximise=True), time_limit_s=time_limit_s,
-                mip_rel_gap=mip_rel_gap,
+                mip_rel_gap=mip_rel_gap, start=warm,
             )  # fmt: skip
             value = float(first["values"] @ people)
     values = first["values"]
