@@ -358,41 +358,67 @@ def _rank(
     forced: np.ndarray,
     count_levels: set[str] | None,
 ) -> tuple[np.ndarray, np.ndarray, list[dict[str, np.ndarray]], np.ndarray]:
-    """Order the chosen sites: forced first, then the most units (then people) each step."""
+    """Order the chosen sites: forced first, then the most units (then people) each step.
+
+    Each unit keeps its covered people, so a site's score needs only the points it
+    newly covers (not a pass over every demand point).
+    """
     covered = base.copy()
     counted = [lv for lv in levels if count_levels is None or lv.name in count_levels]
-    state = {lv.name: units_covered(lv, population, covered) for lv in counted}
+    total: dict[str, np.ndarray] = {}
+    people: dict[str, np.ndarray] = {}
+    line: dict[str, np.ndarray] = {}
+    for lv in counted:
+        inside = lv.unit_of_point >= 0
+        u, p = lv.unit_of_point[inside], population[inside]
+        total[lv.name] = np.bincount(u, weights=p, minlength=lv.n_units)
+        line[lv.name] = lv.covered_share * (1.0 - _REL_TOL) * total[lv.name]
 
     def fresh_of(j: int) -> np.ndarray:
         idx = pattern.indices[pattern.indptr[j] : pattern.indptr[j + 1]]
         return idx[~covered[idx]]
 
+    def take(j: int) -> None:
+        fresh = fresh_of(j)
+        covered[fresh] = True
+        for lv in counted:
+            unit = lv.unit_of_point[fresh]
+            ok = unit >= 0
+            people[lv.name] += np.bincount(
+                unit[ok], weights=population[fresh][ok], minlength=lv.n_units
+            )
+
+    def done(lv: UnitLevel, have: np.ndarray) -> np.ndarray:
+        return (total[lv.name] > 0) & (have >= line[lv.name])
+
     def score(j: int) -> tuple[int, float, int]:
         fresh = fresh_of(j)
         gained = 0
-        if fresh.size:
-            trial = covered.copy()
-            trial[fresh] = True
-            for lv in counted:
-                gained += int((units_covered(lv, population, trial) & ~state[lv.name]).sum())
+        for lv in counted:
+            unit = lv.unit_of_point[fresh]
+            ok = unit >= 0
+            add = np.bincount(unit[ok], weights=population[fresh][ok], minlength=lv.n_units)
+            have = people[lv.name]
+            gained += int((done(lv, have + add) & ~done(lv, have)).sum())
         return gained, float(population[fresh].sum()), -j
 
+    for lv in counted:
+        inside = (lv.unit_of_point >= 0) & covered
+        people[lv.name] = np.bincount(
+            lv.unit_of_point[inside], weights=population[inside], minlength=lv.n_units
+        ).astype(np.float64)
     order = [int(j) for j in forced]
     for j in order:
-        covered[fresh_of(j)] = True
+        take(j)
     rest = [int(j) for j in chosen if int(j) not in set(order)]
-    for lv in counted:
-        state[lv.name] = units_covered(lv, population, covered)
     while rest:
         best = max(rest, key=score)
         rest.remove(best)
-        covered[fresh_of(best)] = True
-        for lv in counted:
-            state[lv.name] = units_covered(lv, population, covered)
+        take(best)
         order.append(best)
     sites = np.asarray(order, dtype=np.int64)
-    people, moved = site_steps(pattern, population, base, levels, sites)
-    return sites, people, moved, np.isin(sites, forced)
+    gains, moved = site_steps(pattern, population, base, levels, sites)
+    return sites, gains, moved, np.isin(sites, forced)
 
 
 def site_for_units(
