@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..errors import CoverageError, one_line
+from ..metrics.left_out import LEFT_OUT, left_out
 from ..outputs.folder import (
     check_output_folder,
     mark_output_folder,
@@ -229,6 +230,8 @@ def _figures(summary: Mapping[str, Any]) -> dict[str, Any]:
         "units_covered": units_covered,
         "targets": targets,
         "targets_met": targets_met,
+        **{key: summary.get(key) for key in LEFT_OUT},
+        **left_out(summary),
     }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
+from ..metrics.left_out import LEFT_OUT, WARN_SHARE
 from .region import RegionOutcome, utc_now
 from .spec import Batch
 
@@ -31,6 +32,10 @@ _COLUMNS = (
     "units_covered",
     "targets",
     "targets_met",
+    "population_outside_study_area",
+    "population_outside_study_area_share",
+    "population_beyond_network_reach",
+    "population_beyond_network_reach_share",
     "duration_s",
     "cpu_s",
     "outputs_from",
@@ -47,7 +52,7 @@ def _rows(batch: Batch, outcomes: Sequence[RegionOutcome]) -> list[dict[str, Any
             {
                 "region": o.name,
                 "status": o.status,
-                **{k: figures.get(k) for k in _COLUMNS[2:10]},
+                **{k: figures.get(k) for k in _COLUMNS[2:14]},
                 "duration_s": round(o.duration_s, 3),
                 "cpu_s": round(o.cpu_s, 3),
                 "outputs_from": o.finished,
@@ -86,11 +91,19 @@ def _index_html(batch: Batch, rows: Sequence[Mapping[str, Any]]) -> str:
             links.append("(earlier outputs)")
         units = f"{row['units_covered']} / {row['units']}" if row["units"] is not None else "–"
         targets = f"{row['targets_met']} / {row['targets']}" if row["targets"] is not None else "–"
+        left = " · ".join(
+            f"{_cell(row[key], 'int')} ({_cell(row[key + '_share'], 'share')})"
+            if row[key] is not None
+            else "–"
+            for key in LEFT_OUT
+        )
+        loud = any((row[key + "_share"] or 0.0) > WARN_SHARE for key in LEFT_OUT)
         body.append(
             f'<tr class="{html.escape(row["status"])}"><td>{_cell(row["region"])}</td>'
             f"<td>{_cell(row['status'])}</td><td class=n>{_cell(row['population'], 'int')}</td>"
             f"<td class=n>{_cell(row['coverage_share'], 'share')}</td>"
             f"<td class=n>{units}</td><td class=n>{targets}</td>"
+            f"<td class='n{' warn' if loud else ''}'>{left}</td>"
             f"<td class=n>{row['duration_s']:.1f}</td><td>{' '.join(links) or '–'}</td>"
             f"<td>{_cell(row['message'])}</td></tr>"
         )
@@ -105,12 +118,14 @@ th, td {{ border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: left; }}
 td.n {{ text-align: right; }}
 tr.failed td {{ background: #fde0dd; }}
 tr.skipped td {{ color: #555; }}
+td.warn {{ color: #b42318; font-weight: bold; }}
 </style></head><body>
 <h1>{html.escape(title)}</h1>
 <p>{len(rows)} regions 地区: {counts["ok"]} run, {counts["skipped"]} unchanged (skipped),
 {counts["failed"]} failed. Written {html.escape(utc_now())} by coverage15 {__version__}.</p>
 <table><thead><tr><th>region 地区</th><th>status</th><th>residents 人口</th>
-<th>covered 覆盖率</th><th>units covered</th><th>targets met</th><th>seconds</th>
+<th>covered 覆盖率</th><th>units covered</th><th>targets met</th>
+<th>outside study area · beyond roads 研究区外 · 距道路过远</th><th>seconds</th>
 <th>outputs</th><th>message</th></tr></thead>
 <tbody>
 {chr(10).join(body)}

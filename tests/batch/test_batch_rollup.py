@@ -74,3 +74,28 @@ def test_input_bytes_sum_the_existing_input_files(tmp_path):
     (tmp_path / "p.tif").write_bytes(b"x" * 200)
     region = _region(tmp_path, "r", "r")  # its network file n.osm does not exist
     assert input_bytes(region) == 210
+
+
+def test_rollup_states_the_people_left_out(tmp_path):
+    from coverage.batch.region import _figures
+
+    summary = {
+        "population_total": 900.0, "population_covered": 450.0, "coverage_share": 0.5,
+        "minutes": 15.0, "population_input": 1000.0, "population_outside_study_area": 55.0,
+        "population_beyond_network_reach": 2.0,
+    }  # fmt: skip
+    figures = _figures(summary)
+    assert figures["population_outside_study_area_share"] == 55.0 / 1000.0
+    assert figures["population_beyond_network_reach_share"] == 2.0 / 1000.0
+    region = _region(tmp_path, "县", "county")
+    batch = Batch((region,), tmp_path, source="b.yaml")
+    outcome = RegionOutcome("县", region.out, "ok", "", 1.0, 1.0, figures, "2026-01-01")
+    index, table = write_rollup(batch, (outcome,))
+    page = index.read_text(encoding="utf-8")
+    # 5.5 % outside is above the 0.5 % warning share: the cell is marked
+    assert "<td class='n warn'>55 (5.5%) · 2 (0.2%)</td>" in page
+    assert "研究区外" in page
+    with open(table, encoding="utf-8-sig", newline="") as handle:
+        row = next(csv.DictReader(handle))
+    assert row["population_outside_study_area"] == "55.0"
+    assert row["population_beyond_network_reach_share"] == "0.002"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ...metrics.left_out import LEFT_OUT, WARN_SHARE, left_out
 from ..labels import tier_label
 from ..webpage import escape
 from .service import SERVICE_SECTIONS
@@ -102,6 +103,7 @@ def headline_section(ctx: ReportContext) -> str:
         f"<div class='figures'>{boxes}</div>",
         f"<p>{escape(t(lang, 'by_minutes'))}: {shares}</p>",
     ]
+    parts += _left_out_line(ctx)
     levels = s.get("units_by_level") or {}
     for level, info in levels.items():
         share = info.get("share_units_covered")
@@ -120,6 +122,28 @@ def headline_section(ctx: ReportContext) -> str:
             note = t(lang, "unit_rule", share=rule, minutes=minutes)
             parts.append(f"<p class='note'>{escape(note)}</p>")
     return "".join(parts)
+
+
+def _left_out_line(ctx: ReportContext) -> list[str]:
+    """The people outside the study area and beyond the roads' reach, with their shares
+    (highlighted when either passes the warning share)."""
+    s = ctx.result.summary
+    if not s.get("population_input"):
+        return []
+    shares = left_out(s)
+    outside, beyond = (float(s.get(key) or 0.0) for key in LEFT_OUT)
+    line = t(
+        ctx.lang,
+        "left_out",
+        total=f"{float(s['population_input']):,.0f}",
+        outside=f"{outside:,.0f}",
+        outside_share=f"{shares['population_outside_study_area_share'] or 0.0:.1%}",
+        beyond=f"{beyond:,.0f}",
+        beyond_share=f"{shares['population_beyond_network_reach_share'] or 0.0:.1%}",
+        max_m=float(s.get("max_access_m") or 0.0),
+    )
+    loud = any((v or 0.0) > WARN_SHARE for v in shares.values())
+    return [f"<p class='{'warn' if loud else 'note'}'>{escape(line)}</p>"]
 
 
 def targets_section(ctx: ReportContext) -> str:

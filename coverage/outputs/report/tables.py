@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ...inputs.hours import hours_in_chinese
 from ..labels import tier_label
 from ..webpage import escape
 from .service_tables import service_tables, window_column
@@ -16,7 +17,7 @@ from .text import t
 if TYPE_CHECKING:
     from ...results import CoverageResult
 
-__all__ = ["cell", "header", "html_table", "is_missing", "kind_of", "report_tables"]
+__all__ = ["cell", "header", "html_table", "is_missing", "is_text", "kind_of", "report_tables"]
 
 # column -> (label key, number format); formats: "int", "share", "min", "text", "bool"
 _COLUMNS: dict[str, tuple[str, str]] = {
@@ -39,7 +40,7 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "staff": ("staff_now", "int"),
     "staff_recommended": ("staff", "int"),
     "staff_gap": ("staff_gap", "int"),
-    "capacity": ("capacity", "text"),
+    "capacity": ("capacity", "capacity"),
     "snap_distance_m": ("snap_distance", "int"),
     "level": ("level", "tier"),
     "year": ("year", "text"),
@@ -56,7 +57,7 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "mean_extra_minutes": ("extra_minutes", "min"),
     "max_extra_minutes": ("max_extra_minutes", "min"),
     "window": ("window", "text"),
-    "hours": ("hours", "text"),
+    "hours": ("hours", "hours"),
     "stations_open": ("stations_open", "int"),
     "service_list": ("service_list", "text"),
     "service_handled": ("service_handled", "int"),
@@ -130,13 +131,25 @@ def cell(value: Any, kind: str, lang: str) -> str:
         return "-" if not np.isfinite(float(value)) else f"{float(value):.1f}"
     if kind == "km2":
         return f"{float(value):,.2f}"
+    if kind == "hours":
+        return hours_in_chinese(str(value)) if lang == "zh" else str(value)
     if kind == "coord":
         return f"{float(value):.5f}"
     if kind == "bool":
         return t(lang, "yes" if bool(value) else "no")
     if kind == "tier":
         return tier_label(lang, str(value))
+    if kind == "capacity":
+        try:
+            return t(lang, f"capacity_{value}")
+        except KeyError:
+            return str(value)
     return str(value)
+
+
+def is_text(values: pd.Series) -> bool:
+    """True for a column of text (object or string dtype)."""
+    return values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
 
 
 def _columns(
@@ -158,7 +171,7 @@ def header(column: str, lang: str, headline: float) -> str:
     try:
         return t(lang, key, minutes=headline)
     except KeyError:
-        return column
+        return tier_label(lang, column)  # a unit level (the gaps' township, village)
 
 
 def kind_of(column: str, frame: pd.DataFrame) -> str:
@@ -169,7 +182,7 @@ def kind_of(column: str, frame: pd.DataFrame) -> str:
     window = window_column(column)
     if window is not None:
         return "share" if window[1] == "coverage_share" else "int"
-    return "text" if frame[column].dtype == object else "min"
+    return "text" if is_text(frame[column]) else "min"
 
 
 def html_table(frame: pd.DataFrame, columns: Sequence[str], lang: str, headline: float) -> str:
@@ -214,7 +227,7 @@ def report_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:
     gaps = getattr(result, "gaps", None)
     if gaps is not None and len(gaps):
         frame = pd.DataFrame(gaps.drop(columns="geometry"))
-        extra = [c for c in frame.columns if c not in _GAP_COLUMNS and frame[c].dtype == object]
+        extra = [c for c in frame.columns if c not in _GAP_COLUMNS and is_text(frame[c])]
         tables["gaps"] = frame[[*_columns(frame, _GAP_COLUMNS), *extra]]
     tables.update(service_tables(result))
     return tables

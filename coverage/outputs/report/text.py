@@ -9,6 +9,30 @@ from ..labels import label
 __all__ = ["t"]
 
 _EXTRA_EN = {
+    "minutes_value": "{minutes:g} min",
+    "access_text_points": "Residents (at their points) and stations walk in a straight line at "
+    "{speed:g} km/h to the road network, up to {max_m:,.0f} m; farther is unreachable.",
+    "input_kind": "Input",
+    "input_stations": "Stations",
+    "input_population": "Population",
+    "input_network": "Road network",
+    "input_boundaries": "Boundaries",
+    "input_dem": "Elevation (DEM)",
+    "input_candidates": "Candidate sites",
+    "input_part": " ({part})",
+    "data_date": "Data date",
+    "date_basis": "Date from",
+    "date_osm_replication": "OSM file header (replication timestamp)",
+    "date_osm_header": "OSM file header (timestamp)",
+    "date_osm_newest": "newest object in the OSM file",
+    "date_metadata": "raster metadata",
+    "date_name": "year in the file name",
+    "date_file": "file modification date (no data date found)",
+    "date_missing": "file not found",
+    "capacity_over": "over capacity",
+    "capacity_under": "under capacity",
+    "capacity_ok": "ok",
+    "timezone": "UTC",
     "report": "Coverage report",
     "generated": "Generated {date} by coverage15 {version}",
     "headline": "Headline figures",
@@ -20,6 +44,9 @@ _EXTRA_EN = {
     "units_covered_line": "{level}: {covered} of {populated} populated units covered ({share})",
     "unit_rule": "A unit counts as covered when at least {share:.0%} of its residents are "
     "within {minutes:g} minutes of a station.",
+    "left_out": "Population input {total}: {outside} ({outside_share}) live outside the study "
+    "area and are not counted; {beyond} ({beyond_share}) live farther than {max_m:,.0f} m from "
+    "any road and count as unreachable.",
     "targets": "Targets",
     "no_targets": "No targets were set in the configuration.",
     "unit_tables": "Units",
@@ -86,8 +113,6 @@ _EXTRA_EN = {
     "home_line": "{people} {group} live beyond {minutes:g} minutes, in "
     "{places} places, most first; all are in home_service.csv and home_service.geojson.",
     "home_more": "The {n} largest are listed.",
-    "group_age": "residents aged {age}+",
-    "group_population": "residents",
     "gap_place": "Gap area {k}",
     "rank": "Rank",
     "place": "Place",
@@ -101,6 +126,30 @@ _EXTRA_EN = {
     "value": "Value",
 }
 _EXTRA_ZH = {
+    "minutes_value": "{minutes:g} 分钟",
+    "access_text_points": "居民（按人口点位）与服务点以{speed:g}公里/小时直线步行接入路网，"
+    "最远{max_m:,.0f}米；更远视为无法到达。",
+    "input_kind": "类别",
+    "input_stations": "服务点",
+    "input_population": "人口",
+    "input_network": "路网",
+    "input_boundaries": "行政区划",
+    "input_dem": "高程（DEM）",
+    "input_candidates": "候选站址",
+    "input_part": "（{part}）",
+    "data_date": "数据日期",
+    "date_basis": "日期依据",
+    "date_osm_replication": "OSM 文件头（数据同步时间）",
+    "date_osm_header": "OSM 文件头（时间戳）",
+    "date_osm_newest": "OSM 文件中最新要素的时间",
+    "date_metadata": "栅格元数据",
+    "date_name": "文件名中的年份",
+    "date_file": "文件修改日期（未找到数据日期）",
+    "date_missing": "文件不存在",
+    "capacity_over": "超负荷",
+    "capacity_under": "负荷不足",
+    "capacity_ok": "正常",
+    "timezone": "北京时间",
     "report": "服务圈覆盖评估报告",
     "generated": "生成时间 {date}，coverage15 {version}",
     "headline": "主要指标",
@@ -112,6 +161,8 @@ _EXTRA_ZH = {
     "units_covered_line": "{level}：{populated}个有人口单元中{covered}个达标（{share}）",
     "unit_rule": "单元内至少{share:.0%}的常住人口可在{minutes:g}分钟内到达服务点，"
     "即视为该单元已覆盖。",
+    "left_out": "输入人口{total}人：其中{outside}人（{outside_share}）位于研究区外，未计入；"
+    "{beyond}人（{beyond_share}）距道路超过{max_m:,.0f}米，计为无法到达。",
     "targets": "目标完成情况",
     "no_targets": "配置中未设定目标。",
     "unit_tables": "行政单元",
@@ -177,8 +228,6 @@ _EXTRA_ZH = {
     "home_line": "{group}中有{people}人居住在{minutes:g}分钟以外，分布在{places}处，"
     "按人数排序；完整清单见 home_service.csv 与 home_service.geojson。",
     "home_more": "下表列出人数最多的{n}处。",
-    "group_age": "{age}岁及以上人群",
-    "group_population": "全体居民",
     "gap_place": "空白区{k}",
     "rank": "序号",
     "place": "地点",
