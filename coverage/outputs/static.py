@@ -389,7 +389,11 @@ def level_map_figure(
             color="#111111",
             zorder=7,
         )
-        key_table(fig, placed.numbers, table, names, share, left=ax.get_position().x1 + 0.01)
+        header = "  ".join(
+            (label(lang, "id"), label(lang, "name"), label(lang, "covered_share", minutes=headline))
+        )
+        left = ax.get_position().x1 + 0.01
+        key_table(fig, placed.numbers, table, names, share, left=left, header=header)
         edges = [*SHARE_BINS, 1.0]
         shares: list = [
             Patch(color=c, label=f"{edges[i]:.0%}–{edges[i + 1]:.0%}")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ...inputs.hours import hours_in_chinese
 from ..labels import tier_label
 from ..webpage import escape
 from .service_tables import service_tables, window_column
@@ -56,7 +57,7 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "mean_extra_minutes": ("extra_minutes", "min"),
     "max_extra_minutes": ("max_extra_minutes", "min"),
     "window": ("window", "text"),
-    "hours": ("hours", "text"),
+    "hours": ("hours", "hours"),
     "stations_open": ("stations_open", "int"),
     "service_list": ("service_list", "text"),
     "service_handled": ("service_handled", "int"),
@@ -130,6 +131,8 @@ def cell(value: Any, kind: str, lang: str) -> str:
         return "-" if not np.isfinite(float(value)) else f"{float(value):.1f}"
     if kind == "km2":
         return f"{float(value):,.2f}"
+    if kind == "hours":
+        return hours_in_chinese(str(value)) if lang == "zh" else str(value)
     if kind == "coord":
         return f"{float(value):.5f}"
     if kind == "bool":

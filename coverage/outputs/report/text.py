@@ -113,8 +113,6 @@ _EXTRA_EN = {
     "home_line": "{people} {group} live beyond {minutes:g} minutes, in "
     "{places} places, most first; all are in home_service.csv and home_service.geojson.",
     "home_more": "The {n} largest are listed.",
-    "group_age": "residents aged {age}+",
-    "group_population": "residents",
     "gap_place": "Gap area {k}",
     "rank": "Rank",
     "place": "Place",
@@ -230,8 +228,6 @@ _EXTRA_ZH = {
     "home_line": "{group}中有{people}人居住在{minutes:g}分钟以外，分布在{places}处，"
     "按人数排序；完整清单见 home_service.csv 与 home_service.geojson。",
     "home_more": "下表列出人数最多的{n}处。",
-    "group_age": "{age}岁及以上人群",
-    "group_population": "全体居民",
     "gap_place": "空白区{k}",
     "rank": "序号",
     "place": "地点",
