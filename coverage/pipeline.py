@@ -30,7 +30,7 @@ from .errors import InputError
 from .inputs.crs import transform_xy
 from .inputs.network import Network
 from .inputs.population import Demand, PopulationGrid, demand_from_grid
-from .inputs.read import read_inputs
+from .inputs.read import InputData, read_inputs
 from .inputs.terrain import Dem
 from .metrics.catchments import (
     DEFAULT_STAFF_RULES,
@@ -40,8 +40,10 @@ from .metrics.catchments import (
     tier_catchments,
 )
 from .metrics.coverage import coverage_figures
+from .metrics.duplicates import DEFAULT_DUPLICATE_M, duplicate_stations
 from .metrics.gaps import gap_areas
 from .metrics.left_out import left_out, warn_left_out
+from .metrics.official_totals import TotalsScaling, scale_to_totals, totals_columns, warn_totals
 from .metrics.service_plan import ServiceOptions, service_plan
 from .metrics.services import service_coverage
 from .metrics.subsets import SubsetSearch
@@ -197,6 +199,7 @@ def compute_coverage(
     catchment_by_tier: bool = False,
     staffing: Sequence[StaffRule] = DEFAULT_STAFF_RULES,
     gap_min_population: float = 0.0,
+    duplicate_m: float = DEFAULT_DUPLICATE_M,
     snap_to: str = "node",
     dem: str | os.PathLike[str] | Dem | None = None,
     service: ServiceOptions | None = None,
@@ -237,6 +240,10 @@ def compute_coverage(
         Recommended staff by tier and catchment population.
     gap_min_population : float
         Gap areas with fewer residents are left out (:mod:`coverage.metrics.gaps`).
+    duplicate_m : float
+        Stations within this many metres of another are one site: marked
+        ``duplicate_of``, with no staffing of their own
+        (:mod:`coverage.metrics.duplicates`; 0 turns this off).
     snap_to : str
         ``"node"``: join the road at the nearest node; ``"edge"``: also at the
         nearest point of the nearest segment, best where rural roads have long
@@ -321,6 +328,7 @@ def compute_coverage(
             catchment_by_tier=catchment_by_tier,
             staffing=tuple(staffing),
             gap_min_population=gap_min_population,
+            duplicate_m=duplicate_m,
             service=service or ServiceOptions(),
         )
         result = assemble_result(
@@ -369,6 +377,7 @@ class MetricOptions:
     catchment_by_tier: bool = False
     staffing: tuple[StaffRule, ...] = tuple(DEFAULT_STAFF_RULES)
     gap_min_population: float = 0.0
+    duplicate_m: float = DEFAULT_DUPLICATE_M
     service: ServiceOptions = dataclasses.field(default_factory=ServiceOptions)
 
 
@@ -446,6 +455,8 @@ def assemble_result(
     table["lon"] = wgs.x.to_numpy()
     table["lat"] = wgs.y.to_numpy()
     table["snap_distance_m"] = np.where(reachable, station_snap.nearest_m, np.nan)
+    duplicates = duplicate_stations(stations, within_m=options.duplicate_m)
+    table["duplicate_of"] = duplicates["duplicate_of"]
     table["reachable"] = reachable
     table = table.join(station_figures(stations, nearest, pop, point_minutes, headline))
     tier_station: dict[str, np.ndarray] = {}
@@ -456,7 +467,9 @@ def assemble_result(
         by_tier, tier_station, tier_minutes = tier_catchments(search, stations, pop, headline)
         table = table.join(by_tier)
         served = table["tier_catchment_population"].to_numpy()
-    table = table.join(staffing_table(stations, served, rules=staffing))
+    table = table.join(
+        staffing_table(stations, served, rules=staffing, duplicate_of=duplicates["duplicate_of"])
+    )
     table.attrs["input_columns"] = list(stations.columns)  # for what-if rebuilds
     services = service_coverage(search, stations, pop, headline)
 
@@ -535,6 +548,7 @@ def assemble_result(
         "unreachable_too_far_from_roads": too_far,
         "unreachable_no_station_reachable": float(figures["unreachable_population"]) - too_far,  # type: ignore[arg-type]
         "stations": len(stations),
+        "stations_duplicate": int(duplicates["duplicate_of"].notna().sum()),
         "stations_unreachable": int((~reachable).sum()),
         "groups": groups,
         "network_nodes": network.n_nodes,
@@ -677,6 +691,7 @@ def run_coverage_modes(
         On any unusable input; nothing has been written.
     """
     inputs = read_inputs(config, progress=progress)
+    demand, scaling = _scaled_to_totals(inputs, config)
     service = service_options(config)
     networks = inputs.networks or {inputs.network.mode: inputs.network}
     terrain = None
@@ -689,7 +704,7 @@ def run_coverage_modes(
         result = compute_coverage(
             network,
             inputs.stations,
-            inputs.demand,
+            demand,
             units=inputs.units,
             minutes=config.minutes,
             access_speed_kmh=config.access_speed_kmh,
@@ -701,6 +716,7 @@ def run_coverage_modes(
             catchment_by_tier=config.catchment_by_tier,
             staffing=config.staffing,
             gap_min_population=config.gap_min_population,
+            duplicate_m=config.duplicate_m,
             snap_to=config.snap_to,
             service=service,
             dem=terrain,
@@ -709,6 +725,10 @@ def run_coverage_modes(
         summary.update(inputs.summary())
         summary.update(left_out(summary))
         warn_left_out(summary, source=inputs.demand.source or "population")
+        if scaling is not None:
+            summary.update(scaling.summary())
+            table = totals_columns(result.units[scaling.level], scaling)
+            result = dataclasses.replace(result, units={**result.units, scaling.level: table})
         summary["inputs"] = {
             "stations": str(config.stations),
             "population": str(config.population),
@@ -724,6 +744,23 @@ def run_coverage_modes(
         }
         results[mode] = result.with_summary(summary)
     return results
+
+
+def _scaled_to_totals(inputs: InputData, config: RunConfig) -> tuple[Demand, TotalsScaling | None]:
+    """The demand scaled to the official totals of ``population: {totals: ...}``, if any."""
+    totals = getattr(config.population, "totals", None)
+    if inputs.official_totals is None or totals is None:
+        return inputs.demand, None
+    polygons = (inputs.units or {})[totals.level]
+    demand, scaling = scale_to_totals(
+        inputs.demand,
+        _units_of_demand(polygons, inputs.demand),
+        polygons["unit"].astype(str).tolist(),
+        inputs.official_totals,
+        level=totals.level,
+    )
+    warn_totals(scaling)
+    return demand, scaling
 
 
 def _write_result(

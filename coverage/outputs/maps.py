@@ -27,6 +27,7 @@ from ..inputs.crs import transform_xy
 from .background import add_background, road_lines, water_features
 from .basemaps import Basemap, basemap_from_spec, display_shift, tile_layers
 from .labels import label
+from .map_home import add_home_service
 from .map_layers import (
     add_gaps,
     add_isochrones,
@@ -218,6 +219,7 @@ def coverage_map(
         fmap, result, shift, lang, headline, shown_level=levels[0] if levels else None
     )
     gaps = add_gaps(fmap, result, shift, lang)
+    add_home_service(fmap, result, shift, lang)
     styles = tier_styles(result.stations["tier"].astype(str))
     add_stations(fmap, result, shift, lang, headline, styles)
     folium.LayerControl(collapsed=False).add_to(fmap)

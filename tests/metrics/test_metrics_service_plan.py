@@ -158,6 +158,8 @@ def test_home_service_list_through_a_run(grid_case, tmp_path):
     assert table["people"].sum() == pytest.approx(sum(expected.values()))
     layer = json.loads(paths["home_service_layer"].read_text(encoding="utf-8"))
     assert len(layer["features"]) == len(home)
+    # the interactive map has the places as a layer (off until ticked)
+    assert '"Home-service list (residents aged 65+)"' in paths["map"].read_text(encoding="utf-8")
 
 
 def test_home_service_unknown_group(grid_case):
@@ -190,6 +192,9 @@ def test_report_and_workbook_sections(grid_case, tmp_path, lang):
     assert "52.0%" in page  # 169 / 325
     assert ("周六上午: share within 5 min" if lang == "en" else "周六上午5分钟覆盖率") in page
     assert "事项4" in page and "S2" in page
+    # hours as a Chinese office writes them in the Chinese report, OSM syntax in English
+    assert ("Sa 09:00-11:00" if lang == "en" else "周六 09:00-11:00") in page
+    assert ("Mo-Fr 08:30-17:00" if lang == "en" else "周一至周五 08:30-17:00") in page
     assert (
         "1 of 2 stations with a rule" if lang == "en" else "有清单要求的2个服务点中，1个达标"
     ) in page

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ...inputs.hours import hours_in_chinese
 from ..labels import tier_label
 from ..webpage import escape
 from .service_tables import service_tables, window_column
@@ -22,6 +23,10 @@ __all__ = ["cell", "header", "html_table", "is_missing", "is_text", "kind_of", "
 _COLUMNS: dict[str, tuple[str, str]] = {
     "unit": ("unit", "text"),
     "population": ("population", "int"),
+    "population_model": ("population_model", "int"),
+    "population_official": ("population_official", "int"),
+    "official_difference": ("official_difference", "int"),
+    "official_change": ("official_change", "share"),
     "population_covered": ("population_covered", "int"),
     "coverage_share": ("covered_share", "share"),
     "unreachable_population": ("unreachable", "int"),
@@ -56,7 +61,7 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "mean_extra_minutes": ("extra_minutes", "min"),
     "max_extra_minutes": ("max_extra_minutes", "min"),
     "window": ("window", "text"),
-    "hours": ("hours", "text"),
+    "hours": ("hours", "hours"),
     "stations_open": ("stations_open", "int"),
     "service_list": ("service_list", "text"),
     "service_handled": ("service_handled", "int"),
@@ -75,6 +80,8 @@ _COLUMNS: dict[str, tuple[str, str]] = {
 _UNIT_COLUMNS = [
     "unit",
     "population",
+    "population_model",
+    "population_official",
     "population_covered",
     "coverage_share",
     "mean_minutes",
@@ -130,6 +137,8 @@ def cell(value: Any, kind: str, lang: str) -> str:
         return "-" if not np.isfinite(float(value)) else f"{float(value):.1f}"
     if kind == "km2":
         return f"{float(value):,.2f}"
+    if kind == "hours":
+        return hours_in_chinese(str(value)) if lang == "zh" else str(value)
     if kind == "coord":
         return f"{float(value):.5f}"
     if kind == "bool":

@@ -89,7 +89,7 @@ def write_units_xlsx(
                 elif kind in formats:
                     number = float(value)
                     row.append(number if np.isfinite(number) else None)
-                elif kind in ("bool", "tier", "capacity"):
+                elif kind in ("bool", "tier", "capacity", "hours"):
                     row.append(cell(value, kind, lang))
                 else:
                     row.append(str(value))
