@@ -35,6 +35,7 @@ from .config_service import (
 from .config_yaml import read_yaml
 from .errors import ConfigError
 from .metrics.catchments import DEFAULT_STAFF_RULES, StaffRule
+from .metrics.duplicates import DEFAULT_DUPLICATE_M
 from .metrics.requirements import TierRule
 from .metrics.service_plan import HomeService
 from .metrics.service_rules import ServiceRule, check_rule_lists
@@ -199,6 +200,12 @@ class RunConfig:
     ferry_speed_kmh: float = spec(cf.positive, "speed on a ferry", default=10.0)
     ferry_wait_minutes: float = spec(
         cf.non_negative, "wait when boarding a ferry at a landing", default=10.0
+    )
+    duplicate_m: float = spec(
+        cf.duplicate_m,
+        "stations within this many metres of another are one site: marked duplicate_of, "
+        "no staffing of their own (0 <= m <= 1000; 0 turns this off)",
+        default=DEFAULT_DUPLICATE_M,
     )
     isochrone_cell_m: float = spec(
         cf.cell_m,

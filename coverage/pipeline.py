@@ -40,6 +40,7 @@ from .metrics.catchments import (
     tier_catchments,
 )
 from .metrics.coverage import coverage_figures
+from .metrics.duplicates import DEFAULT_DUPLICATE_M, duplicate_stations
 from .metrics.gaps import gap_areas
 from .metrics.left_out import left_out, warn_left_out
 from .metrics.service_plan import ServiceOptions, service_plan
@@ -197,6 +198,7 @@ def compute_coverage(
     catchment_by_tier: bool = False,
     staffing: Sequence[StaffRule] = DEFAULT_STAFF_RULES,
     gap_min_population: float = 0.0,
+    duplicate_m: float = DEFAULT_DUPLICATE_M,
     snap_to: str = "node",
     dem: str | os.PathLike[str] | Dem | None = None,
     service: ServiceOptions | None = None,
@@ -237,6 +239,10 @@ def compute_coverage(
         Recommended staff by tier and catchment population.
     gap_min_population : float
         Gap areas with fewer residents are left out (:mod:`coverage.metrics.gaps`).
+    duplicate_m : float
+        Stations within this many metres of another are one site: marked
+        ``duplicate_of``, with no staffing of their own
+        (:mod:`coverage.metrics.duplicates`; 0 turns this off).
     snap_to : str
         ``"node"``: join the road at the nearest node; ``"edge"``: also at the
         nearest point of the nearest segment, best where rural roads have long
@@ -321,6 +327,7 @@ def compute_coverage(
             catchment_by_tier=catchment_by_tier,
             staffing=tuple(staffing),
             gap_min_population=gap_min_population,
+            duplicate_m=duplicate_m,
             service=service or ServiceOptions(),
         )
         result = assemble_result(
@@ -369,6 +376,7 @@ class MetricOptions:
     catchment_by_tier: bool = False
     staffing: tuple[StaffRule, ...] = tuple(DEFAULT_STAFF_RULES)
     gap_min_population: float = 0.0
+    duplicate_m: float = DEFAULT_DUPLICATE_M
     service: ServiceOptions = dataclasses.field(default_factory=ServiceOptions)
 
 
@@ -446,6 +454,8 @@ def assemble_result(
     table["lon"] = wgs.x.to_numpy()
     table["lat"] = wgs.y.to_numpy()
     table["snap_distance_m"] = np.where(reachable, station_snap.nearest_m, np.nan)
+    duplicates = duplicate_stations(stations, within_m=options.duplicate_m)
+    table["duplicate_of"] = duplicates["duplicate_of"]
     table["reachable"] = reachable
     table = table.join(station_figures(stations, nearest, pop, point_minutes, headline))
     tier_station: dict[str, np.ndarray] = {}
@@ -456,7 +466,9 @@ def assemble_result(
         by_tier, tier_station, tier_minutes = tier_catchments(search, stations, pop, headline)
         table = table.join(by_tier)
         served = table["tier_catchment_population"].to_numpy()
-    table = table.join(staffing_table(stations, served, rules=staffing))
+    table = table.join(
+        staffing_table(stations, served, rules=staffing, duplicate_of=duplicates["duplicate_of"])
+    )
     table.attrs["input_columns"] = list(stations.columns)  # for what-if rebuilds
     services = service_coverage(search, stations, pop, headline)
 
@@ -535,6 +547,7 @@ def assemble_result(
         "unreachable_too_far_from_roads": too_far,
         "unreachable_no_station_reachable": float(figures["unreachable_population"]) - too_far,  # type: ignore[arg-type]
         "stations": len(stations),
+        "stations_duplicate": int(duplicates["duplicate_of"].notna().sum()),
         "stations_unreachable": int((~reachable).sum()),
         "groups": groups,
         "network_nodes": network.n_nodes,
@@ -701,6 +714,7 @@ def run_coverage_modes(
             catchment_by_tier=config.catchment_by_tier,
             staffing=config.staffing,
             gap_min_population=config.gap_min_population,
+            duplicate_m=config.duplicate_m,
             snap_to=config.snap_to,
             service=service,
             dem=terrain,

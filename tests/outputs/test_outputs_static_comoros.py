@@ -16,6 +16,11 @@ from coverage.outputs.placement import LABEL_GID, boxes_overlap
 from coverage.outputs.static import level_map_figure, map_figure
 from coverage.outputs.style import time_classes
 
+# The Comoros table lists eight sites twice, 1-24 m apart (tests/metrics/test_metrics_duplicates.py)
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::coverage.metrics.duplicates.DuplicateStationWarning"
+)
+
 UTM = 32738  # UTM 38S, the Comoros
 
 
