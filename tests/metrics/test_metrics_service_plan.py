@@ -209,8 +209,9 @@ def test_report_and_workbook_sections(grid_case, tmp_path, lang):
 
 
 def test_what_if_keeps_the_windows(grid_case):
-    from coverage import add_station, remove_station
     from fixtures.synthetic import lattice_lonlat
+
+    from coverage import add_station, remove_station
 
     case, _ = _case(grid_case)
     res = run_coverage(load_config(case.config))
