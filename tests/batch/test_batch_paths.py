@@ -86,7 +86,7 @@ def test_two_level_batch_from_another_folder_equals_run(province, tmp_path, monk
         assert region.config.population.raster == data / case.population.name
         assert region.config.boundaries == {"township": data / "township.shp"}
     cluster = distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     with distributed.Client(cluster) as client:
         report = run_batch(batch, client=client)  # the worker started in elsewhere/ too
