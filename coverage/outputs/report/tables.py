@@ -23,6 +23,10 @@ __all__ = ["cell", "header", "html_table", "is_missing", "is_text", "kind_of", "
 _COLUMNS: dict[str, tuple[str, str]] = {
     "unit": ("unit", "text"),
     "population": ("population", "int"),
+    "population_model": ("population_model", "int"),
+    "population_official": ("population_official", "int"),
+    "official_difference": ("official_difference", "int"),
+    "official_change": ("official_change", "share"),
     "population_covered": ("population_covered", "int"),
     "coverage_share": ("covered_share", "share"),
     "unreachable_population": ("unreachable", "int"),
@@ -76,6 +80,8 @@ _COLUMNS: dict[str, tuple[str, str]] = {
 _UNIT_COLUMNS = [
     "unit",
     "population",
+    "population_model",
+    "population_official",
     "population_covered",
     "coverage_share",
     "mean_minutes",
