@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from ...inputs.hours import hours_in_chinese
-from ..labels import tier_label
+from ..labels import group_label, tier_label
 from ..webpage import escape
-from .service_tables import service_tables, window_column
+from .service_tables import group_column, service_tables, window_column
 from .text import t
 
 if TYPE_CHECKING:
@@ -173,6 +173,9 @@ def header(column: str, lang: str, headline: float) -> str:
     window = window_column(column)
     if window is not None:
         return t(lang, f"window_{window[1]}", window=window[0], minutes=headline)
+    group = group_column(column)
+    if group is not None:
+        return t(lang, "window_coverage_share", window=group_label(lang, group), minutes=headline)
     key = _COLUMNS.get(column, (column, "text"))[0]
     try:
         return t(lang, key, minutes=headline)
@@ -188,6 +191,8 @@ def kind_of(column: str, frame: pd.DataFrame) -> str:
     window = window_column(column)
     if window is not None:
         return "share" if window[1] == "coverage_share" else "int"
+    if group_column(column) is not None:
+        return "share"
     return "text" if is_text(frame[column]) else "min"
 
 
