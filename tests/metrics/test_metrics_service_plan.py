@@ -206,3 +206,29 @@ def test_report_and_workbook_sections(grid_case, tmp_path, lang):
     home = book["home_service"]
     people = [row[2] for row in home.iter_rows(min_row=2, values_only=True)]
     assert sum(people) == pytest.approx(res.home_service["people"].sum())
+
+
+def test_what_if_keeps_the_windows(grid_case):
+    from fixtures.synthetic import lattice_lonlat
+
+    from coverage import add_station, remove_station
+
+    case, _ = _case(grid_case)
+    res = run_coverage(load_config(case.config))
+    # without S2 (open on weekdays only) both windows are S1's: 169 people
+    less = remove_station(res, "S2")
+    by = less.summary["coverage_by_window"]
+    assert by["工作日午间"]["population_covered"] == pytest.approx(169.0)
+    assert by["周六上午"]["population_covered"] == pytest.approx(169.0)
+    # a new station without hours counts as always open: (4, 4) adds its diamond's corner
+    lon, lat = lattice_lonlat(case.n, case.spacing_m)
+    more = add_station(less, (float(lon[4, 4]), float(lat[4, 4])), station_id="S3")
+    blocks = np.minimum(
+        np.abs(np.arange(5)[:, None] - 2) + np.abs(np.arange(5)[None, :] - 2),
+        np.abs(np.arange(5)[:, None] - 4) + np.abs(np.arange(5)[None, :] - 4),
+    )
+    expected = float(case.counts[blocks <= 2].sum())
+    assert more.summary["coverage_by_window"]["周六上午"]["population_covered"] == pytest.approx(
+        expected
+    )
+    assert more.stations["open_周六上午"].tolist() == [True, True]
