@@ -61,7 +61,8 @@ class RunConfig:
     population: Path | PopulationSource = spec(
         parse_population,
         "GeoTIFF of people per cell (any CRS, nodata honoured), or a mapping: "
-        "{raster: ..., band: N, groups: {...}}, {points: table, crs: ...} or "
+        "{raster: ..., band: N, groups: {...}, totals: {file, level, column, unit_column}}, "
+        "{points: table, crs: ..., totals: {...}} or "
         "{from_buildings: true, total: N, cell_size_m: 100}",
     )
     network: Path = spec(cf.path, "OpenStreetMap extract: .osm.pbf or .osm XML")
@@ -320,6 +321,7 @@ def config_from_dict(
             check_rule_lists(rules, lists, source="'service_rules'")
         except ValueError as exc:
             problems.append(str(exc))
+    problems += _totals_level_problems(values)
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
     if base_dir is not None:
@@ -329,6 +331,27 @@ def config_from_dict(
     if "name" not in values and source != "config":
         values["name"] = Path(source).stem
     return RunConfig(**values)
+
+
+def _totals_level_problems(values: Mapping[str, Any]) -> list[str]:
+    """Official totals need boundaries with their level (one file is level ``unit``)."""
+    population = values.get("population")
+    totals = population.totals if isinstance(population, PopulationSource) else None
+    if totals is None:
+        return []
+    boundaries = values.get("boundaries")
+    if boundaries is None:
+        return [
+            "'population' totals are given per unit of a boundary level; add boundaries: "
+            f"{{{totals.level}: <file>}} with the units the table names"
+        ]
+    levels = list(boundaries) if isinstance(boundaries, Mapping) else ["unit"]
+    if totals.level not in levels:
+        return [
+            f"'population' totals level {totals.level!r} is not a boundaries level; use one of "
+            f"{', '.join(levels)}"
+        ]
+    return []
 
 
 def load_config(path: str | os.PathLike[str], **overrides: Any) -> RunConfig:

@@ -30,7 +30,7 @@ from .errors import InputError
 from .inputs.crs import transform_xy
 from .inputs.network import Network
 from .inputs.population import Demand, PopulationGrid, demand_from_grid
-from .inputs.read import read_inputs
+from .inputs.read import InputData, read_inputs
 from .inputs.terrain import Dem
 from .metrics.catchments import (
     DEFAULT_STAFF_RULES,
@@ -43,6 +43,7 @@ from .metrics.coverage import coverage_figures
 from .metrics.duplicates import DEFAULT_DUPLICATE_M, duplicate_stations
 from .metrics.gaps import gap_areas
 from .metrics.left_out import left_out, warn_left_out
+from .metrics.official_totals import TotalsScaling, scale_to_totals, totals_columns, warn_totals
 from .metrics.service_plan import ServiceOptions, service_plan
 from .metrics.services import service_coverage
 from .metrics.subsets import SubsetSearch
@@ -693,6 +694,7 @@ def run_coverage_modes(
         On any unusable input; nothing has been written.
     """
     inputs = read_inputs(config, progress=progress)
+    demand, scaling = _scaled_to_totals(inputs, config)
     service = service_options(config)
     networks = inputs.networks or {inputs.network.mode: inputs.network}
     terrain = None
@@ -705,7 +707,7 @@ def run_coverage_modes(
         result = compute_coverage(
             network,
             inputs.stations,
-            inputs.demand,
+            demand,
             units=inputs.units,
             minutes=config.minutes,
             access_speed_kmh=config.access_speed_kmh,
@@ -726,6 +728,10 @@ def run_coverage_modes(
         summary.update(inputs.summary())
         summary.update(left_out(summary))
         warn_left_out(summary, source=inputs.demand.source or "population")
+        if scaling is not None:
+            summary.update(scaling.summary())
+            table = totals_columns(result.units[scaling.level], scaling)
+            result = dataclasses.replace(result, units={**result.units, scaling.level: table})
         summary["inputs"] = {
             "stations": str(config.stations),
             "population": str(config.population),
@@ -741,6 +747,23 @@ def run_coverage_modes(
         }
         results[mode] = result.with_summary(summary)
     return results
+
+
+def _scaled_to_totals(inputs: InputData, config: RunConfig) -> tuple[Demand, TotalsScaling | None]:
+    """The demand scaled to the official totals of ``population: {totals: ...}``, if any."""
+    totals = getattr(config.population, "totals", None)
+    if inputs.official_totals is None or totals is None:
+        return inputs.demand, None
+    polygons = (inputs.units or {})[totals.level]
+    demand, scaling = scale_to_totals(
+        inputs.demand,
+        _units_of_demand(polygons, inputs.demand),
+        polygons["unit"].astype(str).tolist(),
+        inputs.official_totals,
+        level=totals.level,
+    )
+    warn_totals(scaling)
+    return demand, scaling
 
 
 def _write_result(

@@ -11,8 +11,10 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from ...metrics.left_out import LEFT_OUT, WARN_SHARE, left_out
@@ -153,6 +155,45 @@ def targets_section(ctx: ReportContext) -> str:
     return ctx.heading("targets") + f"<p class='note'>{escape(t(ctx.lang, 'no_targets'))}</p>"
 
 
+def official_totals_section(ctx: ReportContext) -> str:
+    """Model and official population side by side per unit of the totals level.
+
+    Empty when the run had no ``population: {totals: ...}``.
+    """
+    info = ctx.result.summary.get("official_totals")
+    if not isinstance(info, dict) or info.get("level") not in ctx.result.units:
+        return ""
+    lang, s = ctx.lang, ctx.result.summary
+    table = ctx.result.units[info["level"]]
+    if not {"population_model", "population_official"} <= set(table.columns):
+        return ""
+    frame = table[["unit", "population_model", "population_official"]].copy()
+    model = frame["population_model"].to_numpy(dtype=float)
+    official = frame["population_official"].to_numpy(dtype=float)
+    frame["official_difference"] = official - model
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["official_change"] = np.where(model > 0, official / model - 1.0, np.nan)
+    intro = t(
+        lang,
+        "totals_intro",
+        level=tier_label(lang, info["level"]),
+        file=Path(str(info.get("file", ""))).name,
+        column=info.get("column", ""),
+        model=f"{float(s.get('population_model_total', 0.0)):,.0f}",
+        official=f"{float(s.get('population_official_total', 0.0)):,.0f}",
+    )
+    parts = [ctx.heading("official_totals"), f"<p>{escape(intro)}</p>"]
+    for key, names in (
+        ("totals_units_unmatched", info.get("units_unmatched")),
+        ("totals_rows_unmatched", info.get("rows_unmatched")),
+        ("totals_units_empty", info.get("units_without_population")),
+    ):
+        if names:
+            parts.append(f"<p class='warn'>{escape(t(lang, key, names='、'.join(names)))}</p>")
+    parts.append(html_table(frame, list(frame.columns), lang, ctx.headline))
+    return "".join(parts)
+
+
 def units_section(ctx: ReportContext) -> str:
     """One table per unit level."""
     keys = [k for k in ctx.tables if k.startswith("units")]
@@ -221,6 +262,7 @@ def assumptions_section(ctx: ReportContext) -> str:
 SECTIONS: tuple[Section, ...] = (
     headline_section,
     targets_section,
+    official_totals_section,
     units_section,
     stations_section,
     services_section,

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 from ...inputs.hours import hours_in_chinese
-from ..labels import tier_label
+from ..labels import group_label, tier_label
 from ..webpage import escape
-from .service_tables import service_tables, window_column
+from .service_tables import group_column, service_tables, window_column
 from .subtotals import with_subtotals
 from .text import t
 
@@ -24,6 +24,10 @@ __all__ = ["cell", "header", "html_table", "is_missing", "is_text", "kind_of", "
 _COLUMNS: dict[str, tuple[str, str]] = {
     "unit": ("unit", "text"),
     "population": ("population", "int"),
+    "population_model": ("population_model", "int"),
+    "population_official": ("population_official", "int"),
+    "official_difference": ("official_difference", "int"),
+    "official_change": ("official_change", "share"),
     "population_covered": ("population_covered", "int"),
     "coverage_share": ("covered_share", "share"),
     "unreachable_population": ("unreachable", "int"),
@@ -77,6 +81,8 @@ _COLUMNS: dict[str, tuple[str, str]] = {
 _UNIT_COLUMNS = [
     "unit",
     "population",
+    "population_model",
+    "population_official",
     "population_covered",
     "coverage_share",
     "mean_minutes",
@@ -168,6 +174,9 @@ def header(column: str, lang: str, headline: float) -> str:
     window = window_column(column)
     if window is not None:
         return t(lang, f"window_{window[1]}", window=window[0], minutes=headline)
+    group = group_column(column)
+    if group is not None:
+        return t(lang, "window_coverage_share", window=group_label(lang, group), minutes=headline)
     key = _COLUMNS.get(column, (column, "text"))[0]
     try:
         return t(lang, key, minutes=headline)
@@ -183,6 +192,8 @@ def kind_of(column: str, frame: pd.DataFrame) -> str:
     window = window_column(column)
     if window is not None:
         return "share" if window[1] == "coverage_share" else "int"
+    if group_column(column) is not None:
+        return "share"
     return "text" if is_text(frame[column]) else "min"
 
 
