@@ -78,6 +78,12 @@ class RunConfig:
     boundaries_name: str | dict[str, str] = spec(
         cf.names, "attribute naming each unit, or one per level", default="name"
     )
+    boundaries_parent: dict[str, str] | None = spec(
+        cf.opt_parent_columns,
+        "column of a lower level's file naming its unit of the level above, e.g. "
+        "{village: 乡镇名称} (default: by containment, the unit holding most of its area)",
+        default=None,
+    )
     mode: str = spec(cf.mode, "travel mode: walk, bike, ebike or drive", default="walk")
     speed_kmh: float | None = spec(
         cf.optional(cf.speed),

@@ -498,6 +498,9 @@ def assemble_result(
             station_names=stations["name"].tolist(),
             covered_share=unit_covered_share,
         )
+        above = levels[level].attrs.get("parent_level")
+        if above is not None and "parent" in polygons:  # the village's township
+            unit_tables[level].insert(1, str(above), polygons["parent"].to_numpy())
         for group, values in demand.groups.items():  # e.g. age_65_plus_population
             per_group = unit_figures(
                 unit_of_point, polygons["unit"].tolist(), values, point_minutes, headline

@@ -162,9 +162,9 @@ def _surface(
         values = np.where(np.isinf(surface), -1.0, surface).astype(np.float32)
     warped, extent = reproject_surface(values, grid, result.network.crs)
     cls = classes.classify(np.where(warped < 0, np.inf, warped))
-    rgba = np.array(
-        [(*_rgb(c), 0.85) for c in classes.palette()] + [(0.0, 0.0, 0.0, 0.0)], dtype=np.float32
-    )
+    # 8-bit RGBA: a county raster has millions of cells, and matplotlib resamples it
+    table = [(*_rgb(c), 0.85) for c in classes.palette()] + [(0.0, 0.0, 0.0, 0.0)]
+    rgba = np.round(np.array(table) * 255).astype(np.uint8)
     image = rgba[np.where(np.isnan(warped), classes.n + 1, cls)]
     ax.imshow(image, extent=extent, origin="upper", interpolation="nearest", zorder=2)
 

@@ -124,7 +124,7 @@ def test_comoros_overview_legend_and_classes(comoros_result):
     assert drawn.sum() > 10_000
     classes = time_classes(15.0)
     palette = np.array([colors.to_rgb(c) for c in classes.palette()])
-    pixels = image[drawn][:, :3]
+    pixels = image[drawn][:, :3] / 255
     of_pixel = np.argmin(np.abs(pixels[:, None, :] - palette[None]).sum(axis=2), axis=1)
     got = np.bincount(of_pixel, minlength=classes.n + 1) / drawn.sum()
     cells = classes.classify(comoros_result.point_minutes)

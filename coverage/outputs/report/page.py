@@ -35,7 +35,7 @@ th,td{border:1px solid #ccc;padding:3px 6px}th{background:#f0f4f8;text-align:lef
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 .yes{color:#1a7f37;font-weight:bold}.no{color:#b42318;font-weight:bold}
 img{max-width:100%;border:1px solid #ddd}
-.note{color:#555;font-size:12px}
+.note{color:#555;font-size:12px}tr.subtotal td{font-weight:bold;background:#f2f2f2}
 .warn{color:#b42318;font-size:13px;border-left:3px solid #b42318;padding-left:8px}
 @media print{body{margin:0;max-width:none}h2{break-before:page}
 h2.first{break-before:avoid}table{break-inside:auto}tr{break-inside:avoid}
@@ -92,7 +92,7 @@ def report_html(
     ctx = ReportContext(
         result=result,
         lang=lang,
-        tables=report_tables(result),
+        tables=report_tables(result, lang=lang),
         images=dict(images or {}),
         max_gaps=max_gaps,
         modes=dict(modes or {}),
