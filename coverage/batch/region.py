@@ -294,8 +294,8 @@ def _write_region(
     region: BatchRegion, result: CoverageResult, plan: RegionPlan, start: float
 ) -> dict[str, Any]:
     """Write a region's outputs and manifest into a staging folder, then publish it."""
+    from ..outputs.write import write_outputs
     from ..outputs.writers import write_json
-    from ..pipeline import write_outputs
 
     region.out.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{region.out.name}.tmp-", dir=region.out.parent))

@@ -41,6 +41,7 @@ from ..errors import CoverageError
 from ..inputs.crs import transform_xy
 from .basemaps import Basemap, basemap_from_spec, display_shift, tile_layers
 from .labels import label, tier_label
+from .products import Products, make_products
 from .style import (
     SHARE_BINS,
     SHARE_COLOURS,
@@ -171,7 +172,7 @@ def reproject_surface(
 
 
 def _surface_png(
-    result: CoverageResult, vmax: float, shift: Shift
+    result: CoverageResult, minutes_grid: np.ndarray, vmax: float, shift: Shift
 ) -> tuple[str, list[list[float]]]:
     """The travel-time surface reprojected to Web Mercator, coloured, as a PNG data URL.
 
@@ -184,7 +185,7 @@ def _surface_png(
     if grid is None:
         raise ValueError("a travel-time surface needs population from a raster")
     dst, (left, right, bottom, top) = reproject_surface(
-        result.minutes_grid(), grid, "EPSG:3857", max_finer=4
+        minutes_grid, grid, "EPSG:3857", max_finer=4
     )
     rgba = minutes_colours(np.nan_to_num(dst, nan=0.0), vmax)
     rgba[..., 3] = np.where(np.isfinite(dst), 0.65, 0.0)
@@ -476,18 +477,10 @@ def _add_gaps(fmap: folium.Map, result: CoverageResult, shift: Shift, lang: str)
 
 
 def _add_isochrones(
-    fmap: folium.Map, result: CoverageResult, shift: Shift, lang: str, headline: float
+    fmap: folium.Map, products: Products, shift: Shift, lang: str, headline: float
 ) -> None:
-    from ..engine.isochrones import isochrone_polygons, travel_time_surface
-
-    grid = result.demand.grid
-    engine = getattr(result, "engine", None)
-    if grid is not None:
-        iso = isochrone_polygons(result.minutes_grid(), grid.transform, grid.crs, result.thresholds)
-    elif engine is not None:  # population as points: trace on a 100 m metric grid
-        surface = travel_time_surface(engine, cell_m=100.0, max_minutes=max(result.thresholds))
-        iso = isochrone_polygons(surface.minutes, surface.transform, surface.crs, result.thresholds)
-    else:
+    iso = products.isochrones
+    if iso.crs is None:
         return
     iso = iso[iso.geometry.notna() & ~iso.geometry.is_empty]
     if iso.empty:
@@ -671,6 +664,7 @@ def coverage_map(
     basemap: str | Mapping[str, Any] | Basemap = "osm",
     lang: str = "en",
     tianditu_key: str | None = None,
+    products: Products | None = None,
 ) -> folium.Map:
     """An interactive map of a coverage result.
 
@@ -686,6 +680,9 @@ def coverage_map(
         Language of the labels.
     tianditu_key : str, optional
         Tianditu key (default: the ``TIANDITU_KEY`` environment variable).
+    products : Products, optional
+        The result's surfaces and isochrones, computed once
+        (:func:`~coverage.outputs.products.make_products`; default: computed here).
 
     Returns
     -------
@@ -705,6 +702,7 @@ def coverage_map(
     layers = tile_layers(base, lang=lang, tianditu_key=tianditu_key)
     shift = display_shift(base)
     headline = float(result.summary["minutes"])
+    products = products or make_products(result)
     lon, lat = shift(*_study_lonlat(result))
     fmap = folium.Map(location=[float(np.median(lat)), float(np.median(lon))], tiles=None)
     fmap.get_root().header.add_child(  # type: ignore[attr-defined]
@@ -729,8 +727,8 @@ def coverage_map(
         has_water = _add_background(fmap, result, lang, shift)
         note = label(lang, "background" if has_water else "no_water")
     vmax = 2 * headline
-    if result.demand.grid is not None:
-        url, bounds = _surface_png(result, vmax, shift)
+    if result.demand.grid is not None and products.minutes_grid is not None:
+        url, bounds = _surface_png(result, products.minutes_grid, vmax, shift)
         folium.raster_layers.ImageOverlay(
             url,
             bounds=bounds,
@@ -739,7 +737,7 @@ def coverage_map(
             interactive=False,
             zindex=1,
         ).add_to(fmap)
-    _add_isochrones(fmap, result, shift, lang, headline)
+    _add_isochrones(fmap, products, shift, lang, headline)
     choropleth = _add_units(fmap, result, shift, lang, headline)
     gaps = _add_gaps(fmap, result, shift, lang)
     styles = tier_styles(result.stations["tier"].astype(str))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .basemaps import Basemap
 from .labels import label, tier_label
 from .maps import ASSETS, coverage_map, save_map
+from .products import Products, make_products
 from .report import write_report, write_units_xlsx
 from .static import static_maps
 from .writers import atomic_path
@@ -46,6 +47,7 @@ def write_presentation(
     basemap: str | Mapping[str, Any] | Basemap = "osm",
     lang: str = "en",
     tianditu_key: str | None = None,
+    products: Products | None = None,
 ) -> dict[str, Path]:
     """Write ``map.html``, ``map.png`` (and one per unit level), ``report.html``,
     ``units.xlsx`` and ``assets/`` (licences) into ``folder``.
@@ -62,6 +64,9 @@ def write_presentation(
         Language of the labels.
     tianditu_key : str, optional
         Key for the Tianditu basemap.
+    products : Products, optional
+        The surfaces and isochrones of the result, computed once
+        (:func:`~coverage.outputs.products.make_products`; default: computed here).
 
     Returns
     -------
@@ -70,14 +75,17 @@ def write_presentation(
     """
     out = Path(folder)
     paths: dict[str, Path] = {}
-    fmap = coverage_map(result, basemap=basemap, lang=lang, tianditu_key=tianditu_key)
+    products = products or make_products(result)
+    fmap = coverage_map(
+        result, basemap=basemap, lang=lang, tianditu_key=tianditu_key, products=products
+    )
     paths["map"] = save_map(fmap, out / "map.html")
     for name in LICENCES:
         target = out / "assets" / name
         with atomic_path(target) as tmp:
             shutil.copyfile(ASSETS / name, tmp)
         paths[f"licence_{name}"] = target
-    pngs = static_maps(result, out, lang=lang)
+    pngs = static_maps(result, out, lang=lang, products=products)
     paths.update(pngs)
     headline = float(result.summary["minutes"])
     images = {}

@@ -21,6 +21,7 @@ import numpy as np
 
 from .labels import label, tier_label
 from .maps import credits_text, reproject_surface
+from .products import Products, make_products
 from .style import (
     MINUTES_CMAP,
     MPL_MARKERS,
@@ -274,7 +275,13 @@ def _finish(
     fig.tight_layout()
 
 
-def map_figure(result: CoverageResult, *, lang: str = "en", dpi: float = 150) -> Figure:
+def map_figure(
+    result: CoverageResult,
+    *,
+    lang: str = "en",
+    dpi: float = 150,
+    products: Products | None = None,
+) -> Figure:
     """The overview map: travel times, headline isochrone, gap areas and stations.
 
     Parameters
@@ -285,6 +292,9 @@ def map_figure(result: CoverageResult, *, lang: str = "en", dpi: float = 150) ->
         Language of the labels.
     dpi : float
         Resolution; the figure is A4-wide (8.27 in) and square.
+    products : Products, optional
+        The result's surfaces and isochrones, computed once
+        (:func:`~coverage.outputs.products.make_products`; default: computed here).
 
     Returns
     -------
@@ -300,9 +310,10 @@ def map_figure(result: CoverageResult, *, lang: str = "en", dpi: float = 150) ->
     vmax = 2 * headline
     _roads(ax, result)
     handles: list = []
+    products = products or make_products(result)
     grid = result.demand.grid
-    if grid is not None:
-        surface = result.minutes_grid()
+    if grid is not None and products.minutes_grid is not None:
+        surface = products.minutes_grid
         surface_m, extent = reproject_surface(surface, grid, result.network.crs)
         image = ax.imshow(
             np.ma.masked_invalid(surface_m),
@@ -317,10 +328,9 @@ def map_figure(result: CoverageResult, *, lang: str = "en", dpi: float = 150) ->
         )
         bar = fig.colorbar(image, ax=ax, shrink=0.6, pad=0.01, extend="max")
         bar.set_label(label(lang, "minutes_legend"), **_font_kwargs())  # type: ignore[arg-type]
-        from ..engine.isochrones import isochrone_polygons
-
-        iso = isochrone_polygons(surface, grid.transform, grid.crs, [headline])
-        iso = iso[iso.geometry.notna()].to_crs(result.network.crs)
+        iso = products.isochrones
+        iso = iso[(iso["minutes"] == headline) & iso.geometry.notna()]
+        iso = iso.set_crs(iso.crs or grid.crs).to_crs(result.network.crs)
         if not iso.empty:
             iso.boundary.plot(ax=ax, color="#08519c", linewidth=1.2, zorder=4)
             handles.append(
@@ -419,7 +429,12 @@ def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
 
 
 def static_maps(
-    result: CoverageResult, folder: str | os.PathLike[str], *, lang: str = "en", dpi: float = 150
+    result: CoverageResult,
+    folder: str | os.PathLike[str],
+    *,
+    lang: str = "en",
+    dpi: float = 150,
+    products: Products | None = None,
 ) -> dict[str, Path]:
     """Write ``map.png`` and ``map_<level>.png`` for each unit level into ``folder``.
 
@@ -433,6 +448,8 @@ def static_maps(
         Language of the labels.
     dpi : float
         Resolution (150: 1240 px, sharp on A4).
+    products : Products, optional
+        The result's surfaces and isochrones, computed once.
 
     Returns
     -------
@@ -440,7 +457,8 @@ def static_maps(
         ``"map_png"`` and ``"map_<level>_png"`` -> path.
     """
     out = Path(folder)
-    paths = {"map_png": save_figure(map_figure(result, lang=lang, dpi=dpi), out / "map.png")}
+    fig = map_figure(result, lang=lang, dpi=dpi, products=products)
+    paths = {"map_png": save_figure(fig, out / "map.png")}
     for level in result.unit_polygons:
         if level in result.units:
             fig = level_map_figure(result, level, lang=lang, dpi=dpi)

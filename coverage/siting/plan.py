@@ -22,6 +22,7 @@ import pandas as pd
 
 from .. import __version__
 from ..config import RunConfig
+from ..engine.access import SNAP_CANDIDATES
 from ..engine.snapping import Snap, snap_points
 from ..engine.travel_times import node_times, point_times
 from ..errors import InputError
@@ -29,7 +30,6 @@ from ..inputs.crs import transform_xy
 from ..inputs.network import Network
 from ..inputs.population import Demand, PopulationGrid, demand_from_grid
 from ..inputs.read import read_inputs
-from ..pipeline import SNAP_CANDIDATES
 from .candidates import (
     candidates_from_file,
     candidates_from_gaps,

@@ -1,0 +1,206 @@
+"""The write stage: one result (or one per mode) into one output folder.
+
+:func:`write_outputs` and :func:`write_mode_outputs` build every file of a run in a
+staging folder and move it into place as one step (see
+:func:`coverage.outputs.writers.staged_outputs`). The travel-time surface and the
+isochrones are computed once (:mod:`coverage.outputs.products`) and handed to every
+writer, so ``travel_time.tif``, ``isochrones.geojson``, ``map.html`` and ``map.png``
+agree.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..results import CoverageResult
+from .presentation import package_name, write_package, write_presentation
+from .products import make_products
+from .writers import staged_outputs, write_csv, write_geotiff, write_json
+
+__all__ = ["write_mode_outputs", "write_outputs"]
+
+
+def _write_result(
+    result: CoverageResult,
+    stage: Path,
+    *,
+    isochrone_cell_m: float,
+    isochrones_per_station: bool,
+    presentation: Mapping[str, Any],
+) -> dict[str, str]:
+    """Write one result's files into a staging folder; file kind -> relative name.
+
+    ``presentation`` holds the keyword arguments of
+    :func:`coverage.outputs.presentation.write_presentation` (basemap, lang, key).
+    """
+    names = {"summary": "summary.json", "stations": "stations.csv"}
+    for level in result.units:
+        names[f"units_{level}"] = "units.csv" if level == "unit" else f"units_{level}.csv"
+    write_json(result.summary, stage / names["summary"])
+    write_csv(result.stations_table(), stage / names["stations"])
+    for level, table in result.units.items():
+        write_csv(table, stage / names[f"units_{level}"])
+    if result.gaps is not None:
+        names["gaps"] = "gaps.geojson"
+        result.gaps.to_crs("EPSG:4326").to_file(stage / names["gaps"], driver="GeoJSON")
+    for kind in ("targets", "services"):
+        if not getattr(result, kind).empty:
+            names[kind] = f"{kind}.csv"
+            write_csv(getattr(result, kind), stage / names[kind])
+    products = make_products(
+        result, isochrone_cell_m=isochrone_cell_m, per_station=isochrones_per_station
+    )
+    grid = result.demand.grid
+    if grid is not None and products.minutes_grid is not None:
+        names["travel_time"] = "travel_time.tif"
+        write_geotiff(products.minutes_grid, grid.transform, grid.crs, stage / names["travel_time"])
+    if products.isochrones.crs is not None:
+        names["isochrones"] = "isochrones.geojson"
+        products.isochrones.to_crs("EPSG:4326").to_file(
+            stage / names["isochrones"], driver="GeoJSON"
+        )
+    if products.isochrones_stations is not None:
+        names["isochrones_stations"] = "isochrones_stations.geojson"
+        products.isochrones_stations.to_crs("EPSG:4326").to_file(
+            stage / names["isochrones_stations"], driver="GeoJSON"
+        )
+    shown = write_presentation(result, stage, products=products, **presentation)
+    names.update({kind: path.relative_to(stage).as_posix() for kind, path in shown.items()})
+    return names
+
+
+def write_outputs(
+    result: CoverageResult,
+    out_dir: str | os.PathLike[str],
+    *,
+    isochrone_cell_m: float = 100.0,
+    isochrones_per_station: bool = False,
+    basemap: Any = "osm",
+    lang: str = "en",
+    tianditu_key: str | None = None,
+    package: bool = False,
+) -> dict[str, Path]:
+    """Write a result's files into ``out_dir``, all or nothing.
+
+    Files: ``summary.json``, ``stations.csv``, ``units.csv`` (one set of units) or
+    ``units_<level>.csv`` (one per level), ``travel_time.tif`` and ``gaps.geojson``
+    (population from a raster), ``targets.csv`` (with targets), ``services.csv`` (when
+    stations list services), ``isochrones.geojson`` (one polygon per threshold, traced on a metric
+    grid of ``isochrone_cell_m``, written in WGS84), ``isochrones_stations.geojson``
+    (with ``isochrones_per_station``), and what officials read: ``map.html`` (works
+    offline), ``map.png`` and ``map_<level>.png``, ``report.html``, ``units.xlsx`` and
+    ``assets/`` (see :mod:`coverage.outputs.presentation`).
+
+    Parameters
+    ----------
+    result : CoverageResult
+        From :func:`compute_coverage` or :func:`run_coverage`.
+    out_dir : path-like
+        Output folder (created if missing).
+    isochrone_cell_m : float
+        Cell size of the isochrone grid in metres.
+    isochrones_per_station : bool
+        Also write each station's part of every isochrone.
+    basemap : str or mapping
+        Basemap of ``map.html``: ``osm``, ``tianditu``, ``amap``, ``none`` or a custom
+        ``{url, attribution, datum}``.
+    lang : {"en", "zh"}
+        Language of the maps and the report.
+    tianditu_key : str, optional
+        Key of the Tianditu basemap (default: ``$TIANDITU_KEY``).
+    package : bool
+        Also zip every file into ``<name>.zip``, one archive to share.
+
+    Returns
+    -------
+    dict
+        File kind -> final path.
+    """
+    out = Path(out_dir)
+    shown = {"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key}
+    with staged_outputs(out) as stage:
+        names = _write_result(
+            result,
+            stage,
+            isochrone_cell_m=isochrone_cell_m,
+            isochrones_per_station=isochrones_per_station,
+            presentation=shown,
+        )
+        if package:
+            names["package"] = write_package(
+                stage, stage / package_name(result.name), lang=lang
+            ).name
+    return {kind: out / name for kind, name in names.items()}
+
+
+def write_mode_outputs(
+    results: Mapping[str, CoverageResult],
+    out_dir: str | os.PathLike[str],
+    *,
+    isochrone_cell_m: float = 100.0,
+    isochrones_per_station: bool = False,
+    basemap: Any = "osm",
+    lang: str = "en",
+    tianditu_key: str | None = None,
+    package: bool = False,
+) -> dict[str, Path]:
+    """Write the results of several modes: ``<out>/<mode>/...`` and a combined summary.
+
+    Each mode's folder holds the files of :func:`write_outputs`; ``modes_summary.csv``
+    (one row per mode: coverage share per threshold, mean minutes, unreachable
+    population) and ``modes_summary.json`` (every mode's summary) sit in ``out_dir``.
+    Everything is written all or nothing.
+
+    Parameters
+    ----------
+    results : mapping of str to CoverageResult
+        From :func:`run_coverage_modes`.
+    out_dir : path-like
+        Output folder.
+    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package
+        As for :func:`write_outputs` (the package holds every mode's folder).
+
+    Returns
+    -------
+    dict
+        File kind (``<mode>/<kind>`` for a mode's files) -> final path.
+    """
+    out = Path(out_dir)
+    paths: dict[str, Path] = {}
+    with staged_outputs(out) as stage:
+        rows = []
+        for mode, result in results.items():
+            (stage / mode).mkdir()
+            names = _write_result(
+                result,
+                stage / mode,
+                isochrone_cell_m=isochrone_cell_m,
+                isochrones_per_station=isochrones_per_station,
+                presentation={"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key},
+            )
+            paths.update({f"{mode}/{kind}": out / mode / name for kind, name in names.items()})
+            s = result.summary
+            row = {"mode": mode, "population_total": s["population_total"]}
+            row.update({f"coverage_{k}min": v for k, v in s["coverage_by_minutes"].items()})
+            row.update(
+                {
+                    "mean_minutes": s["mean_minutes"],
+                    "unreachable_population": s["unreachable_population"],
+                    "unreachable_too_far_from_roads": s["unreachable_too_far_from_roads"],
+                    "unreachable_no_station_reachable": s["unreachable_no_station_reachable"],
+                }
+            )
+            rows.append(row)
+        write_csv(pd.DataFrame(rows), stage / "modes_summary.csv")
+        write_json({m: r.summary for m, r in results.items()}, stage / "modes_summary.json")
+        if package:
+            name = package_name(next(iter(results.values())).name) if results else "modes.zip"
+            paths["package"] = out / write_package(stage, stage / name, lang=lang).name
+    paths["modes_summary"] = out / "modes_summary.csv"
+    paths["modes_summary_json"] = out / "modes_summary.json"
+    return paths
