@@ -178,7 +178,8 @@ def _add_site_parser(sub: Any) -> None:
         "site",
         help="propose new stations where coverage has gaps (maximal / set covering)",
         description="Choose new sites among candidates so coverage rises most (--add K) or "
-        "reaches a target share with the fewest sites (--target 0.95); existing stations stay. "
+        "reaches a target share with the fewest sites (--target 0.95), or the fewest sites "
+        "meeting a year's unit targets (--meet-targets 2024); existing stations stay. "
         "Writes sites.csv, sites.geojson, siting.json and criticality.csv.",
     )
     site.add_argument("config", type=Path, help="YAML run configuration")
@@ -188,6 +189,26 @@ def _add_site_parser(sub: Any) -> None:
         "--target",
         metavar="SHARE",
         help="share of residents to reach, e.g. 0.95, or 'reachable' (all any candidate reaches)",
+    )
+    goal.add_argument(
+        "--meet-targets",
+        type=int,
+        metavar="YEAR",
+        help="fewest new sites meeting every target of YEAR in the configuration's targets: "
+        "(shares of units covered), within its require: tier rules; exact, with its proof",
+    )
+    site.add_argument(
+        "--objective",
+        default="people",
+        metavar="units[:LEVEL]|people",
+        help="with --add: maximise residents covered (people, default) or units covered "
+        "(units: every level; units:village: one level), ties going to more residents",
+    )
+    site.add_argument(
+        "--tier",
+        metavar="TIER",
+        help="tier of new sites whose candidates give none (default: the tier the require: "
+        "rules name)",
     )
     site.add_argument(
         "--candidates",
@@ -220,7 +241,12 @@ def _add_site_parser(sub: Any) -> None:
     site.add_argument(
         "--capacity", type=float, metavar="PEOPLE", help="people one new site can serve"
     )
-    site.add_argument("--solver", choices=["exact", "greedy"], default="exact")
+    site.add_argument(
+        "--solver",
+        choices=["exact", "greedy"],
+        default="exact",
+        help="exact MILP (HiGHS) or lazy greedy; unit targets and tier rules are always exact",
+    )
     site.add_argument(
         "--time-limit", type=float, default=60.0, metavar="S", help="exact solver time limit (s)"
     )
@@ -267,6 +293,9 @@ def _site(args: argparse.Namespace) -> int:
             close=ids(args.close),
             add=args.add,
             target=target,
+            meet_targets=args.meet_targets,
+            objective=args.objective,
+            site_tier=args.tier,
             solver=args.solver,
             time_limit_s=args.time_limit,
             capacity=args.capacity,
@@ -284,6 +313,17 @@ def _site(args: argparse.Namespace) -> int:
             f"within {s['minutes']:g} min with {s['sites_added']} new site(s) "
             f"({s['solver']}, {s['status']}{gap}); outputs in {out}"
         )
+        for level, u in s.get("units", {}).items():
+            print(
+                f"  {level}: {u['units_covered_before']} -> {u['units_covered_after']} of "
+                f"{u['units_populated']} units covered"
+            )
+        for t in s.get("targets", []):
+            verdict = "met" if t["met_after"] else "not met"
+            print(
+                f"  target {t['level']} {t['year']} ({t['target_share']:.0%}, "
+                f"{t['units_required']} units): {verdict}"
+            )
         for row in result.sites.itertuples():
             print(
                 f"  {row.rank:>3}. {row.id} {row.name} ({row.type}): "

@@ -74,6 +74,32 @@ def _raster(
         dst.write(values, 1)
 
 
+def _multiband(folder: Path) -> None:
+    """The population raster as a 3-band image (e.g. an RGB export)."""
+    path = folder / "population.tif"
+    with rasterio.open(path) as src:
+        values, profile = src.read(1), src.profile
+    profile["count"] = 3
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(np.stack([values] * 3))
+
+
+def _infinite(folder: Path, value: float) -> None:
+    with rasterio.open(folder / "population.tif") as src:
+        values = src.read(1).astype("float32")
+    values[2, 3] = value
+    _raster(folder, values)
+
+
+def _all_nodata_dem(folder: Path) -> None:
+    with rasterio.open(folder / "population.tif") as src:
+        profile = src.profile
+    profile.update(nodata=-32768.0)
+    with rasterio.open(folder / "dem.tif", "w", **profile) as dst:
+        dst.write(np.full((profile["height"], profile["width"]), -32768.0, "float32"), 1)
+    _append_config(folder, "dem: dem.tif")
+
+
 def _truncate(path: Path, keep: float = 0.5) -> None:
     data = path.read_bytes()
     path.write_bytes(data[: int(len(data) * keep)])
@@ -214,6 +240,15 @@ CASES: list[tuple[str, Mutation, tuple[str, ...]]] = [
      ("population.tif", "negative population")),
     ("raster-absurd", lambda f: _raster(f, np.full((5, 5), 5e9)),
      ("population.tif", "not a people-per-cell raster")),
+    ("raster-multiband", _multiband, ("population.tif", "3 bands", "band: 1")),
+    ("raster-band-missing", lambda f: _config(
+        f, "population: population.tif", "population: {raster: population.tif, band: 4}"),
+     ("population.tif", "no band 4", "1 to 1")),
+    ("raster-plus-inf", lambda f: _infinite(f, np.inf),
+     ("population.tif", "infinite population", "row 3, column 4")),
+    ("raster-minus-inf", lambda f: _infinite(f, -np.inf),
+     ("population.tif", "infinite population", "row 3, column 4")),
+    ("dem-all-nodata", _all_nodata_dem, ("dem.tif", "nodata", "'dem'")),
     ("raster-truncated", lambda f: _truncate(f / "population.tif", 0.3),
      ("population.tif",)),
     ("raster-not-a-raster", lambda f: (f / "population.tif").write_text("hello"),

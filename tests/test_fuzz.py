@@ -124,3 +124,42 @@ def test_raster_reader_on_damaged_files(data):
         cut = data.draw(st.integers(0, len(good)))
         path.write_bytes(bytes(good[:cut]))
         _accepts_or_input_error(lambda: read_population(path))
+
+
+VALUE = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True, width=32),
+    st.sampled_from([np.inf, -np.inf, np.nan, -1.0, 0.0, 3.5, 1e7]),
+)
+
+
+@given(
+    st.lists(VALUE, min_size=12, max_size=12),
+    st.integers(1, 3),
+    st.one_of(st.none(), st.integers(1, 4)),
+    st.one_of(st.none(), st.tuples(*[st.floats(-1, 1)] * 2, *[st.floats(0, 0.05)] * 2)),
+)
+def test_raster_reader_on_non_finite_cells(values, count, band, window):
+    """Any cell values (NaN, +-inf, negative, huge), bands and window: the reader returns
+    finite non-negative people on valid cells, or one line naming the file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "p.tif"
+        with rasterio.open(
+            path, "w", driver="GTiff", width=4, height=3, count=count, dtype="float32",
+            crs="EPSG:4326", transform=rasterio.Affine(0.01, 0, 118, 0, -0.01, 28), nodata=-1,
+        ) as dst:  # fmt: skip
+            for b in range(1, count + 1):
+                dst.write(np.array(values, dtype="float32").reshape(3, 4), b)
+        bounds = None
+        if window is not None:
+            dx, dy, w, h = window
+            bounds = (118.02 + dx * 0.03, 27.985 + dy * 0.03, 118.02 + dx * 0.03 + w,
+                      27.985 + dy * 0.03 + h)  # fmt: skip
+        try:
+            grid = read_population(path, band=band, bounds=bounds, bounds_crs="EPSG:4326")
+        except InputError as exc:
+            assert "\n" not in str(exc).strip()
+            assert str(exc).startswith(str(path))
+            return
+        assert np.isfinite(grid.counts).all() and (grid.counts >= 0).all()
+        assert (grid.counts[~grid.valid] == 0).all()
+        assert np.isfinite(grid.total)

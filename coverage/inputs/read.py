@@ -8,7 +8,10 @@ calling each reader it ties the inputs together:
   raster are reported with :class:`StationsOutsideWarning`;
 * a population grid is clipped to the study area, the union of the unit polygons when
   boundaries are given, else the network's bounding box widened by ``max_access_m``.
-  A cell belongs to the study area when its centre does, so
+  Only the window of the raster covering the study area's bounding box widened by
+  ``max_access_m`` is read (memory follows the study area, not the file), and
+  ``population_input`` counts the people in that window. A cell belongs to the study
+  area when its centre does, so
   ``population_input = population_total + population_outside_study_area`` exactly.
   A population table is used as given (its places are the study area).
 """
@@ -23,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
+import rasterio
 import shapely
 from pyproj import CRS, Transformer
 
@@ -40,6 +44,7 @@ from .population import (
     read_population,
     read_population_points,
 )
+from .population_raster import RasterOutsideAreaError
 from .stations import check_station_extent, read_stations
 
 if TYPE_CHECKING:
@@ -67,7 +72,8 @@ class InputData:
     units : dict of str to geopandas.GeoDataFrame or None
         Unit polygons per level.
     population_input : float
-        People in the population source before clipping.
+        People in the population source before clipping (for a raster, in the window
+        read: the study area's bounding box widened by ``max_access_m``).
     population_outside_study_area : float
         People left out by the clip (``population_input`` minus the demand's total).
     study_area : str
@@ -94,9 +100,13 @@ class InputData:
         }
 
 
-def _wgs84_bounds(grid: PopulationGrid) -> tuple[float, float, float, float]:
-    transformer = Transformer.from_crs(grid.crs, CRS.from_epsg(4326), always_xy=True)
-    w, s, e, n = transformer.transform_bounds(*grid.bounds(), densify_pts=21)
+def _wgs84_bounds(path: str) -> tuple[float, float, float, float]:
+    """Bounds in degrees of a whole raster file (its header only is read)."""
+    with rasterio.open(path) as src:
+        crs = CRS.from_user_input(src.crs.to_wkt())
+        left, bottom, right, top = src.bounds
+    transformer = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
+    w, s, e, n = transformer.transform_bounds(left, bottom, right, top, densify_pts=21)
     return (float(w), float(s), float(e), float(n))
 
 
@@ -168,6 +178,7 @@ def load_demand(
         return demand, demand.total, "population table"
     groups: dict[str, PopulationGrid] = {}
     modelled = source is not None and source.from_buildings
+    area, crs, label = _study_area(units, network, max_access_m)
     if source is not None and source.from_buildings:
         if network_path.suffix.lower() != ".pbf":
             raise InputError(
@@ -184,22 +195,25 @@ def load_demand(
         raster = source.raster if source is not None else population
         if not isinstance(raster, Path):
             raise InputError("population: name a raster, a points table or from_buildings")
-        grid = read_population(raster)
+        # only the window of the study area widened by max_access_m is read: memory
+        # follows the study area, not the extent of the file (e.g. a national raster)
+        west, south, east, north = shapely.bounds(area)
+        m = max_access_m
+        window = (west - m, south - m, east + m, north + m)
+        band = source.band if source is not None else None
+        try:
+            grid = read_population(raster, band=band, bounds=window, bounds_crs=crs)
+        except RasterOutsideAreaError:
+            raise _elsewhere(str(raster), label, units, network_path) from None
         if source is not None:
-            groups = {name: read_population(Path(path)) for name, path in source.groups.items()}
-    area, crs, label = _study_area(units, network, max_access_m)
+            groups = {
+                name: read_population(Path(path), bounds=window, bounds_crs=crs)
+                for name, path in source.groups.items()
+            }
     try:
         clipped = clip_population(grid, area, crs=crs)
     except InputError:
-        against = (
-            ", ".join(str(u.attrs.get("source", level)) for level, u in (units or {}).items())
-            or f"the road network of {network_path}"
-        )
-        raise InputError(
-            f"{grid.source or 'population'}: no populated cell lies inside the study area "
-            f"({label}: {against}); the population and the {label} cover different areas, "
-            "check the files and their CRS"
-        ) from None
+        raise _elsewhere(grid.source, label, units, network_path) from None
     if stations is not None and not modelled:
         _warn_outside_raster(stations, grid, max_access_m)
     clipped_groups = {name: clip_population(g, area, crs=crs) for name, g in groups.items()}
@@ -213,11 +227,26 @@ def load_demand(
     return demand_from_grid(clipped, groups=clipped_groups), total_input, label
 
 
+def _elsewhere(
+    source: str, label: str, units: dict[str, gpd.GeoDataFrame] | None, network_path: Path
+) -> InputError:
+    """The error for a population that does not overlap the study area."""
+    against = (
+        ", ".join(str(u.attrs.get("source", level)) for level, u in (units or {}).items())
+        or f"the road network of {network_path}"
+    )
+    return InputError(
+        f"{source or 'population'}: no populated cell lies inside the study area "
+        f"({label}: {against}); the population and the {label} cover different areas, "
+        "check the files and their CRS"
+    )
+
+
 def _warn_outside_raster(stations: gpd.GeoDataFrame, grid: PopulationGrid, margin_m: float) -> None:
     try:
         check_station_extent(
             stations,
-            _wgs84_bounds(grid),
+            _wgs84_bounds(grid.source),
             margin_m=margin_m,
             what=f"the population raster {Path(grid.source).name}",
         )

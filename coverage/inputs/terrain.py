@@ -142,7 +142,8 @@ def read_dem(
     Raises
     ------
     InputError
-        If the file is missing or unreadable, has no CRS, or does not cover the bounds.
+        If the file is missing or unreadable, has no CRS, does not cover the bounds, or
+        holds only nodata there.
     """
     path = Path(path)
     if not path.is_file():
@@ -181,6 +182,11 @@ def read_dem(
     except RasterioIOError as exc:
         raise InputError(f"{path}: cannot read the DEM ({exc})") from None
     elevation = np.ma.filled(data.astype(np.float64), np.nan)
+    if not np.isfinite(elevation).any():
+        raise InputError(
+            f"{path}: every cell of the DEM{' over the road network' if window else ''} is "
+            "nodata; check the file and its nodata value, or remove the 'dem' key"
+        )
     if crs.is_geographic:
         lat = transform.f + transform.e * elevation.shape[0] / 2
         pixel_m = abs(transform.a) * 111_320.0 * max(np.cos(np.radians(lat)), 0.01)

@@ -17,7 +17,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .subsets import SubsetSearch
+from .subsets import SubsetSearch, reach_figures
 
 __all__ = ["service_coverage", "service_items", "station_services"]
 
@@ -108,26 +108,11 @@ def service_coverage(
         NaN if none) and ``unreachable_population``. Empty (with these columns) when no
         station lists services.
     """
-    population = np.asarray(population, dtype=float)
-    total = float(population.sum())
     rows = []
     for item, offers in station_services(stations).items():
         minutes, _ = search.minutes(offers)
-        reach = np.isfinite(minutes)
-        reached = float(population[reach].sum())
-        covered = float(population[minutes <= threshold].sum())
-        rows.append(
-            {
-                "service": item,
-                "stations": int(offers.sum()),
-                "population_covered": covered,
-                "coverage_share": covered / total if total > 0 else 0.0,
-                "mean_minutes": float((population[reach] * minutes[reach]).sum() / reached)
-                if reached > 0
-                else np.nan,
-                "unreachable_population": total - reached,
-            }
-        )
+        figures = reach_figures(population, minutes, threshold)
+        rows.append({"service": item, "stations": int(offers.sum()), **figures})
     columns = [
         "service",
         "stations",

@@ -11,6 +11,7 @@ Dijkstra per subset, and maps the answer back to indices of the full station tab
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from ..engine.snapping import Snap
 from ..engine.travel_times import node_times, point_times
 from ..inputs.network import Network
 
-__all__ = ["SubsetSearch"]
+__all__ = ["SubsetSearch", "reach_figures"]
 
 
 @dataclass(frozen=True)
@@ -67,3 +68,37 @@ class SubsetSearch:
         seconds, station = point_times(times, self.point_snap, access_speed_kmh=speed)
         full = np.where(station >= 0, keep_idx[np.maximum(station, 0)], -1).astype(np.int64)
         return seconds / 60.0, full
+
+
+def reach_figures(population: np.ndarray, minutes: np.ndarray, threshold: float) -> dict[str, Any]:
+    """Coverage figures of one search: who is within the threshold, and how far people are.
+
+    Parameters
+    ----------
+    population : numpy.ndarray
+        People per demand point.
+    minutes : numpy.ndarray
+        Minutes per point to the nearest station of a subset (inf: none reachable).
+    threshold : float
+        Coverage threshold in minutes.
+
+    Returns
+    -------
+    dict
+        ``population_covered``, ``coverage_share`` (of all residents), ``mean_minutes``
+        (population-weighted, residents who reach a station; NaN if none) and
+        ``unreachable_population``.
+    """
+    population = np.asarray(population, dtype=float)
+    total = float(population.sum())
+    reach = np.isfinite(minutes)
+    reached = float(population[reach].sum())
+    covered = float(population[minutes <= threshold].sum())
+    return {
+        "population_covered": covered,
+        "coverage_share": covered / total if total > 0 else 0.0,
+        "mean_minutes": float((population[reach] * minutes[reach]).sum() / reached)
+        if reached > 0
+        else np.nan,
+        "unreachable_population": total - reached,
+    }

@@ -8,12 +8,9 @@ reads what a run configuration names and builds the candidates;
 
 from __future__ import annotations
 
-import os
 import time
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -30,6 +27,9 @@ from ..inputs.crs import transform_xy
 from ..inputs.network import Network
 from ..inputs.population import Demand, PopulationGrid, demand_from_grid
 from ..inputs.read import read_inputs
+from ..metrics.requirements import TierRule
+from ..metrics.targets import Target
+from ..metrics.units import DEFAULT_UNIT_COVERED_SHARE
 from .candidates import (
     candidates_from_file,
     candidates_from_gaps,
@@ -38,39 +38,12 @@ from .candidates import (
 )
 from .coverage_sets import site_coverage
 from .optimise import Selection, maximal_covering, set_covering
+from .policy import parse_objective, policy_figures, policy_problem, unit_columns
+from .result import SitingResult, write_siting_outputs
 from .robustness import station_criticality
+from .unit_model import UnitSelection, site_for_units, site_steps
 
 __all__ = ["SitingResult", "run_siting", "site_stations", "write_siting_outputs"]
-
-
-@dataclass(frozen=True)
-class SitingResult:
-    """Proposed sites and the coverage before and after adding them.
-
-    Attributes
-    ----------
-    name : str
-        Region name.
-    summary : dict
-        Figures written to ``siting.json``: ``before`` and ``after`` (population
-        covered and share), the problem, solver, status, MIP gap, times, sizes.
-    sites : geopandas.GeoDataFrame
-        The chosen sites in rank order (WGS84): ``rank``, ``id``, ``name``, ``type``,
-        ``source``, ``forced``, ``lon``, ``lat``, ``newly_covered_population``,
-        ``cumulative_covered_population``, ``cumulative_share``.
-    candidates : geopandas.GeoDataFrame
-        Every candidate considered, with ``population_reachable_new`` (people it
-        alone would newly cover) and ``chosen``.
-    criticality : pandas.DataFrame
-        Per existing station: ``population_reached``, ``population_critical`` (who
-        would lose access if it closed) and ``critical_share``.
-    """
-
-    name: str
-    summary: dict[str, Any]
-    sites: gpd.GeoDataFrame
-    candidates: gpd.GeoDataFrame
-    criticality: pd.DataFrame
 
 
 def _xy(frame: gpd.GeoDataFrame, crs: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -121,6 +94,13 @@ def site_stations(
     compare_greedy: bool = True,
     name: str = "region",
     progress: bool = False,
+    meet_targets: int | None = None,
+    objective: str = "people",
+    units: Mapping[str, gpd.GeoDataFrame] | None = None,
+    unit_covered_share: float = DEFAULT_UNIT_COVERED_SHARE,
+    targets: Sequence[Target] = (),
+    require: Sequence[TierRule] = (),
+    site_tier: str | None = None,
 ) -> SitingResult:
     """Choose new sites among ``candidates``, the existing stations staying as they are.
 
@@ -162,6 +142,23 @@ def site_stations(
         Region name.
     progress : bool
         Show progress bars.
+    meet_targets : int, optional
+        Instead of ``add`` or ``target``: the fewest new sites meeting every target of
+        this year (:mod:`coverage.siting.unit_model`).
+    objective : str
+        With ``add``: ``"people"`` (default), ``"units"`` (every level's units count)
+        or ``"units:LEVEL"``.
+    units : mapping of str to geopandas.GeoDataFrame, optional
+        Unit polygons per level (``unit`` column); their figures are reported before
+        and after.
+    unit_covered_share : float
+        Share of a unit's residents within the threshold for it to count as covered.
+    targets : sequence of Target
+        Policy targets (reported; those of ``meet_targets`` are constraints).
+    require : sequence of TierRule
+        Tier rules, kept as constraints with ``add`` and ``meet_targets``.
+    site_tier : str, optional
+        Tier of candidates without a ``tier`` column (default: the rules' tier).
 
     Returns
     -------
@@ -170,8 +167,8 @@ def site_stations(
     Raises
     ------
     InputError
-        On bad arguments (both or neither of ``add`` and ``target``, a share outside
-        (0, 1], a budget below 1).
+        On bad arguments (not exactly one of ``add``, ``target`` and
+        ``meet_targets``, a share outside (0, 1], a budget below 1).
     SolverError
         If the target cannot be reached or the solver finds nothing in time.
 
@@ -185,8 +182,22 @@ def site_stations(
     0.166
     """
     started = time.perf_counter()
-    if (add is None) == (target is None):
-        raise InputError("siting: give either the number of sites to add or a target share")
+    if sum(v is not None for v in (add, target, meet_targets)) != 1:
+        raise InputError(
+            "siting: give one of the number of sites to add, a target share or a target year"
+        )
+    kind, count_levels = parse_objective(objective)
+    by_units = meet_targets is not None or kind == "units" or bool(require)
+    if by_units and target is not None:
+        raise InputError(
+            "--target: a share of residents cannot be combined with tier rules (require:); "
+            "use --add K or --meet-targets YEAR"
+        )
+    if by_units and capacity is not None:
+        raise InputError(
+            "--capacity: site capacities apply to people-covering sitings without unit "
+            "targets or tier rules; leave it out"
+        )
     if target is not None and target != "reachable":
         if isinstance(target, str) or not 0 < float(target) <= 1:
             raise InputError(
@@ -259,7 +270,35 @@ def site_stations(
     cap = _capacity(candidates, capacity)
     kwargs: dict[str, Any] = {"forced": forced, "capacity": cap, "time_limit_s": time_limit_s}
     goal: float | None = None
-    if add is not None:
+    policy = (
+        policy_problem(
+            units, dx, dy, network.crs, pop, stations[is_open], candidates,
+            covered_share=unit_covered_share, targets=targets, rules=require,
+            year=meet_targets, site_tier=site_tier,
+        )
+        if units or by_units
+        else None
+    )  # fmt: skip
+    unit_pick: UnitSelection | None = None
+    if by_units and policy is not None:
+        problem = "targets" if meet_targets is not None else kind
+        unit_pick = site_for_units(
+            sets, pop, covered_before, policy.levels,
+            objective="count" if meet_targets is not None else kind,
+            add=add, count_levels=count_levels, tiers=policy.tiers, forced=forced.tolist(),
+            time_limit_s=time_limit_s,
+        )  # fmt: skip
+        picked = unit_pick
+
+        def solve(which: str) -> Selection:
+            return Selection(
+                picked.sites, picked.people, picked.forced, float(picked.people.sum()),
+                "exact", picked.status, picked.mip_gap, picked.bound, picked.seconds,
+                picked.model,
+            )  # fmt: skip
+
+        compare_greedy = False
+    elif add is not None:
         problem = "mclp"
 
         def solve(which: str) -> Selection:
@@ -296,6 +335,13 @@ def site_stations(
         geometry=wgs.to_numpy(),
         crs="EPSG:4326",
     )
+    if policy is not None:
+        moved = unit_pick.units_moved if unit_pick is not None else None
+        if moved is None:
+            _, moved = site_steps(sets, pop, covered_before, policy.levels, selection.sites)
+        extra = unit_columns(policy, selection.sites, moved)
+        for col in extra.columns:
+            sites.insert(len(sites.columns) - 1, col, extra[col].to_numpy())
     table = candidates.copy()
     table["population_reachable_new"] = np.asarray(
         sets.astype(bool).astype(np.float64) @ weights
@@ -311,6 +357,7 @@ def site_stations(
         "problem": problem,
         "add": None if add is None else int(add),
         "target": target,
+        "meet_targets": meet_targets,
         "minutes": float(minutes),
         "mode": network.mode,
         "population_total": total,
@@ -358,6 +405,17 @@ def site_stations(
         ),
         "coverage15_version": __version__,
     }
+    if policy is not None:
+        after_points = covered_before.copy()
+        if len(selection):
+            after_points[sets[selection.sites].indices] = True
+        summary.update(policy_figures(policy, pop, covered_before, after_points, selection.sites))
+        summary["objective"] = objective if meet_targets is None else f"targets:{meet_targets}"
+        if unit_pick is not None:
+            summary["objective_value"] = unit_pick.value
+        summary["require_rules"] = [
+            {"level": r.level, "tier": r.tier, "at_least": r.at_least} for r in require
+        ]
     if greedy is not None:
         summary["greedy"] = {
             "sites_added": len(greedy),
@@ -495,6 +553,10 @@ def run_siting(
         max_access_m=config.max_access_m,
         name=config.name,
         progress=progress,
+        units=inputs.units,
+        unit_covered_share=config.unit_covered_share,
+        targets=config.targets,
+        require=config.require,
         **options,
     )
     summary = dict(result.summary)
@@ -511,40 +573,3 @@ def run_siting(
         candidates=result.candidates,
         criticality=result.criticality,
     )
-
-
-def write_siting_outputs(result: SitingResult, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
-    """Write a siting result's files into ``out_dir``, all or nothing.
-
-    Files: ``sites.csv`` (ranked sites), ``sites.geojson`` (the same as points, for
-    maps), ``siting.json`` (before/after figures, solver, gap, times) and
-    ``criticality.csv`` (per existing station).
-
-    Parameters
-    ----------
-    result : SitingResult
-        From :func:`site_stations` or :func:`run_siting`.
-    out_dir : path-like
-        Output folder (created if missing).
-
-    Returns
-    -------
-    dict
-        File kind -> final path.
-    """
-    from ..outputs.writers import atomic_path, staged_outputs, write_csv, write_json
-
-    out = Path(out_dir)
-    names = {
-        "sites": "sites.csv",
-        "sites_geojson": "sites.geojson",
-        "siting": "siting.json",
-        "criticality": "criticality.csv",
-    }
-    with staged_outputs(out) as stage:
-        write_csv(pd.DataFrame(result.sites.drop(columns="geometry")), stage / names["sites"])
-        with atomic_path(stage / names["sites_geojson"]) as tmp:
-            tmp.write_text(result.sites.to_json(drop_id=True), encoding="utf-8")
-        write_json(result.summary, stage / names["siting"])
-        write_csv(result.criticality, stage / names["criticality"])
-    return {kind: out / name for kind, name in names.items()}

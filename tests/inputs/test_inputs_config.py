@@ -66,6 +66,8 @@ def test_population_forms():
     assert str(built.population) == "modelled from OSM buildings (100 m grid, total 248,866)"
     assert cfg().population == Path("/data/county/p.tif")
     assert built.replace(minutes=10).population == built.population
+    assert cfg(population={"raster": "rgb.tif", "band": 2}).population.band == 2
+    assert raster.population.band is None
 
 
 @pytest.mark.parametrize(
@@ -79,6 +81,10 @@ def test_population_forms():
         ({"rastr": "a.tif"}, "unknown key 'rastr' \\(did you mean 'raster'\\?\\)"),
         ({"from_buildings": True, "total": -1}, "positive finite number"),
         ({"points": "b.csv", "columns": {"people": "人口"}}, "unknown name 'people'"),
+        ({"points": "b.csv", "band": 1}, "band applies only to a population raster"),
+        ({"raster": "a.tif", "band": 0}, "band must be a band number from 1"),
+        ({"raster": "a.tif", "band": "red"}, "band must be a band number from 1"),
+        ({"raster": "a.tif", "band": True}, "band must be a band number from 1"),
     ],
 )
 def test_population_mapping_errors(population, message):

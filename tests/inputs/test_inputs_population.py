@@ -175,3 +175,83 @@ def test_village_table_xlsx_and_bad_rows(tmp_path):
     book.save(tmp_path / "v.xlsx")
     with pytest.raises(InputError, match=r"row 5: column 'population' .* '-5', not a non-negative"):
         read_population_points(tmp_path / "v.xlsx")
+
+
+def test_windowed_read_equals_full_read_then_clip(tmp_path):
+    path, counts, t = ghs_pop(tmp_path / "ghs.tif", cell_m=100.0, shape=(60, 80))
+    # a study area off the cell edges, given in WGS84 as boundary files are
+    box = shapely.box(t.c + 20.3 * t.a, t.f + 41.6 * t.e, t.c + 55.2 * t.a, t.f + 12.7 * t.e)
+    to_wgs = Transformer.from_crs(MOLLWEIDE, 4326, always_xy=True)
+    area = shapely.transform(
+        shapely.segmentize(box, 5.0),
+        lambda xy: np.column_stack(to_wgs.transform(xy[:, 0], xy[:, 1])),
+    )
+    full = clip_population(read_population(path), area, crs="EPSG:4326")
+    window = read_population(path, bounds=area.bounds, bounds_crs="EPSG:4326")
+    # only the window was read: the rows of the area, and the columns of its WGS84
+    # bounding box, which Mollweide shears at 28 degrees north
+    assert window.shape[0] <= 29 + 4 and window.shape[0] * window.shape[1] < 60 * 80 / 2
+    clipped = clip_population(window, area, crs="EPSG:4326")
+    assert clipped.shape == full.shape == (29, 35)
+    assert np.array_equal(clipped.counts, full.counts)
+    assert np.array_equal(clipped.valid, full.valid)
+    assert clipped.total == counts[13:42, 20:55].sum()  # cell centres 20.5..54.5, 13.5..41.5
+    assert clipped.transform.almost_equals(full.transform, precision=1e-6)
+    a, b = demand_from_grid(clipped), demand_from_grid(full)
+    assert np.array_equal(a.population, b.population)
+    np.testing.assert_allclose(a.x, b.x, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(a.y, b.y, rtol=0, atol=1e-6)
+    with pytest.raises(InputError, match="does not overlap the study area"):
+        read_population(path, bounds=(0.0, 0.0, 1.0, 1.0), bounds_crs="EPSG:4326")
+
+
+def test_multiband_needs_band_and_infinite_cells_are_refused(tmp_path):
+    path, counts, _ = ghs_pop(tmp_path / "ghs.tif")
+    with rasterio.open(path) as src:
+        profile, data = src.profile, src.read(1)
+    profile["count"] = 3
+    rgb = tmp_path / "rgb.tif"
+    with rasterio.open(rgb, "w", **profile) as dst:
+        nodata = data == -200.0
+        dst.write(np.stack([np.where(nodata, -200.0, data * k) for k in (1, 2, 3)]))
+    with pytest.raises(InputError, match=r"rgb.tif: the population raster has 3 bands.*band: 1"):
+        read_population(rgb)
+    assert read_population(rgb, band=2).total == 2 * counts.sum()
+    with pytest.raises(InputError, match="no band 4; set population: band to a number from 1 to 3"):
+        read_population(rgb, band=4)
+    # WorldPop-like degrees: the cell is named by row, column, lon and lat
+    profile.update(count=1, crs="EPSG:4326", nodata=-99999.0,
+                   transform=Affine(0.001, 0, 43.0, 0, -0.001, -11.0))  # fmt: skip
+    for value in (np.inf, -np.inf):
+        bad = np.where(data == -200.0, -99999.0, data)
+        bad[7, 11] = value
+        inf = tmp_path / "inf.tif"
+        with rasterio.open(inf, "w", **profile) as dst:
+            dst.write(bad, 1)
+        with pytest.raises(
+            InputError,
+            match=r"inf.tif: 1 cell\(s\) hold an infinite population .*row 8, column 12: "
+            r"lon 43.01150, lat -11.00750",
+        ):
+            read_population(inf)
+        # outside the window read, the cell is not looked at
+        grid = read_population(inf, bounds=(43.02, -11.03, 43.03, -11.02), bounds_crs="EPSG:4326")
+        assert np.isfinite(grid.counts).all()
+
+
+@pytest.mark.shared
+def test_national_raster_window_gives_the_county_exactly(shared_data, tmp_path):
+    from fixtures.rasters import write_tiled_vrt
+
+    county = shared_data / "comoros" / "com_ppp_2020_UNadj.tif"
+    national = write_tiled_vrt(county, tmp_path / "national.vrt", tiles=(5, 4), at=(2, 1))
+    nzwani = shapely.box(44.19, -12.39, 44.55, -12.05)  # OSM's Nzwani, in the county tile
+    full = clip_population(read_population(county), nzwani, crs="EPSG:4326")
+    window = read_population(national, bounds=nzwani.bounds, bounds_crs="EPSG:4326")
+    with rasterio.open(national) as src:
+        assert src.width * src.height == 20 * 1576 * 1270
+    assert window.shape[0] * window.shape[1] < 1576 * 1270 / 4  # a small part of one tile
+    cut = clip_population(window, nzwani, crs="EPSG:4326")
+    assert np.array_equal(cut.counts, full.counts) and np.array_equal(cut.valid, full.valid)
+    assert cut.total == full.total
+    assert cut.total == pytest.approx(65_897, abs=1.0)  # what WorldPop 2020 puts there

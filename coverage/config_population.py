@@ -1,0 +1,131 @@
+"""The ``population:`` mapping of a run configuration: a raster, a table of points or buildings.
+
+Examples
+--------
+>>> from coverage.config_population import parse_population
+>>> parse_population({"points": "villages.xlsx", "crs": "GCJ-02"}).kind
+'points'
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import config_fields as cf
+
+__all__ = ["POINT_COLUMN_KEYS", "POPULATION_KEYS", "PopulationSource", "parse_population"]
+
+#: Standard columns of a population table (see :data:`coverage.inputs.population.POINT_COLUMNS`).
+POINT_COLUMN_KEYS = ("name", "lon", "lat", "population")
+
+
+@dataclass(frozen=True)
+class PopulationSource:
+    """Population given as a mapping: a raster with groups, a table of points, or buildings.
+
+    Exactly one of ``raster``, ``points`` and ``from_buildings`` is set. Written in the
+    configuration as e.g. ``population: {raster: pop.tif, groups: {age_65_plus: p65.tif}}``,
+    ``population: {points: villages.xlsx, crs: GCJ-02}`` or
+    ``population: {from_buildings: true, total: 248866, cell_size_m: 100}``.
+    """
+
+    raster: Path | None = None
+    points: Path | None = None
+    from_buildings: bool = False
+    total: float | None = None
+    cell_size_m: float = 100.0
+    floor_area_per_person_m2: float = 40.0
+    crs: str = "EPSG:4326"
+    columns: dict[str, str] | None = None
+    encoding: str | None = None
+    sheet: str | int | None = None
+    groups: dict[str, Path | str] = field(default_factory=dict)
+    band: int | None = None
+
+    @property
+    def kind(self) -> str:
+        """``"raster"``, ``"points"`` or ``"buildings"``."""
+        if self.raster is not None:
+            return "raster"
+        return "points" if self.points is not None else "buildings"
+
+    def __str__(self) -> str:
+        if self.kind == "buildings":
+            total = "" if self.total is None else f", total {self.total:,.0f}"
+            return f"modelled from OSM buildings ({self.cell_size_m:g} m grid{total})"
+        return str(self.raster if self.raster is not None else self.points)
+
+
+POPULATION_KEYS = (
+    "raster", "points", "from_buildings", "total", "cell_size_m", "floor_area_per_person_m2",
+    "crs", "columns", "encoding", "sheet", "groups", "band",
+)  # fmt: skip
+
+
+def parse_population(value: Any) -> Path | PopulationSource:
+    if isinstance(value, PopulationSource):
+        return value
+    if not isinstance(value, Mapping):
+        return cf.path(value)
+    unknown = [k for k in value if k not in POPULATION_KEYS]
+    if unknown:
+        guess = difflib.get_close_matches(str(unknown[0]), POPULATION_KEYS, n=1)
+        hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+        raise cf.Invalid(
+            f"has an unknown key {unknown[0]!r}{hint}; use {', '.join(POPULATION_KEYS)}"
+        )
+    from_buildings = value.get("from_buildings", False)
+    if not isinstance(from_buildings, bool):
+        raise cf.Invalid(f"from_buildings must be true or false, got {from_buildings!r}")
+    given = [k for k in ("raster", "points") if value.get(k) is not None]
+    if from_buildings:
+        given.append("from_buildings")
+    if len(given) != 1:
+        raise cf.Invalid(
+            "must name exactly one source: raster: <file>, points: <table> or "
+            f"from_buildings: true (got {', '.join(given) or 'none'})"
+        )
+    kind = given[0]
+    if "total" in value and kind != "from_buildings":
+        raise cf.Invalid("total applies only with from_buildings: true")
+    band = value.get("band")
+    if band is not None and kind != "raster":
+        raise cf.Invalid("band applies only to a population raster")
+    if band is not None and (isinstance(band, bool) or not isinstance(band, int) or band < 1):
+        raise cf.Invalid(f"band must be a band number from 1 (the first band), got {band!r}")
+    raw_groups = value.get("groups") or {}
+    if not isinstance(raw_groups, Mapping):
+        raise cf.Invalid("groups must be a mapping of group names to rasters or columns")
+    if raw_groups and kind == "from_buildings":
+        raise cf.Invalid("groups need a population raster or table, not from_buildings")
+    groups: dict[str, Path | str] = {}
+    for name, src in raw_groups.items():
+        group = cf.level_name(name)
+        if kind == "raster":
+            groups[group] = cf.path(src)
+        else:
+            groups[group] = src if isinstance(src, Path) else cf.nonempty_text(src)
+    try:
+        return PopulationSource(
+            raster=cf.opt_path(value.get("raster")),
+            points=cf.opt_path(value.get("points")),
+            from_buildings=from_buildings,
+            total=cf.opt_positive(value.get("total")),
+            cell_size_m=cf.positive(value.get("cell_size_m", 100.0)),
+            floor_area_per_person_m2=cf.positive(value.get("floor_area_per_person_m2", 40.0)),
+            crs=cf.crs(value.get("crs", "EPSG:4326")),
+            columns=(
+                None if value.get("columns") is None
+                else cf.columns(value["columns"], POINT_COLUMN_KEYS)
+            ),
+            encoding=cf.opt_encoding(value.get("encoding")),
+            sheet=cf.opt_sheet(value.get("sheet")),
+            groups=groups,
+            band=band,
+        )  # fmt: skip
+    except cf.Invalid as exc:
+        raise cf.Invalid(f"(mapping) {exc}") from None

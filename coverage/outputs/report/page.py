@@ -1,0 +1,104 @@
+"""``report.html``: the sections of :mod:`.sections` in one self-contained, printable page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ... import __version__
+from ..labels import label
+from ..webpage import escape
+from ..writers import atomic_path
+from .sections import SECTIONS, ReportContext
+from .tables import report_tables
+from .text import t
+
+if TYPE_CHECKING:
+    from ...results import CoverageResult
+
+__all__ = ["report_html", "write_report"]
+
+_CSS = """
+body{font:14px/1.45 "Noto Sans CJK SC","Microsoft YaHei","PingFang SC",system-ui,sans-serif;
+color:#222;max-width:1000px;margin:24px auto;padding:0 16px}
+h1{font-size:22px;margin-bottom:2px}h2{font-size:17px;border-bottom:2px solid #08519c;
+padding-bottom:2px;margin-top:28px}h3{font-size:15px}
+.meta{color:#666;font-size:12px}
+.figures{display:flex;flex-wrap:wrap;gap:10px}
+.figure{border:1px solid #ddd;border-radius:4px;padding:8px 12px;min-width:150px}
+.figure b{display:block;font-size:20px;color:#08519c}
+table{border-collapse:collapse;margin:8px 0;font-size:12px;width:100%}
+th,td{border:1px solid #ccc;padding:3px 6px}th{background:#f0f4f8;text-align:left}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+.yes{color:#1a7f37;font-weight:bold}.no{color:#b42318;font-weight:bold}
+img{max-width:100%;border:1px solid #ddd}
+.note{color:#555;font-size:12px}
+@media print{body{margin:0;max-width:none}h2{break-before:page}
+h2.first{break-before:avoid}table{break-inside:auto}tr{break-inside:avoid}
+img{max-height:24cm}}
+@page{size:A4;margin:15mm}
+"""
+
+
+def report_html(
+    result: CoverageResult,
+    *,
+    lang: str = "en",
+    images: Mapping[str, bytes] | None = None,
+    max_gaps: int = 30,
+) -> str:
+    """The report as one self-contained HTML page (inline styles, data-URL images).
+
+    Parameters
+    ----------
+    result : CoverageResult
+        The result to report.
+    lang : {"en", "zh"}
+        Language.
+    images : mapping of str to bytes, optional
+        Caption -> PNG bytes of the maps to embed (e.g. from :mod:`..static`).
+    max_gaps : int
+        Most gap areas listed (the largest by population).
+
+    Returns
+    -------
+    str
+    """
+    ctx = ReportContext(
+        result=result,
+        lang=lang,
+        tables=report_tables(result),
+        images=dict(images or {}),
+        max_gaps=max_gaps,
+    )
+    title = label(lang, "title", minutes=ctx.headline, name=result.name)
+    now = dt.datetime.now(tz=dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    body = [
+        f"<h1>{escape(t(lang, 'report'))}: {escape(title)}</h1>",
+        f"<p class='meta'>{escape(t(lang, 'generated', date=now, version=__version__))}</p>",
+    ]
+    body += [html for html in (section(ctx) for section in SECTIONS) if html]
+    html_lang = "zh-CN" if lang == "zh" else "en"
+    return (
+        f"<!DOCTYPE html><html lang='{html_lang}'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
+        + "\n".join(body)
+        + "</body></html>\n"
+    )
+
+
+def write_report(
+    result: CoverageResult,
+    path: str | os.PathLike[str],
+    *,
+    lang: str = "en",
+    images: Mapping[str, bytes] | None = None,
+) -> Path:
+    """Write :func:`report_html` to ``path``, atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(report_html(result, lang=lang, images=images), encoding="utf-8")
+    return Path(path)

@@ -1,0 +1,205 @@
+"""The sections of ``report.html``, one function each.
+
+A section is a function ``section(ctx) -> str`` returning its HTML (heading
+included, or ``""`` when the result has nothing for it). :data:`SECTIONS` lists them
+in page order; a new section is a new function (in its own module when it is large)
+and one entry in that list.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from ..labels import tier_label
+from ..webpage import escape
+from .sources import assumptions
+from .tables import html_table
+from .text import t
+
+if TYPE_CHECKING:
+    from ...results import CoverageResult
+
+__all__ = ["SECTIONS", "ReportContext", "Section"]
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """What every section reads: the result, the language and the prepared tables.
+
+    Attributes
+    ----------
+    result : CoverageResult
+        The result reported.
+    lang : {"en", "zh"}
+        Language.
+    tables : dict of str to pandas.DataFrame
+        :func:`~coverage.outputs.report.report_tables` of the result.
+    images : mapping of str to bytes
+        Caption -> PNG bytes of the maps to embed.
+    max_gaps : int
+        Most gap areas listed.
+    """
+
+    result: CoverageResult
+    lang: str
+    tables: Mapping[str, pd.DataFrame]
+    images: Mapping[str, bytes] = field(default_factory=dict)
+    max_gaps: int = 30
+
+    @property
+    def headline(self) -> float:
+        """The headline threshold in minutes."""
+        return float(self.result.summary["minutes"])
+
+    def heading(self, key: str, **values: object) -> str:
+        """An ``<h2>`` with the translated label ``key``."""
+        return f"<h2>{escape(t(self.lang, key, **values))}</h2>"
+
+    def table(self, name: str) -> str:
+        """The prepared table ``name`` as HTML (all its columns)."""
+        frame = self.tables[name]
+        return html_table(frame, list(frame.columns), self.lang, self.headline)
+
+
+Section = Callable[[ReportContext], str]
+
+
+def headline_section(ctx: ReportContext) -> str:
+    """Headline figures: residents, covered, mean minutes, unreachable, stations, gaps."""
+    lang, s = ctx.lang, ctx.result.summary
+    minutes = ctx.headline
+    figures = [
+        (t(lang, "residents"), f"{s['population_total']:,.0f}"),
+        (
+            t(lang, "covered_pop", minutes=minutes),
+            f"{s['population_covered']:,.0f} ({s['coverage_share']:.1%})",
+        ),
+        (
+            t(lang, "mean_minutes"),
+            "-" if s.get("mean_minutes") is None else f"{s['mean_minutes']:.1f}",
+        ),
+        (t(lang, "unreachable"), f"{s['unreachable_population']:,.0f}"),
+        (t(lang, "stations_count"), f"{s['stations']}"),
+    ]
+    gaps = s.get("gaps")
+    if isinstance(gaps, Mapping):
+        figures.append((t(lang, "gaps"), f"{gaps['areas']} · {gaps['population']:,.0f}"))
+    boxes = "".join(
+        f"<div class='figure'>{escape(name)}<b>{escape(value)}</b></div>" for name, value in figures
+    )
+    by = s.get("coverage_by_minutes") or {}
+    shares = " · ".join(
+        f"{escape(t(lang, 'within', minutes=float(k)))}: {float(v):.1%}" for k, v in by.items()
+    )
+    parts = [
+        f"<h2 class='first'>{escape(t(lang, 'headline'))}</h2>",
+        f"<div class='figures'>{boxes}</div>",
+        f"<p>{escape(t(lang, 'by_minutes'))}: {shares}</p>",
+    ]
+    levels = s.get("units_by_level") or {}
+    for level, info in levels.items():
+        share = info.get("share_units_covered")
+        line = t(
+            lang,
+            "units_covered_line",
+            level=tier_label(lang, level),
+            covered=info.get("units_covered", "-"),
+            populated=info.get("units_populated", "-"),
+            share="-" if share is None else f"{share:.1%}",
+        )
+        parts.append(f"<p>{escape(line)}</p>")
+    if levels:
+        rule = next(iter(levels.values())).get("unit_covered_share")
+        if rule is not None:
+            note = t(lang, "unit_rule", share=rule, minutes=minutes)
+            parts.append(f"<p class='note'>{escape(note)}</p>")
+    return "".join(parts)
+
+
+def targets_section(ctx: ReportContext) -> str:
+    """The policy targets, or a note that none were set."""
+    if "targets" in ctx.tables:
+        return ctx.heading("targets") + ctx.table("targets")
+    return ctx.heading("targets") + f"<p class='note'>{escape(t(ctx.lang, 'no_targets'))}</p>"
+
+
+def units_section(ctx: ReportContext) -> str:
+    """One table per unit level."""
+    keys = [k for k in ctx.tables if k.startswith("units")]
+    if not keys:
+        return ""
+    parts = [ctx.heading("unit_tables")]
+    for key, level in zip(keys, ctx.result.units, strict=True):
+        parts.append(f"<h3>{escape(tier_label(ctx.lang, level))}</h3>")
+        parts.append(ctx.table(key))
+    return "".join(parts)
+
+
+def stations_section(ctx: ReportContext) -> str:
+    """The station table with catchments and staffing."""
+    return ctx.heading("station_table") + ctx.table("stations")
+
+
+def services_section(ctx: ReportContext) -> str:
+    """Coverage per service item (when stations list services)."""
+    if "services" not in ctx.tables:
+        return ""
+    return ctx.heading("services") + ctx.table("services")
+
+
+def gaps_section(ctx: ReportContext) -> str:
+    """The largest gap areas by population, with a line on all of them."""
+    if "gaps" not in ctx.tables:
+        return ""
+    lang = ctx.lang
+    frame = ctx.tables["gaps"].sort_values("population", ascending=False, kind="stable")
+    total = t(
+        lang,
+        "gap_total",
+        n=len(frame),
+        population=f"{frame['population'].sum():,.0f}",
+        minutes=ctx.headline,
+    )
+    more = " " + t(lang, "gap_more", n=ctx.max_gaps) if len(frame) > ctx.max_gaps else ""
+    return (
+        ctx.heading("gap_list")
+        + f"<p>{escape(total + more)}</p>"
+        + html_table(frame.head(ctx.max_gaps), list(frame.columns), lang, ctx.headline)
+    )
+
+
+def maps_section(ctx: ReportContext) -> str:
+    """The maps, embedded as PNG data URLs."""
+    if not ctx.images:
+        return ""
+    parts = [ctx.heading("maps")]
+    for caption, png in ctx.images.items():
+        data = base64.b64encode(png).decode("ascii")
+        parts.append(
+            f"<figure><img alt='{escape(caption)}' src='data:image/png;base64,{data}'>"
+            f"<figcaption class='note'>{escape(caption)}</figcaption></figure>"
+        )
+    return "".join(parts)
+
+
+def assumptions_section(ctx: ReportContext) -> str:
+    """The model's assumptions, speeds and data sources."""
+    return ctx.heading("assumptions") + assumptions(ctx.result, ctx.lang)
+
+
+#: The report's sections in page order.
+SECTIONS: tuple[Section, ...] = (
+    headline_section,
+    targets_section,
+    units_section,
+    stations_section,
+    services_section,
+    gaps_section,
+    maps_section,
+    assumptions_section,
+)

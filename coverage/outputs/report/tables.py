@@ -1,0 +1,192 @@
+"""The report's tables: which columns, their headers, and their cells as text or HTML."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from ..labels import tier_label
+from ..webpage import escape
+from .text import t
+
+if TYPE_CHECKING:
+    from ...results import CoverageResult
+
+__all__ = ["cell", "header", "html_table", "is_missing", "kind_of", "report_tables"]
+
+# column -> (label key, number format); formats: "int", "share", "min", "text", "bool"
+_COLUMNS: dict[str, tuple[str, str]] = {
+    "unit": ("unit", "text"),
+    "population": ("population", "int"),
+    "population_covered": ("population_covered", "int"),
+    "coverage_share": ("covered_share", "share"),
+    "unreachable_population": ("unreachable", "int"),
+    "mean_minutes": ("mean_minutes", "min"),
+    "p90_minutes": ("p90_minutes", "min"),
+    "nearest_station": ("nearest_station_id", "text"),
+    "nearest_station_name": ("nearest_station", "text"),
+    "covered": ("covered", "bool"),
+    "id": ("id", "text"),
+    "name": ("name", "text"),
+    "tier": ("tier", "tier"),
+    "catchment_population": ("catchment", "int"),
+    "catchment_covered": ("population_covered", "int"),
+    "tier_catchment_population": ("tier_catchment", "int"),
+    "staff": ("staff_now", "int"),
+    "staff_recommended": ("staff", "int"),
+    "staff_gap": ("staff_gap", "int"),
+    "capacity": ("capacity", "text"),
+    "snap_distance_m": ("snap_distance", "int"),
+    "level": ("level", "tier"),
+    "year": ("year", "text"),
+    "target_share": ("target_share", "share"),
+    "units": ("units_n", "int"),
+    "units_covered": ("units_covered", "int"),
+    "share_units_covered": ("share_units_covered", "share"),
+    "units_to_cover": ("units_to_cover", "int"),
+    "met": ("met", "bool"),
+    "service": ("service", "text"),
+    "stations": ("stations_n", "int"),
+    "gap_id": ("gap_id", "text"),
+    "area_km2": ("area_km2", "km2"),
+    "mean_extra_minutes": ("extra_minutes", "min"),
+    "max_extra_minutes": ("max_extra_minutes", "min"),
+}
+_UNIT_COLUMNS = [
+    "unit",
+    "population",
+    "population_covered",
+    "coverage_share",
+    "mean_minutes",
+    "p90_minutes",
+    "nearest_station_name",
+    "covered",
+]
+_STATION_COLUMNS = [
+    "id",
+    "name",
+    "tier",
+    "catchment_population",
+    "catchment_covered",
+    "tier_catchment_population",
+    "staff",
+    "staff_recommended",
+    "staff_gap",
+    "capacity",
+]
+_TARGET_COLUMNS = [
+    "level",
+    "year",
+    "target_share",
+    "units",
+    "units_covered",
+    "share_units_covered",
+    "units_to_cover",
+    "met",
+]
+_SERVICE_COLUMNS = ["service", "stations", "population_covered", "coverage_share", "mean_minutes"]
+_GAP_COLUMNS = ["gap_id", "population", "area_km2", "mean_extra_minutes", "max_extra_minutes"]
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN and NA (and False for anything pandas cannot judge)."""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def cell(value: Any, kind: str, lang: str) -> str:
+    """A value formatted for display (plain text)."""
+    if is_missing(value):
+        return "-"
+    if kind == "int":
+        return f"{float(value):,.0f}"
+    if kind == "share":
+        return f"{float(value):.1%}"
+    if kind == "min":
+        return "-" if not np.isfinite(float(value)) else f"{float(value):.1f}"
+    if kind == "km2":
+        return f"{float(value):,.2f}"
+    if kind == "bool":
+        return t(lang, "yes" if bool(value) else "no")
+    if kind == "tier":
+        return tier_label(lang, str(value))
+    return str(value)
+
+
+def _columns(
+    frame: pd.DataFrame, wanted: Sequence[str], extra_prefixes: Sequence[str] = ()
+) -> list[str]:
+    cols = [c for c in wanted if c in frame.columns]
+    cols += [
+        c for c in frame.columns if c not in cols and any(c.startswith(p) for p in extra_prefixes)
+    ]
+    return cols
+
+
+def header(column: str, lang: str, headline: float) -> str:
+    """The translated header of a column (the column name when it has no label)."""
+    key = _COLUMNS.get(column, (column, "text"))[0]
+    try:
+        return t(lang, key, minutes=headline)
+    except KeyError:
+        return column
+
+
+def kind_of(column: str, frame: pd.DataFrame) -> str:
+    """The display kind of a column: ``int``, ``share``, ``min``, ``km2``, ``bool``, ``tier``
+    or ``text``."""
+    if column in _COLUMNS:
+        return _COLUMNS[column][1]
+    return "text" if frame[column].dtype == object else "min"
+
+
+def html_table(frame: pd.DataFrame, columns: Sequence[str], lang: str, headline: float) -> str:
+    """An HTML table of ``columns`` of ``frame`` with translated headers and escaped cells."""
+    head = "".join(f"<th>{escape(header(c, lang, headline))}</th>" for c in columns)
+    rows = []
+    kinds = [kind_of(c, frame) for c in columns]
+    for values in frame[list(columns)].itertuples(index=False):  # keeps each column's type
+        cells = []
+        for value, kind in zip(values, kinds, strict=True):
+            text = escape(cell(value, kind, lang))
+            if kind == "bool" and not is_missing(value):
+                cls = "yes" if bool(value) else "no"
+            else:
+                cls = "n" if kind in ("int", "share", "min", "km2") else ""
+            cells.append(f"<td class='{cls}'>{text}</td>" if cls else f"<td>{text}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def report_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:
+    """The report's tables, by sheet name: units per level, targets, stations, services, gaps.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        Only the tables the result has; columns as in the report.
+    """
+    tables: dict[str, pd.DataFrame] = {}
+    for level, table in result.units.items():
+        tables[f"units_{level}" if level != "unit" else "units"] = table[
+            _columns(table, _UNIT_COLUMNS)
+        ]
+    targets = getattr(result, "targets", None)
+    if isinstance(targets, pd.DataFrame) and not targets.empty:
+        tables["targets"] = targets[_columns(targets, _TARGET_COLUMNS)]
+    stations = result.stations_table()
+    tables["stations"] = stations[_columns(stations, _STATION_COLUMNS, ("staff",))]
+    services = getattr(result, "services", None)
+    if isinstance(services, pd.DataFrame) and not services.empty:
+        tables["services"] = services[_columns(services, _SERVICE_COLUMNS)]
+    gaps = getattr(result, "gaps", None)
+    if gaps is not None and len(gaps):
+        frame = pd.DataFrame(gaps.drop(columns="geometry"))
+        extra = [c for c in frame.columns if c not in _GAP_COLUMNS and frame[c].dtype == object]
+        tables["gaps"] = frame[[*_columns(frame, _GAP_COLUMNS), *extra]]
+    return tables

@@ -1,0 +1,114 @@
+"""``units.xlsx``: the report's tables as a typed Excel workbook."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..writers import atomic_path
+from .tables import cell, header, is_missing, kind_of, report_tables
+from .text import t
+
+if TYPE_CHECKING:
+    from ...results import CoverageResult
+
+__all__ = ["write_units_xlsx"]
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in name)[:31] or "sheet"
+    base, i = clean, 1
+    while clean.lower() in used:
+        i += 1
+        clean = f"{base[: 31 - len(str(i)) - 1]}_{i}"
+    used.add(clean.lower())
+    return clean
+
+
+def write_units_xlsx(
+    result: CoverageResult, path: str | os.PathLike[str], *, lang: str = "en"
+) -> Path:
+    """Write the report's tables as an Excel workbook for officials, atomically.
+
+    One sheet of headline figures, then one per table of :func:`report_tables`
+    (units per level, targets, stations, services, gaps), with translated headers,
+    frozen header rows and number formats. Text from the inputs is always stored as
+    text, never as a formula.
+
+    Parameters
+    ----------
+    result : CoverageResult
+        The result.
+    path : path-like
+        The ``.xlsx`` file.
+    lang : {"en", "zh"}
+        Language of the headers.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    s = result.summary
+    headline = float(s["minutes"])
+    wb = Workbook()
+    ws = wb.active
+    used: set[str] = set()
+    ws.title = _sheet_name(t(lang, "summary_sheet"), used)
+    ws.append([t(lang, "figure"), t(lang, "value")])
+    summary_rows: list[tuple[str, Any, str | None]] = [
+        (t(lang, "residents"), s["population_total"], "#,##0"),
+        (t(lang, "covered_pop", minutes=headline), s["population_covered"], "#,##0"),
+        (t(lang, "covered_share", minutes=headline), s["coverage_share"], "0.0%"),
+        (t(lang, "mean_minutes"), s.get("mean_minutes"), "0.0"),
+        (t(lang, "unreachable"), s["unreachable_population"], "#,##0"),
+        (t(lang, "stations_count"), s["stations"], "0"),
+    ]
+    for name, value, fmt in summary_rows:
+        ws.append([name, value])
+        if fmt:
+            ws.cell(row=ws.max_row, column=2).number_format = fmt
+    _style_sheet(ws, Font)
+    formats = {"int": "#,##0", "share": "0.0%", "min": "0.0", "km2": "#,##0.00"}
+    for key, table in report_tables(result).items():
+        ws = wb.create_sheet(_sheet_name(key, used))
+        columns = list(table.columns)
+        ws.append([header(c, lang, headline) for c in columns])
+        kinds = [kind_of(c, table) for c in columns]
+        for values in table.itertuples(index=False):
+            row: list[Any] = []
+            for value, kind in zip(values, kinds, strict=True):
+                if is_missing(value):
+                    row.append(None)
+                elif kind in formats:
+                    number = float(value)
+                    row.append(number if np.isfinite(number) else None)
+                elif kind in ("bool", "tier"):
+                    row.append(cell(value, kind, lang))
+                else:
+                    row.append(str(value))
+            ws.append(row)
+            for j, kind in enumerate(kinds, start=1):
+                target = ws.cell(row=ws.max_row, column=j)
+                if kind in formats:
+                    target.number_format = formats[kind]
+                elif target.value is not None:
+                    target.data_type = "s"  # "=..." from an input stays text, not a formula
+        _style_sheet(ws, Font)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+    return Path(path)
+
+
+def _style_sheet(ws: Any, font: Any) -> None:
+    for first in ws[1]:
+        first.font = font(bold=True)
+    ws.freeze_panes = "A2"
+    for column in ws.columns:
+        width = max(len(str(c.value)) if c.value is not None else 0 for c in column)
+        ws.column_dimensions[column[0].column_letter].width = min(max(10, width + 2), 50)

@@ -1,0 +1,139 @@
+"""Text and pages for the browser: escaping, number formatting, self-contained HTML.
+
+:func:`map_html` turns a folium map into one self-contained page: Leaflet and jQuery
+(vendored in ``coverage/outputs/assets`` with their licences) are inlined, folium's
+other CDN links (Bootstrap, Font Awesome; unused here) are dropped, so nothing but
+basemap tiles is fetched at view time.
+
+Every text that comes from an input file (names, tiers, unit names) goes through
+:func:`escape`, safe for HTML and for the JavaScript template strings folium puts
+popups and tooltips in.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import os
+import re
+from pathlib import Path
+
+import folium
+import numpy as np
+
+from ..errors import CoverageError
+from .writers import atomic_path
+
+__all__ = ["ASSETS", "escape", "fmt", "map_html", "save_map"]
+
+ASSETS = Path(__file__).with_name("assets")
+
+
+def escape(value: object) -> str:
+    """Text made safe for HTML and for a JavaScript template string.
+
+    folium puts popups and tooltips inside JavaScript template literals, where a
+    backtick, ``${`` or a backslash would end or change the string; they become
+    character references too.
+
+    Examples
+    --------
+    >>> escape('<script>alert("x")</script>`${1}`')
+    '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#96;&#36;{1}&#96;'
+    """
+    text = html.escape(str(value), quote=True)
+    return text.replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+
+
+def fmt(value: object, spec: str = ",.0f") -> str:
+    """A number formatted with ``spec`` (``-`` when missing); other values escaped.
+
+    Examples
+    --------
+    >>> fmt(1234.5), fmt(float("nan")), fmt("<b>")
+    ('1,234', '-', '&lt;b&gt;')
+    """
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "-" if value is None else escape(value)
+    return "-" if not np.isfinite(number) else format(number, spec)
+
+
+#: folium's CDN files -> the vendored file that replaces them (None: unused, dropped).
+_CDN_FILES: dict[str, str | None] = {
+    "leaflet.js": "leaflet.js",
+    "leaflet.css": "leaflet.css",
+    "jquery-3.7.1.min.js": "jquery.min.js",
+    "bootstrap.bundle.min.js": None,
+    "bootstrap.min.css": None,
+    "bootstrap-glyphicons.css": None,
+    "all.min.css": None,
+    "leaflet.awesome-markers.js": None,
+    "leaflet.awesome-markers.css": None,
+    "leaflet.awesome.rotate.min.css": None,
+}
+_TAG = re.compile(
+    r'<script src="(?P<js>[^"]+)"></script>|<link rel="stylesheet" href="(?P<css>[^"]+)"\s*/?>'
+)
+
+
+def _asset_text(name: str) -> str:
+    text = (ASSETS / name).read_text(encoding="utf-8")
+    if name.endswith(".css"):
+
+        def inline(match: re.Match[str]) -> str:
+            data = (ASSETS / match.group(1)).read_bytes()
+            return "url(data:image/png;base64," + base64.b64encode(data).decode("ascii") + ")"
+
+        text = re.sub(r"url\((images/[\w.-]+\.png)\)", inline, text)
+    return text
+
+
+def map_html(fmap: folium.Map) -> str:
+    """The map as one self-contained HTML page (scripts and styles inline).
+
+    Raises
+    ------
+    CoverageError
+        If the page would still load a script or style sheet from the network (a
+        folium element whose library is not vendored).
+    """
+    page = fmap.get_root().render()
+
+    def replace(match: re.Match[str]) -> str:
+        url = match.group("js") or match.group("css")
+        name = url.rsplit("/", 1)[-1]
+        if name not in _CDN_FILES:
+            raise CoverageError(
+                f"map element needs {url}, which coverage15 does not vendor; "
+                "add it to coverage/outputs/assets"
+            )
+        asset = _CDN_FILES[name]
+        if asset is None:
+            return ""
+        text = _asset_text(asset)
+        if match.group("js"):
+            return f"<script>{text}</script>"
+        return f"<style>{text}</style>"
+
+    return _TAG.sub(replace, page)
+
+
+def save_map(fmap: folium.Map, path: str | os.PathLike[str]) -> Path:
+    """Write the map as a self-contained HTML page, atomically.
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        From :func:`coverage_map`.
+    path : path-like
+        The ``.html`` file.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    with atomic_path(path) as tmp:
+        tmp.write_text(map_html(fmap), encoding="utf-8")
+    return Path(path)

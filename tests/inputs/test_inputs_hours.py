@@ -1,0 +1,66 @@
+"""Opening hours: OSM syntax kept, Chinese forms converted, anything else refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from coverage.errors import InputError
+from coverage.inputs.hours import HoursError, hours_to_osm, parse_hours, station_hours
+
+
+@pytest.mark.parametrize(
+    ("text", "osm"),
+    [
+        ("Mo-Fr 08:30-17:00; Sa 08:30-11:30", "Mo-Fr 08:30-17:00; Sa 08:30-11:30"),
+        ("  24/7 ", "24/7"),
+        ("周一至周五 8:30-17:00", "Mo-Fr 08:30-17:00"),
+        ("周六 8:30-11:30", "Sa 08:30-11:30"),
+        ("工作日 8:30-17:00", "Mo-Fr 08:30-17:00"),
+        ("周一至周五 8:30-17:00；周六 8:30-11:30", "Mo-Fr 08:30-17:00; Sa 08:30-11:30"),
+        ("星期一到星期五 8:30-12:00，14:00-17:30", "Mo-Fr 08:30-12:00,14:00-17:30"),
+        ("周一至五 上午8:30-11:30 下午2:00-5:00", "Mo-Fr 08:30-11:30,14:00-17:00"),
+        ("周一至周五 8点半-5点半", "Mo-Fr 08:30-17:30"),
+        ("周末 9点-12点", "Sa,Su 09:00-12:00"),
+        ("周一、周三 9:00-11:00", "Mo,We 09:00-11:00"),
+        ("礼拜六 9:00-11:00", "Sa 09:00-11:00"),
+        ("每天 24小时", "Mo-Su 00:00-24:00"),
+        ("全天", "24/7"),
+        ("周一至周五 8:30-17:00\n周日休息；法定节假日休息", "Mo-Fr 08:30-17:00; Su off; PH off"),
+        ("周一至周五\u3000８：３０－１７：００", "Mo-Fr 08:30-17:00"),
+    ],
+)
+def test_hours_to_osm(text, osm):
+    assert hours_to_osm(text) == osm
+    parse_hours(text)  # the result is valid OSM syntax
+
+
+@pytest.mark.parametrize(
+    ("text", "part"),
+    [
+        ("周一至周五", "no time range"),
+        ("随时", "'随时'"),
+        ("周八 8:00-9:00", "'周八'"),
+        ("周一至周五 8:30", "'8:30'"),
+        ("周一至周五 8:30-26:70", "not a time of day"),
+        ("休息", "say which days"),
+    ],
+)
+def test_unreadable_hours_are_refused_with_the_part(text, part):
+    with pytest.raises(HoursError) as info:
+        hours_to_osm(text)
+    message = str(info.value)
+    assert part in message and "\n" not in message
+    assert "Mo-Fr 08:30-17:00" in message  # the fix
+    assert isinstance(info.value, InputError)
+
+
+def test_station_hours_name_the_row_and_station():
+    assert station_hours(["周六 8:30-11:30", None, "", float("nan"), "24/7"]) == [
+        "Sa 08:30-11:30",
+        None,
+        None,
+        None,
+        "24/7",
+    ]
+    with pytest.raises(HoursError, match=r"^s\.csv: row 7 \(station 'B'\): opening hours '早上'"):
+        station_hours(["24/7", "早上"], source="s.csv", rows=[3, 7], ids=["A", "B"])
