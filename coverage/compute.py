@@ -32,6 +32,7 @@ from .metrics.coverage import coverage_figures
 from .metrics.gaps import gap_areas
 from .metrics.membership import units_of_demand
 from .metrics.options import MetricOptions
+from .metrics.service_plan import service_plan
 from .metrics.services import service_coverage
 from .metrics.subsets import SubsetSearch
 from .metrics.targets import target_verdicts
@@ -49,6 +50,7 @@ _LEGACY_METRICS = (
     "catchment_by_tier",
     "staffing",
     "gap_min_population",
+    "service",
 )
 
 
@@ -92,7 +94,7 @@ def compute_coverage(
     **legacy
         The keyword arguments of the first API (``minutes``, ``access_speed_kmh``,
         ``max_access_m``, ``snap_to``, ``dem``, ``unit_covered_share``, ``targets``,
-        ``catchment_by_tier``, ``staffing``, ``gap_min_population``): deprecated,
+        ``catchment_by_tier``, ``staffing``, ``gap_min_population``, ``service``): deprecated,
         turned into ``access`` and ``options`` with a warning.
 
     Returns
@@ -199,21 +201,21 @@ def _from_legacy(
     return access, options
 
 
-def read_terrain(network: Network, dem: str | os.PathLike[str] | Dem) -> Dem:
+def read_terrain(network: Network, dem: str | os.PathLike[str] | Dem | None) -> Dem | None:
     """The DEM over a network's extent (with a margin), for the access model's legs.
 
     Parameters
     ----------
     network : Network
         The road network (its lon/lat extent is read).
-    dem : path-like or Dem
-        A DEM file (any CRS) or one already read.
+    dem : path-like, Dem or None
+        A DEM file (any CRS) or one already read; None gives None (flat ground).
 
     Returns
     -------
-    Dem
+    Dem or None
     """
-    if isinstance(dem, Dem):
+    if dem is None or isinstance(dem, Dem):
         return dem
     from .inputs.terrain import read_dem
 
@@ -379,6 +381,13 @@ def assemble_result(
             )
             for col in ("population", "population_covered", "coverage_share"):
                 unit_tables[level][f"{group}_{col}"] = per_group[col].to_numpy()
+    plan = service_plan(
+        search, stations, demand, point_minutes, nearest, headline, points_in, options.service
+    )
+    table = table.join(plan.station_columns)
+    for level, columns in plan.unit_columns.items():
+        for col in columns.columns:
+            unit_tables[level][col] = columns[col].to_numpy()
     unit_levels = {
         level: level_summary(t, covered_share=unit_covered_share)
         for level, t in unit_tables.items()
@@ -430,6 +439,7 @@ def assemble_result(
         "gaps": None
         if gaps is None
         else {"areas": len(gaps), "population": float(gaps["population"].sum())},
+        **plan.summary,
         **dict(extra or {}),
         "coverage15_version": __version__,
     }
@@ -447,6 +457,8 @@ def assemble_result(
         targets=verdicts,
         services=services,
         gaps=gaps,
+        windows=plan.windows,
+        home_service=plan.home_service,
         tier_point_station=tier_station,
         tier_point_minutes=tier_minutes,
         engine=state,

@@ -10,7 +10,7 @@ Examples
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,23 +109,26 @@ def parse_population(value: Any) -> Path | PopulationSource:
             groups[group] = cf.path(src)
         else:
             groups[group] = src if isinstance(src, Path) else cf.nonempty_text(src)
-    try:
-        return PopulationSource(
-            raster=cf.opt_path(value.get("raster")),
-            points=cf.opt_path(value.get("points")),
-            from_buildings=from_buildings,
-            total=cf.opt_positive(value.get("total")),
-            cell_size_m=cf.positive(value.get("cell_size_m", 100.0)),
-            floor_area_per_person_m2=cf.positive(value.get("floor_area_per_person_m2", 40.0)),
-            crs=cf.crs(value.get("crs", "EPSG:4326")),
-            columns=(
-                None if value.get("columns") is None
-                else cf.columns(value["columns"], POINT_COLUMN_KEYS)
-            ),
-            encoding=cf.opt_encoding(value.get("encoding")),
-            sheet=cf.opt_sheet(value.get("sheet")),
-            groups=groups,
-            band=band,
-        )  # fmt: skip
-    except cf.Invalid as exc:
-        raise cf.Invalid(f"(mapping) {exc}") from None
+
+    def part(key: str, parse: Callable[[Any], Any], default: Any = None) -> Any:
+        try:
+            return parse(value.get(key, default))
+        except cf.Invalid as exc:
+            raise cf.Invalid(f"(mapping) {key} {exc}") from None
+
+    return PopulationSource(
+        raster=part("raster", cf.opt_path),
+        points=part("points", cf.opt_path),
+        from_buildings=from_buildings,
+        total=part("total", cf.optional(cf.bounded(0, 1e10))),
+        cell_size_m=part("cell_size_m", cf.cell_m, 100.0),
+        floor_area_per_person_m2=part(
+            "floor_area_per_person_m2", cf.bounded(0, 1000, unit=" m²"), 40.0
+        ),
+        crs=part("crs", cf.crs, "EPSG:4326"),
+        columns=part("columns", cf.optional(lambda v: cf.columns(v, POINT_COLUMN_KEYS))),
+        encoding=part("encoding", cf.opt_encoding),
+        sheet=part("sheet", cf.opt_sheet),
+        groups=groups,
+        band=band,
+    )

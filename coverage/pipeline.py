@@ -10,14 +10,17 @@ and :func:`run_coverage_modes` read the inputs it names and call
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from .compute import compute_coverage, read_terrain
 from .config import RunConfig
 from .engine.access import AccessModel
+from .errors import InputError
 from .inputs.network import Network
 from .inputs.read import read_inputs
 from .inputs.terrain import Dem
 from .metrics.options import MetricOptions
+from .metrics.service_plan import ServiceOptions
 from .results import CoverageResult
 
 __all__ = [
@@ -25,6 +28,7 @@ __all__ = [
     "metric_options",
     "run_coverage",
     "run_coverage_modes",
+    "service_options",
 ]
 
 
@@ -83,7 +87,42 @@ def metric_options(config: RunConfig) -> MetricOptions:
         catchment_by_tier=config.catchment_by_tier,
         staffing=config.staffing,
         gap_min_population=config.gap_min_population,
+        service=service_options(config),
     )
+
+
+def service_options(config: RunConfig) -> ServiceOptions:
+    """The time windows, item rules and home service of a configuration.
+
+    Parameters
+    ----------
+    config : RunConfig
+        From :func:`~coverage.load_config`; ``service_lists`` may name a file, read here.
+
+    Returns
+    -------
+    ServiceOptions
+
+    Raises
+    ------
+    InputError
+        If the list file is unreadable or a rule names a list it does not hold.
+    """
+    lists = config.service_lists
+    if isinstance(lists, Path):
+        from .inputs.service_lists import read_service_lists
+
+        lists = read_service_lists(lists)
+    try:
+        return ServiceOptions(
+            time_windows=dict(config.time_windows or {}),
+            hours_default=config.hours_default,
+            service_lists=dict(lists or {}),
+            service_rules=config.service_rules,
+            home_service=config.home_service,
+        )
+    except InputError as exc:
+        raise InputError(f"{config.service_lists}: {exc}") from None
 
 
 def run_coverage(config: RunConfig, *, progress: bool = False) -> CoverageResult:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import html
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -135,15 +134,15 @@ def write_rollup(batch: Batch, outcomes: Sequence[RegionOutcome]) -> tuple[Path,
     (pathlib.Path, pathlib.Path)
         The index page and the summary table.
     """
-    from ..outputs.writers import atomic_path
+    import pandas as pd
+
+    from ..outputs.writers import atomic_path, write_csv
 
     rows = _rows(batch, outcomes)
     index = batch.out / INDEX_NAME
     table = batch.out / SUMMARY_NAME
     with atomic_path(index) as tmp:
         tmp.write_text(_index_html(batch, rows), encoding="utf-8")
-    with atomic_path(table) as tmp, open(tmp, "w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(_COLUMNS))
-        writer.writeheader()
-        writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+    columns = {c: pd.Series([row[c] for row in rows], dtype=object) for c in _COLUMNS}
+    write_csv(pd.DataFrame(columns), table)  # object columns: integers stay integers
     return index, table

@@ -47,6 +47,7 @@ __all__ = [
     "SegmentEntry",
     "Snap",
     "access_nodes",
+    "linkable_edges",
     "node_tree",
     "snap_points",
 ]
@@ -177,39 +178,87 @@ def node_tree(network: Network) -> cKDTree:
     return cached
 
 
-def access_nodes(network: Network) -> np.ndarray:
-    """Indices of the nodes points may join: those outside road islands (built once).
+def linkable_edges(network: Network, *, link_steps: bool = True) -> np.ndarray:
+    """Per edge, whether points may join it (the linking rule, :mod:`coverage.inputs.way_rules`).
+
+    Parameters
+    ----------
+    network : Network
+        The road network; its ``edge_linkable`` flags (None: all) apply.
+    link_steps : bool
+        Whether ``highway=steps`` edges are linkable.
+
+    Returns
+    -------
+    numpy.ndarray
+        One bool per directed edge.
+    """
+    mask = (
+        np.ones(network.n_edges, dtype=bool)
+        if network.edge_linkable is None
+        else np.asarray(network.edge_linkable, dtype=bool).copy()
+    )
+    if not link_steps:
+        mask &= np.asarray(network.edge_highway, dtype=object) != "steps"
+    return mask
+
+
+def access_nodes(network: Network, *, link_steps: bool = True) -> np.ndarray:
+    """Indices of the nodes points may join (built once per network and setting).
+
+    A node is an access point when it lies outside road islands and touches a
+    linkable edge (:func:`linkable_edges`).
 
     Parameters
     ----------
     network : Network
         The road network.
+    link_steps : bool
+        Whether ``highway=steps`` edges are linkable.
 
     Returns
     -------
     numpy.ndarray
         Sorted node indices of the weakly connected pieces with at least
-        :data:`ISLAND_NODES` nodes, and of the largest piece.
+        :data:`ISLAND_NODES` nodes, and of the largest piece, that touch a
+        linkable edge.
+
+    Raises
+    ------
+    InputError
+        If no node of the network may be joined.
     """
-    cached = network.__dict__.get("_access_nodes")
+    memo = f"_access_nodes_{link_steps}"
+    cached = network.__dict__.get(memo)
     if cached is None:
         from scipy.sparse.csgraph import connected_components
 
         _, label = connected_components(network.graph, directed=True, connection="weak")
         sizes = np.bincount(label)
         keep = (sizes >= ISLAND_NODES) | (np.arange(sizes.size) == np.argmax(sizes))
-        cached = np.flatnonzero(keep[label]).astype(np.int64)
-        network.__dict__["_access_nodes"] = cached
+        touches = np.zeros(network.n_nodes, dtype=bool)
+        link = linkable_edges(network, link_steps=link_steps)
+        touches[network.edge_u[link]] = True
+        touches[network.edge_v[link]] = True
+        cached = np.flatnonzero(keep[label] & touches).astype(np.int64)
+        if cached.size == 0:
+            raise InputError(
+                f"{network.source or 'network'}: no road of the network may be joined "
+                "(every way is a tunnel, indoor, underground or, for driving, a motorway); "
+                "use an extract with surface roads"
+            )
+        network.__dict__[memo] = cached
     return cached
 
 
-def _access_tree(network: Network) -> tuple[cKDTree, np.ndarray]:
+def _access_tree(network: Network, link_steps: bool = True) -> tuple[cKDTree, np.ndarray]:
     """KD-tree of the access nodes, and the node index of each of its points."""
-    cached = network.__dict__.get("_access_tree")
+    memo = f"_access_tree_{link_steps}"
+    cached = network.__dict__.get(memo)
     if cached is None:
-        nodes = access_nodes(network)
+        nodes = access_nodes(network, link_steps=link_steps)
         cached = (cKDTree(np.column_stack([network.x[nodes], network.y[nodes]])), nodes)
-        network.__dict__["_access_tree"] = cached
+        network.__dict__[memo] = cached
     return cached
 
 
@@ -229,12 +278,15 @@ class _Segments:
     tree: cKDTree  # of sample points every <= _SAMPLE_M along every segment
 
 
-def _segments(network: Network) -> _Segments:
-    cached = network.__dict__.get("_segments")
+def _segments(network: Network, link_steps: bool = True) -> _Segments:
+    """The linkable segments outside road islands (built once per network and setting)."""
+    memo = f"_segments_{link_steps}"
+    cached = network.__dict__.get(memo)
     if cached is None:
         on_land = np.zeros(network.n_nodes, dtype=bool)
-        on_land[access_nodes(network)] = True
-        use = on_land[network.edge_u]  # an edge's ends share a piece of the network
+        on_land[access_nodes(network, link_steps=link_steps)] = True
+        # an edge's ends share a piece of the network; only linkable edges are entered
+        use = on_land[network.edge_u] & linkable_edges(network, link_steps=link_steps)
         u, v, w = network.edge_u[use], network.edge_v[use], network.edge_seconds[use]
         a, b = np.minimum(u, v), np.maximum(u, v)
         frame = pd.DataFrame(
@@ -267,7 +319,7 @@ def _segments(network: Network) -> _Segments:
             seg_of,
             cKDTree(np.column_stack([sx, sy])),
         )
-        network.__dict__["_segments"] = cached
+        network.__dict__[memo] = cached
     return cached
 
 
@@ -391,6 +443,7 @@ def snap_points(
     direction: str = "from_point",
     elevation_m: np.ndarray | None = None,
     dem: Dem | None = None,
+    link_steps: bool = True,
 ) -> Snap:
     """Candidate access legs of each point: its ``k`` nearest nodes and its nearest segment.
 
@@ -416,6 +469,8 @@ def snap_points(
         the off-road time depend on slope.
     dem : Dem, optional
         Where to sample ``elevation_m`` when it is not given.
+    link_steps : bool
+        Whether points may join ``highway=steps`` (see :func:`linkable_edges`).
 
     Returns
     -------
@@ -433,7 +488,7 @@ def snap_points(
     y = np.asarray(y, dtype=float)
     if elevation_m is None and dem is not None:
         elevation_m = dem.sample(x, y, network.crs)
-    tree, tree_nodes = _access_tree(network)
+    tree, tree_nodes = _access_tree(network, link_steps)
     k = max(1, min(int(k), tree_nodes.size))
     width = k + 2 if edges else k
     if x.size == 0:
@@ -454,7 +509,7 @@ def snap_points(
         )
         return Snap(idx, dist, None, climb)
 
-    seg = _segments(network)
+    seg = _segments(network, link_steps)
     extra_nodes = np.full((x.size, 2), -1, dtype=np.int64)
     extra_dist = np.full((x.size, 2), np.inf)
     extra_s = np.zeros((x.size, 2))

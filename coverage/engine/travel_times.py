@@ -20,7 +20,14 @@ from scipy.sparse.csgraph import dijkstra
 from ..inputs.network import Network
 from .snapping import SegmentEntry, Snap, _part
 
-__all__ = ["NodeTimes", "append_sources", "node_times", "point_times", "reverse_graph"]
+__all__ = [
+    "NodeTimes",
+    "append_sources",
+    "node_times",
+    "point_times",
+    "reverse_graph",
+    "same_segment_pairs",
+]
 
 
 @dataclass(frozen=True)
@@ -182,18 +189,31 @@ def point_times(
     return seconds, station.astype(np.int64)
 
 
-def _same_segment(
-    points: SegmentEntry,
-    stations: SegmentEntry,
-    access_speed_kmh: float,
-    seconds: np.ndarray,
-    station: np.ndarray,
-) -> None:
-    """Improve, in place, points that reach a station entering the same segment directly."""
+def same_segment_pairs(
+    points: SegmentEntry, stations: SegmentEntry, access_speed_kmh: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points and stations entering the same road segment, and the time along it directly.
+
+    Parameters
+    ----------
+    points, stations : SegmentEntry
+        Segment entries (``snap_points(edges=True)``).
+    access_speed_kmh : float
+        Off-road speed on flat ground.
+
+    Returns
+    -------
+    point, station : numpy.ndarray
+        Indices of each pair.
+    seconds : numpy.ndarray
+        Point's off-road leg + the partial segment between the entries + the station's
+        off-road leg (inf where the segment's direction forbids it).
+    """
     s_idx = np.flatnonzero(stations.segment >= 0)
     p_idx = np.flatnonzero(points.segment >= 0)
+    empty = np.empty(0, dtype=np.int64)
     if s_idx.size == 0 or p_idx.size == 0:
-        return
+        return empty, empty, np.empty(0)
     order = np.argsort(stations.segment[s_idx], kind="stable")
     s_idx = s_idx[order]
     s_seg = stations.segment[s_idx]
@@ -201,7 +221,7 @@ def _same_segment(
     hi = np.searchsorted(s_seg, points.segment[p_idx], side="right")
     count = hi - lo
     if not count.any():
-        return
+        return empty, empty, np.empty(0)
     pi = np.repeat(p_idx, count)
     offset = np.arange(pi.size) - np.repeat(np.cumsum(count) - count, count)
     si = s_idx[np.repeat(lo, count) + offset]
@@ -215,6 +235,20 @@ def _same_segment(
         + along
         + stations.distance_m[si] / v * stations.climb_factor[si]
     )
+    return pi, si, total
+
+
+def _same_segment(
+    points: SegmentEntry,
+    stations: SegmentEntry,
+    access_speed_kmh: float,
+    seconds: np.ndarray,
+    station: np.ndarray,
+) -> None:
+    """Improve, in place, points that reach a station entering the same segment directly."""
+    pi, si, total = same_segment_pairs(points, stations, access_speed_kmh)
+    if pi.size == 0:
+        return
     best = np.full(seconds.size, np.inf)
     np.minimum.at(best, pi, total)
     win = np.flatnonzero((total == best[pi]) & (total < seconds[pi]))[::-1]

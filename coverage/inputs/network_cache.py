@@ -4,10 +4,10 @@ A cache entry is one uncompressed ``.npz`` file of the :class:`~coverage.inputs.
 arrays, named by a key that hashes everything the graph depends on: the OSM file's
 content (SHA-256 of its bytes, so a renamed or touched file still hits and an edited
 one misses), the mode, the full speed table, a single-speed override, the metric
-CRS, the DEM file's content, and :data:`CACHE_VERSION` (bumped whenever the way a
-graph is built changes). Entries are written to a temporary file and renamed, so
-a crash never leaves a half-written entry, and two runs writing the same entry
-both leave a complete file. A damaged entry is ignored and rebuilt.
+CRS, the DEM file's content, the ferry settings, and :data:`CACHE_VERSION`
+(bumped whenever the way a graph is built changes). Entries are written to a
+temporary file and renamed, so a crash never leaves a half-written entry, and two
+runs writing the same entry both leave a complete file. A damaged entry is ignored and rebuilt.
 
 The cache folder is the configuration's ``cache_dir``; by default the
 ``COVERAGE15_CACHE_DIR`` environment variable, else the user cache folder
@@ -33,7 +33,7 @@ from .network import Network
 __all__ = ["CACHE_VERSION", "cache_key", "default_cache_dir", "read_cached", "write_cached"]
 
 #: Version of the graph-building rules; part of every key.
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 _ARRAYS = (
     "node_ids",
@@ -79,6 +79,7 @@ def cache_key(
     speed_kmh: float | None = None,
     metric_crs: str | None = None,
     dem: str | os.PathLike[str] | None = None,
+    ferry: tuple[float, float] | None = None,
 ) -> str:
     """The cache key of a network: a hash of its inputs' content and settings.
 
@@ -96,6 +97,8 @@ def cache_key(
         WKT of the metric CRS asked for (None: automatic).
     dem : path-like, optional
         DEM file (its content is hashed).
+    ferry : tuple of float, optional
+        Ferry speed (km/h) and boarding wait (minutes); None: no ferries.
 
     Returns
     -------
@@ -110,6 +113,7 @@ def cache_key(
         "speed_kmh": speed_kmh,
         "metric_crs": metric_crs,
         "dem": None if dem is None else _file_hash(dem),
+        "ferry": None if ferry is None else [float(f) for f in ferry],
     }
     text = json.dumps(parts, sort_keys=True)
     return f"{mode}-{hashlib.sha256(text.encode()).hexdigest()}"
@@ -141,6 +145,7 @@ def read_cached(cache_dir: str | os.PathLike[str], key: str) -> Network | None:
             arrays = {name: data[name] for name in _ARRAYS}
             highway = data["edge_highway"].astype(object)
             elevation = data["node_elevation_m"] if "node_elevation_m" in data.files else None
+            linkable = data["edge_linkable"] if "edge_linkable" in data.files else None
             crs = CRS.from_wkt(str(data["crs_wkt"]))
             mode = str(data["mode"])
             source = str(data["source"])
@@ -152,6 +157,7 @@ def read_cached(cache_dir: str | os.PathLike[str], key: str) -> Network | None:
         mode=mode,
         source=source,
         node_elevation_m=elevation,
+        edge_linkable=linkable,
         **arrays,
     )
 
@@ -179,6 +185,8 @@ def write_cached(cache_dir: str | os.PathLike[str], key: str, network: Network) 
     arrays["edge_highway"] = np.asarray(network.edge_highway, dtype=str)
     if network.node_elevation_m is not None:
         arrays["node_elevation_m"] = network.node_elevation_m
+    if network.edge_linkable is not None:
+        arrays["edge_linkable"] = network.edge_linkable
     arrays["crs_wkt"] = np.asarray(network.crs.to_wkt())
     arrays["mode"] = np.asarray(network.mode)
     arrays["source"] = np.asarray(network.source)

@@ -1,28 +1,41 @@
-"""Reading the highway ways of OpenStreetMap extracts, from PBF or XML.
+"""Reading the highway and ferry ways of OpenStreetMap extracts, from PBF or XML.
 
 An ``.osm.pbf`` file is parsed with pyrosm (compiled, vectorised); an ``.osm`` XML
 file (optionally ``.gz``/``.bz2``) with the standard library's streaming XML
 parser. Both return the same nodes and the same tags (:data:`OSM_TAGS`) per
 segment between consecutive way nodes, so the same data in either format gives
 the same graph in :mod:`coverage.inputs.network`.
+
+Data quality
+------------
+- A node with a coordinate that is not a finite number within ±180° longitude and
+  ±90° latitude stops the run (:class:`~coverage.errors.InputError`).
+- A way that references nodes missing from the file (an extract clipped without
+  complete ways) keeps only its segments between consecutive nodes that are
+  present: a gap is never bridged by a straight line, which could cut across the
+  area outside the extract. When gaps inside ways lose at least
+  :data:`GAP_WARN_SHARE` of the way length (a gap's length is the straight line
+  across it), an :class:`IncompleteWaysWarning` counts the ways and gives the
+  share lost. Ways only cut at their ends (the edge of an extract) are normal.
 """
 
 from __future__ import annotations
 
 import bz2
 import gzip
-import itertools
 import os
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 import pandas as pd
+from pyproj import Geod
 
 from ..errors import InputError
 
-__all__ = ["OSM_TAGS", "read_osm_ways"]
+__all__ = ["GAP_WARN_SHARE", "OSM_TAGS", "IncompleteWaysWarning", "read_osm_ways"]
 
 #: OSM way tags read from either file format and passed to :func:`network_from_edges`.
 OSM_TAGS = (
@@ -38,20 +51,102 @@ OSM_TAGS = (
     "oneway:bicycle",
     "junction",
     "maxspeed",
+    "route",
+    "tunnel",
+    "indoor",
+    "layer",
+    "level",
+    "location",
 )
 
 
-def _read_pbf(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
-    import warnings
+#: Gaps inside ways are warned of from this share of the way length lost.
+GAP_WARN_SHARE = 0.001
 
+
+class IncompleteWaysWarning(UserWarning):
+    """Ways of an OSM file reference nodes the file does not hold (a clipped extract)."""
+
+
+def _check_coordinates(path: Path, ids: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> None:
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        more = f" (and {int(bad.sum()) - 1:,} more)" if bad.sum() > 1 else ""
+        raise InputError(
+            f"{path}: node {ids[i]} has an invalid coordinate (lon {lon[i]}, lat {lat[i]}){more}; "
+            "coordinates must be finite degrees within ±180 longitude and ±90 latitude: "
+            "fix the node or export the extract again"
+        )
+
+
+def _gaps(
+    way_of_ref: np.ndarray, refs: np.ndarray, present: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Segments and gaps of ways given as consecutive node references.
+
+    Returns
+    -------
+    starts : numpy.ndarray
+        Positions ``i`` in ``refs`` where ``refs[i] -> refs[i + 1]`` is a segment of
+        one way with both nodes present.
+    gap_from, gap_to : numpy.ndarray
+        Positions of consecutive *present* nodes of one way with missing nodes between.
+    """
+    same = way_of_ref[1:] == way_of_ref[:-1]
+    starts = np.flatnonzero(same & present[:-1] & present[1:])
+    p = np.flatnonzero(present)
+    gap = (way_of_ref[p[1:]] == way_of_ref[p[:-1]]) & (np.diff(p) > 1)
+    return starts, p[:-1][gap], p[1:][gap]
+
+
+def _warn_gaps(
+    path: Path,
+    ways_missing: int,
+    ways_with_gaps: int,
+    n_ways: int,
+    gap_m: float,
+    kept_m: float,
+) -> None:
+    """Warn of gaps inside ways; ways only cut at their ends (an extract's edge) are normal."""
+    share = gap_m / (gap_m + kept_m) if gap_m + kept_m > 0 else 1.0
+    if ways_with_gaps == 0 or share < GAP_WARN_SHARE:
+        return
+    warnings.warn(
+        f"{path}: {ways_missing:,} of {n_ways:,} ways reference nodes missing from the file, "
+        f"{ways_with_gaps:,} of them with gaps inside (a badly clipped extract); {share:.1%} of "
+        f"the way length ({gap_m / 1000:,.1f} km) is left out of the network. Export the "
+        "extract with complete ways (e.g. osmium extract --strategy complete_ways) to keep them",
+        IncompleteWaysWarning,
+        stacklevel=4,
+    )
+
+
+def _lengths(
+    ids: np.ndarray, lon: np.ndarray, lat: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    order = np.argsort(ids, kind="stable")
+    ia = order[np.searchsorted(ids, a, sorter=order)]
+    ib = order[np.searchsorted(ids, b, sorter=order)]
+    return np.asarray(Geod(ellps="WGS84").inv(lon[ia], lat[ia], lon[ib], lat[ib])[2], dtype=float)
+
+
+def _read_pbf(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
     import pyrosm
 
     extra = [t for t in OSM_TAGS if t not in ("highway", "maxspeed", "oneway")]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            osm = pyrosm.OSM(str(path), keep_metadata=False)
+            osm = pyrosm.OSM(str(path), keep_metadata=False, keep_node_info=True)
             result = osm.get_network(network_type="all", nodes=True, extra_attributes=extra)
+            ferries = osm.get_network(
+                network_type="all",
+                nodes=True,
+                custom_filter=['["route"="ferry"]'],
+                extra_attributes=extra,
+            )
     except Exception as exc:  # pyrosm raises bare Exceptions and KeyErrors on bad files
         raise InputError(
             f"{path}: cannot read this OSM PBF file ({type(exc).__name__}: {exc}); "
@@ -62,15 +157,51 @@ def _read_pbf(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFr
             f"{path}: the OSM file has no highway ways; use an extract that covers the study area"
         )
     nodes, edges = result
+    if ferries is not None and ferries[1] is not None and len(ferries[1]):
+        edges = pd.concat([edges, ferries[1]], ignore_index=True)
+        nodes = pd.concat([nodes, ferries[0]], ignore_index=True).drop_duplicates("id")
+    ids = nodes["id"].to_numpy(dtype=np.int64)
+    lon = nodes["lon"].to_numpy(dtype=float)
+    lat = nodes["lat"].to_numpy(dtype=float)
+    _check_coordinates(path, ids, lon, lat)
+    edges = edges.reset_index(drop=True)
+    # pyrosm joins the nodes either side of a missing node; find those gaps from
+    # each way's full node list and leave them out, as the XML reader does
+    first = ~edges["id"].duplicated().to_numpy()
+    lists = edges["nodes"].to_numpy(dtype=object)[first]
+    counts = np.fromiter((len(r) for r in lists), dtype=np.int64, count=lists.size)
+    refs = np.fromiter(
+        (int(r) for lst in lists for r in lst), dtype=np.int64, count=int(counts.sum())
+    )
+    way_of_ref = np.repeat(edges["id"].to_numpy(dtype=np.int64)[first], counts)
+    present = np.isin(refs, ids)
+    _, gap_from, gap_to = _gaps(way_of_ref, refs, present)
+    gap_rows = np.zeros(len(edges), dtype=bool)
+    if gap_from.size:
+        gap_keys = pd.MultiIndex.from_arrays([way_of_ref[gap_from], refs[gap_from], refs[gap_to]])
+        row_keys = pd.MultiIndex.from_arrays(
+            [
+                edges["id"].to_numpy(np.int64),
+                edges["u"].to_numpy(np.int64),
+                edges["v"].to_numpy(np.int64),
+            ]
+        )
+        gap_rows = row_keys.isin(gap_keys)
+        u, v = edges["u"].to_numpy(np.int64), edges["v"].to_numpy(np.int64)
+        seg_m = _lengths(ids, lon, lat, u, v)
+        _warn_gaps(
+            path,
+            int(np.unique(way_of_ref[~present]).size),
+            int(np.unique(way_of_ref[gap_from]).size),
+            int(first.sum()),
+            float(seg_m[gap_rows].sum()),
+            float(seg_m[~gap_rows].sum()),
+        )
+    edges = edges.loc[~gap_rows]
     ways = pd.DataFrame(
         {c: edges[c] if c in edges.columns else None for c in ("u", "v", *OSM_TAGS)}
-    )
-    return (
-        nodes["id"].to_numpy(dtype=np.int64),
-        nodes["lon"].to_numpy(dtype=float),
-        nodes["lat"].to_numpy(dtype=float),
-        ways,
-    )
+    ).reset_index(drop=True)
+    return ids, lon, lat, ways
 
 
 def _open_xml(path: Path) -> IO[bytes]:
@@ -86,9 +217,9 @@ def _read_xml(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFr
     ids: list[int] = []
     lons: list[float] = []
     lats: list[float] = []
-    seg_u: list[int] = []
-    seg_v: list[int] = []
-    seg_tags: list[tuple[Any, ...]] = []
+    refs: list[int] = []
+    way_of_ref: list[int] = []
+    way_tags: list[tuple[Any, ...]] = []
     try:
         with _open_xml(path) as handle:
             for _, elem in ET.iterparse(handle, events=("end",)):
@@ -99,13 +230,11 @@ def _read_xml(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFr
                     elem.clear()
                 elif elem.tag == "way":
                     tags = {t.attrib["k"]: t.attrib["v"] for t in elem.iter("tag")}
-                    if "highway" in tags:
-                        refs = [int(nd.attrib["ref"]) for nd in elem.iter("nd")]
-                        row = tuple(tags.get(k) for k in OSM_TAGS)
-                        for a, b in itertools.pairwise(refs):
-                            seg_u.append(a)
-                            seg_v.append(b)
-                            seg_tags.append(row)
+                    if "highway" in tags or tags.get("route") == "ferry":
+                        way_refs = [int(nd.attrib["ref"]) for nd in elem.iter("nd")]
+                        refs.extend(way_refs)
+                        way_of_ref.extend([len(way_tags)] * len(way_refs))
+                        way_tags.append(tuple(tags.get(k) for k in OSM_TAGS))
                     elem.clear()
                 elif elem.tag == "relation":
                     elem.clear()
@@ -120,21 +249,38 @@ def _read_xml(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFr
         ) from None
     except (OSError, EOFError) as exc:
         raise InputError(f"{path}: cannot read this OSM XML file ({exc})") from None
-    ways = pd.DataFrame(seg_tags, columns=list(OSM_TAGS))
-    ways.insert(0, "v", np.asarray(seg_v, dtype=np.int64))
-    ways.insert(0, "u", np.asarray(seg_u, dtype=np.int64))
-    return (
-        np.asarray(ids, dtype=np.int64),
-        np.asarray(lons, dtype=float),
-        np.asarray(lats, dtype=float),
-        ways,
+    node_ids = np.asarray(ids, dtype=np.int64)
+    lon = np.asarray(lons, dtype=float)
+    lat = np.asarray(lats, dtype=float)
+    _check_coordinates(path, node_ids, lon, lat)
+    ref_arr = np.asarray(refs, dtype=np.int64)
+    way_arr = np.asarray(way_of_ref, dtype=np.int64)
+    present = np.isin(ref_arr, node_ids)
+    starts, gap_from, gap_to = _gaps(way_arr, ref_arr, present)
+    if gap_from.size:
+        kept_m = _lengths(node_ids, lon, lat, ref_arr[starts], ref_arr[starts + 1]).sum()
+        gap_m = _lengths(node_ids, lon, lat, ref_arr[gap_from], ref_arr[gap_to]).sum()
+        _warn_gaps(
+            path,
+            int(np.unique(way_arr[~present]).size),
+            int(np.unique(way_arr[gap_from]).size),
+            len(way_tags),
+            float(gap_m),
+            float(kept_m),
+        )
+    ways = pd.DataFrame(
+        [way_tags[w] for w in way_arr[starts]] if starts.size else None,
+        columns=list(OSM_TAGS),
     )
+    ways.insert(0, "v", ref_arr[starts + 1])
+    ways.insert(0, "u", ref_arr[starts])
+    return node_ids, lon, lat, ways
 
 
 def read_osm_ways(
     path: str | os.PathLike[str],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
-    """Parse the highway ways of an OSM extract into nodes and tagged segments.
+    """Parse the highway and ferry ways of an OSM extract into nodes and tagged segments.
 
     Parameters
     ----------
@@ -144,15 +290,22 @@ def read_osm_ways(
     Returns
     -------
     node_ids, lon, lat : numpy.ndarray
-        Nodes (at least those of the highway ways) and their coordinates in degrees.
+        Nodes (at least those of the ways) and their coordinates in degrees.
     ways : pandas.DataFrame
-        One row per segment between consecutive way nodes: ``u``, ``v`` and the tags
-        of :data:`OSM_TAGS` (None where unset), ready for :func:`network_from_edges`.
+        One row per segment between consecutive way nodes that are both in the
+        file: ``u``, ``v`` and the tags of :data:`OSM_TAGS` (None where unset),
+        ready for :func:`network_from_edges`.
 
     Raises
     ------
     InputError
-        If the file is missing, of an unknown format or corrupt.
+        If the file is missing, of an unknown format or corrupt, or a node has an
+        invalid coordinate.
+
+    Warns
+    -----
+    IncompleteWaysWarning
+        When ways reference nodes missing from the file (see the module docstring).
     """
     path = Path(path)
     if not path.is_file():

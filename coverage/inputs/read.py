@@ -8,8 +8,8 @@ calling each reader it ties the inputs together:
   raster are reported with :class:`StationsOutsideWarning`;
 * a population grid is clipped to the study area, the union of the unit polygons when
   boundaries are given, else the network's bounding box widened by ``max_access_m``.
-  Only the window of the raster covering the study area's bounding box widened by
-  ``max_access_m`` is read (memory follows the study area, not the file), and
+  Only the window of the raster covering the study area's bounding box (and one cell
+  more) is read, so memory follows the study area, not the file, and
   ``population_input`` counts the people in that window. A cell belongs to the study
   area when its centre does, so
   ``population_input = population_total + population_outside_study_area`` exactly.
@@ -73,7 +73,7 @@ class InputData:
         Unit polygons per level.
     population_input : float
         People in the population source before clipping (for a raster, in the window
-        read: the study area's bounding box widened by ``max_access_m``).
+        read: the cells touching the study area's bounding box, and one cell more).
     population_outside_study_area : float
         People left out by the clip (``population_input`` minus the demand's total).
     study_area : str
@@ -195,11 +195,10 @@ def load_demand(
         raster = source.raster if source is not None else population
         if not isinstance(raster, Path):
             raise InputError("population: name a raster, a points table or from_buildings")
-        # only the window of the study area widened by max_access_m is read: memory
-        # follows the study area, not the extent of the file (e.g. a national raster)
+        # only the cells touching the study area's bounding box are read: memory follows
+        # the study area, not the extent of the file (e.g. a national raster)
         west, south, east, north = shapely.bounds(area)
-        m = max_access_m
-        window = (west - m, south - m, east + m, north + m)
+        window = (float(west), float(south), float(east), float(north))
         band = source.band if source is not None else None
         try:
             grid = read_population(raster, band=band, bounds=window, bounds_crs=crs)
@@ -300,6 +299,9 @@ def read_inputs(config: RunConfig, *, progress: bool = False) -> InputData:
         dem=config.dem,
         cache_dir=(config.cache_dir or default_cache_dir()) if config.cache else None,
         progress=progress,
+        ferry=config.ferry,
+        ferry_speed_kmh=config.ferry_speed_kmh,
+        ferry_wait_minutes=config.ferry_wait_minutes,
     )
     network = next(iter(networks.values()))
     check_station_extent(

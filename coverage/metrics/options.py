@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import InputError
 from .catchments import DEFAULT_STAFF_RULES, StaffRule
+from .service_plan import ServiceOptions
 from .targets import Target
 from .units import DEFAULT_UNIT_COVERED_SHARE
 
@@ -32,6 +33,9 @@ class MetricOptions:
         Recommended staff by tier and catchment population.
     gap_min_population : float
         Gap areas with fewer residents are left out (:mod:`coverage.metrics.gaps`).
+    service : ServiceOptions
+        Time windows, service-item rules and the home-service list
+        (:mod:`coverage.metrics.service_plan`).
 
     Raises
     ------
@@ -44,6 +48,7 @@ class MetricOptions:
     catchment_by_tier: bool = False
     staffing: tuple[StaffRule, ...] = tuple(DEFAULT_STAFF_RULES)
     gap_min_population: float = 0.0
+    service: ServiceOptions = field(default_factory=ServiceOptions)
 
     def __post_init__(self) -> None:
         if not 0.0 < float(self.unit_covered_share) <= 1.0:

@@ -77,7 +77,12 @@ def write_presentation(
     paths: dict[str, Path] = {}
     products = products or make_products(result)
     fmap = coverage_map(
-        result, basemap=basemap, lang=lang, tianditu_key=tianditu_key, products=products
+        result,
+        basemap=basemap,
+        lang=lang,
+        tianditu_key=tianditu_key,
+        surface=products.minutes_grid,
+        isochrones=products.isochrones,
     )
     paths["map"] = save_map(fmap, out / "map.html")
     for name in LICENCES:
@@ -85,7 +90,9 @@ def write_presentation(
         with atomic_path(target) as tmp:
             shutil.copyfile(ASSETS / name, tmp)
         paths[f"licence_{name}"] = target
-    pngs = static_maps(result, out, lang=lang, products=products)
+    pngs = static_maps(
+        result, out, lang=lang, surface=products.minutes_grid, isochrones=products.isochrones
+    )
     paths.update(pngs)
     headline = float(result.summary["minutes"])
     images = {}

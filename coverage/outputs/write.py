@@ -1,8 +1,8 @@
 """The write stage: one result (or one per mode) into one output folder.
 
 :func:`write_outputs` and :func:`write_mode_outputs` build every file of a run in a
-staging folder and move it into place as one step (see
-:func:`coverage.outputs.writers.staged_outputs`). The travel-time surface and the
+staging folder beside the target and swap it in as one step
+(:func:`coverage.outputs.folder.publish_folder`). The travel-time surface and the
 isochrones are computed once (:mod:`coverage.outputs.products`) and handed to every
 writer, so ``travel_time.tif``, ``isochrones.geojson``, ``map.html`` and ``map.png``
 agree.
@@ -18,11 +18,12 @@ from typing import Any
 import pandas as pd
 
 from ..results import CoverageResult
+from .folder import publish_folder, summary_inputs
 from .presentation import package_name, write_package, write_presentation
 from .products import make_products
-from .writers import staged_outputs, write_csv, write_geotiff, write_json
+from .writers import write_csv, write_geotiff, write_json
 
-__all__ = ["write_mode_outputs", "write_outputs"]
+__all__ = ["write_mode_outputs", "write_output_files", "write_outputs"]
 
 
 def _write_result(
@@ -48,6 +49,17 @@ def _write_result(
     if result.gaps is not None:
         names["gaps"] = "gaps.geojson"
         result.gaps.to_crs("EPSG:4326").to_file(stage / names["gaps"], driver="GeoJSON")
+    if result.home_service is not None:
+        names["home_service"] = "home_service.csv"
+        names["home_service_layer"] = "home_service.geojson"
+        home = result.home_service
+        write_csv(pd.DataFrame(home.drop(columns="geometry")), stage / names["home_service"])
+        if len(home):
+            home.to_crs("EPSG:4326").to_file(stage / names["home_service_layer"], driver="GeoJSON")
+        else:  # an empty layer still opens in GIS software
+            write_json(
+                {"type": "FeatureCollection", "features": []}, stage / "home_service.geojson"
+            )
     for kind in ("targets", "services"):
         if not getattr(result, kind).empty:
             names[kind] = f"{kind}.csv"
@@ -90,7 +102,8 @@ def write_outputs(
     Files: ``summary.json``, ``stations.csv``, ``units.csv`` (one set of units) or
     ``units_<level>.csv`` (one per level), ``travel_time.tif`` and ``gaps.geojson``
     (population from a raster), ``targets.csv`` (with targets), ``services.csv`` (when
-    stations list services), ``isochrones.geojson`` (one polygon per threshold, traced on a metric
+    stations list services), ``home_service.csv`` and ``home_service.geojson`` (with a
+    ``home_service`` group), ``isochrones.geojson`` (one polygon per threshold, traced on a metric
     grid of ``isochrone_cell_m``, written in WGS84), ``isochrones_stations.geojson``
     (with ``isochrones_per_station``), and what officials read: ``map.html`` (works
     offline), ``map.png`` and ``map_<level>.png``, ``report.html``, ``units.xlsx`` and
@@ -101,7 +114,9 @@ def write_outputs(
     result : CoverageResult
         From :func:`compute_coverage` or :func:`run_coverage`.
     out_dir : path-like
-        Output folder (created if missing).
+        Output folder: new, empty or an earlier coverage15 output; it is built beside
+        and swapped in whole (:func:`coverage.outputs.folder.publish_folder`), and a
+        folder holding other files or an input is refused with :class:`InputError`.
     isochrone_cell_m : float
         Cell size of the isochrone grid in metres.
     isochrones_per_station : bool
@@ -122,20 +137,58 @@ def write_outputs(
         File kind -> final path.
     """
     out = Path(out_dir)
-    shown = {"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key}
-    with staged_outputs(out) as stage:
-        names = _write_result(
+    with publish_folder(out, inputs=summary_inputs(result.summary), kind="run") as stage:
+        names = write_output_files(
             result,
             stage,
             isochrone_cell_m=isochrone_cell_m,
             isochrones_per_station=isochrones_per_station,
-            presentation=shown,
+            basemap=basemap,
+            lang=lang,
+            tianditu_key=tianditu_key,
+            package=package,
         )
-        if package:
-            names["package"] = write_package(
-                stage, stage / package_name(result.name), lang=lang
-            ).name
     return {kind: out / name for kind, name in names.items()}
+
+
+def write_output_files(
+    result: CoverageResult,
+    folder: Path,
+    *,
+    isochrone_cell_m: float = 100.0,
+    isochrones_per_station: bool = False,
+    basemap: Any = "osm",
+    lang: str = "en",
+    tianditu_key: str | None = None,
+    package: bool = False,
+) -> dict[str, str]:
+    """Write a result's files into a folder being built (no publishing; see write_outputs).
+
+    Parameters
+    ----------
+    result : CoverageResult
+    folder : pathlib.Path
+        A staging folder from :func:`coverage.outputs.folder.publish_folder`.
+    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package
+        As for :func:`write_outputs`.
+
+    Returns
+    -------
+    dict
+        File kind -> name relative to ``folder``.
+    """
+
+    shown = {"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key}
+    names = _write_result(
+        result,
+        folder,
+        isochrone_cell_m=isochrone_cell_m,
+        isochrones_per_station=isochrones_per_station,
+        presentation=shown,
+    )
+    if package:
+        names["package"] = write_package(folder, folder / package_name(result.name), lang=lang).name
+    return names
 
 
 def write_mode_outputs(
@@ -161,7 +214,7 @@ def write_mode_outputs(
     results : mapping of str to CoverageResult
         From :func:`run_coverage_modes`.
     out_dir : path-like
-        Output folder.
+        Output folder, as for :func:`write_outputs`.
     isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package
         As for :func:`write_outputs` (the package holds every mode's folder).
 
@@ -172,7 +225,8 @@ def write_mode_outputs(
     """
     out = Path(out_dir)
     paths: dict[str, Path] = {}
-    with staged_outputs(out) as stage:
+    inputs = [p for r in results.values() for p in summary_inputs(r.summary)]
+    with publish_folder(out, inputs=inputs, kind="modes") as stage:
         rows = []
         for mode, result in results.items():
             (stage / mode).mkdir()

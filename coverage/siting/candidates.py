@@ -34,7 +34,7 @@ from pyproj import CRS
 
 from ..errors import InputError
 from ..inputs.population import Demand
-from ..inputs.stations import read_osm_pois, read_stations
+from ..inputs.stations import STATION_OUTPUT_COLUMNS, read_osm_pois, read_stations
 
 __all__ = [
     "CANDIDATE_COLUMNS",
@@ -99,7 +99,11 @@ def candidates_from_file(
         If the file is unusable (see :func:`~coverage.read_stations`) or its capacity
         column holds a negative or non-numeric value.
     """
-    stations = read_stations(path, crs=crs)
+    # a candidate's 'capacity' is the people it could serve, not a staffing flag
+    keep_free = tuple(c for c in STATION_OUTPUT_COLUMNS if c != "capacity")
+    stations = read_stations(
+        path, crs=crs, what="candidate", option="--candidates", output_columns=keep_free
+    )
     frame = pd.DataFrame(stations.drop(columns="geometry"))
     if "type" not in frame:
         frame["type"] = frame["tier"]
@@ -176,6 +180,7 @@ def candidates_from_osm(
     for key in tags:
         if key in pois:
             frame[key] = pois[key].to_numpy()
+    frame["hours"] = pois["hours"].to_numpy() if "hours" in pois else None
     frame = frame.drop_duplicates("id").reset_index(drop=True)
     geometry = pois.geometry.to_numpy()[~pd.Series(ids).duplicated().to_numpy()]
     return _table(frame, geometry, source=str(path))

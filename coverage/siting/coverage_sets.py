@@ -4,8 +4,13 @@ Entry ``(j, i)`` is stored when a station at site ``j`` would reach demand point
 ``i`` within the threshold, with the same travel model as the engine
 (:mod:`coverage.engine.travel_times`): the site walks to one of its candidate road
 nodes, travels the reversed road graph, and the demand point walks its own access
-leg; the point takes its best leg. The stored value is the travel time in minutes
-(a stored 0 is a real entry: the sparsity pattern *is* the coverage).
+leg; the point takes its best leg. The legs are those the run's access model
+snaps (slope factors and, with edge linking, the partial segment to each end
+node included: :meth:`~coverage.engine.snapping.Snap.access_seconds`), and a
+resident and a site entering the same segment also reach each other along it
+directly, as in :func:`~coverage.engine.travel_times.point_times`. The stored
+value is the travel time in minutes (a stored 0 is a real entry: the sparsity
+pattern *is* the coverage).
 
 No dense sites x cells matrix is ever built. Sites are grouped into square tiles
 of side ``R``, the farthest any traveller can get within the threshold (the
@@ -29,7 +34,7 @@ from tqdm.auto import tqdm
 
 from ..engine.access import SNAP_CANDIDATES
 from ..engine.snapping import Snap, snap_points
-from ..engine.travel_times import reverse_graph
+from ..engine.travel_times import reverse_graph, same_segment_pairs
 from ..inputs.network import Network
 
 __all__ = ["DemandLegs", "demand_legs", "reach_radius_m", "site_coverage"]
@@ -64,7 +69,8 @@ def demand_legs(snap: Snap, *, n_nodes: int, access_speed_kmh: float) -> DemandL
     Parameters
     ----------
     snap : Snap
-        Candidate access legs of the demand points.
+        Candidate access legs of the demand points (slope and partial segments count,
+        as in :meth:`~coverage.engine.snapping.Snap.access_seconds`).
     n_nodes : int
         Number of network nodes.
     access_speed_kmh : float
@@ -78,18 +84,22 @@ def demand_legs(snap: Snap, *, n_nodes: int, access_speed_kmh: float) -> DemandL
     ok = snap.nodes >= 0
     nodes = snap.nodes[ok]
     point = np.repeat(np.arange(n_points, dtype=np.int64), k).reshape(n_points, k)[ok]
-    seconds = snap.distance_m[ok] / (access_speed_kmh / 3.6)  # the engine's arithmetic
+    seconds = snap.access_seconds(access_speed_kmh)[ok]  # the engine's arithmetic
     order = np.argsort(nodes, kind="stable")
     indptr = np.zeros(n_nodes + 1, dtype=np.int64)
     np.cumsum(np.bincount(nodes, minlength=n_nodes), out=indptr[1:])
     return DemandLegs(indptr, point[order], seconds[order], int(n_points))
 
 
-def reach_radius_m(network: Network, *, seconds: float, access_speed_kmh: float) -> float:
+def reach_radius_m(
+    network: Network, *, seconds: float, access_speed_kmh: float, fastest_climb: float = 1.0
+) -> float:
     """Farthest straight-line distance (metric CRS) anyone can travel in ``seconds``.
 
-    The bound is the fastest edge's straight-line speed (or the access speed, if
-    faster) times ``seconds``; inf when an edge of positive length takes no time.
+    The bound is the fastest edge's straight-line speed (or the access speed divided
+    by the smallest slope multiplier of the access legs, if faster) times
+    ``seconds``; inf when an edge of positive length takes no time. Partial segments
+    of edge-snapped legs move at their edge's speed, so the bound holds for them too.
 
     Parameters
     ----------
@@ -99,6 +109,8 @@ def reach_radius_m(network: Network, *, seconds: float, access_speed_kmh: float)
         Travel time budget.
     access_speed_kmh : float
         Speed on the access legs.
+    fastest_climb : float
+        Smallest slope multiplier of an access leg's time (below 1 downhill).
 
     Returns
     -------
@@ -111,7 +123,7 @@ def reach_radius_m(network: Network, *, seconds: float, access_speed_kmh: float)
         return float("inf")
     moving = straight > 0
     speed = float(np.max(straight[moving] / t[moving])) if moving.any() else 0.0
-    speed = max(speed, access_speed_kmh / 3.6)
+    speed = max(speed, access_speed_kmh / 3.6 / min(fastest_climb, 1.0))
     return speed * float(seconds) * (1 + 1e-9) + 1e-6
 
 
@@ -158,6 +170,7 @@ def site_coverage(
     minutes: float,
     access_speed_kmh: float = 5.0,
     max_access_m: float = 5000.0,
+    site_snap: Snap | None = None,
     max_chunk_bytes: int = 128 * 2**20,
     progress: bool = False,
 ) -> sp.csr_matrix:
@@ -176,7 +189,10 @@ def site_coverage(
     access_speed_kmh : float
         Speed on the straight-line access legs.
     max_access_m : float
-        Longest access leg of a site.
+        Longest access leg of a site (when ``site_snap`` is not given).
+    site_snap : Snap, optional
+        Access legs of the sites, snapped as the run snaps stations (direction
+        ``"to_point"``, edge entries and slope included); default: the nearest node.
     max_chunk_bytes : int
         Memory cap of one bounded search's distance array.
     progress : bool
@@ -202,11 +218,21 @@ def site_coverage(
     n_points = demand_snap.nodes.shape[0]
     limit_s = float(minutes) * 60.0
     legs = demand_legs(demand_snap, n_nodes=n_nodes, access_speed_kmh=access_speed_kmh)
-    site_snap = snap_points(network, x, y, k=SNAP_CANDIDATES, max_distance_m=max_access_m)
-    site_leg_s = site_snap.distance_m / (access_speed_kmh / 3.6)
+    if site_snap is None:
+        site_snap = snap_points(network, x, y, k=SNAP_CANDIDATES, max_distance_m=max_access_m)
+    site_leg_s = site_snap.access_seconds(access_speed_kmh)
     graph = reverse_graph(network)
-
-    radius = reach_radius_m(network, seconds=limit_s, access_speed_kmh=access_speed_kmh)
+    climbs = [
+        float(np.min(c[np.isfinite(c)], initial=1.0))
+        for c in (site_snap.climb_factor, demand_snap.climb_factor)
+        if c is not None
+    ]
+    radius = reach_radius_m(
+        network,
+        seconds=limit_s,
+        access_speed_kmh=access_speed_kmh,
+        fastest_climb=min(climbs, default=1.0),
+    )
     x0, y0 = (float(network.x.min()), float(network.y.min())) if n_nodes else (0.0, 0.0)
     span = max(float(np.ptp(network.x)), float(np.ptp(network.y))) if n_nodes else 0.0
 
@@ -293,6 +319,15 @@ def site_coverage(
             cols_out.append(pts[order][first_of])
             vals_out.append(point_minutes[order][first_of])
         local[sub] = -1
+    if site_snap.entry is not None and demand_snap.entry is not None:
+        # a resident and a site entering the same segment reach each other along it
+        pts, srow, seconds = same_segment_pairs(
+            demand_snap.entry, site_snap.entry, access_speed_kmh
+        )
+        within = seconds / 60.0 <= minutes
+        rows_out.append(srow[within])
+        cols_out.append(pts[within])
+        vals_out.append(seconds[within] / 60.0)
     return _csr(rows_out, cols_out, vals_out, shape=(n_sites, n_points))
 
 
@@ -303,11 +338,19 @@ def _csr(
     *,
     shape: tuple[int, int],
 ) -> sp.csr_matrix:
-    """Assemble a CSR matrix from unique (row, col) entries, keeping stored zeros."""
+    """Assemble a CSR matrix from (row, col) entries, keeping stored zeros.
+
+    A (row, col) pair given twice keeps its smallest value.
+    """
     row = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
     col = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
     val = np.concatenate(vals) if vals else np.empty(0)
-    order = np.lexsort((col, row))
+    order = np.lexsort((val, col, row))
+    row, col, val = row[order], col[order], val[order]
+    first = np.ones(row.size, dtype=bool)
+    first[1:] = (row[1:] != row[:-1]) | (col[1:] != col[:-1])
+    row, col, val = row[first], col[first], val[first]
+    order = np.arange(row.size)
     indptr = np.zeros(shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bincount(row, minlength=shape[0]), out=indptr[1:])
     return sp.csr_matrix(

@@ -9,8 +9,7 @@ reads what a run configuration names and builds the candidates;
 from __future__ import annotations
 
 import time
-import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -18,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from ..compute import read_terrain as _terrain_for
 from ..config import RunConfig
 from ..engine.access import SNAP_CANDIDATES
 from ..engine.snapping import Snap, snap_points
@@ -27,6 +27,7 @@ from ..inputs.crs import transform_xy
 from ..inputs.network import Network
 from ..inputs.population import Demand, PopulationGrid, demand_from_grid
 from ..inputs.read import read_inputs
+from ..inputs.terrain import Dem
 from ..metrics.requirements import TierRule
 from ..metrics.targets import Target
 from ..metrics.units import DEFAULT_UNIT_COVERED_SHARE
@@ -59,19 +60,36 @@ def _capacity(candidates: gpd.GeoDataFrame, capacity: float | None) -> np.ndarra
     return None if capacity is None else np.full(len(candidates), float(capacity))
 
 
+#: Snaps points to the network as the run does: ``snap(x, y, direction)``.
+Snapper = Callable[[np.ndarray, np.ndarray, str], Snap]
+
+
+def _snapper(network: Network, *, max_access_m: float, snap_to: str, dem: Dem | None) -> Snapper:
+    """The run's snapping (linking rule, slope of the legs) for this network."""
+    if snap_to not in ("edge", "node"):
+        raise InputError(f"snap_to must be 'edge' or 'node', got {snap_to!r}")
+
+    def snap(x: np.ndarray, y: np.ndarray, direction: str) -> Snap:
+        return snap_points(
+            network, x, y, k=SNAP_CANDIDATES, max_distance_m=max_access_m,
+            edges=snap_to == "edge", direction=direction, dem=dem,
+        )  # fmt: skip
+
+    return snap
+
+
 def _station_minutes(
     network: Network,
-    x: np.ndarray,
-    y: np.ndarray,
+    station_snap: Snap,
     demand_snap: Snap,
     *,
     minutes: float,
     access_speed_kmh: float,
-    max_access_m: float,
 ) -> np.ndarray:
     """Minutes from each demand point to its nearest station (inf beyond ``minutes``)."""
-    snap = snap_points(network, x, y, k=SNAP_CANDIDATES, max_distance_m=max_access_m)
-    times = node_times(network, snap, access_speed_kmh=access_speed_kmh, limit_s=minutes * 60.0)
+    times = node_times(
+        network, station_snap, access_speed_kmh=access_speed_kmh, limit_s=minutes * 60.0
+    )
     seconds, _ = point_times(times, demand_snap, access_speed_kmh=access_speed_kmh)
     return seconds / 60.0
 
@@ -101,6 +119,8 @@ def site_stations(
     targets: Sequence[Target] = (),
     require: Sequence[TierRule] = (),
     site_tier: str | None = None,
+    snap_to: str = "node",
+    dem: Dem | None = None,
 ) -> SitingResult:
     """Choose new sites among ``candidates``, the existing stations staying as they are.
 
@@ -159,6 +179,10 @@ def site_stations(
         Tier rules, kept as constraints with ``add`` and ``meet_targets``.
     site_tier : str, optional
         Tier of candidates without a ``tier`` column (default: the rules' tier).
+    snap_to : {"node", "edge"}
+        Linking rule of the access legs, as in :func:`~coverage.compute_coverage`.
+    dem : Dem, optional
+        Elevations for the slope of the access legs (the network carries its own).
 
     Returns
     -------
@@ -210,7 +234,8 @@ def site_stations(
     populated = np.flatnonzero(demand.population > 0)
     pop = demand.population[populated]
     dx, dy = transform_xy(demand.x[populated], demand.y[populated], demand.crs, network.crs)
-    demand_snap = snap_points(network, dx, dy, k=SNAP_CANDIDATES, max_distance_m=max_access_m)
+    snap = _snapper(network, max_access_m=max_access_m, snap_to=snap_to, dem=dem)
+    demand_snap = snap(dx, dy, "from_point")
 
     t0 = time.perf_counter()
     sx, sy = _xy(stations, network.crs) if len(stations) else (np.empty(0), np.empty(0))
@@ -223,43 +248,29 @@ def site_stations(
             "stations file"
         )
     is_open = ~np.isin(ids, closing)
-    access = {"access_speed_kmh": access_speed_kmh, "max_access_m": max_access_m}
+    station_snap = snap(sx, sy, "to_point")
+    access = {"minutes": minutes, "access_speed_kmh": access_speed_kmh}
     covered_before = (
-        _station_minutes(network, sx[is_open], sy[is_open], demand_snap, minutes=minutes, **access)
+        _station_minutes(network, station_snap.take(np.flatnonzero(is_open)), demand_snap, **access)
         <= minutes
     )
     before = float(pop[covered_before].sum())
     with_all = (
-        float(
-            pop[
-                _station_minutes(network, sx, sy, demand_snap, minutes=minutes, **access) <= minutes
-            ].sum()
-        )
+        float(pop[_station_minutes(network, station_snap, demand_snap, **access) <= minutes].sum())
         if closing
         else before
     )
     station_sets = site_coverage(
-        network,
-        sx,
-        sy,
-        demand_snap,
-        minutes=minutes,
+        network, sx, sy, demand_snap, site_snap=station_snap, minutes=minutes,
         access_speed_kmh=access_speed_kmh,
-        max_access_m=max_access_m,
-    )
+    )  # fmt: skip
     criticality = station_criticality(station_sets, pop, ids=ids.tolist())
     criticality.insert(1, "name", stations["name"].astype(str).to_numpy())
     cx, cy = _xy(candidates, network.crs)
     sets = site_coverage(
-        network,
-        cx,
-        cy,
-        demand_snap,
-        minutes=minutes,
-        access_speed_kmh=access_speed_kmh,
-        max_access_m=max_access_m,
-        progress=progress,
-    )
+        network, cx, cy, demand_snap, site_snap=snap(cx, cy, "to_point"), progress=progress,
+        minutes=minutes, access_speed_kmh=access_speed_kmh,
+    )  # fmt: skip
     sets_seconds = time.perf_counter() - t0
     weights = np.where(covered_before, 0.0, pop)
     forced = (
@@ -360,6 +371,8 @@ def site_stations(
         "meet_targets": meet_targets,
         "minutes": float(minutes),
         "mode": network.mode,
+        "snap_to": snap_to,
+        "terrain": dem is not None,
         "population_total": total,
         "before": {
             "population_covered": before,
@@ -443,6 +456,7 @@ def run_siting(
     exclude: Sequence[str] = (),
     force: Sequence[str] = (),
     progress: bool = False,
+    mode: str | None = None,
     **options: Any,
 ) -> SitingResult:
     """Read a configuration's inputs, build the candidates and run :func:`site_stations`.
@@ -464,6 +478,8 @@ def run_siting(
         Candidate ids to leave out or to impose.
     progress : bool
         Show progress bars.
+    mode : str, optional
+        The travel mode to site for (needed when the configuration has several).
     **options
         Passed to :func:`site_stations` (``add``, ``target``, ``solver``, ...).
 
@@ -483,29 +499,21 @@ def run_siting(
     >>> result = coverage.run_siting(cfg, candidates=["osm", "gaps"], target=0.95)  # doctest: +SKIP
     >>> coverage.write_siting_outputs(result, "out/county/siting")  # doctest: +SKIP
     """
-    ignored = [
-        name
-        for name, used in (
-            ("dem", config.dem is not None),
-            ("snap_to: edge", config.snap_to == "edge"),
+    if mode is not None and mode not in config.run_modes:
+        raise InputError(
+            f"--mode: {mode!r} is not a mode of this configuration "
+            f"({', '.join(config.run_modes)}); use one of them"
         )
-        if used
-    ]
-    if ignored:
-        warnings.warn(
-            f"siting times the off-road access legs flat and to the nearest road node, ignoring "
-            f"{' and '.join(ignored)} for those legs; its before/after shares can differ from "
-            "those of 'coverage15 run' by that much",
-            stacklevel=2,
-        )
-    if len(config.run_modes) > 1:
-        warnings.warn(
-            f"siting uses the first mode, '{config.run_modes[0]}', of "
-            f"{', '.join(config.run_modes)}; run it once per mode with 'modes' set to that mode",
-            stacklevel=2,
+    if mode is None and len(config.run_modes) > 1:
+        raise InputError(
+            f"modes: the configuration has several ({', '.join(config.run_modes)}); site one "
+            "mode at a time with mode=... (the command line sites each mode in turn)"
         )
     inputs = read_inputs(config, progress=progress)
-    stations, network, demand = inputs.stations, inputs.network, inputs.demand
+    stations, demand = inputs.stations, inputs.demand
+    network = inputs.networks.get(mode, inputs.network) if mode else inputs.network
+    terrain = _terrain_for(network, config.dem)
+    snap = _snapper(network, max_access_m=config.max_access_m, snap_to=config.snap_to, dem=terrain)
     minutes = config.threshold_minutes
     pieces = []
     for source in candidates:
@@ -515,17 +523,12 @@ def run_siting(
             dx, dy = transform_xy(demand.x, demand.y, demand.crs, network.crs)
             still_open = stations[~stations["id"].astype(str).isin(list(options.get("close", ())))]
             sx, sy = _xy(still_open, network.crs)
-            snap = snap_points(
-                network, dx, dy, k=SNAP_CANDIDATES, max_distance_m=config.max_access_m
-            )
             gap_minutes = _station_minutes(
                 network,
-                sx,
-                sy,
-                snap,
+                snap(sx, sy, "to_point"),
+                snap(dx, dy, "from_point"),
                 minutes=minutes,
                 access_speed_kmh=config.access_speed_kmh,
-                max_access_m=config.max_access_m,
             )
             pieces.append(
                 candidates_from_gaps(
@@ -551,6 +554,8 @@ def run_siting(
         minutes=minutes,
         access_speed_kmh=config.access_speed_kmh,
         max_access_m=config.max_access_m,
+        snap_to=config.snap_to,
+        dem=terrain,
         name=config.name,
         progress=progress,
         units=inputs.units,

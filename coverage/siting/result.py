@@ -60,14 +60,17 @@ def write_siting_outputs(result: SitingResult, out_dir: str | os.PathLike[str]) 
     result : SitingResult
         From :func:`site_stations` or :func:`run_siting`.
     out_dir : path-like
-        Output folder (created if missing).
+        Output folder: new, empty or an earlier coverage15 output; it is built beside
+        and swapped in whole (:func:`coverage.outputs.folder.publish_folder`), and a
+        folder holding other files or an input is refused with :class:`InputError`.
 
     Returns
     -------
     dict
         File kind -> final path.
     """
-    from ..outputs.writers import atomic_path, staged_outputs, write_csv, write_json
+    from ..outputs.folder import publish_folder, summary_inputs
+    from ..outputs.writers import atomic_path, write_csv, write_json
 
     out = Path(out_dir)
     names = {
@@ -76,7 +79,7 @@ def write_siting_outputs(result: SitingResult, out_dir: str | os.PathLike[str]) 
         "siting": "siting.json",
         "criticality": "criticality.csv",
     }
-    with staged_outputs(out) as stage:
+    with publish_folder(out, inputs=summary_inputs(result.summary), kind="siting") as stage:
         write_csv(pd.DataFrame(result.sites.drop(columns="geometry")), stage / names["sites"])
         with atomic_path(stage / names["sites_geojson"]) as tmp:
             tmp.write_text(result.sites.to_json(drop_id=True), encoding="utf-8")

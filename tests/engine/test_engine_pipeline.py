@@ -50,7 +50,7 @@ def test_thresholds_in_one_pass(grid_case):
         read_stations(case.stations),
         read_population(case.population),
         AccessModel(
-            mode=load_network(case.network, speed_kmh=case.speed_kmh).mode,
+            mode="walk",
             minutes=tuple([5, 10, 15, 30]),
         ),
     )

@@ -160,7 +160,7 @@ def test_parse_maxspeed(value, kmh):
 
 
 def test_default_tables_are_documented():
-    import coverage.inputs.network as module
+    import coverage.inputs.speeds as module
 
     doc = module.__doc__ or ""
     classes = set().union(*(SPEEDS_KMH[m] for m in MODES))

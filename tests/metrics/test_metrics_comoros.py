@@ -41,7 +41,7 @@ def test_comoros_planning_figures(shared_data):
         load_network(pbf),
         stations,
         read_population(comoros / "com_ppp_2020_UNadj.tif"),
-        AccessModel(mode=load_network(pbf).mode),
+        AccessModel(mode="walk"),
         units={"island": _islands(pbf)},
         options=MetricOptions(
             targets=targets_from_mapping({"island": {2024: 1.0}}), catchment_by_tier=True

@@ -90,9 +90,7 @@ def hostile_case(tmp_path_factory):
         load_network(case.network, speed_kmh=SPEED_KMH),
         hostile_stations,
         read_population(case.population),
-        AccessModel(
-            mode=load_network(case.network, speed_kmh=SPEED_KMH).mode, minutes=tuple([4.0, 6.0])
-        ),
+        AccessModel(mode="walk", minutes=tuple([4.0, 6.0])),
         units=units,
         name="hostile grid",
     )

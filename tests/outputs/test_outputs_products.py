@@ -59,7 +59,7 @@ def test_three_isochrone_products_agree(grid_case, tmp_path, monkeypatch, kind):
         return add_fn(fmap, isochrones, *args, **kwargs)
 
     def spy_png(result, **kwargs):
-        seen["png"] = kwargs["products"].isochrones
+        seen["png"] = kwargs["isochrones"]
         return figure_fn(result, **kwargs)
 
     monkeypatch.setattr(products_module, "travel_time_surface", counted_surface)

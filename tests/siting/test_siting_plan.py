@@ -12,6 +12,7 @@ from fixtures.synthetic import lattice_lonlat, make_grid_case
 
 from coverage.cli import main
 from coverage.config import load_config
+from coverage.errors import InputError
 from coverage.pipeline import run_coverage
 from coverage.siting.candidates import (
     PARTNER_TAGS,
@@ -93,13 +94,14 @@ def test_before_share_matches_the_coverage_run(grid):
     assert "S1dup" not in set(result.candidates["id"])
 
 
-def test_access_model_limits_are_stated(grid):
+def test_several_modes_need_a_mode(grid):
     config = load_config(grid.config, modes=["walk", "bike"], snap_to="edge")
-    with pytest.warns(UserWarning) as record:
-        result = run_siting(config, candidates=[str(grid.extra["candidates"])], add=1)
-    messages = " ".join(str(w.message) for w in record)
-    assert "snap_to: edge" in messages and "first mode, 'walk'" in messages
-    assert result.summary["sites_added"] == 1
+    with pytest.raises(InputError, match="several"):
+        run_siting(config, candidates=[str(grid.extra["candidates"])], add=1)
+    with pytest.raises(InputError, match="--mode"):
+        run_siting(config, candidates=[str(grid.extra["candidates"])], add=1, mode="drive")
+    result = run_siting(config, candidates=[str(grid.extra["candidates"])], add=1, mode="bike")
+    assert result.summary["mode"] == "bike" and result.summary["snap_to"] == "edge"
 
 
 def test_target_uses_the_fewest_sites(grid, tmp_path):

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..labels import tier_label
 from ..webpage import escape
+from .service import SERVICE_SECTIONS
 from .sources import assumptions
 from .tables import html_table
 from .text import t
@@ -199,6 +200,7 @@ SECTIONS: tuple[Section, ...] = (
     units_section,
     stations_section,
     services_section,
+    *SERVICE_SECTIONS,
     gaps_section,
     maps_section,
     assumptions_section,

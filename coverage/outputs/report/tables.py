@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..labels import tier_label
 from ..webpage import escape
+from .service_tables import service_tables, window_column
 from .text import t
 
 if TYPE_CHECKING:
@@ -54,6 +55,22 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "area_km2": ("area_km2", "km2"),
     "mean_extra_minutes": ("extra_minutes", "min"),
     "max_extra_minutes": ("max_extra_minutes", "min"),
+    "window": ("window", "text"),
+    "hours": ("hours", "text"),
+    "stations_open": ("stations_open", "int"),
+    "service_list": ("service_list", "text"),
+    "service_handled": ("service_handled", "int"),
+    "service_required": ("service_required", "int"),
+    "service_share": ("service_share", "share"),
+    "service_missing": ("service_missing", "text"),
+    "service_rule_pass": ("service_rule_pass", "bool"),
+    "rank": ("rank", "text"),
+    "place": ("place", "text"),
+    "people": ("people", "int"),
+    "max_minutes": ("max_minutes", "min"),
+    "unreachable": ("unreachable", "int"),
+    "lon": ("lon", "coord"),
+    "lat": ("lat", "coord"),
 }
 _UNIT_COLUMNS = [
     "unit",
@@ -69,6 +86,7 @@ _STATION_COLUMNS = [
     "id",
     "name",
     "tier",
+    "hours",
     "catchment_population",
     "catchment_covered",
     "tier_catchment_population",
@@ -76,6 +94,7 @@ _STATION_COLUMNS = [
     "staff_recommended",
     "staff_gap",
     "capacity",
+    "service_rule_pass",
 ]
 _TARGET_COLUMNS = [
     "level",
@@ -111,6 +130,8 @@ def cell(value: Any, kind: str, lang: str) -> str:
         return "-" if not np.isfinite(float(value)) else f"{float(value):.1f}"
     if kind == "km2":
         return f"{float(value):,.2f}"
+    if kind == "coord":
+        return f"{float(value):.5f}"
     if kind == "bool":
         return t(lang, "yes" if bool(value) else "no")
     if kind == "tier":
@@ -130,6 +151,9 @@ def _columns(
 
 def header(column: str, lang: str, headline: float) -> str:
     """The translated header of a column (the column name when it has no label)."""
+    window = window_column(column)
+    if window is not None:
+        return t(lang, f"window_{window[1]}", window=window[0], minutes=headline)
     key = _COLUMNS.get(column, (column, "text"))[0]
     try:
         return t(lang, key, minutes=headline)
@@ -142,6 +166,9 @@ def kind_of(column: str, frame: pd.DataFrame) -> str:
     or ``text``."""
     if column in _COLUMNS:
         return _COLUMNS[column][1]
+    window = window_column(column)
+    if window is not None:
+        return "share" if window[1] == "coverage_share" else "int"
     return "text" if frame[column].dtype == object else "min"
 
 
@@ -157,7 +184,7 @@ def html_table(frame: pd.DataFrame, columns: Sequence[str], lang: str, headline:
             if kind == "bool" and not is_missing(value):
                 cls = "yes" if bool(value) else "no"
             else:
-                cls = "n" if kind in ("int", "share", "min", "km2") else ""
+                cls = "n" if kind in ("int", "share", "min", "km2", "coord") else ""
             cells.append(f"<td class='{cls}'>{text}</td>" if cls else f"<td>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -189,4 +216,5 @@ def report_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:
         frame = pd.DataFrame(gaps.drop(columns="geometry"))
         extra = [c for c in frame.columns if c not in _GAP_COLUMNS and frame[c].dtype == object]
         tables["gaps"] = frame[[*_columns(frame, _GAP_COLUMNS), *extra]]
+    tables.update(service_tables(result))
     return tables

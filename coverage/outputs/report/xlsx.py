@@ -69,18 +69,19 @@ def write_units_xlsx(
         (t(lang, "unreachable"), s["unreachable_population"], "#,##0"),
         (t(lang, "stations_count"), s["stations"], "0"),
     ]
-    for name, value, fmt in summary_rows:
+    for i, (name, value, fmt) in enumerate(summary_rows, start=2):
         ws.append([name, value])
         if fmt:
-            ws.cell(row=ws.max_row, column=2).number_format = fmt
+            ws.cell(row=i, column=2).number_format = fmt
     _style_sheet(ws, Font)
-    formats = {"int": "#,##0", "share": "0.0%", "min": "0.0", "km2": "#,##0.00"}
+    formats = {"int": "#,##0", "share": "0.0%", "min": "0.0", "km2": "#,##0.00", "coord": "0.00000"}
     for key, table in report_tables(result).items():
         ws = wb.create_sheet(_sheet_name(key, used))
         columns = list(table.columns)
         ws.append([header(c, lang, headline) for c in columns])
         kinds = [kind_of(c, table) for c in columns]
-        for values in table.itertuples(index=False):
+        # rows are counted here: ``ws.max_row`` scans every cell, quadratic over a sheet
+        for i, values in enumerate(table.itertuples(index=False), start=2):
             row: list[Any] = []
             for value, kind in zip(values, kinds, strict=True):
                 if is_missing(value):
@@ -94,7 +95,7 @@ def write_units_xlsx(
                     row.append(str(value))
             ws.append(row)
             for j, kind in enumerate(kinds, start=1):
-                target = ws.cell(row=ws.max_row, column=j)
+                target = ws.cell(row=i, column=j)
                 if kind in formats:
                     target.number_format = formats[kind]
                 elif target.value is not None:

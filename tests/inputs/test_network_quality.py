@@ -1,0 +1,71 @@
+"""OSM data quality: ways with missing nodes are warned of, invalid coordinates stop the run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fixtures.synthetic import write_osm_pbf, write_osm_xml
+from pyproj import Transformer
+
+from coverage.cli import main
+from coverage.errors import InputError
+from coverage.inputs.network import load_network
+from coverage.inputs.osm_ways import IncompleteWaysWarning
+
+CRS = "EPSG:32651"
+_TO_LONLAT = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
+
+
+def _line(n: int, spacing_m: float = 100.0):
+    lon, lat = _TO_LONLAT.transform(300_000.0 + spacing_m * np.arange(n), np.full(n, 3_300_000.0))
+    return np.asarray(lon), np.asarray(lat)
+
+
+@pytest.mark.parametrize("writer", [write_osm_xml, write_osm_pbf])
+def test_gaps_in_ways_are_left_out_and_warned(tmp_path, writer):
+    lon, lat = _line(11)
+    path = tmp_path / ("line.osm" if writer is write_osm_xml else "line.osm.pbf")
+    # nodes 4, 5 and 8 of the 11 are missing: segments 1-2, 2-3, 6-7, 9-10, 10-11 remain
+    # (500 m); the gaps 3 -> 6 and 7 -> 9 (500 m in a straight line) are lost
+    writer(path, lon, lat, [list(range(1, 12))], [{"highway": "residential"}], frozenset({4, 5, 8}))
+    with pytest.warns(IncompleteWaysWarning, match=r"1 of 1 ways .* 50\.0% .*\(0\.5 km\)"):
+        net = load_network(path, metric_crs=CRS)
+    pairs = {
+        tuple(sorted(p))
+        for p in zip(net.node_ids[net.edge_u], net.node_ids[net.edge_v], strict=False)
+    }
+    assert pairs == {(1, 2), (2, 3), (6, 7), (9, 10), (10, 11)}
+    assert net.edge_length_m.sum() == pytest.approx(2 * 500.0, rel=1e-3)
+
+
+@pytest.mark.parametrize("writer", [write_osm_xml, write_osm_pbf])
+def test_ways_cut_at_the_extract_edge_are_normal(tmp_path, writer, recwarn):
+    lon, lat = _line(6)
+    path = tmp_path / ("edge.osm" if writer is write_osm_xml else "edge.osm.pbf")
+    writer(path, lon, lat, [[1, 2, 3, 4, 5, 6]], [{"highway": "residential"}], frozenset({1, 6}))
+    net = load_network(path, metric_crs=CRS)
+    assert net.edge_length_m.sum() == pytest.approx(2 * 300.0, rel=1e-3)
+    assert not [w for w in recwarn if issubclass(w.category, IncompleteWaysWarning)]
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "shown"),
+    [(np.nan, 30.0, "lon nan"), (120.0, np.inf, "lat inf"), (120.0, 95.0, "lat 95.0")],
+)
+def test_invalid_coordinates_stop_the_run(tmp_path, lon, lat, shown):
+    lons, lats = _line(3)
+    lons[1], lats[1] = lon, lat
+    path = write_osm_xml(tmp_path / "bad.osm", lons, lats, [[1, 2, 3]], [{"highway": "service"}])
+    with pytest.raises(InputError, match=rf"bad\.osm: node 2 has an invalid coordinate .*{shown}"):
+        load_network(path)
+
+
+def test_invalid_coordinate_exits_2(grid_case, capsys):
+    case = grid_case(fmt="xml")
+    text = case.network.read_text(encoding="utf-8")
+    first = text.index('lat="') + len('lat="')
+    text = text[:first] + "nan" + text[text.index('"', first) :]
+    case.network.write_text(text, encoding="utf-8")
+    assert main(["run", str(case.config), "--out", str(case.folder / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: ") and "invalid coordinate" in err[0]
