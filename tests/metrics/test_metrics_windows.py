@@ -110,8 +110,8 @@ def _comoros_hours(stations, pbf) -> np.ndarray:
 @pytest.mark.shared
 def test_comoros_weekday_and_saturday(shared_data):
     from coverage import load_network, read_population, read_stations
+    from coverage.compute import compute_coverage
     from coverage.metrics.service_plan import ServiceOptions
-    from coverage.pipeline import compute_coverage
 
     comoros = shared_data / "comoros"
     pbf = comoros / "comores-latest.osm.pbf"

@@ -21,11 +21,13 @@ from fixtures.synthetic import ORIGIN_X, ORIGIN_Y, UTM, make_grid_case
 from pyproj import Transformer
 
 from coverage.cli import main
+from coverage.compute import compute_coverage
+from coverage.compute import read_terrain as _terrain_for
 from coverage.config import load_config
 from coverage.engine.access import AccessModel
 from coverage.inputs.population import read_population
 from coverage.inputs.read import read_inputs
-from coverage.pipeline import _terrain_for, compute_coverage, run_coverage
+from coverage.pipeline import run_coverage
 from coverage.siting.coverage_sets import site_coverage
 
 N = 6
