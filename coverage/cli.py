@@ -189,7 +189,8 @@ def _add_site_parser(sub: Any) -> None:
         description="Choose new sites among candidates so coverage rises most (--add K) or "
         "reaches a target share with the fewest sites (--target 0.95), or the fewest sites "
         "meeting a year's unit targets (--meet-targets 2024); existing stations stay. "
-        "Writes sites.csv, sites.geojson, siting.json and criticality.csv.",
+        "Writes sites.csv, sites.geojson, siting.json, criticality.csv, sites.html, sites.png, "
+        "siting_report.html and sites.xlsx.",
     )
     site.add_argument("config", type=Path, help="YAML run configuration")
     goal = site.add_mutually_exclusive_group(required=True)
@@ -299,6 +300,10 @@ def _site(args: argparse.Namespace) -> int:
     default = (config.out or Path("out") / config.name) / "siting"
     inputs = _inputs_of(config, args.config, *files)
     out = _out_folder(args.out, default, inputs)
+    if config.basemap.name == "tianditu":  # fail before the long run, not after it
+        from .outputs.basemaps import resolve_tianditu_key
+
+        resolve_tianditu_key(config.tianditu_key)
     modes = [args.mode] if args.mode else list(config.run_modes)
     for mode in modes if len(modes) > 1 else ():
         _out_folder(out / mode, out / mode, inputs)
@@ -332,7 +337,10 @@ def _site(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
         mark_output_folder(out, "siting-modes")
     for result, folder in results:
-        write_siting_outputs(result, folder)
+        write_siting_outputs(
+            result, folder, lang=config.lang, basemap=config.basemap,
+            tianditu_key=config.tianditu_key, package=args.package,
+        )  # fmt: skip
         if not args.quiet:
             _print_siting(result, folder)
     return 0

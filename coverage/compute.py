@@ -29,6 +29,7 @@ from .inputs.population import Demand, PopulationGrid, demand_from_grid
 from .inputs.terrain import Dem
 from .metrics.catchments import staffing_table, station_figures, tier_catchments
 from .metrics.coverage import coverage_figures
+from .metrics.duplicates import duplicate_stations
 from .metrics.gaps import gap_areas
 from .metrics.membership import units_of_demand
 from .metrics.options import MetricOptions
@@ -50,6 +51,7 @@ _LEGACY_METRICS = (
     "catchment_by_tier",
     "staffing",
     "gap_min_population",
+    "duplicate_m",
     "service",
 )
 
@@ -94,8 +96,8 @@ def compute_coverage(
     **legacy
         The keyword arguments of the first API (``minutes``, ``access_speed_kmh``,
         ``max_access_m``, ``snap_to``, ``dem``, ``unit_covered_share``, ``targets``,
-        ``catchment_by_tier``, ``staffing``, ``gap_min_population``, ``service``): deprecated,
-        turned into ``access`` and ``options`` with a warning.
+        ``catchment_by_tier``, ``staffing``, ``gap_min_population``, ``duplicate_m``,
+        ``service``): deprecated, turned into ``access`` and ``options`` with a warning.
 
     Returns
     -------
@@ -337,6 +339,8 @@ def assemble_result(
     table["lon"] = wgs.x.to_numpy()
     table["lat"] = wgs.y.to_numpy()
     table["snap_distance_m"] = np.where(reachable, station_snap.nearest_m, np.nan)
+    duplicates = duplicate_stations(stations, within_m=options.duplicate_m)
+    table["duplicate_of"] = duplicates["duplicate_of"]
     table["reachable"] = reachable
     table = table.join(station_figures(stations, nearest, pop, point_minutes, headline))
     tier_station: dict[str, np.ndarray] = {}
@@ -347,7 +351,9 @@ def assemble_result(
         by_tier, tier_station, tier_minutes = tier_catchments(search, stations, pop, headline)
         table = table.join(by_tier)
         served = table["tier_catchment_population"].to_numpy()
-    table = table.join(staffing_table(stations, served, rules=staffing))
+    table = table.join(
+        staffing_table(stations, served, rules=staffing, duplicate_of=duplicates["duplicate_of"])
+    )
     services = service_coverage(search, stations, pop, headline)
 
     unit_tables: dict[str, pd.DataFrame] = {}
@@ -375,6 +381,9 @@ def assemble_result(
             station_names=stations["name"].tolist(),
             covered_share=unit_covered_share,
         )
+        above = levels[level].attrs.get("parent_level")
+        if above is not None and "parent" in polygons:  # the village's township
+            unit_tables[level].insert(1, str(above), polygons["parent"].to_numpy())
         for group, values in demand.groups.items():  # e.g. age_65_plus_population
             per_group = unit_figures(
                 unit_of_point, polygons["unit"].tolist(), values, point_minutes, headline
@@ -423,6 +432,7 @@ def assemble_result(
         "unreachable_too_far_from_roads": too_far,
         "unreachable_no_station_reachable": float(figures["unreachable_population"]) - too_far,  # type: ignore[arg-type]
         "stations": len(stations),
+        "stations_duplicate": int(duplicates["duplicate_of"].notna().sum()),
         "stations_unreachable": int((~reachable).sum()),
         "groups": groups,
         "network_nodes": network.n_nodes,

@@ -35,6 +35,7 @@ from .config_service import (
 from .config_yaml import read_yaml
 from .errors import ConfigError
 from .metrics.catchments import DEFAULT_STAFF_RULES, StaffRule
+from .metrics.duplicates import DEFAULT_DUPLICATE_M
 from .metrics.requirements import TierRule
 from .metrics.service_plan import HomeService
 from .metrics.service_rules import ServiceRule, check_rule_lists
@@ -60,7 +61,8 @@ class RunConfig:
     population: Path | PopulationSource = spec(
         parse_population,
         "GeoTIFF of people per cell (any CRS, nodata honoured), or a mapping: "
-        "{raster: ..., band: N, groups: {...}}, {points: table, crs: ...} or "
+        "{raster: ..., band: N, groups: {...}, totals: {file, level, column, unit_column}}, "
+        "{points: table, crs: ..., totals: {...}} or "
         "{from_buildings: true, total: N, cell_size_m: 100}",
     )
     network: Path = spec(cf.path, "OpenStreetMap extract: .osm.pbf or .osm XML")
@@ -75,6 +77,12 @@ class RunConfig:
     )
     boundaries_name: str | dict[str, str] = spec(
         cf.names, "attribute naming each unit, or one per level", default="name"
+    )
+    boundaries_parent: dict[str, str] | None = spec(
+        cf.opt_parent_columns,
+        "column of a lower level's file naming its unit of the level above, e.g. "
+        "{village: 乡镇名称} (default: by containment, the unit holding most of its area)",
+        default=None,
     )
     mode: str = spec(cf.mode, "travel mode: walk, bike, ebike or drive", default="walk")
     speed_kmh: float | None = spec(
@@ -200,6 +208,12 @@ class RunConfig:
     ferry_wait_minutes: float = spec(
         cf.non_negative, "wait when boarding a ferry at a landing", default=10.0
     )
+    duplicate_m: float = spec(
+        cf.duplicate_m,
+        "stations within this many metres of another are one site: marked duplicate_of, "
+        "no staffing of their own (0 <= m <= 1000; 0 turns this off)",
+        default=DEFAULT_DUPLICATE_M,
+    )
     isochrone_cell_m: float = spec(
         cf.cell_m,
         "cell size of the metric grid isochrones are traced on (1 <= m <= 10000)",
@@ -307,6 +321,7 @@ def config_from_dict(
             check_rule_lists(rules, lists, source="'service_rules'")
         except ValueError as exc:
             problems.append(str(exc))
+    problems += _totals_level_problems(values)
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
     if base_dir is not None:
@@ -316,6 +331,27 @@ def config_from_dict(
     if "name" not in values and source != "config":
         values["name"] = Path(source).stem
     return RunConfig(**values)
+
+
+def _totals_level_problems(values: Mapping[str, Any]) -> list[str]:
+    """Official totals need boundaries with their level (one file is level ``unit``)."""
+    population = values.get("population")
+    totals = population.totals if isinstance(population, PopulationSource) else None
+    if totals is None:
+        return []
+    boundaries = values.get("boundaries")
+    if boundaries is None:
+        return [
+            "'population' totals are given per unit of a boundary level; add boundaries: "
+            f"{{{totals.level}: <file>}} with the units the table names"
+        ]
+    levels = list(boundaries) if isinstance(boundaries, Mapping) else ["unit"]
+    if totals.level not in levels:
+        return [
+            f"'population' totals level {totals.level!r} is not a boundaries level; use one of "
+            f"{', '.join(levels)}"
+        ]
+    return []
 
 
 def load_config(path: str | os.PathLike[str], **overrides: Any) -> RunConfig:

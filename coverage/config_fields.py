@@ -43,6 +43,7 @@ __all__ = [
     "opt_crs",
     "opt_encoding",
     "opt_modes",
+    "opt_parent_columns",
     "opt_path",
     "opt_positive",
     "opt_sheet",
@@ -329,6 +330,17 @@ def boundaries(value: Any) -> Path | dict[str, Path] | None:
             raise Invalid("must be a path or a mapping of levels to paths, e.g. {township: t.shp}")
         return {level_name(k): path(v) for k, v in value.items()}
     return path(value)
+
+
+def opt_parent_columns(value: Any) -> dict[str, str] | None:
+    """``{level: column}``: the column of a level's file naming its parent unit."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not value:
+        raise Invalid("must map a lower level to the column naming its parent, e.g. "
+                      "{village: 乡镇名称}")  # fmt: skip
+    return {level_name(k): nonempty_text(str(v) if isinstance(v, int) else v)
+            for k, v in value.items()}  # fmt: skip
 
 
 def names(value: Any) -> str | dict[str, str]:

@@ -9,6 +9,7 @@ and :func:`run_coverage_modes` read the inputs it names and call
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,8 +18,12 @@ from .config import RunConfig
 from .engine.access import AccessModel
 from .errors import InputError
 from .inputs.network import Network
-from .inputs.read import read_inputs
+from .inputs.population import Demand
+from .inputs.read import InputData, read_inputs
 from .inputs.terrain import Dem
+from .metrics.left_out import left_out, warn_left_out
+from .metrics.membership import units_of_demand
+from .metrics.official_totals import TotalsScaling, scale_to_totals, totals_columns, warn_totals
 from .metrics.options import MetricOptions
 from .metrics.service_plan import ServiceOptions
 from .results import CoverageResult
@@ -87,6 +92,7 @@ def metric_options(config: RunConfig) -> MetricOptions:
         catchment_by_tier=config.catchment_by_tier,
         staffing=config.staffing,
         gap_min_population=config.gap_min_population,
+        duplicate_m=config.duplicate_m,
         service=service_options(config),
     )
 
@@ -177,6 +183,7 @@ def run_coverage_modes(
         On any unusable input; nothing has been written.
     """
     inputs = read_inputs(config, progress=progress)
+    demand, scaling = _scaled_to_totals(inputs, config)
     networks = inputs.networks or {inputs.network.mode: inputs.network}
     options = metric_options(config)
     terrain: Dem | None = None
@@ -189,7 +196,7 @@ def run_coverage_modes(
         result = compute_coverage(
             network,
             inputs.stations,
-            inputs.demand,
+            demand,
             access,
             units=inputs.units,
             options=options,
@@ -198,6 +205,12 @@ def run_coverage_modes(
         )
         summary = dict(result.summary)
         summary.update(inputs.summary())
+        summary.update(left_out(summary))
+        warn_left_out(summary, source=inputs.demand.source or "population")
+        if scaling is not None:
+            summary.update(scaling.summary())
+            table = totals_columns(result.units[scaling.level], scaling)
+            result = dataclasses.replace(result, units={**result.units, scaling.level: table})
         summary["inputs"] = {
             "stations": str(config.stations),
             "population": str(config.population),
@@ -213,3 +226,20 @@ def run_coverage_modes(
         }
         results[mode] = result.with_summary(summary)
     return results
+
+
+def _scaled_to_totals(inputs: InputData, config: RunConfig) -> tuple[Demand, TotalsScaling | None]:
+    """The demand scaled to the official totals of ``population: {totals: ...}``, if any."""
+    totals = getattr(config.population, "totals", None)
+    if inputs.official_totals is None or totals is None:
+        return inputs.demand, None
+    polygons = (inputs.units or {})[totals.level]
+    demand, scaling = scale_to_totals(
+        inputs.demand,
+        units_of_demand(polygons, inputs.demand),
+        polygons["unit"].astype(str).tolist(),
+        inputs.official_totals,
+        level=totals.level,
+    )
+    warn_totals(scaling)
+    return demand, scaling

@@ -48,6 +48,13 @@ def _stations(folder: Path, text: str) -> None:
     (folder / "stations.csv").write_text(text, encoding="utf-8")
 
 
+def _station_column(folder: Path, header: str, value: str) -> None:
+    path = folder / "stations.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = [f"{lines[0]},{header}", *(f"{line},{value}" for line in lines[1:])]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def _station_row(folder: Path, row: str) -> None:
     path = folder / "stations.csv"
     path.write_text(path.read_text(encoding="utf-8") + row + "\n", encoding="utf-8")
@@ -99,6 +106,19 @@ def _all_nodata_dem(folder: Path) -> None:
     with rasterio.open(folder / "dem.tif", "w", **profile) as dst:
         dst.write(np.full((profile["height"], profile["width"]), -32768.0, "float32"), 1)
     _append_config(folder, "dem: dem.tif")
+
+
+def _totals(folder: Path, rows: str | None, level: str = "unit") -> None:
+    """Official totals for the run; ``rows`` None leaves the table unwritten."""
+    if rows is not None:
+        text = "县第七次人口普查\n乡镇,常住人口\n" + rows
+        (folder / "七普.csv").write_bytes(text.encode("gb18030"))
+    _config(
+        folder,
+        "population: population.tif",
+        "population: {raster: population.tif, totals: {file: 七普.csv, level: "
+        f"{level}, column: 常住人口, unit_column: 乡镇}}}}",
+    )
 
 
 def _truncate(path: Path, keep: float = 0.5) -> None:
@@ -304,6 +324,15 @@ CASES: list[tuple[str, Mutation, tuple[str, ...]]] = [
     ("raster-minus-inf", lambda f: _infinite(f, -np.inf),
      ("population.tif", "infinite population", "row 3, column 4")),
     ("dem-all-nodata", _all_nodata_dem, ("dem.tif", "nodata", "'dem'")),
+    ("totals-missing", lambda f: _totals(f, None), ("七普.csv", "not found", "totals file")),
+    ("totals-not-a-number", lambda f: _totals(f, "west,1000\neast,约三千"),
+     ("七普.csv", "row 4", "'常住人口'", "'约三千'")),
+    ("totals-duplicate-unit", lambda f: _totals(f, "west,1000\nwest,3000"),
+     ("七普.csv", "rows 3 and 4", "'west'")),
+    ("totals-no-match", lambda f: _totals(f, "城关镇,1000\n东山乡,3000"),
+     ("七普.csv", "no name of the totals table", "'west'")),
+    ("totals-level", lambda f: _totals(f, "west,1000", level="township"),
+     ("grid.yaml", "totals level 'township'", "unit")),
     ("raster-truncated", lambda f: _truncate(f / "population.tif", 0.3),
      ("population.tif",)),
     ("raster-not-a-raster", lambda f: (f / "population.tif").write_text("hello"),
@@ -337,6 +366,22 @@ CASES: list[tuple[str, Mutation, tuple[str, ...]]] = [
      ("units.geojson", "must be polygons")),
     ("boundaries-no-crs", _shapefile_without_prj, ("units.shp", "no CRS")),
     ("boundaries-elsewhere", _far_boundaries, ("units.geojson", "different areas")),
+    # --- opening hours, time windows, service rules, home service
+    ("stations-hours-unreadable", lambda f: _station_column(f, "营业时间", "看情况而定"),
+     ("stations.csv", "row 2", "station 'S1'", "'看情况而定'", "周一至周五 8:30-17:00")),
+    ("config-window-unreadable", lambda f: _append_config(f, "time_windows: {午间: 吃饭时}"),
+     ("grid.yaml", "'time_windows'", "window '午间'", "Mo-Fr 08:30-17:00")),
+    ("config-rule-unknown-list", lambda f: _append_config(
+        f, "service_lists: {省级清单: [a]}\nservice_rules: {村: {list: 村级清单}}"),
+     ("grid.yaml", "names the list '村级清单'", "lists: 省级清单")),
+    ("service-list-file-missing", lambda f: _append_config(
+        f, "service_lists: 清单.xlsx\nservice_rules: {村: {list: 村级清单}}"),
+     ("清单.xlsx", "not found", "'service_lists'")),
+    ("service-rules-without-services", lambda f: _append_config(
+        f, "service_lists: {乡镇清单: [a]}\nservice_rules: {乡镇: {list: 乡镇清单}}"),
+     ("stations.csv", "services (服务事项) column")),
+    ("home-service-unknown-group", lambda f: _append_config(f, "home_service: age_65_plus"),
+     ("home_service", "no group 'age_65_plus'", "population")),
     # --- output
     ("output-not-writable", _out_is_a_file, ("blocked", "cannot create the output folder")),
 ]  # fmt: skip

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ..errors import InputError
 from .catchments import DEFAULT_STAFF_RULES, StaffRule
+from .duplicates import DEFAULT_DUPLICATE_M
 from .service_plan import ServiceOptions
 from .targets import Target
 from .units import DEFAULT_UNIT_COVERED_SHARE
@@ -33,6 +34,10 @@ class MetricOptions:
         Recommended staff by tier and catchment population.
     gap_min_population : float
         Gap areas with fewer residents are left out (:mod:`coverage.metrics.gaps`).
+    duplicate_m : float
+        Stations within this many metres of another are one site: marked
+        ``duplicate_of``, with no staffing of their own
+        (:mod:`coverage.metrics.duplicates`; 0 turns this off).
     service : ServiceOptions
         Time windows, service-item rules and the home-service list
         (:mod:`coverage.metrics.service_plan`).
@@ -48,6 +53,7 @@ class MetricOptions:
     catchment_by_tier: bool = False
     staffing: tuple[StaffRule, ...] = tuple(DEFAULT_STAFF_RULES)
     gap_min_population: float = 0.0
+    duplicate_m: float = DEFAULT_DUPLICATE_M
     service: ServiceOptions = field(default_factory=ServiceOptions)
 
     def __post_init__(self) -> None:

@@ -205,6 +205,7 @@ def key_table(
     share: np.ndarray,
     *,
     left: float,
+    header: str = "",
 ) -> None:
     """The units numbered on the map, with their names and shares, right of the map.
 
@@ -222,6 +223,8 @@ def key_table(
         Covered share of each unit.
     left : float
         Left edge of the table, in figure fraction (right of the map).
+    header : str
+        First line of every column (e.g. "编号 名称 覆盖率").
     """
     if not numbers:
         return
@@ -231,6 +234,8 @@ def key_table(
         for i, n in sorted(numbers.items(), key=lambda kv: kv[1])
     ]
     columns = [rows[k : k + _KEY_ROWS] for k in range(0, len(rows), _KEY_ROWS)]
+    if header:
+        columns = [[header, *column] for column in columns]
     width = (1.0 - left) / len(columns)
     size = 5.5 if len(rows) <= _KEY_ROWS else 4.5
     for k, column in enumerate(columns):

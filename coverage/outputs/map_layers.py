@@ -262,13 +262,13 @@ def add_gaps(fmap: folium.Map, result: CoverageResult, shift: Shift, lang: str) 
             key = label(lang, "gap_id")
         elif column in levels:
             key = tier_label(lang, column)
-        elif values.dtype == object:
+        elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
             key = column
         else:
             continue
         frame[key] = [
             fmt(v, ",.0f" if column == "population" else ".1f")
-            if values.dtype != object and column != "gap_id"
+            if pd.api.types.is_numeric_dtype(values.dtype) and column != "gap_id"
             else escape(v)
             for v in values
         ]

@@ -27,6 +27,7 @@ from ..inputs.crs import transform_xy
 from .background import add_background, road_lines, water_features
 from .basemaps import Basemap, basemap_from_spec, display_shift, tile_layers
 from .labels import label
+from .map_home import add_home_service
 from .map_layers import (
     add_gaps,
     add_isochrones,
@@ -58,13 +59,23 @@ __all__ = [
 
 
 def credits_text(result: CoverageResult, lang: str) -> str:
-    """Data attribution (plain text): OpenStreetMap roads and the population source."""
-    source = str(getattr(result.demand, "source", "") or "")
+    """Data attribution (plain text): OpenStreetMap roads, the population and terrain sources.
+
+    The population source is the result's, or else the population file the summary
+    names; WorldPop (CC BY 4.0) and SRTM elevation are credited by name.
+    """
+    inputs = result.summary.get("inputs") or {}
+    population = inputs.get("population")
+    if isinstance(population, Mapping):
+        population = population.get("raster") or population.get("points")
+    sources = [str(getattr(result.demand, "source", "") or ""), str(population or "")]
     parts = [label(lang, "roads_credit")]
-    if re.search(r"worldpop|_ppp_|_pd_", source, flags=re.IGNORECASE):
+    if any(re.search(r"worldpop|_ppp_|_pd_", s, flags=re.IGNORECASE) for s in sources):
         parts.append(label(lang, "worldpop_credit"))
-    elif source:
-        parts.append(label(lang, "population_credit", source=Path(source).name))
+    elif sources[0] or sources[1]:
+        parts.append(label(lang, "population_credit", source=Path(sources[0] or sources[1]).name))
+    if re.search(r"srtm", str(inputs.get("dem") or ""), flags=re.IGNORECASE):
+        parts.append(label(lang, "srtm_credit"))
     return " | ".join(parts)
 
 
@@ -208,6 +219,7 @@ def coverage_map(
         fmap, result, shift, lang, headline, shown_level=levels[0] if levels else None
     )
     gaps = add_gaps(fmap, result, shift, lang)
+    add_home_service(fmap, result, shift, lang)
     styles = tier_styles(result.stations["tier"].astype(str))
     add_stations(fmap, result, shift, lang, headline, styles)
     folium.LayerControl(collapsed=False).add_to(fmap)

@@ -162,9 +162,9 @@ def _surface(
         values = np.where(np.isinf(surface), -1.0, surface).astype(np.float32)
     warped, extent = reproject_surface(values, grid, result.network.crs)
     cls = classes.classify(np.where(warped < 0, np.inf, warped))
-    rgba = np.array(
-        [(*_rgb(c), 0.85) for c in classes.palette()] + [(0.0, 0.0, 0.0, 0.0)], dtype=np.float32
-    )
+    # 8-bit RGBA: a county raster has millions of cells, and matplotlib resamples it
+    table = [(*_rgb(c), 0.85) for c in classes.palette()] + [(0.0, 0.0, 0.0, 0.0)]
+    rgba = np.round(np.array(table) * 255).astype(np.uint8)
     image = rgba[np.where(np.isnan(warped), classes.n + 1, cls)]
     ax.imshow(image, extent=extent, origin="upper", interpolation="nearest", zorder=2)
 
@@ -389,7 +389,11 @@ def level_map_figure(
             color="#111111",
             zorder=7,
         )
-        key_table(fig, placed.numbers, table, names, share, left=ax.get_position().x1 + 0.01)
+        header = "  ".join(
+            (label(lang, "id"), label(lang, "name"), label(lang, "covered_share", minutes=headline))
+        )
+        left = ax.get_position().x1 + 0.01
+        key_table(fig, placed.numbers, table, names, share, left=left, header=header)
         edges = [*SHARE_BINS, 1.0]
         shares: list = [
             Patch(color=c, label=f"{edges[i]:.0%}–{edges[i + 1]:.0%}")

@@ -18,7 +18,10 @@ government     ``amenity=townhall|community_centre``, ``office=government``
 post_office    ``amenity=post_office``
 =============  ==========================================================
 
-A feature matching several types takes the first in this order.
+A feature matching several types takes the first in this order. Its ``amenity``
+tag decides what it is: a feature whose ``amenity`` names something else (a
+``marketplace``, a ``place_of_worship``) is no partner by another key (an
+``office=government`` on a market hall does not make it a government office).
 """
 
 from __future__ import annotations
@@ -162,12 +165,20 @@ def candidates_from_osm(
             tags[key] += [v for v in values if v not in tags[key]]
     pois = read_osm_pois(path, tags)
     kind = pd.Series([None] * len(pois), dtype=object)
+    amenity = (
+        pois["amenity"].fillna("").astype(str).to_numpy()
+        if "amenity" in pois
+        else np.full(len(pois), "", dtype=object)
+    )
     for t in wanted:
         hit = np.zeros(len(pois), dtype=bool)
         for key, values in PARTNER_TAGS[t].items():
             if key in pois:
                 hit |= pois[key].isin(values).to_numpy()
-        kind[hit & kind.isna().to_numpy()] = t
+        # the amenity says what a place is: an office=government tag on a market hall
+        # (amenity=marketplace) or a mosque does not make it a government office
+        clear = (amenity == "") | np.isin(amenity, PARTNER_TAGS[t].get("amenity", ()))
+        kind[hit & clear & kind.isna().to_numpy()] = t
     keep = kind.notna().to_numpy()
     pois = pois.loc[keep].reset_index(drop=True)
     kind = kind[keep].reset_index(drop=True)

@@ -86,7 +86,7 @@ def test_two_level_batch_from_another_folder_equals_run(province, tmp_path, monk
         assert region.config.population.raster == data / case.population.name
         assert region.config.boundaries == {"township": data / "township.shp"}
     cluster = distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     with distributed.Client(cluster) as client:
         report = run_batch(batch, client=client)  # the worker started in elsewhere/ too
@@ -200,3 +200,54 @@ def test_dry_run_reports_missing_and_unreadable_inputs(province, capsys):
     outcome = run_region(region)  # a run reports the same, without reading anything
     assert outcome.status == "failed" and "not found" in outcome.message
     assert not region.out.exists()
+
+
+def test_regions_no_longer_listed_are_dropped_and_foreign_folders_refused(province):
+    from coverage.batch.region import check_batch_folder, drop_old_regions, prepare_batch_folder
+    from coverage.errors import InputError
+    from coverage.outputs.folder import publish_folder
+
+    _, _, batch_file, _ = province
+    batch = load_batch(batch_file)
+    prepare_batch_folder(batch)  # what run_batch does first: the folder gets its manifest
+    for name in ("county-a", "county-b", "county-gone"):
+        with publish_folder(batch.out / name, kind="batch-region") as stage:
+            (stage / "summary.json").write_text("{}", encoding="utf-8")
+    with publish_folder(batch.out / "siting", kind="siting") as stage:  # not a region: kept
+        (stage / "sites.csv").write_text("id\n", encoding="utf-8")
+    check_batch_folder(batch)
+    assert drop_old_regions(batch) == [batch.out / "county-gone"]
+    assert sorted(p.name for p in batch.out.iterdir() if not p.name.startswith(".")) == [
+        "county-a",
+        "county-b",
+        "siting",
+    ]
+    (batch.out / "county-b" / ".coverage15-manifest.json").unlink()
+    with pytest.raises(InputError, match="county-b: the output folder is not empty"):
+        check_batch_folder(batch)
+
+
+def test_a_path_in_any_nested_mapping_is_found_and_resolved(tmp_path, monkeypatch):
+    """population.totals.file came after the batch code: found with no change there."""
+    from coverage.batch.fingerprint import region_inputs
+
+    (tmp_path / "county").mkdir()
+    (tmp_path / "county" / "region.yaml").write_text(
+        "name: c\nstations: s.csv\nnetwork: n.osm\nboundaries: {township: t.geojson}\n"
+        "population: {raster: p.tif, totals: {file: 七普.xlsx, level: township, column: x}}\n",
+        encoding="utf-8",
+    )
+    batch_file = tmp_path / "batch.yaml"
+    batch_file.write_text("regions: [county/region.yaml]\n", encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    config = load_batch(batch_file).regions[0].config
+    folder = (tmp_path / "county").resolve()
+    assert dict(region_inputs(config)) == {
+        "stations": folder / "s.csv",
+        "population.raster": folder / "p.tif",
+        "population.totals.file": folder / "七普.xlsx",
+        "network": folder / "n.osm",
+        "boundaries.township": folder / "t.geojson",
+    }
+    assert [p.split(":")[0] for p in input_problems(config)] == list(dict(region_inputs(config)))

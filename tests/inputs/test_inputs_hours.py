@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from coverage.errors import InputError
@@ -102,3 +103,26 @@ def test_osm_points_of_interest_carry_their_opening_hours(tmp_path):
         "node/2": "24/7",
         "node/4": None,
     }
+
+
+@pytest.mark.parametrize(
+    ("osm", "zh"),
+    [
+        ("Mo-Fr 08:30-17:00; Sa 08:30-11:30", "周一至周五 08:30-17:00；周六 08:30-11:30"),
+        ("Mo,We 09:00-11:00", "周一、周三 09:00-11:00"),
+        ("Mo-Fr 08:30-17:00; Su off; PH off", "周一至周五 08:30-17:00；周日休息；法定节假日休息"),
+        ("24/7", "全天"),
+        ("08:00-12:00", "08:00-12:00"),
+        ("Mo-Fr 08:00-18:00 unknown", "Mo-Fr 08:00-18:00 unknown"),  # left as written
+        ("Jan-Jun Mo 08:00-09:00", "Jan-Jun Mo 08:00-09:00"),
+    ],
+)
+def test_hours_in_chinese_round_trip(osm, zh):
+    from coverage.inputs.hours import hours_in_chinese
+
+    assert hours_in_chinese(osm) == zh
+    # what is translated reads back as the same hours (the converter takes its own output)
+    from coverage.metrics.windows import open_intervals
+
+    back = hours_to_osm(zh.replace("、", ",") if zh[0].isdigit() else zh)
+    assert np.array_equal(open_intervals(back), open_intervals(osm))

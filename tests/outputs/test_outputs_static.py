@@ -71,14 +71,15 @@ def test_overview_draws_every_cell_in_its_time_class(hostile_result):
     expected = np.full(grid.shape, -1)
     d = hostile_result.demand
     expected[d.rows, d.cols] = classes.classify(hostile_result.point_minutes)
-    palette = np.array([colors.to_rgb(c) for c in classes.palette()])
+    palette = np.array([colors.to_rgb(c) for c in classes.palette()]) * 255
+    assert image.dtype == np.uint8
     assert image.shape[:2] == grid.shape  # same CRS here: no reprojection
     for r in range(grid.shape[0]):
         for c in range(grid.shape[1]):
             if expected[r, c] < 0:
                 assert image[r, c, 3] == 0
             else:
-                np.testing.assert_allclose(image[r, c, :3], palette[expected[r, c]], atol=1e-6)
+                np.testing.assert_allclose(image[r, c, :3], palette[expected[r, c]], atol=0.5)
     assert len(fig.axes) == 1  # a legend, no colour bar
 
 

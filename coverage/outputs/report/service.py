@@ -7,13 +7,12 @@ service-item rule with the items they miss, and the home-service list of a group
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
-from ..labels import tier_label
+from ..labels import group_label, tier_label
 from ..webpage import escape
 from .tables import html_table
 from .text import t
@@ -39,7 +38,6 @@ class ReportContext(Protocol):
 
 __all__ = [
     "SERVICE_SECTIONS",
-    "group_label",
     "home_service_section",
     "rules_section",
     "windows_section",
@@ -48,24 +46,6 @@ __all__ = [
 
 def _note(text: str) -> str:
     return f"<p class='note'>{escape(text)}</p>"
-
-
-def group_label(lang: str, group: str) -> str:
-    """A population group as officials read it: ``age_65_plus`` -> 65岁及以上.
-
-    Examples
-    --------
-    >>> group_label("zh", "age_65_plus"), group_label("en", "age_80_plus")
-    ('65岁及以上人群', 'residents aged 80+')
-    >>> group_label("zh", "disabled")
-    'disabled'
-    """
-    match = re.fullmatch(r"age_?(\d+)_?plus", group)
-    if match:
-        return t(lang, "group_age", age=match.group(1))
-    if group == "population":
-        return t(lang, "group_population")
-    return group
 
 
 def windows_section(ctx: ReportContext) -> str:

@@ -8,20 +8,26 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..labels import tier_label
+from ...inputs.hours import hours_in_chinese
+from ..labels import group_label, tier_label
 from ..webpage import escape
-from .service_tables import service_tables, window_column
+from .service_tables import group_column, service_tables, window_column
+from .subtotals import with_subtotals
 from .text import t
 
 if TYPE_CHECKING:
     from ...results import CoverageResult
 
-__all__ = ["cell", "header", "html_table", "is_missing", "kind_of", "report_tables"]
+__all__ = ["cell", "header", "html_table", "is_missing", "is_text", "kind_of", "report_tables"]
 
 # column -> (label key, number format); formats: "int", "share", "min", "text", "bool"
 _COLUMNS: dict[str, tuple[str, str]] = {
     "unit": ("unit", "text"),
     "population": ("population", "int"),
+    "population_model": ("population_model", "int"),
+    "population_official": ("population_official", "int"),
+    "official_difference": ("official_difference", "int"),
+    "official_change": ("official_change", "share"),
     "population_covered": ("population_covered", "int"),
     "coverage_share": ("covered_share", "share"),
     "unreachable_population": ("unreachable", "int"),
@@ -39,7 +45,7 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "staff": ("staff_now", "int"),
     "staff_recommended": ("staff", "int"),
     "staff_gap": ("staff_gap", "int"),
-    "capacity": ("capacity", "text"),
+    "capacity": ("capacity", "capacity"),
     "snap_distance_m": ("snap_distance", "int"),
     "level": ("level", "tier"),
     "year": ("year", "text"),
@@ -56,7 +62,7 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "mean_extra_minutes": ("extra_minutes", "min"),
     "max_extra_minutes": ("max_extra_minutes", "min"),
     "window": ("window", "text"),
-    "hours": ("hours", "text"),
+    "hours": ("hours", "hours"),
     "stations_open": ("stations_open", "int"),
     "service_list": ("service_list", "text"),
     "service_handled": ("service_handled", "int"),
@@ -75,6 +81,8 @@ _COLUMNS: dict[str, tuple[str, str]] = {
 _UNIT_COLUMNS = [
     "unit",
     "population",
+    "population_model",
+    "population_official",
     "population_covered",
     "coverage_share",
     "mean_minutes",
@@ -130,13 +138,25 @@ def cell(value: Any, kind: str, lang: str) -> str:
         return "-" if not np.isfinite(float(value)) else f"{float(value):.1f}"
     if kind == "km2":
         return f"{float(value):,.2f}"
+    if kind == "hours":
+        return hours_in_chinese(str(value)) if lang == "zh" else str(value)
     if kind == "coord":
         return f"{float(value):.5f}"
     if kind == "bool":
         return t(lang, "yes" if bool(value) else "no")
     if kind == "tier":
         return tier_label(lang, str(value))
+    if kind == "capacity":
+        try:
+            return t(lang, f"capacity_{value}")
+        except KeyError:
+            return str(value)
     return str(value)
+
+
+def is_text(values: pd.Series) -> bool:
+    """True for a column of text (object or string dtype)."""
+    return values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
 
 
 def _columns(
@@ -154,11 +174,14 @@ def header(column: str, lang: str, headline: float) -> str:
     window = window_column(column)
     if window is not None:
         return t(lang, f"window_{window[1]}", window=window[0], minutes=headline)
+    group = group_column(column)
+    if group is not None:
+        return t(lang, "window_coverage_share", window=group_label(lang, group), minutes=headline)
     key = _COLUMNS.get(column, (column, "text"))[0]
     try:
         return t(lang, key, minutes=headline)
     except KeyError:
-        return column
+        return tier_label(lang, column)  # a unit level (the gaps' township, village)
 
 
 def kind_of(column: str, frame: pd.DataFrame) -> str:
@@ -169,7 +192,9 @@ def kind_of(column: str, frame: pd.DataFrame) -> str:
     window = window_column(column)
     if window is not None:
         return "share" if window[1] == "coverage_share" else "int"
-    return "text" if frame[column].dtype == object else "min"
+    if group_column(column) is not None:
+        return "share"
+    return "text" if is_text(frame[column]) else "min"
 
 
 def html_table(frame: pd.DataFrame, columns: Sequence[str], lang: str, headline: float) -> str:
@@ -177,7 +202,10 @@ def html_table(frame: pd.DataFrame, columns: Sequence[str], lang: str, headline:
     head = "".join(f"<th>{escape(header(c, lang, headline))}</th>" for c in columns)
     rows = []
     kinds = [kind_of(c, frame) for c in columns]
-    for values in frame[list(columns)].itertuples(index=False):  # keeps each column's type
+    subtotal = frame.attrs.get("subtotal_rows") or [False] * len(frame)
+    for values, total in zip(
+        frame[list(columns)].itertuples(index=False), subtotal, strict=True
+    ):  # itertuples keeps each column's type
         cells = []
         for value, kind in zip(values, kinds, strict=True):
             text = escape(cell(value, kind, lang))
@@ -186,12 +214,22 @@ def html_table(frame: pd.DataFrame, columns: Sequence[str], lang: str, headline:
             else:
                 cls = "n" if kind in ("int", "share", "min", "km2", "coord") else ""
             cells.append(f"<td class='{cls}'>{text}</td>" if cls else f"<td>{text}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+        rows.append(("<tr class='subtotal'>" if total else "<tr>") + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def report_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:
+def report_tables(result: CoverageResult, *, lang: str = "en") -> dict[str, pd.DataFrame]:
     """The report's tables, by sheet name: units per level, targets, stations, services, gaps.
+
+    A lower level's units (villages) come grouped under their unit of the level above,
+    each group closed by a subtotal row (:func:`.subtotals.with_subtotals`).
+
+    Parameters
+    ----------
+    result : CoverageResult
+        The result.
+    lang : {"en", "zh"}
+        Language of the subtotal rows' labels.
 
     Returns
     -------
@@ -200,9 +238,14 @@ def report_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:
     """
     tables: dict[str, pd.DataFrame] = {}
     for level, table in result.units.items():
-        tables[f"units_{level}" if level != "unit" else "units"] = table[
-            _columns(table, _UNIT_COLUMNS)
-        ]
+        above = next((c for c in table.columns if c in result.units and c != level), None)
+        columns = _columns(table, _UNIT_COLUMNS)
+        if above is not None:
+            columns.insert(1, above)
+        frame = table[columns]
+        if above is not None:
+            frame = with_subtotals(frame, above, lambda name: t(lang, "subtotal", name=name))
+        tables[f"units_{level}" if level != "unit" else "units"] = frame
     targets = getattr(result, "targets", None)
     if isinstance(targets, pd.DataFrame) and not targets.empty:
         tables["targets"] = targets[_columns(targets, _TARGET_COLUMNS)]
@@ -214,7 +257,7 @@ def report_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:
     gaps = getattr(result, "gaps", None)
     if gaps is not None and len(gaps):
         frame = pd.DataFrame(gaps.drop(columns="geometry"))
-        extra = [c for c in frame.columns if c not in _GAP_COLUMNS and frame[c].dtype == object]
+        extra = [c for c in frame.columns if c not in _GAP_COLUMNS and is_text(frame[c])]
         tables["gaps"] = frame[[*_columns(frame, _GAP_COLUMNS), *extra]]
     tables.update(service_tables(result))
     return tables
