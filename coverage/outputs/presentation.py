@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .basemaps import Basemap
 from .labels import label, tier_label
+from .layers import write_gis_layers
 from .maps import ASSETS, coverage_map, save_map
 from .products import Products, make_products
 from .report import write_report, write_units_xlsx
@@ -48,6 +49,10 @@ def write_presentation(
     lang: str = "en",
     tianditu_key: str | None = None,
     products: Products | None = None,
+    modes: Mapping[str, Mapping[str, Any]] | None = None,
+    output_crs: str = "EPSG:4326",
+    shapefile: bool = False,
+    shapefile_encoding: str = "utf-8",
 ) -> dict[str, Path]:
     """Write ``map.html``, ``map.png`` (and one per unit level), ``report.html``,
     ``units.xlsx`` and ``assets/`` (licences) into ``folder``.
@@ -65,8 +70,16 @@ def write_presentation(
     tianditu_key : str, optional
         Key for the Tianditu basemap.
     products : Products, optional
-        The surfaces and isochrones of the result, computed once
-        (:func:`~coverage.outputs.products.make_products`; default: computed here).
+        The result's surface and isochrones, computed once for every output
+        (:func:`~coverage.outputs.products.make_products`; default: computed here): the
+        isochrones as in ``isochrones.geojson`` are drawn on ``map.html`` and ``map.png``
+        and written to ``outputs.gpkg``.
+    modes : mapping, optional
+        Every mode's summary of a multi-mode run (mode -> summary): the report then
+        compares the modes.
+    output_crs, shapefile, shapefile_encoding
+        Options of ``outputs.gpkg`` and the Shapefiles
+        (:func:`~coverage.outputs.layers.write_gis_layers`).
 
     Returns
     -------
@@ -104,8 +117,20 @@ def write_presentation(
             else label(lang, "covered_share", minutes=headline) + f" ({tier_label(lang, level)})"
         )
         images[caption] = path.read_bytes()
-    paths["report"] = write_report(result, out / "report.html", lang=lang, images=images)
+    paths["report"] = write_report(
+        result, out / "report.html", lang=lang, images=images, modes=modes
+    )
     paths["units_xlsx"] = write_units_xlsx(result, out / "units.xlsx", lang=lang)
+    paths.update(
+        write_gis_layers(
+            result,
+            out,
+            isochrones=products.isochrones,
+            output_crs=output_crs,
+            shapefile=shapefile,
+            shapefile_encoding=shapefile_encoding,
+        )
+    )
     return paths
 
 

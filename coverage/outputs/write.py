@@ -96,6 +96,7 @@ def write_outputs(
     lang: str = "en",
     tianditu_key: str | None = None,
     package: bool = False,
+    gis: Mapping[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write a result's files into ``out_dir``, all or nothing.
 
@@ -130,6 +131,9 @@ def write_outputs(
         Key of the Tianditu basemap (default: ``$TIANDITU_KEY``).
     package : bool
         Also zip every file into ``<name>.zip``, one archive to share.
+    gis : mapping, optional
+        Options of ``outputs.gpkg`` and the Shapefiles: ``output_crs``, ``shapefile``,
+        ``shapefile_encoding`` (see :func:`coverage.outputs.layers.write_gis_layers`).
 
     Returns
     -------
@@ -147,6 +151,7 @@ def write_outputs(
             lang=lang,
             tianditu_key=tianditu_key,
             package=package,
+            gis=gis,
         )
     return {kind: out / name for kind, name in names.items()}
 
@@ -161,6 +166,7 @@ def write_output_files(
     lang: str = "en",
     tianditu_key: str | None = None,
     package: bool = False,
+    gis: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
     """Write a result's files into a folder being built (no publishing; see write_outputs).
 
@@ -169,7 +175,7 @@ def write_output_files(
     result : CoverageResult
     folder : pathlib.Path
         A staging folder from :func:`coverage.outputs.folder.publish_folder`.
-    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package
+    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package, gis
         As for :func:`write_outputs`.
 
     Returns
@@ -178,7 +184,7 @@ def write_output_files(
         File kind -> name relative to ``folder``.
     """
 
-    shown = {"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key}
+    shown = {"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key, **(gis or {})}
     names = _write_result(
         result,
         folder,
@@ -201,6 +207,7 @@ def write_mode_outputs(
     lang: str = "en",
     tianditu_key: str | None = None,
     package: bool = False,
+    gis: Mapping[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write the results of several modes: ``<out>/<mode>/...`` and a combined summary.
 
@@ -215,7 +222,7 @@ def write_mode_outputs(
         From :func:`run_coverage_modes`.
     out_dir : path-like
         Output folder, as for :func:`write_outputs`.
-    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package
+    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package, gis
         As for :func:`write_outputs` (the package holds every mode's folder).
 
     Returns
@@ -235,7 +242,13 @@ def write_mode_outputs(
                 stage / mode,
                 isochrone_cell_m=isochrone_cell_m,
                 isochrones_per_station=isochrones_per_station,
-                presentation={"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key},
+                presentation={
+                    "basemap": basemap,
+                    "lang": lang,
+                    "tianditu_key": tianditu_key,
+                    "modes": {m: r.summary for m, r in results.items()},
+                    **(gis or {}),
+                },
             )
             paths.update({f"{mode}/{kind}": out / mode / name for kind, name in names.items()})
             s = result.summary
