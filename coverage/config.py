@@ -165,6 +165,18 @@ class RunConfig:
         "nearest point of the nearest segment; for rural roads with long segments)",
         default="node",
     )
+    water_barriers: bool = spec(
+        cf.flag,
+        "access legs never cross water read from the OSM file (lakes, riverbanks, "
+        "reservoirs, the sea side of coastlines)",
+        default=True,
+    )
+    barriers: Path | None = spec(
+        cf.opt_path,
+        "optional polygon layer of more water areas legs may not cross (GeoPackage, "
+        "Shapefile, GeoJSON; any CRS)",
+        default=None,
+    )
     ferry: bool = spec(
         cf.flag,
         "OSM ferries (route=ferry) as edges for the modes their tags allow; false leaves them out",

@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 
 from . import __version__
 from .config import RunConfig
+from .engine.barriers import WaterMask, barrier_for_network
 from .engine.snapping import Snap, snap_points
 from .engine.whatif import EngineState, engine_state
 from .errors import InputError
@@ -197,6 +198,7 @@ def compute_coverage(
     gap_min_population: float = 0.0,
     snap_to: str = "node",
     dem: str | os.PathLike[str] | Dem | None = None,
+    barrier: WaterMask | None = None,
 ) -> CoverageResult:
     """Travel time from every resident to the nearest station, and the coverage it gives.
 
@@ -241,6 +243,8 @@ def compute_coverage(
     dem : path-like or Dem, optional
         Elevations for slope-dependent off-road legs (the network's own edges carry
         terrain when it was loaded with a DEM).
+    barrier : WaterMask, optional
+        Water the off-road legs may not cross (:mod:`coverage.engine.barriers`).
 
     Returns
     -------
@@ -271,6 +275,7 @@ def compute_coverage(
             edges=snap_to == "edge",
             direction=direction,
             dem=terrain,
+            barrier=barrier,
         )
 
     steps = tqdm(total=4, desc="engine", unit="step", disable=not progress, leave=False)
@@ -301,6 +306,7 @@ def compute_coverage(
             snap_edges=snap_to == "edge",
             dem=terrain,
             snap_candidates=SNAP_CANDIDATES,
+            barrier=barrier,
         )
         steps.update()
         steps.set_postfix_str("figures")
@@ -625,12 +631,22 @@ def run_coverage_modes(
     inputs = read_inputs(config, progress=progress)
     networks = inputs.networks or {inputs.network.mode: inputs.network}
     terrain = None
+    barrier = None
     boundaries = config.boundaries
     results: dict[str, CoverageResult] = {}
     for mode in modes or config.run_modes:
         network = networks[mode]
         if config.dem is not None and terrain is None:
             terrain = _terrain_for(network, config.dem)
+        if (config.water_barriers or config.barriers) and (
+            barrier is None or barrier.crs != network.crs
+        ):
+            barrier = barrier_for_network(
+                network,
+                osm_water=config.water_barriers,
+                layer=config.barriers,
+                max_access_m=config.max_access_m,
+            )
         result = compute_coverage(
             network,
             inputs.stations,
@@ -648,6 +664,7 @@ def run_coverage_modes(
             gap_min_population=config.gap_min_population,
             snap_to=config.snap_to,
             dem=terrain,
+            barrier=barrier,
         )
         summary = dict(result.summary)
         summary.update(inputs.summary())
