@@ -70,7 +70,11 @@ class RunConfig:
         "{raster: ..., band: N, groups: {...}}, {points: table, crs: ...} or "
         "{from_buildings: true, total: N, cell_size_m: 100}",
     )
-    network: Path = spec(cf.path, "OpenStreetMap extract: .osm.pbf or .osm XML")
+    network: Path = spec(
+        cf.path,
+        "OpenStreetMap extract (.osm.pbf or .osm XML), or a road line layer "
+        "(.gpkg, .shp, .geojson; any CRS) classed 国道/省道/县道/乡道/村道 or by grade",
+    )
     name: str = spec(cf.plain_name, "name of the region, used in outputs", default="region")
     stations_crs: str = spec(
         cf.crs, "CRS of table coordinates: EPSG:xxxx, GCJ-02 or BD-09", default="EPSG:4326"
@@ -164,6 +168,15 @@ class RunConfig:
         "where off-road legs join the road: 'node' (the nearest node) or 'edge' (also the "
         "nearest point of the nearest segment; for rural roads with long segments)",
         default="node",
+    )
+    network_columns: dict[str, str] | None = spec(
+        cf.opt_network_columns,
+        "headers of a road layer's columns when not recognised, e.g. {class: 路线等级, "
+        "speed: 设计时速}",
+        default=None,
+    )
+    network_snap_m: float = spec(
+        cf.positive, "road layer: line vertices this close join into one node", default=0.5
     )
     water_barriers: bool = spec(
         cf.flag,

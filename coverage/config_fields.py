@@ -26,6 +26,7 @@ from .metrics.targets import Target, targets_from_mapping
 
 __all__ = [
     "MODES",
+    "NETWORK_COLUMN_KEYS",
     "STATION_COLUMN_KEYS",
     "Invalid",
     "basemap",
@@ -43,6 +44,7 @@ __all__ = [
     "opt_crs",
     "opt_encoding",
     "opt_modes",
+    "opt_network_columns",
     "opt_path",
     "opt_positive",
     "opt_sheet",
@@ -225,6 +227,15 @@ def columns(value: Any, allowed: tuple[str, ...]) -> dict[str, str]:
 
 def opt_station_columns(value: Any) -> dict[str, str] | None:
     return None if value is None else columns(value, STATION_COLUMN_KEYS)
+
+
+#: Standard columns of a road layer a ``network_columns`` mapping may name (see
+#: :mod:`coverage.inputs.road_layer`).
+NETWORK_COLUMN_KEYS = ("class", "speed", "oneway", "name")
+
+
+def opt_network_columns(value: Any) -> dict[str, str] | None:
+    return None if value is None else columns(value, NETWORK_COLUMN_KEYS)
 
 
 def level_name(key: Any) -> str:

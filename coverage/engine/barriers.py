@@ -310,7 +310,11 @@ def barrier_for_network(
         float(network.y.max()) + margin,
     )
     parts = []
-    if osm_water and network.source and Path(network.source).is_file():
+    source = Path(network.source) if network.source else None
+    osm = source is not None and source.name.lower().endswith(
+        (".pbf", ".osm", ".osm.gz", ".osm.bz2", ".xml")
+    )
+    if osm_water and source is not None and osm and source.is_file():
         lon, lat = transform_xy(
             np.array([bounds[0], bounds[2], bounds[0], bounds[2]]),
             np.array([bounds[1], bounds[1], bounds[3], bounds[3]]),
@@ -318,7 +322,7 @@ def barrier_for_network(
             "EPSG:4326",
         )
         box = (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
-        parts.append(read_osm_water(network.source, box).to_crs(network.crs))
+        parts.append(read_osm_water(source, box).to_crs(network.crs))
     if layer is not None:
         parts.append(read_barrier_layer(layer).to_crs(network.crs))
     parts = [p for p in parts if len(p)]
