@@ -5,7 +5,7 @@
     python benchmarks/run.py --out out/b --only engine-grid
 
 Benchmarks (``--only`` names): ``engine-comoros``, ``engine-grid``,
-``end-to-end``, ``scale``. See benchmarks/README.md for what each measures.
+``end-to-end``, ``scale``, ``raster-window``. See benchmarks/README.md for what each measures.
 Correctness checks inside (identical travel times to networkx, 1e-6 relative)
 raise and stop the run with exit status 1: wrong figures are never reported.
 """
@@ -55,7 +55,7 @@ QUICK = Sizes(
     pandana_grid=True, scale_side=30, scale_cells=10_000, scale_repeat=1,
 )  # fmt: skip
 
-NAMES = ("engine-comoros", "engine-grid", "end-to-end", "scale")
+NAMES = ("engine-comoros", "engine-grid", "end-to-end", "scale", "raster-window")
 
 
 def _comoros() -> Path | None:
@@ -155,11 +155,18 @@ def scale(report: Report, sizes: Sizes, quick: bool) -> None:
     )
 
 
+def raster_window(report: Report, sizes: Sizes, quick: bool) -> None:
+    from benchmarks.raster_window import run_raster_window
+
+    run_raster_window(report, quick=quick)
+
+
 RUNNERS: dict[str, Callable[[Report, Sizes, bool], None]] = {
     "engine-comoros": engine_comoros,
     "engine-grid": engine_grid,
     "end-to-end": end_to_end,
     "scale": scale,
+    "raster-window": raster_window,
 }
 
 

@@ -60,7 +60,8 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser(
         "demo",
         help="run on the embedded demo data (central Helsinki, no download)",
-        description="Prepare the embedded demo inputs and run on them (default out/demo).",
+        description="Prepare the embedded demo inputs (in the cache folder) and run on them "
+        "(default out/demo).",
     )
     _add_run_options(demo)
     _add_batch_parser(sub)
@@ -95,6 +96,7 @@ def _add_batch_parser(sub: Any) -> None:
 
 def _batch(args: argparse.Namespace) -> int:
     from .batch import load_batch, plan_batch, run_batch
+    from .batch.region import check_batch_folder
 
     if args.workers is not None and args.workers < 1:
         raise InputError(f"--workers must be at least 1, got {args.workers}")
@@ -105,11 +107,18 @@ def _batch(args: argparse.Namespace) -> int:
         import distributed  # noqa: F401
     logging.getLogger("distributed").setLevel(logging.INFO if args.debug else logging.WARNING)
     if args.dry_run:
+        check_batch_folder(batch)
         plans = plan_batch(batch, force=args.force)
         for plan in plans:
             print(f"{plan.action:<4}  {plan.region.name}: {plan.reason}")
         runs = sum(p.action == "run" for p in plans)
-        print(f"{runs} to run, {len(plans) - runs} to skip; outputs in {batch.out}")
+        bad = sum(p.action == "fail" for p in plans)
+        failing = f", {bad} with unreadable inputs" if bad else ""
+        print(f"{runs} to run, {len(plans) - runs - bad} to skip{failing}; outputs in {batch.out}")
+        if bad:
+            names = ", ".join(p.region.name for p in plans if p.action == "fail")
+            print(f"error: inputs missing or unreadable in {names}", file=sys.stderr)
+            return 2
         return 0
     report = run_batch(
         batch,
@@ -180,7 +189,8 @@ def _add_site_parser(sub: Any) -> None:
         description="Choose new sites among candidates so coverage rises most (--add K) or "
         "reaches a target share with the fewest sites (--target 0.95), or the fewest sites "
         "meeting a year's unit targets (--meet-targets 2024); existing stations stay. "
-        "Writes sites.csv, sites.geojson, siting.json and criticality.csv.",
+        "Writes sites.csv, sites.geojson, siting.json, criticality.csv, sites.html, sites.png, "
+        "siting_report.html and sites.xlsx.",
     )
     site.add_argument("config", type=Path, help="YAML run configuration")
     goal = site.add_mutually_exclusive_group(required=True)
@@ -263,6 +273,8 @@ def _add_site_parser(sub: Any) -> None:
 def _site(args: argparse.Namespace) -> int:
     from .config import load_config
     from .errors import SolverError
+    from .outputs.folder import mark_output_folder
+    from .paths import resolve_path
     from .siting.plan import run_siting, write_siting_outputs
 
     def ids(text: str | None) -> list[str]:
@@ -283,11 +295,18 @@ def _site(args: argparse.Namespace) -> int:
         raise InputError(f"--time-limit: must be positive seconds, got {args.time_limit:g}")
     overrides: dict[str, Any] = {"minutes": args.minutes} if args.minutes else {}
     config = load_config(args.config, **overrides)
-    out = args.out.resolve() if args.out else (config.out or Path("out") / config.name) / "siting"
-    sources = [
-        c if c in ("osm", "gaps") else str((Path.cwd() / c).resolve()) for c in ids(args.candidates)
-    ]
+    sources = [c if c in ("osm", "gaps") else str(resolve_path(c)) for c in ids(args.candidates)]
+    files = [Path(c) for c in sources if c not in ("osm", "gaps")]
+    default = (config.out or Path("out") / config.name) / "siting"
+    inputs = _inputs_of(config, args.config, *files)
+    out = _out_folder(args.out, default, inputs)
+    if config.basemap.name == "tianditu":  # fail before the long run, not after it
+        from .outputs.basemaps import resolve_tianditu_key
+
+        resolve_tianditu_key(config.tianditu_key)
     modes = [args.mode] if args.mode else list(config.run_modes)
+    for mode in modes if len(modes) > 1 else ():
+        _out_folder(out / mode, out / mode, inputs)
     results = []
     for mode in modes:  # every siting is solved before anything is written
         try:
@@ -314,8 +333,14 @@ def _site(args: argparse.Namespace) -> int:
         except SolverError as exc:  # an unreachable target or no solution in time
             raise InputError(str(exc)) from None
         results.append((result, out / mode if len(modes) > 1 else out))
+    if len(modes) > 1:  # one folder per mode, each published whole, under a marked folder
+        out.mkdir(parents=True, exist_ok=True)
+        mark_output_folder(out, "siting-modes")
     for result, folder in results:
-        write_siting_outputs(result, folder)
+        write_siting_outputs(
+            result, folder, lang=config.lang, basemap=config.basemap,
+            tianditu_key=config.tianditu_key, package=args.package,
+        )  # fmt: skip
         if not args.quiet:
             _print_siting(result, folder)
     return 0
@@ -348,6 +373,20 @@ def _print_siting(result: Any, out: Path) -> None:
         )
 
 
+def _inputs_of(config: Any, *files: Path) -> list[Path]:
+    """Every input path of a run: the given files and each path in the configuration."""
+    from .paths import iter_paths
+
+    return [*files, *(path for name, path in iter_paths(config) if name != "out")]
+
+
+def _out_folder(out: Path | None, default: Path, inputs: Sequence[Path]) -> Path:
+    """The output folder (``--out`` or the default), refused before any work if unsafe."""
+    from .outputs.folder import check_output_folder
+
+    return check_output_folder(out if out is not None else default, inputs)
+
+
 def _summary_line(summary: dict[str, Any], out: Path) -> str:
     by = summary["coverage_by_minutes"]
     shares = ", ".join(f"{k} min {v:.1%}" for k, v in by.items())
@@ -366,7 +405,8 @@ def _run(config_path: Path, args: argparse.Namespace) -> int:
     if getattr(args, "minutes", None):
         overrides["minutes"] = list(args.minutes)
     config = load_config(config_path, **overrides)
-    out = args.out.resolve() if args.out else (config.out or Path("out") / config.name)
+    default = config.out or Path("out") / config.name
+    out = _out_folder(args.out, default, _inputs_of(config, config_path))
     if config.basemap.name == "tianditu":  # fail before the long run, not after it
         from .outputs.basemaps import resolve_tianditu_key
 
@@ -391,10 +431,12 @@ def _run(config_path: Path, args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .datasets import prepare_demo
+    from .datasets import demo_extract, prepare_demo
+    from .inputs.network_cache import default_cache_dir
 
-    out = (args.out or Path("out") / "demo").resolve()
-    config_path = prepare_demo(out / "inputs")
+    inputs = default_cache_dir() / "demo"  # generated inputs, kept out of the output folder
+    out = _out_folder(args.out, Path("out") / "demo", [inputs / "demo.yaml", demo_extract()])
+    config_path = prepare_demo(inputs)
     return _run(config_path, argparse.Namespace(**{**vars(args), "out": out}))
 
 

@@ -22,34 +22,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from . import config_fields as cf
 from .config_fields import MODES, spec
 from .config_population import PopulationSource, parse_population
+from .config_service import (
+    parse_home_service,
+    parse_hours_default,
+    parse_service_lists,
+    parse_service_rules,
+    parse_time_windows,
+)
+from .config_yaml import read_yaml
 from .errors import ConfigError
 from .metrics.catchments import DEFAULT_STAFF_RULES, StaffRule
+from .metrics.duplicates import DEFAULT_DUPLICATE_M
 from .metrics.requirements import TierRule
+from .metrics.service_plan import HomeService
+from .metrics.service_rules import ServiceRule, check_rule_lists
 from .metrics.targets import Target
 from .metrics.units import DEFAULT_UNIT_COVERED_SHARE
+from .paths import resolve_paths
 
 __all__ = ["MODES", "PopulationSource", "RunConfig", "config_from_dict", "load_config"]
-
-
-def _resolve_paths(value: Any, base: Path) -> Any:
-    """Resolve every relative path inside a parsed value (path, mapping or dataclass)."""
-    if isinstance(value, Path):
-        return (base / value.expanduser()).resolve()
-    if isinstance(value, dict):
-        return {k: _resolve_paths(v, base) for k, v in value.items()}
-    if isinstance(value, PopulationSource):
-        changes = {
-            f.name: _resolve_paths(getattr(value, f.name), base)
-            for f in dataclasses.fields(value)
-            if f.name in ("raster", "points", "groups")
-        }
-        return dataclasses.replace(value, **changes)
-    return value
 
 
 @dataclass(frozen=True)
@@ -67,7 +61,8 @@ class RunConfig:
     population: Path | PopulationSource = spec(
         parse_population,
         "GeoTIFF of people per cell (any CRS, nodata honoured), or a mapping: "
-        "{raster: ..., band: N, groups: {...}}, {points: table, crs: ...} or "
+        "{raster: ..., band: N, groups: {...}, totals: {file, level, column, unit_column}}, "
+        "{points: table, crs: ..., totals: {...}} or "
         "{from_buildings: true, total: N, cell_size_m: 100}",
     )
     network: Path = spec(
@@ -89,21 +84,27 @@ class RunConfig:
     )
     mode: str = spec(cf.mode, "travel mode: walk, bike, ebike or drive", default="walk")
     speed_kmh: float | None = spec(
-        cf.opt_positive, "one speed for every edge, overriding the mode's speeds", default=None
+        cf.optional(cf.speed),
+        "one speed for every edge, overriding the mode's speeds (0 < km/h <= 200)",
+        default=None,
     )
     minutes: tuple[float, ...] = spec(
-        cf.minutes_list, "coverage threshold(s) in minutes", default=(15.0,)
+        cf.minutes_list, "coverage threshold(s) in minutes (0 < m <= 1440)", default=(15.0,)
     )
     access_speed_kmh: float = spec(
-        cf.positive, "speed of the straight-line leg between a point and the road", default=5.0
+        cf.speed,
+        "speed of the straight-line leg between a point and the road (0 < km/h <= 200)",
+        default=5.0,
     )
     max_access_m: float = spec(
-        cf.positive,
-        "longest straight-line access leg; farther points are unreachable",
+        cf.access_m,
+        "longest straight-line access leg (0 < m <= 100000); farther points are unreachable",
         default=5000.0,
     )
     metric_crs: str | None = spec(
-        cf.opt_crs, "projected CRS for distances (default: local UTM zone)", default=None
+        cf.opt_metric_crs,
+        "projected CRS in metres for distances (default: local UTM zone)",
+        default=None,
     )
     out: Path | None = spec(cf.opt_path, "output folder (default out/<name>)", default=None)
     stations_encoding: str | None = spec(
@@ -148,6 +149,33 @@ class RunConfig:
     )
     gap_min_population: float = spec(
         cf.non_negative, "gap areas with fewer residents are left out", default=0.0
+    )
+    time_windows: dict[str, str] | None = spec(
+        parse_time_windows,
+        "coverage counting only stations open for the whole window, e.g. "
+        '{工作日午间: "Mo-Fr 12:00-13:00", 周六上午: "Sa 09:00-11:00"} (OSM opening_hours)',
+        default=None,
+    )
+    hours_default: str = spec(
+        parse_hours_default,
+        "stations without hours are always open (open) or never (closed) in time windows",
+        default="open",
+    )
+    service_lists: dict[str, tuple[str, ...]] | Path | None = spec(
+        parse_service_lists,
+        "service-item lists, {省级清单: [...], 村级清单: [...]}, or a YAML, CSV or .xlsx file",
+        default=None,
+    )
+    service_rules: tuple[ServiceRule, ...] = spec(
+        parse_service_rules,
+        "share of a list each tier handles, e.g. {township: {list: 省级清单, at_least: 0.3}}",
+        default=(),
+    )
+    home_service: HomeService | None = spec(
+        parse_home_service,
+        "list the places where a group's uncovered residents live, e.g. age_65_plus or "
+        "{group: age_65_plus, level: village} (home_service.csv, home_service.geojson)",
+        default=None,
     )
     modes: tuple[str, ...] | None = spec(
         cf.opt_modes,
@@ -199,8 +227,16 @@ class RunConfig:
     ferry_wait_minutes: float = spec(
         cf.non_negative, "wait when boarding a ferry at a landing", default=10.0
     )
+    duplicate_m: float = spec(
+        cf.duplicate_m,
+        "stations within this many metres of another are one site: marked duplicate_of, "
+        "no staffing of their own (0 <= m <= 1000; 0 turns this off)",
+        default=DEFAULT_DUPLICATE_M,
+    )
     isochrone_cell_m: float = spec(
-        cf.positive, "cell size of the metric grid isochrones are traced on", default=100.0
+        cf.cell_m,
+        "cell size of the metric grid isochrones are traced on (1 <= m <= 10000)",
+        default=100.0,
     )
     isochrones_per_station: bool = spec(
         cf.flag, "also write isochrones_stations.geojson (each station's share)", default=False
@@ -298,15 +334,43 @@ def config_from_dict(
     for key in _REQUIRED:
         if key not in data:
             problems.append(f"missing key '{key}' ({_FIELDS[key].metadata['help']})")
+    rules, lists = values.get("service_rules"), values.get("service_lists")
+    if rules and isinstance(lists, dict):
+        try:
+            check_rule_lists(rules, lists, source="'service_rules'")
+        except ValueError as exc:
+            problems.append(str(exc))
+    problems += _totals_level_problems(values)
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
     if base_dir is not None:
         base = Path(base_dir)
         for key in values:
-            values[key] = _resolve_paths(values[key], base)
+            values[key] = resolve_paths(values[key], base)
     if "name" not in values and source != "config":
         values["name"] = Path(source).stem
     return RunConfig(**values)
+
+
+def _totals_level_problems(values: Mapping[str, Any]) -> list[str]:
+    """Official totals need boundaries with their level (one file is level ``unit``)."""
+    population = values.get("population")
+    totals = population.totals if isinstance(population, PopulationSource) else None
+    if totals is None:
+        return []
+    boundaries = values.get("boundaries")
+    if boundaries is None:
+        return [
+            "'population' totals are given per unit of a boundary level; add boundaries: "
+            f"{{{totals.level}: <file>}} with the units the table names"
+        ]
+    levels = list(boundaries) if isinstance(boundaries, Mapping) else ["unit"]
+    if totals.level not in levels:
+        return [
+            f"'population' totals level {totals.level!r} is not a boundaries level; use one of "
+            f"{', '.join(levels)}"
+        ]
+    return []
 
 
 def load_config(path: str | os.PathLike[str], **overrides: Any) -> RunConfig:
@@ -330,20 +394,7 @@ def load_config(path: str | os.PathLike[str], **overrides: Any) -> RunConfig:
         If the file cannot be read, is not YAML, or has invalid keys or values.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: configuration file not found; check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the configuration file ({exc})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(
-            f"{path}: not valid YAML{where}; write one 'key: value' per line"
-        ) from None
+    data = read_yaml(path, "configuration file")
     if data is None:
         data = {}
     if isinstance(data, dict):

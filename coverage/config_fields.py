@@ -111,11 +111,65 @@ def opt_positive(value: Any) -> float | None:
     return None if value is None else positive(value)
 
 
+def bounded(
+    low: float, high: float, *, low_open: bool = True, unit: str = "", note: str = ""
+) -> Callable[[Any], float]:
+    """A parser of a finite number in ``(low, high]`` (``[low, high]`` if not ``low_open``).
+
+    The message quotes the value as written in the file (``got 1e9``) and the range
+    with its unit, e.g. ``must be above 0 and at most 1440 min (a day), got 1e9``.
+
+    Examples
+    --------
+    >>> minutes = bounded(0, 1440, unit=" min", note=" (a day)")
+    >>> minutes(15)
+    15.0
+    >>> minutes(1e9)
+    Traceback (most recent call last):
+    ...
+    coverage.config_fields.Invalid: must be above 0 and at most 1440 min (a day), got 1000000000.0
+    """
+    lower = f"above {low:g}" if low_open else f"at least {low:g}"
+    text = f"must be {lower} and at most {high:g}{unit}{note}"
+
+    def parse(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise Invalid(f"must be a number, got {value!r}")
+        if value != value or value in (float("inf"), float("-inf")):
+            raise Invalid(f"must be a finite number, got {value!r}")
+        if value > high or value < low or (low_open and value == low):
+            raise Invalid(f"{text}, got {value!r}")
+        return float(value)
+
+    return parse
+
+
+def optional(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``parse`` that lets None through (an unset optional key)."""
+    return lambda value: None if value is None else parse(value)
+
+
+#: Longest threshold: a day.
+MAX_MINUTES = 1440.0
+#: Fastest speed accepted anywhere (a motorway by car is 120).
+MAX_SPEED_KMH = 200.0
+#: Longest straight-line access leg (100 km).
+MAX_ACCESS_M = 100_000.0
+
+threshold_minutes = bounded(0, MAX_MINUTES, unit=" min", note=" (a day)")
+speed = bounded(0, MAX_SPEED_KMH, unit=" km/h")
+access_m = bounded(0, MAX_ACCESS_M, unit=" m")
+#: Grid cells: at least 1 m (finer grids do not fit in memory), at most 10 km.
+cell_m = bounded(1, 10_000, low_open=False, unit=" m")
+#: Distances within which stations count as one site (0 turns the check off).
+duplicate_m = bounded(0, 1000, low_open=False, unit=" m")
+
+
 def minutes_list(value: Any) -> tuple[float, ...]:
     values = value if isinstance(value, (list, tuple)) else [value]
     if not values:
         raise Invalid("must be a number of minutes or a list of them, e.g. 15 or [5, 10, 15]")
-    parsed = tuple(sorted({positive(v) for v in values}))
+    parsed = tuple(sorted({threshold_minutes(v) for v in values}))
     return parsed
 
 
@@ -146,7 +200,7 @@ def speeds(value: Any) -> dict[str, Any] | None:
     out: dict[str, Any] = {}
     for key, kmh in value.items():
         try:
-            out[nonempty_text(key)] = positive(kmh)
+            out[nonempty_text(key)] = speed(kmh)
         except Invalid as exc:
             raise Invalid(f"speed of '{key}' {exc}") from None
     return out
@@ -182,9 +236,42 @@ def opt_crs(value: Any) -> str | None:
     return None if value is None else crs(value)
 
 
+def opt_metric_crs(value: Any) -> str | None:
+    """A projected CRS in metres (distances are measured in it), or None."""
+    if value is None:
+        return None
+    text = crs(value)
+    from pyproj import CRS
+
+    parsed = None if text in ("GCJ-02", "BD-09") else CRS.from_user_input(text)
+    if parsed is None or parsed.is_geographic:
+        problem = "is in longitude/latitude degrees"
+    elif not parsed.is_projected:
+        problem = "is not a map projection"
+    elif parsed.axis_info and parsed.axis_info[0].unit_name not in ("metre", "meter"):
+        problem = f"is in {parsed.axis_info[0].unit_name}"
+    elif _stretched(parsed):
+        problem = "is a Mercator projection, whose metres are stretched away from the equator"
+    else:
+        return text
+    raise Invalid(
+        f"must be a projected CRS in metres, but {text} {problem}; remove it to use the local "
+        "UTM zone, or give e.g. EPSG:32650 or EPSG:4549"
+    )
+
+
+def _stretched(crs: Any) -> bool:
+    """Mercator (Web Mercator included): lengths grow by 1/cos(latitude)."""
+    op = crs.coordinate_operation
+    method = (op.method_name if op is not None else "").lower()
+    return "mercator" in method and "transverse" not in method and "oblique" not in method
+
+
 #: Standard station columns a ``stations_columns`` mapping may name (see
 #: :data:`coverage.inputs.stations.STATION_COLUMNS`).
-STATION_COLUMN_KEYS = ("id", "name", "tier", "lon", "lat", "address", "services", "staff")
+STATION_COLUMN_KEYS = (
+    "id", "name", "tier", "lon", "lat", "address", "services", "staff", "hours",
+)  # fmt: skip
 
 
 def opt_encoding(value: Any) -> str | None:
@@ -264,10 +351,11 @@ def names(value: Any) -> str | dict[str, str]:
 
 
 def share(value: Any) -> float:
-    share = positive(value)
-    if share > 1:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise Invalid(f"must be a number, got {value!r}")
+    if not 0 < value <= 1:
         raise Invalid(f"must be a share in (0, 1], e.g. 0.9 for 90%, got {value!r}")
-    return share
+    return float(value)
 
 
 def flag(value: Any) -> bool:
@@ -277,7 +365,11 @@ def flag(value: Any) -> bool:
 
 
 def non_negative(value: Any) -> float:
-    return 0.0 if value == 0 and not isinstance(value, bool) else positive(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise Invalid(f"must be a number, got {value!r}")
+    if not 0 <= value < float("inf"):
+        raise Invalid(f"must be a finite number >= 0, got {value!r}")
+    return float(value)
 
 
 def targets(value: Any) -> tuple[Target, ...]:

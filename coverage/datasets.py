@@ -17,7 +17,8 @@ import pandas as pd
 from .inputs.crs import local_metric_crs
 from .inputs.population import population_from_buildings, read_osm_buildings
 from .inputs.stations import read_osm_pois
-from .outputs.writers import staged_outputs, write_csv, write_geotiff
+from .outputs.folder import publish_folder
+from .outputs.writers import write_csv, write_geotiff
 
 __all__ = ["DEMO_TIERS", "demo_extract", "prepare_demo"]
 
@@ -64,7 +65,8 @@ def prepare_demo(folder: str | os.PathLike[str]) -> Path:
     Parameters
     ----------
     folder : path-like
-        Where ``stations.csv``, ``population.tif`` and ``demo.yaml`` are written.
+        Where ``stations.csv``, ``population.tif`` and ``demo.yaml`` are written: new,
+        empty or earlier demo inputs (the folder is replaced whole).
 
     Returns
     -------
@@ -92,6 +94,7 @@ def prepare_demo(folder: str | os.PathLike[str]) -> Path:
             "amenity": pois["amenity"].to_numpy(),
             "lon": pois.geometry.x.round(7).to_numpy(),
             "lat": pois.geometry.y.round(7).to_numpy(),
+            "hours": pois["hours"].to_numpy(),  # the opening_hours tags
         }
     )
     buildings = read_osm_buildings(pbf)
@@ -100,7 +103,7 @@ def prepare_demo(folder: str | os.PathLike[str]) -> Path:
         buildings, crs=local_metric_crs((b[0] + b[2]) / 2, (b[1] + b[3]) / 2)
     )
     folder = Path(folder)
-    with staged_outputs(folder) as stage:
+    with publish_folder(folder, inputs=[pbf], kind="demo-inputs") as stage:
         write_csv(stations, stage / "stations.csv")
         write_geotiff(grid.counts, grid.transform, grid.crs, stage / "population.tif")
         (stage / "demo.yaml").write_text(

@@ -31,7 +31,7 @@ from .errors import InputError
 from .inputs.crs import transform_xy
 from .inputs.network import Network
 from .inputs.population import Demand, PopulationGrid, demand_from_grid
-from .inputs.read import read_inputs
+from .inputs.read import InputData, read_inputs
 from .inputs.terrain import Dem
 from .metrics.catchments import (
     DEFAULT_STAFF_RULES,
@@ -41,7 +41,11 @@ from .metrics.catchments import (
     tier_catchments,
 )
 from .metrics.coverage import coverage_figures
+from .metrics.duplicates import DEFAULT_DUPLICATE_M, duplicate_stations
 from .metrics.gaps import gap_areas
+from .metrics.left_out import left_out, warn_left_out
+from .metrics.official_totals import TotalsScaling, scale_to_totals, totals_columns, warn_totals
+from .metrics.service_plan import ServiceOptions, service_plan
 from .metrics.services import service_coverage
 from .metrics.subsets import SubsetSearch
 from .metrics.targets import Target, target_verdicts
@@ -196,8 +200,10 @@ def compute_coverage(
     catchment_by_tier: bool = False,
     staffing: Sequence[StaffRule] = DEFAULT_STAFF_RULES,
     gap_min_population: float = 0.0,
+    duplicate_m: float = DEFAULT_DUPLICATE_M,
     snap_to: str = "node",
     dem: str | os.PathLike[str] | Dem | None = None,
+    service: ServiceOptions | None = None,
     barrier: WaterMask | None = None,
 ) -> CoverageResult:
     """Travel time from every resident to the nearest station, and the coverage it gives.
@@ -236,6 +242,10 @@ def compute_coverage(
         Recommended staff by tier and catchment population.
     gap_min_population : float
         Gap areas with fewer residents are left out (:mod:`coverage.metrics.gaps`).
+    duplicate_m : float
+        Stations within this many metres of another are one site: marked
+        ``duplicate_of``, with no staffing of their own
+        (:mod:`coverage.metrics.duplicates`; 0 turns this off).
     snap_to : str
         ``"node"``: join the road at the nearest node; ``"edge"``: also at the
         nearest point of the nearest segment, best where rural roads have long
@@ -243,6 +253,9 @@ def compute_coverage(
     dem : path-like or Dem, optional
         Elevations for slope-dependent off-road legs (the network's own edges carry
         terrain when it was loaded with a DEM).
+    service : ServiceOptions, optional
+        Time windows, service-item rules and the home-service list
+        (:mod:`coverage.metrics.service_plan`).
     barrier : WaterMask, optional
         Water the off-road legs may not cross (:mod:`coverage.engine.barriers`).
 
@@ -321,6 +334,8 @@ def compute_coverage(
             catchment_by_tier=catchment_by_tier,
             staffing=tuple(staffing),
             gap_min_population=gap_min_population,
+            duplicate_m=duplicate_m,
+            service=service or ServiceOptions(),
         )
         result = assemble_result(
             state,
@@ -368,6 +383,8 @@ class MetricOptions:
     catchment_by_tier: bool = False
     staffing: tuple[StaffRule, ...] = tuple(DEFAULT_STAFF_RULES)
     gap_min_population: float = 0.0
+    duplicate_m: float = DEFAULT_DUPLICATE_M
+    service: ServiceOptions = dataclasses.field(default_factory=ServiceOptions)
 
 
 def assemble_result(
@@ -444,6 +461,8 @@ def assemble_result(
     table["lon"] = wgs.x.to_numpy()
     table["lat"] = wgs.y.to_numpy()
     table["snap_distance_m"] = np.where(reachable, station_snap.nearest_m, np.nan)
+    duplicates = duplicate_stations(stations, within_m=options.duplicate_m)
+    table["duplicate_of"] = duplicates["duplicate_of"]
     table["reachable"] = reachable
     table = table.join(station_figures(stations, nearest, pop, point_minutes, headline))
     tier_station: dict[str, np.ndarray] = {}
@@ -454,7 +473,9 @@ def assemble_result(
         by_tier, tier_station, tier_minutes = tier_catchments(search, stations, pop, headline)
         table = table.join(by_tier)
         served = table["tier_catchment_population"].to_numpy()
-    table = table.join(staffing_table(stations, served, rules=staffing))
+    table = table.join(
+        staffing_table(stations, served, rules=staffing, duplicate_of=duplicates["duplicate_of"])
+    )
     table.attrs["input_columns"] = list(stations.columns)  # for what-if rebuilds
     services = service_coverage(search, stations, pop, headline)
 
@@ -489,6 +510,15 @@ def assemble_result(
             )
             for col in ("population", "population_covered", "coverage_share"):
                 unit_tables[level][f"{group}_{col}"] = per_group[col].to_numpy()
+    plan = service_plan(
+        search, stations, demand, point_minutes, nearest, headline, points_in, options.service
+    )
+    attrs = dict(table.attrs)  # a join with a frame without attrs drops them
+    table = table.join(plan.station_columns)
+    table.attrs.update(attrs)
+    for level, columns in plan.unit_columns.items():
+        for col in columns.columns:
+            unit_tables[level][col] = columns[col].to_numpy()
     unit_levels = {
         level: level_summary(t, covered_share=unit_covered_share)
         for level, t in unit_tables.items()
@@ -524,6 +554,7 @@ def assemble_result(
         "unreachable_too_far_from_roads": too_far,
         "unreachable_no_station_reachable": float(figures["unreachable_population"]) - too_far,  # type: ignore[arg-type]
         "stations": len(stations),
+        "stations_duplicate": int(duplicates["duplicate_of"].notna().sum()),
         "stations_unreachable": int((~reachable).sum()),
         "groups": groups,
         "network_nodes": network.n_nodes,
@@ -538,6 +569,7 @@ def assemble_result(
         "gaps": None
         if gaps is None
         else {"areas": len(gaps), "population": float(gaps["population"].sum())},
+        **plan.summary,
         **dict(extra or {}),
         "coverage15_version": __version__,
     }
@@ -555,6 +587,8 @@ def assemble_result(
         targets=verdicts,
         services=services,
         gaps=gaps,
+        windows=plan.windows,
+        home_service=plan.home_service,
         tier_point_station=tier_station,
         tier_point_minutes=tier_minutes,
         engine=state,
@@ -575,6 +609,40 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def service_options(config: RunConfig) -> ServiceOptions:
+    """The time windows, item rules and home service of a configuration.
+
+    Parameters
+    ----------
+    config : RunConfig
+        From :func:`~coverage.load_config`; ``service_lists`` may name a file, read here.
+
+    Returns
+    -------
+    ServiceOptions
+
+    Raises
+    ------
+    InputError
+        If the list file is unreadable or a rule names a list it does not hold.
+    """
+    lists = config.service_lists
+    if isinstance(lists, Path):
+        from .inputs.service_lists import read_service_lists
+
+        lists = read_service_lists(lists)
+    try:
+        return ServiceOptions(
+            time_windows=dict(config.time_windows or {}),
+            hours_default=config.hours_default,
+            service_lists=dict(lists or {}),
+            service_rules=config.service_rules,
+            home_service=config.home_service,
+        )
+    except InputError as exc:
+        raise InputError(f"{config.service_lists}: {exc}") from None
 
 
 def run_coverage(config: RunConfig, *, progress: bool = False) -> CoverageResult:
@@ -629,6 +697,8 @@ def run_coverage_modes(
         On any unusable input; nothing has been written.
     """
     inputs = read_inputs(config, progress=progress)
+    demand, scaling = _scaled_to_totals(inputs, config)
+    service = service_options(config)
     networks = inputs.networks or {inputs.network.mode: inputs.network}
     terrain = None
     barrier = None
@@ -650,7 +720,7 @@ def run_coverage_modes(
         result = compute_coverage(
             network,
             inputs.stations,
-            inputs.demand,
+            demand,
             units=inputs.units,
             minutes=config.minutes,
             access_speed_kmh=config.access_speed_kmh,
@@ -662,12 +732,20 @@ def run_coverage_modes(
             catchment_by_tier=config.catchment_by_tier,
             staffing=config.staffing,
             gap_min_population=config.gap_min_population,
+            duplicate_m=config.duplicate_m,
             snap_to=config.snap_to,
+            service=service,
             dem=terrain,
             barrier=barrier,
         )
         summary = dict(result.summary)
         summary.update(inputs.summary())
+        summary.update(left_out(summary))
+        warn_left_out(summary, source=inputs.demand.source or "population")
+        if scaling is not None:
+            summary.update(scaling.summary())
+            table = totals_columns(result.units[scaling.level], scaling)
+            result = dataclasses.replace(result, units={**result.units, scaling.level: table})
         summary["inputs"] = {
             "stations": str(config.stations),
             "population": str(config.population),
@@ -683,6 +761,23 @@ def run_coverage_modes(
         }
         results[mode] = result.with_summary(summary)
     return results
+
+
+def _scaled_to_totals(inputs: InputData, config: RunConfig) -> tuple[Demand, TotalsScaling | None]:
+    """The demand scaled to the official totals of ``population: {totals: ...}``, if any."""
+    totals = getattr(config.population, "totals", None)
+    if inputs.official_totals is None or totals is None:
+        return inputs.demand, None
+    polygons = (inputs.units or {})[totals.level]
+    demand, scaling = scale_to_totals(
+        inputs.demand,
+        _units_of_demand(polygons, inputs.demand),
+        polygons["unit"].astype(str).tolist(),
+        inputs.official_totals,
+        level=totals.level,
+    )
+    warn_totals(scaling)
+    return demand, scaling
 
 
 def _write_result(
@@ -712,6 +807,17 @@ def _write_result(
     if result.gaps is not None:
         names["gaps"] = "gaps.geojson"
         result.gaps.to_crs("EPSG:4326").to_file(stage / names["gaps"], driver="GeoJSON")
+    if result.home_service is not None:
+        names["home_service"] = "home_service.csv"
+        names["home_service_layer"] = "home_service.geojson"
+        home = result.home_service
+        write_csv(pd.DataFrame(home.drop(columns="geometry")), stage / names["home_service"])
+        if len(home):
+            home.to_crs("EPSG:4326").to_file(stage / names["home_service_layer"], driver="GeoJSON")
+        else:  # an empty layer still opens in GIS software
+            write_json(
+                {"type": "FeatureCollection", "features": []}, stage / "home_service.geojson"
+            )
     for kind in ("targets", "services"):
         if not getattr(result, kind).empty:
             names[kind] = f"{kind}.csv"
@@ -759,7 +865,8 @@ def write_outputs(
     Files: ``summary.json``, ``stations.csv``, ``units.csv`` (one set of units) or
     ``units_<level>.csv`` (one per level), ``travel_time.tif`` and ``gaps.geojson``
     (population from a raster), ``targets.csv`` (with targets), ``services.csv`` (when
-    stations list services), ``isochrones.geojson`` (one polygon per threshold, traced on a metric
+    stations list services), ``home_service.csv`` and ``home_service.geojson`` (with a
+    ``home_service`` group), ``isochrones.geojson`` (one polygon per threshold, traced on a metric
     grid of ``isochrone_cell_m``, written in WGS84), ``isochrones_stations.geojson``
     (with ``isochrones_per_station``), and what officials read: ``map.html`` (works
     offline), ``map.png`` and ``map_<level>.png``, ``report.html``, ``units.xlsx`` and
@@ -770,7 +877,9 @@ def write_outputs(
     result : CoverageResult
         From :func:`compute_coverage` or :func:`run_coverage`.
     out_dir : path-like
-        Output folder (created if missing).
+        Output folder: new, empty or an earlier coverage15 output; it is built beside
+        and swapped in whole (:func:`coverage.outputs.folder.publish_folder`), and a
+        folder holding other files or an input is refused with :class:`InputError`.
     isochrone_cell_m : float
         Cell size of the isochrone grid in metres.
     isochrones_per_station : bool
@@ -790,24 +899,62 @@ def write_outputs(
     dict
         File kind -> final path.
     """
-    from .outputs.presentation import package_name, write_package
-    from .outputs.writers import staged_outputs
+    from .outputs.folder import publish_folder, summary_inputs
 
     out = Path(out_dir)
-    shown = {"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key}
-    with staged_outputs(out) as stage:
-        names = _write_result(
+    with publish_folder(out, inputs=summary_inputs(result.summary), kind="run") as stage:
+        names = write_output_files(
             result,
             stage,
             isochrone_cell_m=isochrone_cell_m,
             isochrones_per_station=isochrones_per_station,
-            presentation=shown,
+            basemap=basemap,
+            lang=lang,
+            tianditu_key=tianditu_key,
+            package=package,
         )
-        if package:
-            names["package"] = write_package(
-                stage, stage / package_name(result.name), lang=lang
-            ).name
     return {kind: out / name for kind, name in names.items()}
+
+
+def write_output_files(
+    result: CoverageResult,
+    folder: Path,
+    *,
+    isochrone_cell_m: float = 100.0,
+    isochrones_per_station: bool = False,
+    basemap: Any = "osm",
+    lang: str = "en",
+    tianditu_key: str | None = None,
+    package: bool = False,
+) -> dict[str, str]:
+    """Write a result's files into a folder being built (no publishing; see write_outputs).
+
+    Parameters
+    ----------
+    result : CoverageResult
+    folder : pathlib.Path
+        A staging folder from :func:`coverage.outputs.folder.publish_folder`.
+    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package
+        As for :func:`write_outputs`.
+
+    Returns
+    -------
+    dict
+        File kind -> name relative to ``folder``.
+    """
+    from .outputs.presentation import package_name, write_package
+
+    shown = {"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key}
+    names = _write_result(
+        result,
+        folder,
+        isochrone_cell_m=isochrone_cell_m,
+        isochrones_per_station=isochrones_per_station,
+        presentation=shown,
+    )
+    if package:
+        names["package"] = write_package(folder, folder / package_name(result.name), lang=lang).name
+    return names
 
 
 def write_mode_outputs(
@@ -833,7 +980,7 @@ def write_mode_outputs(
     results : mapping of str to CoverageResult
         From :func:`run_coverage_modes`.
     out_dir : path-like
-        Output folder.
+        Output folder, as for :func:`write_outputs`.
     isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package
         As for :func:`write_outputs` (the package holds every mode's folder).
 
@@ -842,12 +989,14 @@ def write_mode_outputs(
     dict
         File kind (``<mode>/<kind>`` for a mode's files) -> final path.
     """
+    from .outputs.folder import publish_folder, summary_inputs
     from .outputs.presentation import package_name, write_package
-    from .outputs.writers import staged_outputs, write_csv, write_json
+    from .outputs.writers import write_csv, write_json
 
     out = Path(out_dir)
     paths: dict[str, Path] = {}
-    with staged_outputs(out) as stage:
+    inputs = [p for r in results.values() for p in summary_inputs(r.summary)]
+    with publish_folder(out, inputs=inputs, kind="modes") as stage:
         rows = []
         for mode, result in results.items():
             (stage / mode).mkdir()

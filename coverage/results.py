@@ -60,6 +60,12 @@ class CoverageResult:
     gaps : geopandas.GeoDataFrame or None
         Gap areas (:func:`coverage.metrics.gaps.gap_areas`) in the raster's CRS; None
         when the population is a point table.
+    windows : pandas.DataFrame
+        Coverage per time window (:func:`coverage.metrics.windows.window_coverage`);
+        empty without ``time_windows``.
+    home_service : geopandas.GeoDataFrame or None
+        The home-service list (:func:`coverage.metrics.home_service.home_service_list`)
+        in the demand's CRS; None without ``home_service``.
     tier_point_station : dict of str to numpy.ndarray
         With ``catchment_by_tier``: tier -> index of each demand point's nearest station
         of that tier (-1: none); empty otherwise.
@@ -85,6 +91,8 @@ class CoverageResult:
     targets: pd.DataFrame = field(default_factory=pd.DataFrame)
     services: pd.DataFrame = field(default_factory=pd.DataFrame)
     gaps: gpd.GeoDataFrame | None = None
+    windows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    home_service: gpd.GeoDataFrame | None = None
     tier_point_station: dict[str, np.ndarray] = field(default_factory=dict)
     tier_point_minutes: dict[str, np.ndarray] = field(default_factory=dict)
     engine: EngineState | None = field(default=None, repr=False, compare=False)

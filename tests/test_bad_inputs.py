@@ -13,6 +13,7 @@ import pytest
 import rasterio
 
 from coverage.cli import main
+from coverage.outputs.folder import MANIFEST_NAME
 
 Mutation = Callable[[Path], None]
 
@@ -45,6 +46,13 @@ def _append_config(folder: Path, line: str) -> None:
 
 def _stations(folder: Path, text: str) -> None:
     (folder / "stations.csv").write_text(text, encoding="utf-8")
+
+
+def _station_column(folder: Path, header: str, value: str) -> None:
+    path = folder / "stations.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = [f"{lines[0]},{header}", *(f"{line},{value}" for line in lines[1:])]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _station_row(folder: Path, row: str) -> None:
@@ -157,6 +165,13 @@ def _out_is_a_file(folder: Path) -> None:
     _append_config(folder, "out: blocked/inner")
 
 
+def _points_with_two_population_columns(folder: Path) -> None:
+    (folder / "pts.csv").write_text(
+        "name,lon,lat,人口,常住人口\nA,119.0397736,28.0967463,100,90\n", encoding="utf-8"
+    )
+    _config(folder, "population: population.tif", "population: {points: pts.csv}")
+
+
 # (id, mutation, words the one-line message must contain)
 CASES: list[tuple[str, Mutation, tuple[str, ...]]] = [
     # --- configuration
@@ -167,9 +182,9 @@ CASES: list[tuple[str, Mutation, tuple[str, ...]]] = [
     ("config-minutes-text", lambda f: _config(f, "minutes: [5]", "minutes: soon"),
      ("grid.yaml", "'minutes'", "number")),
     ("config-minutes-negative", lambda f: _config(f, "minutes: [5]", "minutes: [-5]"),
-     ("grid.yaml", "'minutes'", "positive")),
+     ("grid.yaml", "'minutes'", "above 0", "got -5")),
     ("config-speed-zero", lambda f: _config(f, "speed_kmh: 6.0", "speed_kmh: 0"),
-     ("grid.yaml", "'speed_kmh'", "positive")),
+     ("grid.yaml", "'speed_kmh'", "above 0", "got 0")),
     ("config-mode-unknown", lambda f: _append_config(f, "mode: rocket"),
      ("grid.yaml", "'mode'", "walk")),
     ("config-crs-unknown", lambda f: _append_config(f, "stations_crs: EPSG:999999"),
@@ -186,6 +201,53 @@ CASES: list[tuple[str, Mutation, tuple[str, ...]]] = [
      ("grid.yaml", "'name'", "folder name")),
     ("config-wrong-type-path", lambda f: _config(f, "stations: stations.csv", "stations: [1, 2]"),
      ("grid.yaml", "'stations'", "text")),
+    # --- numeric bounds: the value is quoted as written in the file
+    ("config-minutes-above-a-day", lambda f: _config(f, "minutes: [5]", "minutes: 1e9"),
+     ("grid.yaml", "'minutes'", "at most 1440 min (a day)", "got 1e9")),
+    ("config-minutes-infinite", lambda f: _config(f, "minutes: [5]", "minutes: [5, .inf]"),
+     ("grid.yaml", "'minutes'", "finite", "got .inf")),
+    ("config-minutes-nan", lambda f: _config(f, "minutes: [5]", "minutes: .nan"),
+     ("grid.yaml", "'minutes'", "finite")),
+    ("config-cell-below-a-metre", lambda f: _append_config(f, "isochrone_cell_m: 0.01"),
+     ("grid.yaml", "'isochrone_cell_m'", "at least 1", "got 0.01")),
+    ("config-access-too-long", lambda f: _append_config(f, "max_access_m: 2E+6"),
+     ("grid.yaml", "'max_access_m'", "at most 100000 m", "got 2E+6")),
+    ("config-access-speed-zero", lambda f: _append_config(f, "access_speed_kmh: 0"),
+     ("grid.yaml", "'access_speed_kmh'", "above 0", "got 0")),
+    ("config-class-speed-absurd", lambda f: _append_config(f, "speeds_kmh: {residential: 1e4}"),
+     ("grid.yaml", "'speeds_kmh'", "'residential'", "at most 200 km/h", "got 1e4")),
+    ("config-speed-negative-infinite", lambda f: _config(f, "speed_kmh: 6.0", "speed_kmh: -.inf"),
+     ("grid.yaml", "'speed_kmh'", "finite", "got -.inf")),
+    ("config-share-above-one", lambda f: _append_config(f, "unit_covered_share: 90"),
+     ("grid.yaml", "'unit_covered_share'", "share in (0, 1]", "got 90")),
+    ("config-gap-population-infinite", lambda f: _append_config(f, "gap_min_population: .inf"),
+     ("grid.yaml", "'gap_min_population'", "finite", "got .inf")),
+    ("config-building-cell-tiny", lambda f: _config(
+        f, "population: population.tif",
+        "population: {from_buildings: true, total: 1000, cell_size_m: 0.001}"),
+     ("grid.yaml", "'population'", "cell_size_m", "at least 1", "got 0.001")),
+    ("config-metric-crs-degrees", lambda f: _append_config(f, "metric_crs: EPSG:4326"),
+     ("grid.yaml", "'metric_crs'", "projected CRS in metres", "degrees", "local UTM")),
+    ("config-metric-crs-web-mercator", lambda f: _append_config(f, "metric_crs: 3857"),
+     ("grid.yaml", "'metric_crs'", "Mercator", "stretched")),
+    ("config-metric-crs-feet", lambda f: _append_config(f, "metric_crs: EPSG:2263"),
+     ("grid.yaml", "'metric_crs'", "foot")),
+    # --- duplicate keys: the last used to win silently
+    ("config-duplicate-key", lambda f: _append_config(f, "minutes: 10"),
+     ("grid.yaml", "line 9", "'minutes' is given twice", "line 6", "keep one")),
+    ("config-duplicate-nested-key", lambda f: _config(
+        f, "population: population.tif",
+        "population: {raster: population.tif, raster: other.tif}"),
+     ("grid.yaml", "line 3", "'raster' is given twice")),
+    # --- station headers that could be read two ways
+    ("stations-case-twin-headers", lambda f: _stations(
+        f, "id,name,tier,lon,lat,Lon\nS1,A,township,119.0397736,28.0967463,5\n"),
+     ("stations.csv", "'lon' and 'Lon'", "delete or rename one")),
+    ("stations-alias-twin-headers", lambda f: _stations(
+        f, "id,name,tier,lon,lat,纬度\nS1,A,township,119.0397736,28.0967463,5\n"),
+     ("stations.csv", "'lat' and '纬度'", "stations_columns: {lat: lat}")),
+    ("population-points-alias-twin-headers", _points_with_two_population_columns,
+     ("pts.csv", "'人口' and '常住人口'", "population: columns")),
     # --- stations
     ("stations-missing", lambda f: (f / "stations.csv").unlink(),
      ("stations.csv", "not found", "'stations'")),
@@ -282,6 +344,22 @@ CASES: list[tuple[str, Mutation, tuple[str, ...]]] = [
      ("units.geojson", "must be polygons")),
     ("boundaries-no-crs", _shapefile_without_prj, ("units.shp", "no CRS")),
     ("boundaries-elsewhere", _far_boundaries, ("units.geojson", "different areas")),
+    # --- opening hours, time windows, service rules, home service
+    ("stations-hours-unreadable", lambda f: _station_column(f, "营业时间", "看情况而定"),
+     ("stations.csv", "row 2", "station 'S1'", "'看情况而定'", "周一至周五 8:30-17:00")),
+    ("config-window-unreadable", lambda f: _append_config(f, "time_windows: {午间: 吃饭时}"),
+     ("grid.yaml", "'time_windows'", "window '午间'", "Mo-Fr 08:30-17:00")),
+    ("config-rule-unknown-list", lambda f: _append_config(
+        f, "service_lists: {省级清单: [a]}\nservice_rules: {村: {list: 村级清单}}"),
+     ("grid.yaml", "names the list '村级清单'", "lists: 省级清单")),
+    ("service-list-file-missing", lambda f: _append_config(
+        f, "service_lists: 清单.xlsx\nservice_rules: {村: {list: 村级清单}}"),
+     ("清单.xlsx", "not found", "'service_lists'")),
+    ("service-rules-without-services", lambda f: _append_config(
+        f, "service_lists: {乡镇清单: [a]}\nservice_rules: {乡镇: {list: 乡镇清单}}"),
+     ("stations.csv", "services (服务事项) column")),
+    ("home-service-unknown-group", lambda f: _append_config(f, "home_service: age_65_plus"),
+     ("home_service", "no group 'age_65_plus'", "population")),
     # --- output
     ("output-not-writable", _out_is_a_file, ("blocked", "cannot create the output folder")),
 ]  # fmt: skip
@@ -292,6 +370,7 @@ def test_bad_input(folder, mutate, needles, capsys):
     out = folder / "previous-run"
     out.mkdir()
     (out / "summary.json").write_text('{"previous": true}\n', encoding="utf-8")
+    (out / MANIFEST_NAME).write_text('{"coverage15_version": "0"}\n', encoding="utf-8")
     before = sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
     mutate(folder)
     mutated = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
@@ -310,7 +389,7 @@ def test_bad_input(folder, mutate, needles, capsys):
         assert needle in lines[0], lines[0]
     # nothing written, nothing modified
     after = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-    assert {p: b for p, b in after.items() if p.name != ".coverage15.lock"} == mutated
+    assert {p: b for p, b in after.items() if not p.name.endswith(".lock")} == mutated
     assert (out / "summary.json").read_text(encoding="utf-8") == '{"previous": true}\n'
     assert before  # the case really had files
 
@@ -318,3 +397,118 @@ def test_bad_input(folder, mutate, needles, capsys):
 def test_there_are_at_least_forty_cases():
     assert len(CASES) >= 40
     assert len({c[0] for c in CASES}) == len(CASES)
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    import csv
+
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _unit_names_with_controls(folder: Path) -> None:
+    import geopandas as gpd
+
+    units = gpd.read_file(folder / "units.geojson")
+    units["name"] = [f"{n}\x0b" for n in units["name"]]
+    units.to_file(folder / "units.geojson", driver="GeoJSON")
+
+
+def _check_station(field: str, value: str) -> Callable[[Path], None]:
+    def check(out: Path) -> None:
+        (row,) = _read_csv(out / "stations.csv")
+        assert row[field] == value
+
+    return check
+
+
+def _check_outputs_named_columns(out: Path) -> None:
+    (row,) = _read_csv(out / "stations.csv")
+    assert row["input_catchment_population"] == "5"
+    assert row["input_snap_distance_m"] == "3"
+    assert float(row["catchment_population"]) == 325.0  # 1 + 2 + ... + 25: every cell
+    assert float(row["snap_distance_m"]) < 1.0
+
+
+def _check_unit_names(out: Path) -> None:
+    import openpyxl
+
+    names = {row["unit"] for row in _read_csv(out / "units.csv")}
+    assert names and not any(ch < " " for n in names for ch in n)
+    book = openpyxl.load_workbook(out / "units.xlsx", read_only=True)
+    assert book.worksheets  # written, not the IllegalCharacterError of before
+    book.close()
+
+
+# (id, mutation, words of the warning, check of the outputs): usable inputs, kept
+USABLE: list[tuple[str, Mutation, tuple[str, ...], Callable[[Path], None]]] = [
+    ("stations-control-characters", lambda f: _stations(
+        f, "id,name,tier,lon,lat\nS1,Sta\x01tion\x07 1,township,119.0397736,28.0967463\n"),
+     ("stations.csv", "control characters", "'name' (row 2)"),
+     _check_station("name", "Station 1")),
+    ("units-control-characters", _unit_names_with_controls,
+     ("units.geojson", "control characters", "(feature 1)"), _check_unit_names),
+    ("stations-output-named-columns", lambda f: _stations(
+        f, "id,name,tier,lon,lat,catchment_population,snap_distance_m\n"
+        "S1,Station 1,township,119.0397736,28.0967463,5,3\n"),
+     ("stations.csv", "'catchment_population', 'snap_distance_m'",
+      "'input_catchment_population', 'input_snap_distance_m'"),
+     _check_outputs_named_columns),
+    ("stations-bom-then-gbk", lambda f: (f / "stations.csv").write_bytes(
+        b"\xef\xbb\xbf" + "id,name,tier,lon,lat\n站一,城关站,township,119.0397736,28.0967463\n"
+        .encode("gbk")),
+     ("stations.csv", "UTF-8 byte-order mark", "GBK"), _check_station("id", "站一")),
+]  # fmt: skip
+
+
+@pytest.mark.filterwarnings("always::coverage.inputs.tables.TableWarning")
+@pytest.mark.parametrize(
+    ("mutate", "needles", "check"), [c[1:] for c in USABLE], ids=[c[0] for c in USABLE]
+)
+def test_usable_input_is_kept_with_a_warning(folder, mutate, needles, check, capsys):
+    mutate(folder)
+    out = folder / "out"
+    code = main(["run", str(folder / "grid.yaml"), "--quiet", "--out", str(out)])
+    _, err = capsys.readouterr()
+    assert code == 0, err
+    warned = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert any(all(n in line for n in needles) for line in warned), err
+    check(out)
+
+
+@pytest.mark.parametrize(
+    ("candidates", "needles"),
+    [
+        ("absent.csv", ("absent.csv", "candidate file not found", "--candidates")),
+        ("empty.csv", ("empty.csv", "the candidate table has no rows")),
+        ("sites.docx", ("sites.docx", "unknown candidate file type")),
+    ],
+)
+def test_bad_candidate_files_name_the_candidates(folder, candidates, needles, capsys):
+    (folder / "empty.csv").write_text("id,name,lon,lat\n", encoding="utf-8")
+    (folder / "sites.docx").write_text("x", encoding="utf-8")
+    out = folder / "siting"
+    args = ["site", str(folder / "grid.yaml"), "--add", "1", "--quiet", "--out", str(out)]
+    code = main([*args, "--candidates", str(folder / candidates)])
+    _, err = capsys.readouterr()
+    assert code == 2, err
+    (line,) = [line for line in err.splitlines() if line.strip()]
+    assert all(n in line for n in needles), line
+    assert "'stations'" not in line
+    assert not [p for p in out.rglob("*") if p.name != ".coverage15.lock"]
+
+
+def test_an_isochrone_grid_too_large_for_memory_is_refused(folder, monkeypatch, capsys):
+    import coverage.engine.isochrones as isochrones
+
+    # the 5 x 5 grid of 200 m blocks at 1 m cells needs about 1.9 million cells
+    monkeypatch.setattr(isochrones, "MAX_GRID_CELLS", 1_000_000)
+    _append_config(folder, "isochrone_cell_m: 1")
+    out = folder / "out"
+    code = main(["run", str(folder / "grid.yaml"), "--quiet", "--out", str(out)])
+    _, err = capsys.readouterr()
+    assert code == 2, err
+    (line,) = [line for line in err.splitlines() if line.strip()]
+    assert line.startswith("error: isochrone_cell_m: a 1 m grid over the ")
+    assert "set isochrone_cell_m to 2 or more" in line, line
+    assert not [p for p in out.rglob("*") if p.name != ".coverage15.lock"]

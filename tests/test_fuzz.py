@@ -7,9 +7,12 @@
 from __future__ import annotations
 
 import tempfile
+import unicodedata
+import warnings
 from pathlib import Path
 
 import numpy as np
+import pytest
 import rasterio
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,12 +21,16 @@ from coverage.config import load_config
 from coverage.errors import InputError
 from coverage.inputs.population import read_population
 from coverage.inputs.stations import read_stations
+from coverage.inputs.tables import TableWarning
+from coverage.inputs.tiers import UnknownTierWarning
 
 HEADER = st.sampled_from(
     ["id,name,tier,lon,lat", "lon,lat", "经度,纬度,名称", "x;y", "id,lon,lat,lon", ""]
 )
+CONTROL = st.characters(codec="utf-8", categories=["Cc"])
 CELL = st.one_of(
     st.text(max_size=12),
+    st.text(st.one_of(CONTROL, st.sampled_from("ab站")), max_size=8),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.integers(-(10**9), 10**9).map(str),
     st.sampled_from(["", "NaN", "inf", "1e400", "118.9", "28.1", '"', "\ufeff", "\x00"]),
@@ -31,11 +38,15 @@ CELL = st.one_of(
 ROWS = st.lists(st.lists(CELL, min_size=0, max_size=6), max_size=6)
 
 
-def _accepts_or_input_error(call) -> None:
+def _accepts_or_input_error(call):
     try:
-        call()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", TableWarning)
+            warnings.simplefilter("ignore", UnknownTierWarning)
+            return call()
     except InputError as exc:
         assert "\n" not in str(exc).strip()
+        return None
 
 
 @given(HEADER, ROWS)
@@ -45,6 +56,18 @@ def test_station_csv_reader(header, rows):
         path = Path(tmp) / "stations.csv"
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
         _accepts_or_input_error(lambda: read_stations(path))
+
+
+@given(st.lists(st.text(st.one_of(CONTROL, st.sampled_from("a站 ")), max_size=6), max_size=4))
+def test_station_names_never_keep_control_characters(names):
+    rows = [f"{i},{name},119.{i},28.1" for i, name in enumerate(names)]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "stations.csv"
+        path.write_text("id,name,lon,lat\n" + "\n".join(rows), encoding="utf-8")
+        read = _accepts_or_input_error(lambda: read_stations(path))
+        if read is not None:
+            text = "".join(read["id"].astype(str)) + "".join(read["name"].astype(str))
+            assert not [ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t"]
 
 
 @given(st.binary(max_size=400))
@@ -84,6 +107,32 @@ def test_config_reader_on_structures(data):
         path = Path(tmp) / "c.yaml"
         path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
         _accepts_or_input_error(lambda: load_config(path))
+
+
+NUMERIC_KEYS = st.sampled_from(
+    ["minutes", "speed_kmh", "access_speed_kmh", "max_access_m", "isochrone_cell_m",
+     "unit_covered_share", "gap_min_population"]
+)  # fmt: skip
+NON_FINITE = st.one_of(
+    st.sampled_from([".inf", "-.inf", ".nan", ".NaN", "1e400", "-1e400", "1e9", "1E-9", "0"]),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+)
+
+
+@given(NUMERIC_KEYS, NON_FINITE)
+def test_numeric_keys_on_non_finite_and_extreme_numbers(key, written):
+    base = "stations: s.csv\npopulation: p.tif\nnetwork: n.osm.pbf\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "c.yaml"
+        path.write_text(f"{base}{key}: {written}\n", encoding="utf-8")
+        config = _accepts_or_input_error(lambda: load_config(path))
+        if config is not None:
+            value = getattr(config, key)
+            values = value if isinstance(value, tuple) else (value,)
+            assert all(np.isfinite(v) for v in values), (key, written, value)
+        else:
+            with pytest.raises(InputError, match=f"'{key}'"):
+                load_config(path)
 
 
 @given(st.text(max_size=200))

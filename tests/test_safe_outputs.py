@@ -15,6 +15,7 @@ import pytest
 import rasterio
 
 from coverage import load_config, run_coverage, write_outputs
+from coverage.outputs.folder import MANIFEST_NAME
 
 PAYLOADS = ['<script>alert("x")</script>', '"onmouseover="alert(1)', "<img src=x onerror=alert(2)>"]
 REPO = Path(__file__).resolve().parents[1]
@@ -66,7 +67,8 @@ def _consistent(out: Path) -> float:
     with rasterio.open(out / "travel_time.tif") as src:
         assert src.read(1).shape == (5, 5)
     assert (out / "map.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
-    assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
+    assert not list(out.parent.glob(f".{out.name}.staging-*"))
+    assert (out / MANIFEST_NAME).is_file()
     return float(summary["minutes"])
 
 

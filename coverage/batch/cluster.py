@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import time
 import uuid
@@ -11,7 +10,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, MissingDependencyError, one_line
-from .region import RegionOutcome, remove_stale, run_region
+from ..outputs.folder import mark_output_folder
+from .fingerprint import region_inputs
+from .region import (
+    RegionOutcome,
+    drop_old_regions,
+    prepare_batch_folder,
+    remove_stale,
+    run_region,
+)
 from .rollup import write_rollup
 from .spec import Batch, BatchRegion
 
@@ -92,12 +99,7 @@ def _client(
 
 def input_bytes(region: BatchRegion) -> int:
     """Total size of a region's input files, a proxy of its cost (missing files count 0)."""
-    total = 0
-    for f in dataclasses.fields(region.config):
-        value = getattr(region.config, f.name)
-        if f.name != "out" and isinstance(value, Path) and value.is_file():
-            total += value.stat().st_size
-    return total
+    return sum(p.stat().st_size for _, p in region_inputs(region.config) if p.is_file())
 
 
 def _failure(region: BatchRegion, exc: BaseException) -> RegionOutcome:
@@ -158,12 +160,13 @@ def run_batch(
     MissingDependencyError
         If Dask is not installed.
     InputError
-        If the scheduler cannot be reached.
+        If the scheduler cannot be reached, or an output folder is refused (it holds
+        an input or files coverage15 did not write), before any region runs.
     """
     from tqdm.auto import tqdm
 
     start = time.perf_counter()
-    batch.out.mkdir(parents=True, exist_ok=True)
+    prepare_batch_folder(batch)  # refuses an unsafe folder before any work
     remove_stale(batch)
     own_client, own_cluster = None, None
     if client is None:
@@ -202,6 +205,8 @@ def run_batch(
         if own_cluster is not None:
             own_cluster.close()
     remove_stale(batch)  # left by attempts whose worker died
+    drop_old_regions(batch)
     ordered = tuple(outcomes[r.name] for r in batch.regions)
     index, table = write_rollup(batch, ordered)
+    mark_output_folder(batch.out, "batch")
     return BatchReport(ordered, index, table, time.perf_counter() - start)

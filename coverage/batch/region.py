@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 import time
-import uuid
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,9 +14,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..config import RunConfig
 from ..errors import CoverageError, one_line
-from .spec import Batch, BatchRegion
+from ..metrics.left_out import LEFT_OUT, left_out
+from ..outputs.folder import (
+    check_output_folder,
+    mark_output_folder,
+    publish_folder,
+    read_manifest,
+    recover_folder,
+)
+from .fingerprint import fingerprint, input_problems, region_inputs
+from .spec import Batch, BatchRegion, batch_inputs
 
 if TYPE_CHECKING:
     from ..results import CoverageResult
@@ -47,14 +51,16 @@ class RegionPlan:
     Attributes
     ----------
     region : BatchRegion
-    action : {"run", "skip"}
+    action : {"run", "skip", "fail"}
     reason : str
-        E.g. ``"inputs changed: population"`` or ``"unchanged since 2026-11-24 06:40 UTC"``.
+        E.g. ``"inputs changed: population"``, ``"unchanged since 2026-11-24 06:40 UTC"``
+        or, for ``fail``, every input that is missing or unreadable.
     fingerprint : str
         SHA-256 of ``parts``.
     parts : dict
-        What the outputs depend on: ``inputs`` (SHA-256 and size of each input file),
-        ``settings`` (the other configuration values) and ``coverage15_version``.
+        What the outputs depend on (:func:`coverage.batch.fingerprint.fingerprint`):
+        ``inputs`` (SHA-256 and size of each input file and its sidecars), ``settings``
+        (the other configuration values) and ``coverage15_version``.
     """
 
     region: BatchRegion
@@ -105,37 +111,6 @@ class RegionOutcome:
 # --------------------------------------------------------------------------- fingerprints
 
 
-def _file_digest(path: Path) -> dict[str, Any] | None:
-    """SHA-256 and size of a file (None if it is not a file: the run will say why)."""
-    if not path.is_file():
-        return None
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return {"sha256": digest.hexdigest(), "bytes": path.stat().st_size}
-
-
-def _fingerprint(config: RunConfig) -> dict[str, Any]:
-    """What a region's outputs depend on: input contents, settings, coverage15 version.
-
-    Paths themselves are left out, so moving a batch folder does not re-run it; the
-    output folder is left out too.
-    """
-    inputs: dict[str, Any] = {}
-    settings: dict[str, Any] = {}
-    for f in dataclasses.fields(config):
-        value = getattr(config, f.name)
-        if f.name == "out":
-            continue
-        if isinstance(value, Path):
-            inputs[f.name] = _file_digest(value)
-        else:
-            settings[f.name] = value
-    settings = json.loads(json.dumps(settings, default=str, sort_keys=True))
-    return {"inputs": inputs, "settings": settings, "coverage15_version": __version__}
-
-
 def _digest(fingerprint: Mapping[str, Any]) -> str:
     text = json.dumps(fingerprint, sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -174,23 +149,24 @@ def plan_region(region: BatchRegion, *, force: bool = False) -> RegionPlan:
     -------
     RegionPlan
     """
-    fingerprint = _fingerprint(region.config)
-    digest = _digest(fingerprint)
+    parts = fingerprint(region.config)
+    digest = _digest(parts)
+    problems = input_problems(region.config)
+    if problems:
+        return RegionPlan(region, "fail", "; ".join(problems), digest, parts)
     manifest = _read_manifest(region.out)
     if force:
-        return RegionPlan(region, "run", "forced", digest, fingerprint)
+        return RegionPlan(region, "run", "forced", digest, parts)
     if manifest is None:
-        return RegionPlan(region, "run", "no earlier successful run", digest, fingerprint)
+        return RegionPlan(region, "run", "no earlier successful run", digest, parts)
     if manifest.get("fingerprint") != digest:
-        reason = _changes(manifest.get("fingerprint_parts") or {}, fingerprint)
-        return RegionPlan(region, "run", reason, digest, fingerprint)
+        reason = _changes(manifest.get("fingerprint_parts") or {}, parts)
+        return RegionPlan(region, "run", reason, digest, parts)
     missing = [n for n in manifest.get("outputs", []) if not (region.out / n).exists()]
     if missing:
-        return RegionPlan(
-            region, "run", f"outputs missing: {', '.join(missing)}", digest, fingerprint
-        )
+        return RegionPlan(region, "run", f"outputs missing: {', '.join(missing)}", digest, parts)
     return RegionPlan(
-        region, "skip", f"unchanged since {manifest.get('finished', '?')}", digest, fingerprint
+        region, "skip", f"unchanged since {manifest.get('finished', '?')}", digest, parts
     )
 
 
@@ -214,13 +190,17 @@ def plan_batch(batch: Batch, *, force: bool = False) -> list[RegionPlan]:
 # --------------------------------------------------------------------------- one region
 
 
-def _unit_counts(levels: Any) -> tuple[int | None, int | None]:
-    """Populated units and covered units over all levels of a summary's ``units_by_level``."""
-    if not isinstance(levels, Mapping) or not levels:
-        return None, None
-    total = sum(int(level.get("units_populated", 0)) for level in levels.values())
-    covered = sum(int(level.get("units_covered", 0)) for level in levels.values())
-    return total, covered
+def _units_by_level(levels: Any) -> dict[str, dict[str, int]]:
+    """Per unit level, its populated units and covered units (levels are never added up)."""
+    if not isinstance(levels, Mapping):
+        return {}
+    return {
+        str(name): {
+            "units": int(level.get("units_populated", 0)),
+            "units_covered": int(level.get("units_covered", 0)),
+        }
+        for name, level in levels.items()
+    }
 
 
 def _target_counts(targets: Any) -> tuple[int | None, int | None]:
@@ -243,17 +223,17 @@ def _target_counts(targets: Any) -> tuple[int | None, int | None]:
 
 def _figures(summary: Mapping[str, Any]) -> dict[str, Any]:
     """The roll-up figures of a region, from its summary."""
-    units, units_covered = _unit_counts(summary.get("units_by_level"))
     targets, targets_met = _target_counts(summary.get("targets"))
     return {
         "population": summary["population_total"],
         "population_covered": summary["population_covered"],
         "coverage_share": summary["coverage_share"],
         "minutes": summary["minutes"],
-        "units": units,
-        "units_covered": units_covered,
+        "units_by_level": _units_by_level(summary.get("units_by_level")),
         "targets": targets,
         "targets_met": targets_met,
+        **{key: summary.get(key) for key in LEFT_OUT},
+        **left_out(summary),
     }
 
 
@@ -262,32 +242,67 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _publish(stage: Path, final: Path) -> None:
-    """Move a complete staging folder into place (the old folder goes only after)."""
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}")
-        os.replace(final, old)
-    os.replace(stage, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def check_batch_folder(batch: Batch) -> None:
+    """Refuse, before any work, output folders that hold an input or others' files.
+
+    The batch folder must be new, empty or an earlier batch's, and hold no input of
+    any region (nor the batch file); each region's folder must be new, empty or an
+    earlier coverage15 output.
+
+    Parameters
+    ----------
+    batch : Batch
+
+    Raises
+    ------
+    InputError
+        One line naming the folder (see :func:`coverage.outputs.folder.check_output_folder`).
+    """
+    check_output_folder(batch.out, batch_inputs(batch))
+    for region in batch.regions:
+        check_output_folder(region.out)
+
+
+def prepare_batch_folder(batch: Batch) -> None:
+    """Check the batch folder, create it and mark it as a coverage15 output."""
+    check_batch_folder(batch)
+    batch.out.mkdir(parents=True, exist_ok=True)
+    if read_manifest(batch.out) is None:
+        mark_output_folder(batch.out, "batch")
+
+
+def drop_old_regions(batch: Batch) -> list[Path]:
+    """Delete region folders of an earlier run whose region the batch no longer lists.
+
+    Only folders published as batch regions (their manifest says so) are deleted.
+
+    Parameters
+    ----------
+    batch : Batch
+
+    Returns
+    -------
+    list of pathlib.Path
+        The folders deleted.
+    """
+    names = {region.out.name for region in batch.regions}
+    dropped = []
+    for folder in sorted(batch.out.iterdir()) if batch.out.is_dir() else []:
+        manifest = read_manifest(folder) if folder.is_dir() else None
+        if folder.name not in names and (manifest or {}).get("kind") == "batch-region":
+            shutil.rmtree(folder)
+            dropped.append(folder)
+    return dropped
 
 
 def remove_stale(batch: Batch) -> None:
     """Clear what killed region runs left (call only while no region is running).
 
     Staging folders are removed; a previous output folder caught between the two
-    renames of :func:`_publish` is put back.
+    renames of a publish is put back (see :func:`coverage.outputs.folder.recover_folder`).
     """
     for region in batch.regions:
-        name, parent = region.out.name, region.out.parent
-        for stale in parent.glob(f".{name}.tmp-*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        for old in parent.glob(f".{name}.old-*"):
-            if region.out.exists():
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(old, region.out)
+        recover_folder(region.out)
 
 
 def _write_region(
@@ -295,32 +310,32 @@ def _write_region(
 ) -> dict[str, Any]:
     """Write a region's outputs and manifest into a staging folder, then publish it."""
     from ..outputs.writers import write_json
-    from ..pipeline import write_outputs
+    from ..pipeline import write_output_files
 
-    region.out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{region.out.name}.tmp-", dir=region.out.parent))
-    try:
-        written = write_outputs(result, stage)
+    config = region.config
+    inputs = [path for _, path in region_inputs(config)]
+    with publish_folder(region.out, inputs=inputs, kind="batch-region") as stage:
+        written = write_output_files(
+            result,
+            stage,
+            isochrone_cell_m=config.isochrone_cell_m,
+            isochrones_per_station=config.isochrones_per_station,
+            basemap=config.basemap,
+            lang=config.lang,
+            tianditu_key=config.tianditu_key,
+        )
         manifest = {
             "region": region.name,
             "fingerprint": plan.fingerprint,
             "fingerprint_parts": plan.parts,
-            "inputs": {
-                f.name: str(getattr(region.config, f.name))
-                for f in dataclasses.fields(region.config)
-                if isinstance(getattr(region.config, f.name), Path) and f.name != "out"
-            },
-            "outputs": sorted(Path(p).relative_to(stage).as_posix() for p in written.values()),
+            "inputs": {name: str(path) for name, path in region_inputs(config)},
+            "outputs": sorted(written.values()),
             "figures": _figures(result.summary),
             "finished": utc_now(),
             "duration_s": round(time.perf_counter() - start, 3),
             "coverage15_version": __version__,
         }
         write_json(manifest, stage / MANIFEST_NAME)
-        _publish(stage, region.out)
-    finally:
-        if stage.exists():
-            shutil.rmtree(stage, ignore_errors=True)
     return manifest
 
 
@@ -347,6 +362,15 @@ def run_region(region: BatchRegion, *, force: bool = False) -> RegionOutcome:
     start, cpu = time.perf_counter(), time.process_time()
     try:
         plan = plan_region(region, force=force)
+        if plan.action == "fail":
+            return RegionOutcome(
+                region.name,
+                region.out,
+                "failed",
+                f"inputs not readable: {plan.reason}",
+                time.perf_counter() - start,
+                time.process_time() - cpu,
+            )
         if plan.action == "skip":
             manifest = _read_manifest(region.out) or {}
             status = "skipped"

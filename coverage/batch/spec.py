@@ -10,15 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..config import RunConfig, config_from_dict
+from ..config_yaml import read_yaml
 from ..errors import ConfigError, one_line
+from ..paths import iter_paths, resolve_path, resolve_paths
 
-__all__ = ["Batch", "BatchRegion", "batch_from_dict", "load_batch"]
+__all__ = ["Batch", "BatchRegion", "batch_from_dict", "batch_inputs", "load_batch"]
 
 _TOP_KEYS = ("out", "defaults", "regions")
-_PATH_KEYS = frozenset(f.name for f in dataclasses.fields(RunConfig) if "Path" in str(f.type))
+_PARSERS = {f.name: f.metadata["parse"] for f in dataclasses.fields(RunConfig)}
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,14 @@ class BatchRegion:
         The layered, validated run configuration.
     out : pathlib.Path
         The region's output folder, ``<batch out>/<name>``.
+    files : tuple of pathlib.Path
+        The files its keys were read from (the batch file, the region's own file).
     """
 
     name: str
     config: RunConfig
     out: Path
+    files: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,25 +69,30 @@ class Batch:
 
 
 def _resolved(layer: Mapping[str, Any], base: Path) -> dict[str, Any]:
-    """A layer of keys with its path values made absolute against ``base``."""
+    """A layer of keys with every path in it made absolute against ``base``.
+
+    Each value is parsed as the configuration parses it, so paths inside mappings
+    (``boundaries: {township: ...}``, ``population: {raster: ..., groups: ...}``) are
+    found as well as plain ones; a value that does not parse is left for the final
+    validation to report with its region.
+    """
     out = dict(layer)
-    for key in _PATH_KEYS & set(out):
-        value = out[key]
-        if isinstance(value, (str, os.PathLike)) and str(value).strip():
-            out[key] = str((base / Path(value).expanduser()).resolve())
+    for key, raw in layer.items():
+        parse = _PARSERS.get(str(key))
+        if parse is None or raw is None:
+            continue
+        try:
+            parsed = parse(raw)
+        except Exception:  # reported, with its region, by config_from_dict
+            continue
+        if any(True for _ in iter_paths(parsed)):
+            out[key] = resolve_paths(parsed, base)
     return out
 
 
 def _read_yaml(path: Path, what: str) -> Any:
     """The parsed YAML of a file, or a one-line :class:`ConfigError` naming it."""
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: {what} not found; check the path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the {what} ({exc})") from None
-    except yaml.YAMLError:
-        raise ConfigError(f"{path}: not valid YAML; write one 'key: value' per line") from None
+    return read_yaml(path, what)
 
 
 def _read_mapping(path: Path) -> dict[str, Any]:
@@ -110,12 +118,14 @@ def _region(
         )
     inline = dict(entry)
     layers = [_resolved(defaults, base)]
+    files = [resolve_path(source)] if Path(source).is_file() else []
     name = inline.get("name")
     config_file = inline.pop("config", None)
     if config_file is not None:
         if not isinstance(config_file, (str, os.PathLike)) or not str(config_file).strip():
             raise ConfigError(f"{where}: 'config' must be the path of a configuration file")
-        path = (base / Path(config_file).expanduser()).resolve()
+        path = resolve_path(config_file, base)
+        files.append(path)
         file_keys = _read_mapping(path)
         layers.append(_resolved(file_keys, path.parent))
         name = name or file_keys.get("name") or path.stem
@@ -132,7 +142,7 @@ def _region(
     merged["name"] = name
     config = config_from_dict(merged, base_dir=None, source=where)
     # the configuration allows only names that are plain folder names
-    return BatchRegion(name=config.name, config=config, out=out / config.name)
+    return BatchRegion(name=config.name, config=config, out=out / config.name, files=tuple(files))
 
 
 def batch_from_dict(
@@ -167,7 +177,7 @@ def batch_from_dict(
     """
     if not isinstance(data, Mapping):
         raise ConfigError(f"{source}: expected the keys 'defaults' and 'regions'")
-    base = Path(base_dir).resolve()
+    base = resolve_path(base_dir)
     problems: list[str] = []
     for key in data:
         if key not in _TOP_KEYS:
@@ -183,14 +193,14 @@ def batch_from_dict(
         problems.append("'regions' must be a non-empty list of configuration files or mappings")
         regions = []
     if out is not None:
-        out_dir = Path(out).expanduser().resolve()
+        out_dir = resolve_path(out)
     elif isinstance(data.get("out"), str) and data["out"].strip():
-        out_dir = (base / Path(data["out"]).expanduser()).resolve()
+        out_dir = resolve_path(data["out"], base)
     elif data.get("out") is not None:
         problems.append("'out' must be the path of the output folder")
         out_dir = Path()
     else:
-        out_dir = (Path("out") / Path(source).stem).resolve()
+        out_dir = resolve_path(Path("out") / Path(source).stem)
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
     built: list[BatchRegion] = []
@@ -211,6 +221,25 @@ def batch_from_dict(
     if problems:
         raise ConfigError("; ".join(problems))
     return Batch(regions=tuple(built), out=out_dir, source=source)
+
+
+def batch_inputs(batch: Batch) -> list[Path]:
+    """Every input of a batch: its files and each path in every region's configuration.
+
+    Parameters
+    ----------
+    batch : Batch
+
+    Returns
+    -------
+    list of pathlib.Path
+        The output folder of the batch must hold none of them.
+    """
+    found: dict[Path, None] = {}
+    for region in batch.regions:
+        found.update(dict.fromkeys(region.files))
+        found.update(dict.fromkeys(p for n, p in iter_paths(region.config) if n != "out"))
+    return list(found)
 
 
 def load_batch(path: str | os.PathLike[str], *, out: str | os.PathLike[str] | None = None) -> Batch:

@@ -31,9 +31,13 @@ from scipy.spatial import cKDTree
 from shapely.geometry import shape
 from shapely.ops import unary_union
 
+from ..errors import InputError
 from .snapping import _SAMPLE_M, _segments
 from .travel_times import point_times
 from .whatif import EngineState, snap_for_state
+
+#: Most cells of an isochrone grid (two arrays of 8 bytes a cell: 800 MB).
+MAX_GRID_CELLS = 50_000_000
 
 __all__ = ["Surface", "isochrone_polygons", "travel_time_surface"]
 
@@ -84,6 +88,12 @@ def travel_time_surface(
     Returns
     -------
     Surface
+
+    Raises
+    ------
+    InputError
+        If the grid would have more than :data:`MAX_GRID_CELLS` cells (naming the
+        ``isochrone_cell_m`` that fits).
     """
     net = state.network
     limit_s = float(max_minutes) * 60.0
@@ -120,6 +130,13 @@ def travel_time_surface(
     y0 = np.floor((fy.min() - reach_m - slack) / cell_m) * cell_m
     cols = max(round(float(x1 - x0) / cell_m), 1)
     rows = max(round(float(y1 - y0) / cell_m), 1)
+    if rows * cols > MAX_GRID_CELLS:
+        fit = cell_m * np.sqrt(rows * cols / MAX_GRID_CELLS)
+        raise InputError(
+            f"isochrone_cell_m: a {cell_m:g} m grid over the {(x1 - x0) / 1000:,.1f} x "
+            f"{(y1 - y0) / 1000:,.1f} km reached needs {rows * cols:,} cells (at most "
+            f"{MAX_GRID_CELLS:,} fit in memory); set isochrone_cell_m to {np.ceil(fit):g} or more"
+        )
     transform = Affine(cell_m, 0.0, x0, 0.0, -cell_m, y1)
     minutes = np.full((rows, cols), np.nan)
     station = np.full((rows, cols), -1, dtype=np.int64)

@@ -16,12 +16,13 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS
 
 from ..errors import InputError
 from .crs import chinese_crs_name, to_wgs84
-from .tables import read_vector
+from .tables import read_vector, strip_control_characters
 
 __all__ = ["RepairedGeometryWarning", "read_boundaries", "read_boundary_levels"]
 
@@ -103,6 +104,11 @@ def read_boundaries(
             f"{path}: no column '{name}' to name the units (columns are "
             f"{', '.join(c for c in gdf.columns if c != 'geometry')}); set 'boundaries_name'"
         )
+    labels = pd.DataFrame({name: gdf[name].astype(str).to_numpy()})
+    labels.attrs["file_rows"] = list(range(1, len(gdf) + 1))
+    gdf[name] = strip_control_characters(labels, source=str(path), row_word="feature")[
+        name
+    ].to_numpy()
     missing = (gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
     if missing.any():
         raise InputError(

@@ -41,7 +41,7 @@ from ..errors import InputError
 if TYPE_CHECKING:
     from opening_hours import OpeningHours
 
-__all__ = ["HoursError", "hours_to_osm", "parse_hours", "station_hours"]
+__all__ = ["HoursError", "hours_in_chinese", "hours_to_osm", "parse_hours", "station_hours"]
 
 
 class HoursError(InputError):
@@ -297,3 +297,53 @@ def station_hours(
             who = f" (station {ids[i]!r})" if ids is not None else ""
             raise HoursError(f"{source}: row {row}{who}: {exc}") from None
     return out
+
+
+_OSM_DAY_ZH = {"Mo": "周一", "Tu": "周二", "We": "周三", "Th": "周四", "Fr": "周五", "Sa": "周六",
+               "Su": "周日", "PH": "法定节假日"}  # fmt: skip
+_OSM_RULE = re.compile(
+    r"^((?:(?:Mo|Tu|We|Th|Fr|Sa|Su|PH)(?:-(?:Mo|Tu|We|Th|Fr|Sa|Su))?,?)+)?\s*(.*)$"
+)
+
+
+def hours_in_chinese(osm: str) -> str:
+    """OSM hours as a Chinese office writes them, where the rules are simple.
+
+    Day selectors and ``off`` are translated; anything else (months, week numbers,
+    comments) is left as written, so the result never says less than the original.
+
+    Parameters
+    ----------
+    osm : str
+        Hours in OSM syntax.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> hours_in_chinese("Mo-Fr 08:30-12:00,14:00-17:30; Sa 08:30-11:30; PH off")
+    '周一至周五 08:30-12:00、14:00-17:30；周六 08:30-11:30；法定节假日休息'
+    >>> hours_in_chinese("24/7"), hours_in_chinese("Jul-Aug Sa 09:00-12:00")
+    ('全天', 'Jul-Aug Sa 09:00-12:00')
+    """
+    rules = []
+    for rule in str(osm).split(";"):
+        rule = rule.strip()
+        if rule == "24/7":
+            rules.append("全天")
+            continue
+        match = _OSM_RULE.match(rule)
+        days, rest = (match.group(1) or "", match.group(2)) if match else ("", rule)
+        if rest and not re.fullmatch(r"off|closed|(?:\d{2}:\d{2}-\d{2}:\d{2},?)+", rest):
+            rules.append(rule)
+            continue
+        text = "、".join(
+            "至".join(_OSM_DAY_ZH[d] for d in part.split("-")) for part in days.split(",") if part
+        )
+        if rest in ("off", "closed"):
+            rules.append(f"{text}休息")
+        else:
+            rules.append(f"{text} {rest.replace(',', '、')}".strip())
+    return "；".join(rules)

@@ -64,7 +64,7 @@ def read_population_points(
         column.
     """
     from .crs import WGS84, to_wgs84
-    from .tables import find_column, read_table, rename_columns
+    from .tables import find_column, find_columns, read_table, rename_columns
 
     path = Path(path)
     if not path.is_file():
@@ -79,7 +79,13 @@ def read_population_points(
     table = rename_columns(table, columns, source=str(path))
     if table.empty:
         raise InputError(f"{path}: the population table has no rows; add one row per place")
-    found = {k: find_column(list(table.columns), v) for k, v in POINT_COLUMNS.items()}
+    found = find_columns(
+        list(table.columns),
+        POINT_COLUMNS,
+        source=str(path),
+        exclusive=("lon", "lat", "population"),
+        mapping="population: columns",
+    )
     missing = [k for k in ("lon", "lat", "population") if found[k] is None]
     if missing:
         raise InputError(

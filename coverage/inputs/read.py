@@ -8,8 +8,8 @@ calling each reader it ties the inputs together:
   raster are reported with :class:`StationsOutsideWarning`;
 * a population grid is clipped to the study area, the union of the unit polygons when
   boundaries are given, else the network's bounding box widened by ``max_access_m``.
-  Only the window of the raster covering the study area's bounding box widened by
-  ``max_access_m`` is read (memory follows the study area, not the file), and
+  Only the window of the raster covering the study area's bounding box (and one cell
+  more) is read, so memory follows the study area, not the file, and
   ``population_input`` counts the people in that window. A cell belongs to the study
   area when its centre does, so
   ``population_input = population_total + population_outside_study_area`` exactly.
@@ -34,6 +34,7 @@ from ..errors import InputError
 from .boundaries import read_boundary_levels
 from .network import Network, load_networks
 from .network_cache import default_cache_dir
+from .official_totals import OfficialTotals, read_official_totals
 from .population import (
     Demand,
     PopulationGrid,
@@ -73,13 +74,16 @@ class InputData:
         Unit polygons per level.
     population_input : float
         People in the population source before clipping (for a raster, in the window
-        read: the study area's bounding box widened by ``max_access_m``).
+        read: the cells touching the study area's bounding box, and one cell more).
     population_outside_study_area : float
         People left out by the clip (``population_input`` minus the demand's total).
     study_area : str
         ``"boundaries"``, ``"network extent"`` or ``"population table"``.
     networks : dict of str to Network
         The network of every mode of the run (``network`` is the first).
+    official_totals : OfficialTotals or None
+        The official population per unit (``population: {totals: ...}``), not yet
+        applied: the run scales the demand to it.
     """
 
     network: Network
@@ -90,6 +94,7 @@ class InputData:
     population_outside_study_area: float
     study_area: str
     networks: dict[str, Network] = dataclasses.field(default_factory=dict)
+    official_totals: OfficialTotals | None = None
 
     def summary(self) -> dict[str, Any]:
         """Figures about the inputs, added to ``summary.json``."""
@@ -195,11 +200,10 @@ def load_demand(
         raster = source.raster if source is not None else population
         if not isinstance(raster, Path):
             raise InputError("population: name a raster, a points table or from_buildings")
-        # only the window of the study area widened by max_access_m is read: memory
-        # follows the study area, not the extent of the file (e.g. a national raster)
+        # only the cells touching the study area's bounding box are read: memory follows
+        # the study area, not the extent of the file (e.g. a national raster)
         west, south, east, north = shapely.bounds(area)
-        m = max_access_m
-        window = (west - m, south - m, east + m, north + m)
+        window = (float(west), float(south), float(east), float(north))
         band = source.band if source is not None else None
         try:
             grid = read_population(raster, band=band, bounds=window, bounds_crs=crs)
@@ -326,6 +330,18 @@ def read_inputs(config: RunConfig, *, progress: bool = False) -> InputData:
         max_access_m=config.max_access_m,
         stations=stations,
     )
+    totals = getattr(config.population, "totals", None)
+    official = (
+        read_official_totals(
+            totals.file,
+            column=totals.column,
+            unit_column=totals.unit_column,
+            sheet=totals.sheet,
+            encoding=totals.encoding,
+        )
+        if totals is not None
+        else None
+    )
     return InputData(
         network=network,
         stations=stations,
@@ -335,4 +351,5 @@ def read_inputs(config: RunConfig, *, progress: bool = False) -> InputData:
         population_outside_study_area=population_input - demand.total,
         study_area=study_area,
         networks=networks,
+        official_totals=official,
     )

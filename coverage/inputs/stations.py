@@ -23,12 +23,17 @@ Optional columns carried through to ``stations.csv``:
     ``table["services"].str.split("|")`` gives the list; ``services_count`` counts them.
 ``staff``
     Staff (人员): a number of people where every row is a number, else text (names).
+``hours``
+    Opening hours (营业时间, 办公时间, ``opening_hours``) in OSM syntax; Chinese forms
+    such as ``周一至周五 8:30-17:00`` are converted (:mod:`coverage.inputs.hours`), the
+    text as written kept in ``hours_original``; unreadable hours stop with the row.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -39,13 +44,17 @@ from pyproj import CRS
 
 from ..errors import InputError
 from .crs import chinese_crs_name, in_china, to_wgs84
+from .hours import HoursError, hours_to_osm, station_hours
 from .tables import (
     EXCEL_SUFFIXES,
     TEXT_SUFFIXES,
+    TableWarning,
     find_column,
+    find_columns,
     read_table,
     read_vector,
     rename_columns,
+    strip_control_characters,
 )
 from .tiers import normalise_tiers
 
@@ -53,6 +62,7 @@ __all__ = [
     "LAT_NAMES",
     "LON_NAMES",
     "STATION_COLUMNS",
+    "STATION_OUTPUT_COLUMNS",
     "check_station_extent",
     "read_osm_pois",
     "read_stations",
@@ -75,7 +85,17 @@ STATION_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "address": ("address", "地址", "详细地址", "站点地址"),
     "services": ("services", "服务事项", "服务内容", "可办事项", "经办事项", "服务项目"),
     "staff": ("staff", "人员", "工作人员", "人员数", "工作人员数", "经办人员"),
+    "hours": ("hours", "opening_hours", "营业时间", "开放时间", "办公时间", "服务时间",
+              "工作时间", "办理时间"),
 }  # fmt: skip
+
+#: Columns the reader or a run adds to the station table (``stations.csv``). An input
+#: column of one of these names is kept as ``input_<name>``, with a warning.
+STATION_OUTPUT_COLUMNS = (
+    "tier_original", "services_count", "snap_distance_m", "reachable",
+    "catchment_population", "catchment_covered", "tier_catchment_population",
+    "tier_catchment_covered", "staff_recommended", "staff_gap", "capacity", "duplicate_of",
+)  # fmt: skip
 
 _VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb")
 _SERVICE_SPLIT = re.compile(r"[、，,;；|]+")
@@ -164,6 +184,8 @@ def stations_from_frame(
     source: str = "stations",
     columns: Mapping[str, str] | None = None,
     outside_china: str = "keep",
+    what: str = "station",
+    output_columns: Sequence[str] = STATION_OUTPUT_COLUMNS,
 ) -> gpd.GeoDataFrame:
     """Turn a table of stations with coordinate columns into a station GeoDataFrame.
 
@@ -181,6 +203,11 @@ def stations_from_frame(
     outside_china : {"keep", "shift"}
         For GCJ-02/BD-09: leave points outside China unshifted (the convention of
         Chinese web maps), or convert them anyway (see :mod:`coverage.inputs.crs`).
+    what : str
+        What a row is, for messages (``"candidate"`` for candidate sites).
+    output_columns : sequence of str
+        Names an input column may not keep (:data:`STATION_OUTPUT_COLUMNS`): such a
+        column is renamed ``input_<name>``, with a warning.
 
     Returns
     -------
@@ -201,11 +228,14 @@ def stations_from_frame(
         For tiers outside the vocabulary (the stations are kept).
     """
     if frame.empty:
-        raise InputError(f"{source}: the station table has no rows; add one row per station")
+        raise InputError(f"{source}: the {what} table has no rows; add one row per {what}")
     rows = _file_rows(frame)
     frame = rename_columns(frame, columns, source=source).reset_index(drop=True)
+    frame = strip_control_characters(frame, source=source)
     names = list(frame.columns)
-    found = {std: find_column(names, aliases) for std, aliases in STATION_COLUMNS.items()}
+    found = find_columns(
+        names, STATION_COLUMNS, source=source, exclusive=("lon", "lat"), mapping="stations_columns"
+    )
     lon_col, lat_col = found["lon"], found["lat"]
     if lon_col is None or lat_col is None:
         raise InputError(
@@ -236,8 +266,8 @@ def stations_from_frame(
     if dup.any():
         first = ids[dup].iloc[0]
         raise InputError(
-            f"{source}: {_rows_text(rows, (ids == first).to_numpy())}: duplicate station "
-            f"id {first!r}; give every station its own id"
+            f"{source}: {_rows_text(rows, (ids == first).to_numpy())}: duplicate {what} "
+            f"id {first!r}; give every {what} its own id"
         )
     out["id"] = ids
     name_col = found["name"]
@@ -254,30 +284,50 @@ def stations_from_frame(
         out["services"], out["services_count"] = _services(frame[found["services"]])
     if found["staff"]:
         out["staff"] = _staff(frame[found["staff"]])
+    if found["hours"]:
+        written = frame[found["hours"]]
+        hours = station_hours(written.tolist(), source=source, rows=rows, ids=out["id"].tolist())
+        out["hours"] = pd.Series(hours, dtype=object)
+        if any(h is not None and h != str(w).strip() for h, w in zip(hours, written, strict=True)):
+            out["hours_original"] = written.astype(str).str.strip()
     used = {*(c for c in found.values() if c), "geometry"}
+    renamed = {}
     for col in names:
-        if col not in used and col not in out:
-            out[col] = frame[col]
+        if col in used:
+            continue
+        keep = col
+        while keep in out or keep in output_columns or (keep in names and keep != col):
+            keep = f"input_{keep}"
+        if keep != col:
+            renamed[col] = keep
+        out[keep] = frame[col]
+    if renamed:
+        warnings.warn(
+            f"{source}: column(s) {', '.join(map(repr, renamed))} have the name of a column "
+            f"this tool writes; kept as {', '.join(map(repr, renamed.values()))}",
+            TableWarning,
+            stacklevel=2,
+        )
     lon, lat = to_wgs84(coords[lon_col], coords[lat_col], crs, outside_china=outside_china)
     gdf = gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
     gdf.attrs.update({"source": source, "file_rows": rows, "crs": str(crs)})
     return gdf
 
 
-def _vector_frame(path: Path, crs: str | CRS) -> tuple[pd.DataFrame, str | CRS]:
-    gdf = read_vector(path, "station file")
+def _vector_frame(path: Path, crs: str | CRS, what: str) -> tuple[pd.DataFrame, str | CRS]:
+    gdf = read_vector(path, f"{what} file")
     if gdf.empty:
-        raise InputError(f"{path}: the station file has no features; add station points")
+        raise InputError(f"{path}: the {what} file has no features; add {what} points")
     chinese = chinese_crs_name(crs)
     if gdf.crs is None and chinese is None and CRS.from_user_input(crs).equals(CRS(4326)):
         raise InputError(
-            f"{path}: the station file has no CRS; save it with one (e.g. EPSG:4326) or set "
+            f"{path}: the {what} file has no CRS; save it with one (e.g. EPSG:4326) or set "
             "stations_crs"
         )
     geom_types = set(gdf.geometry.geom_type.dropna())
     if geom_types - {"Point"}:
         raise InputError(
-            f"{path}: stations must be points, found {', '.join(sorted(geom_types))}; "
+            f"{path}: {what}s must be points, found {', '.join(sorted(geom_types))}; "
             "convert them to points (e.g. centroids)"
         )
     empty = (gdf.geometry.is_empty | gdf.geometry.isna()).to_numpy()
@@ -312,6 +362,9 @@ def read_stations(
     sheet: str | int | None = None,
     columns: Mapping[str, str] | None = None,
     outside_china: str = "keep",
+    what: str = "station",
+    option: str = "'stations'",
+    output_columns: Sequence[str] = STATION_OUTPUT_COLUMNS,
 ) -> gpd.GeoDataFrame:
     """Read a station table.
 
@@ -332,6 +385,12 @@ def read_stations(
         ``{standard name: header in the file}`` (see :data:`STATION_COLUMNS`).
     outside_china : {"keep", "shift"}
         GCJ-02/BD-09 handling of points outside China (see :mod:`coverage.inputs.crs`).
+    what : str
+        What a row is, for messages (``"candidate"`` for candidate sites).
+    option : str
+        The setting that named the file, for messages (``"--candidates"``).
+    output_columns : sequence of str
+        See :func:`stations_from_frame`.
 
     Returns
     -------
@@ -354,25 +413,27 @@ def read_stations(
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"{path}: station file not found; check the 'stations' path")
+        raise InputError(f"{path}: {what} file not found; check the {option} path")
     suffix = path.suffix.lower()
     if suffix in _VECTOR_SUFFIXES:
-        frame, use = _vector_frame(path, crs)
+        frame, use = _vector_frame(path, crs, what)
         return stations_from_frame(
-            frame, crs=use, source=str(path), columns=columns, outside_china=outside_china
-        )
+            frame, crs=use, source=str(path), columns=columns, outside_china=outside_china,
+            what=what, output_columns=output_columns,
+        )  # fmt: skip
     if suffix in TEXT_SUFFIXES + EXCEL_SUFFIXES or suffix == ".xls":
         required = [
             [columns["lon"]] if columns and "lon" in columns else LON_NAMES,
             [columns["lat"]] if columns and "lat" in columns else LAT_NAMES,
         ]
         table = read_table(path, encoding=encoding, sheet=sheet, required=required,
-                           what="station table")  # fmt: skip
+                           what=f"{what} table")  # fmt: skip
         return stations_from_frame(
-            table, crs=crs, source=str(path), columns=columns, outside_china=outside_china
-        )
+            table, crs=crs, source=str(path), columns=columns, outside_china=outside_china,
+            what=what, output_columns=output_columns,
+        )  # fmt: skip
     raise InputError(
-        f"{path}: unknown station file type '{suffix}'; use CSV, .xlsx, GeoJSON, GeoPackage "
+        f"{path}: unknown {what} file type '{suffix}'; use CSV, .xlsx, GeoJSON, GeoPackage "
         "or Shapefile"
     )
 
@@ -453,16 +514,20 @@ def read_osm_pois(path: str | os.PathLike[str], tags: dict[str, list[str]]) -> g
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns ``osm_id``, ``osm_type``, ``name``, one column per key in ``tags`` and
-        ``geometry`` (points).
+        Columns ``osm_id``, ``osm_type``, ``name``, one column per key in ``tags``,
+        ``hours`` (the ``opening_hours`` tag; None where absent or not valid OSM syntax)
+        and ``geometry`` (points).
+
+    Warns
+    -----
+    UserWarning
+        Naming the points whose ``opening_hours`` tag does not parse (left out).
 
     Raises
     ------
     InputError
         If the file cannot be read.
     """
-    import warnings
-
     import pyrosm
 
     from .crs import local_metric_crs
@@ -474,7 +539,7 @@ def read_osm_pois(path: str | os.PathLike[str], tags: dict[str, list[str]]) -> g
             pois = pyrosm.OSM(str(path), keep_metadata=False).get_pois(custom_filter=dict(tags))
     except Exception as exc:  # pyrosm raises bare Exceptions on bad files
         raise InputError(f"{path}: cannot read points of interest ({exc})") from None
-    columns = ["osm_id", "osm_type", "name", *tags]
+    columns = ["osm_id", "osm_type", "name", *tags, "hours"]
     if pois is None or len(pois) == 0:
         return gpd.GeoDataFrame(columns=[*columns, "geometry"], geometry="geometry", crs=4326)
     pois = pois[pois.geometry.notna() & ~pois.geometry.is_empty]
@@ -490,5 +555,34 @@ def read_osm_pois(path: str | os.PathLike[str], tags: dict[str, list[str]]) -> g
     )
     for key in tags:
         frame[key] = pois[key].to_numpy() if key in pois else None
+    frame["hours"] = _osm_hours(
+        pois["opening_hours"].tolist() if "opening_hours" in pois else [None] * len(frame),
+        frame,
+        path,
+    )
     out = gpd.GeoDataFrame(frame, geometry=points.to_numpy(), crs=4326)
     return out.sort_values(["osm_type", "osm_id"]).reset_index(drop=True)
+
+
+def _osm_hours(tags: list[object], frame: pd.DataFrame, path: Path) -> list[str | None]:
+    """The ``opening_hours`` tags that parse; the others are left out with a warning."""
+
+    out: list[str | None] = []
+    bad: list[str] = []
+    for value, kind, osm_id in zip(tags, frame["osm_type"], frame["osm_id"], strict=True):
+        text = None if value is None or value != value else str(value).strip()
+        if not text:
+            out.append(None)
+            continue
+        try:
+            out.append(hours_to_osm(text))
+        except HoursError:
+            out.append(None)
+            bad.append(f"{kind}/{osm_id} ({text!r})")
+    if bad:
+        warnings.warn(
+            f"{path}: {len(bad)} point(s) of interest have an opening_hours tag that is not "
+            f"valid OSM syntax and count as having no hours: {', '.join(bad[:3])}",
+            stacklevel=3,
+        )
+    return out

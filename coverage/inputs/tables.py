@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
@@ -24,11 +25,14 @@ from ..errors import InputError
 __all__ = [
     "EXCEL_SUFFIXES",
     "TEXT_SUFFIXES",
+    "TableWarning",
     "find_column",
+    "find_columns",
     "header_key",
     "read_table",
     "read_vector",
     "rename_columns",
+    "strip_control_characters",
 ]
 
 #: Suffixes read as delimited text.
@@ -36,7 +40,11 @@ TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 #: Suffixes read as Excel workbooks.
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
-_DETECT = ("utf-8-sig", "gb18030")
+
+class TableWarning(UserWarning):
+    """A table was usable but odd: mixed encodings, control characters, output columns."""
+
+
 _NOTE = re.compile(r"[（(\[【].*?[)）\]】]")
 _SPACE = re.compile(r"[\s_]+")
 _HEADER_SCAN_ROWS = 5
@@ -66,8 +74,146 @@ def find_column(columns: Sequence[object], names: Sequence[str]) -> str | None:
     return None
 
 
+def find_columns(
+    columns: Sequence[object],
+    aliases: Mapping[str, Sequence[str]],
+    *,
+    source: str,
+    exclusive: Sequence[str] = (),
+    mapping: str = "columns",
+) -> dict[str, str | None]:
+    """The column of each standard name, refusing columns that make it ambiguous.
+
+    Parameters
+    ----------
+    columns : sequence
+        The table's headers.
+    aliases : mapping of str to sequence of str
+        Standard name -> recognised headers in order of preference (e.g.
+        :data:`~coverage.inputs.stations.STATION_COLUMNS`).
+    source : str
+        The file, for messages.
+    exclusive : sequence of str
+        Standard names (e.g. coordinates) for which two different recognised headers
+        (``经度`` and ``lon``) are refused too; for the others the first in order of
+        preference is taken.
+    mapping : str
+        The configuration key that maps headers, for the fix in messages.
+
+    Returns
+    -------
+    dict of str to str or None
+        Standard name -> header (None where absent).
+
+    Raises
+    ------
+    InputError
+        Naming both headers, when two headers differ only in case, spacing or a
+        bracketed note (``lon`` and ``Lon``), or are two names of an ``exclusive`` column.
+
+    Examples
+    --------
+    >>> find_columns(["编号", "lon", "lat"], {"id": ["id", "编号"]}, source="s.csv")
+    {'id': '编号'}
+    >>> find_columns(["lon", "Lon"], {"lon": ["lon"]}, source="s.csv")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    coverage.errors.InputError: s.csv: columns 'lon' and 'Lon' both read as lon ...
+    """
+    found: dict[str, str | None] = {}
+    for std, names in aliases.items():
+        keys = [header_key(n) for n in names]
+        matching = [str(c) for c in columns if header_key(c) in keys]
+        if not matching:
+            found[std] = None
+            continue
+        best = min(keys.index(header_key(c)) for c in matching)
+        same = [c for c in matching if header_key(c) == keys[best]]
+        if len(same) > 1:
+            raise InputError(
+                f"{source}: columns {same[0]!r} and {same[1]!r} both read as {std} (they "
+                "differ only in case, spaces or a note); delete or rename one"
+            )
+        if std in exclusive and len(matching) > 1:
+            other = next(c for c in matching if c != same[0])
+            raise InputError(
+                f"{source}: columns {same[0]!r} and {other!r} are both names of {std}; delete "
+                f"or rename one, or choose one with {mapping}: {{{std}: {same[0]}}}"
+            )
+        found[std] = same[0]
+    return found
+
+
+# Control characters other than tab, line feed and carriage return: never meant in a
+# name, and refused by spreadsheet writers (openpyxl's IllegalCharacterError).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def strip_control_characters(
+    frame: pd.DataFrame, *, source: str, row_word: str = "row"
+) -> pd.DataFrame:
+    """Remove control characters from headers and text cells, with one warning.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A table as read (``attrs["file_rows"]``, when present, numbers its rows).
+    source : str
+        The file, for the warning.
+    row_word : str
+        What a row is called in the warning (``"feature"`` for a vector layer).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same table (a copy when anything was removed), ``attrs`` kept.
+
+    Warns
+    -----
+    TableWarning
+        Naming the columns and the first row where characters were removed.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> t = pd.DataFrame({"name": ["Sta" + chr(7) + "tion", "ok"]})
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", TableWarning)
+    ...     strip_control_characters(t, source="s.csv")["name"].tolist()
+    ['Station', 'ok']
+    """
+    rows = frame.attrs.get("file_rows") or [i + 2 for i in range(len(frame))]
+    touched: dict[str, int] = {}
+    out = frame
+    headers = {c: _CONTROL.sub("", c) for c in frame.columns if isinstance(c, str)}
+    headers = {c: h for c, h in headers.items() if h != c}
+    if headers:
+        out = out.rename(columns=headers)
+        touched.update({repr(h): 1 for h in headers.values()})
+    for col in out.columns:
+        values = out[col]
+        if values.dtype.kind not in "OSUT":
+            continue
+        text = values.map(lambda v: v if not isinstance(v, str) else _CONTROL.sub("", v))
+        changed = (text != values) & values.map(lambda v: isinstance(v, str))
+        if changed.any():
+            out = out.copy() if out is frame else out
+            out[col] = text
+            touched[f"'{col}' ({row_word} {rows[int(np.flatnonzero(changed.to_numpy())[0])]})"] = 1
+    if touched:
+        out.attrs = dict(frame.attrs)
+        warnings.warn(
+            f"{source}: control characters (invisible codes such as U+0007) removed from "
+            f"{', '.join(touched)}; check the text in the source file",
+            TableWarning,
+            stacklevel=3,
+        )
+    return out
+
+
 def _decode(path: Path, encoding: str | None, what: str) -> tuple[str, str]:
     raw = path.read_bytes()
+    bom = raw.startswith(codecs.BOM_UTF8)
     if encoding is not None:
         try:
             codecs.lookup(encoding)
@@ -75,6 +221,8 @@ def _decode(path: Path, encoding: str | None, what: str) -> tuple[str, str]:
             raise InputError(
                 f"{path}: unknown text encoding {encoding!r}; use e.g. utf-8, gbk or gb18030"
             ) from None
+        if bom and codecs.lookup(encoding).name not in ("utf-8", "utf-8-sig"):
+            raw = raw[len(codecs.BOM_UTF8) :]  # a UTF-8 mark before text in another encoding
         try:
             return raw.decode(encoding), encoding
         except UnicodeDecodeError as exc:
@@ -82,11 +230,30 @@ def _decode(path: Path, encoding: str | None, what: str) -> tuple[str, str]:
                 f"{path}: the {what} is not valid {encoding} text (byte {exc.start}); "
                 "remove the encoding setting to detect it, or save the file as CSV UTF-8"
             ) from None
-    for candidate in _DETECT:
+    try:
+        return raw.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    if bom:
+        # Saved by a tool that wrote a UTF-8 byte-order mark, then GBK text: decoding
+        # the mark as GBK would swallow the first header (ids silently lost).
+        body = raw[len(codecs.BOM_UTF8) :]
         try:
-            return raw.decode(candidate), candidate
+            text = body.decode("gb18030")
         except UnicodeDecodeError:
-            continue
+            pass
+        else:
+            warnings.warn(
+                f"{path}: the {what} starts with a UTF-8 byte-order mark but its text is "
+                "GBK/GB18030; read as GB18030 (save it again as CSV UTF-8 to silence this)",
+                TableWarning,
+                stacklevel=4,
+            )
+            return text, "gb18030"
+    try:
+        return raw.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        pass
     raise InputError(
         f"{path}: the {what} is neither UTF-8 nor GBK/GB18030 text; save it as CSV UTF-8 "
         "or name its encoding in the configuration"

@@ -264,6 +264,7 @@ def staffing_table(
     population_served: np.ndarray,
     *,
     rules: Sequence[StaffRule] = DEFAULT_STAFF_RULES,
+    duplicate_of: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Recommended staff of each station and, with a ``staff`` column, its capacity flag.
 
@@ -275,6 +276,11 @@ def staffing_table(
         Catchment population of each station (in table order) the rules are applied to.
     rules : sequence of StaffRule
         One rule per tier; tiers without a rule get no recommendation.
+    duplicate_of : pandas.Series, optional
+        Indexed like ``stations``: the id of the station each one duplicates, ``<NA>``
+        for the others (:func:`~coverage.metrics.duplicates.duplicate_stations`). A
+        duplicate gets no recommendation, gap or capacity label; the station it
+        duplicates is staffed for the catchment of the whole cluster.
 
     Returns
     -------
@@ -298,9 +304,17 @@ def staffing_table(
     """
     population_served = np.asarray(population_served, dtype=float)
     tiers = stations["tier"].astype(str).str.strip().str.lower().to_numpy()
+    duplicate = np.zeros(len(stations), dtype=bool)
+    if duplicate_of is not None:
+        lead_id = duplicate_of.reindex(stations.index)
+        duplicate = lead_id.notna().to_numpy()
+        position = {sid: i for i, sid in enumerate(stations["id"].astype(str))}
+        lead = np.array([position[str(v)] for v in lead_id[duplicate]], dtype=np.int64)
+        population_served = population_served.copy()
+        np.add.at(population_served, lead, population_served[duplicate])
     recommended = pd.array([pd.NA] * len(stations), dtype="Int64")
     for rule in rules:
-        mine = tiers == rule.tier.strip().lower()
+        mine = (tiers == rule.tier.strip().lower()) & ~duplicate
         if mine.any():
             recommended[mine] = rule.staff_for(population_served[mine])
     out = pd.DataFrame({"staff_recommended": recommended}, index=stations.index)

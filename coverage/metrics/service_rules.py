@@ -22,7 +22,6 @@ not 4. Coverage per service item is unchanged (:mod:`coverage.metrics.services`)
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..inputs.service_lists import item_key, service_lists_from_mapping
 from ..inputs.tiers import TIERS, normalise_tier
 from .services import service_items
 
@@ -70,49 +70,6 @@ class ServiceRule:
         4
         """
         return math.ceil(round(self.at_least * n_items, 9))
-
-
-def _item_key(item: str) -> str:
-    return unicodedata.normalize("NFKC", item).strip()
-
-
-def service_lists_from_mapping(value: Any) -> dict[str, tuple[str, ...]]:
-    """Validate ``service_lists``: list name -> its items.
-
-    Parameters
-    ----------
-    value : mapping
-        List name -> items, as a YAML list or text separated by ``、`` ``,`` ``;`` etc.
-
-    Returns
-    -------
-    dict of str to tuple of str
-
-    Raises
-    ------
-    ValueError
-        If the value is not a mapping, a name is empty or a list has no items.
-
-    Examples
-    --------
-    >>> service_lists_from_mapping({"村级清单": "参保登记、缴费"})
-    {'村级清单': ('参保登记', '缴费')}
-    """
-    if not isinstance(value, Mapping) or not value:
-        raise ValueError(
-            "must map list names to their items, e.g. {村级清单: [参保登记, 缴费]}, or name a "
-            "CSV, .xlsx or YAML file"
-        )
-    out: dict[str, tuple[str, ...]] = {}
-    for name, items in value.items():
-        key = str(name).strip()
-        if not key:
-            raise ValueError("has a list with an empty name")
-        parsed = tuple(dict.fromkeys(_item_key(i) for i in service_items(items)))
-        if not parsed:
-            raise ValueError(f"list {key!r} has no items")
-        out[key] = parsed
-    return out
 
 
 def service_rules_from_mapping(value: Any) -> tuple[ServiceRule, ...]:
@@ -223,7 +180,7 @@ def station_service_rules(
             )  # fmt: skip
             continue
         items = lists[rule.list]
-        have = {_item_key(i) for i in service_items(services)}
+        have = {item_key(i) for i in service_items(services)}
         missing = [i for i in items if i not in have]
         handled = len(items) - len(missing)
         required = rule.required(len(items))

@@ -14,9 +14,10 @@ Examples
 
 from __future__ import annotations
 
+import re
 from types import MappingProxyType
 
-__all__ = ["LANGS", "label", "tier_label"]
+__all__ = ["LANGS", "group_label", "label", "tier_label"]
 
 #: Languages of the labels.
 LANGS = ("en", "zh")
@@ -29,6 +30,8 @@ _EN = {
     "isochrones": "Isochrones",
     "gaps": "Gap areas (uncovered residents)",
     "units": "Units: {level}",
+    "units_share": "{level}: share within {minutes:g} min",
+    "gap_id": "Gap",
     "stations": "Stations: {tier}",
     "stations_heading": "Stations",
     "station": "station",
@@ -56,6 +59,7 @@ _EN = {
     "water": "Water",
     "roads_credit": "Roads © OpenStreetMap contributors (ODbL)",
     "worldpop_credit": "Population © WorldPop (CC BY 4.0)",
+    "srtm_credit": "Elevation: NASA SRTM (public domain)",
     "population_credit": "Population: {source}",
     "scale": "{metres:g} m",
     "scale_km": "{km:g} km",
@@ -71,6 +75,8 @@ _ZH = {
     "isochrones": "等时圈",
     "gaps": "服务空白区（未覆盖居民）",
     "units": "行政单元：{level}",
+    "units_share": "{level}：{minutes:g}分钟覆盖率",
+    "gap_id": "空白区",
     "stations": "服务点：{tier}",
     "stations_heading": "服务点",
     "station": "服务点",
@@ -98,6 +104,7 @@ _ZH = {
     "water": "水系",
     "roads_credit": "道路 © OpenStreetMap 贡献者 (ODbL)",
     "worldpop_credit": "人口 © WorldPop (CC BY 4.0)",
+    "srtm_credit": "高程：NASA SRTM（公共领域）",
     "population_credit": "人口数据：{source}",
     "scale": "{metres:g} 米",
     "scale_km": "{km:g} 公里",
@@ -157,3 +164,26 @@ def tier_label(lang: str, tier: str) -> str:
     if lang == "zh":
         return _TIERS_ZH.get(tier, tier)
     return tier
+
+
+_GROUPS = {
+    "en": {"age": "residents aged {age}+", "population": "residents"},
+    "zh": {"age": "{age}岁及以上人群", "population": "全体居民"},
+}
+
+
+def group_label(lang: str, group: str) -> str:
+    """A population group as officials read it: ``age_65_plus`` -> 65岁及以上人群.
+
+    Examples
+    --------
+    >>> group_label("zh", "age_65_plus"), group_label("en", "age_80_plus")
+    ('65岁及以上人群', 'residents aged 80+')
+    >>> group_label("zh", "disabled")
+    'disabled'
+    """
+    names = _GROUPS["zh" if lang == "zh" else "en"]
+    match = re.fullmatch(r"age_?(\d+)_?plus", group)
+    if match:
+        return names["age"].format(age=match.group(1))
+    return names["population"] if group == "population" else group

@@ -18,19 +18,15 @@ import pandas as pd
 import rasterio.warp
 import shapely
 from affine import Affine
+from branca.element import MacroElement, Template
 from matplotlib import image as mpimg
 from pyproj import CRS
 from rasterio.enums import Resampling
 
 from ..inputs.crs import transform_xy
 from .labels import label, tier_label
-from .style import (
-    SHARE_BINS,
-    SHARE_COLOURS,
-    minutes_colours,
-    minutes_gradient,
-    share_colour,
-)
+from .map_legend import GAP_COLOUR, ISO_COLOURS, THRESHOLD_COLOUR, shape_svg
+from .style import TimeClasses, share_colour
 from .webpage import escape, fmt
 
 if TYPE_CHECKING:
@@ -38,21 +34,19 @@ if TYPE_CHECKING:
     from ..results import CoverageResult
 
 __all__ = [
+    "StationMarkers",
     "add_gaps",
     "add_isochrones",
     "add_stations",
     "add_units",
-    "legend_html",
     "reproject_surface",
-    "shape_svg",
     "shift_geoms",
+    "surface_grid",
     "surface_png",
-    "tile_notice",
+    "trace_isochrones",
 ]
 
 Shift = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-
-_ISO_COLOURS = ("#08519c", "#3182bd", "#6baed6", "#9ecae1", "#c6dbef")
 
 
 def shift_geoms(frame: gpd.GeoDataFrame, shift: Shift) -> gpd.GeoDataFrame:
@@ -116,22 +110,51 @@ def reproject_surface(
     return dst, (left, right, bottom, top)
 
 
-def surface_png(result: CoverageResult, vmax: float, shift: Shift) -> tuple[str, list[list[float]]]:
-    """The travel-time surface reprojected to Web Mercator, coloured, as a PNG data URL.
+def surface_grid(result: CoverageResult) -> np.ndarray:
+    """Minutes on the population grid: NaN off the populated cells, inf where unreachable.
+
+    Raises
+    ------
+    ValueError
+        If the population did not come from a raster.
+    """
+    grid = result.demand.grid
+    if grid is None or result.demand.rows is None or result.demand.cols is None:
+        raise ValueError("a travel-time surface needs population from a raster")
+    surface = np.full(grid.shape, np.nan, dtype=np.float32)
+    surface[result.demand.rows, result.demand.cols] = result.point_minutes
+    return surface
+
+
+def surface_png(
+    minutes: np.ndarray, grid: PopulationGrid, classes: TimeClasses, shift: Shift
+) -> tuple[str, list[list[float]]]:
+    """The travel-time surface in Web Mercator, coloured by class, as a PNG data URL.
 
     Leaflet stretches an image overlay linearly in Web Mercator between its corners,
     so the surface is reprojected to EPSG:3857 (nearest neighbour) to sit exactly. On a
     GCJ-02 basemap the corners are shifted; the offset varies by well under a metre
     across a county, so shifting the corners moves every cell.
+
+    Parameters
+    ----------
+    minutes : numpy.ndarray
+        Minutes on ``grid`` (NaN: nothing drawn; inf: unreachable, drawn grey).
+    grid : PopulationGrid
+        The grid of ``minutes``.
+    classes : TimeClasses
+        The colour classes.
+    shift : callable
+        Lon/lat to the basemap's datum.
+
+    Returns
+    -------
+    (str, list)
+        The data URL and the ``[[south, west], [north, east]]`` bounds.
     """
-    grid = result.demand.grid
-    if grid is None:
-        raise ValueError("a travel-time surface needs population from a raster")
-    dst, (left, right, bottom, top) = reproject_surface(
-        result.minutes_grid(), grid, "EPSG:3857", max_finer=4
-    )
-    rgba = minutes_colours(np.nan_to_num(dst, nan=0.0), vmax)
-    rgba[..., 3] = np.where(np.isfinite(dst), 0.65, 0.0)
+    dst, (left, right, bottom, top) = reproject_surface(minutes, grid, "EPSG:3857", max_finer=4)
+    rgba = classes.rgba(dst)
+    rgba[..., 3] = np.where(np.isnan(dst), 0.0, 0.7)
     buf = io.BytesIO()
     mpimg.imsave(buf, rgba, format="png")
     lon, lat = transform_xy(
@@ -142,109 +165,20 @@ def surface_png(result: CoverageResult, vmax: float, shift: Shift) -> tuple[str,
     return url, [[float(lat[0]), float(lon[0])], [float(lat[1]), float(lon[1])]]
 
 
-def shape_svg(shape: str, colour: str, size: int) -> str:
-    """An SVG marker of a tier shape, white-edged so it reads on any background."""
-    c = size / 2
-    r = size / 2 - 1.5
-    if shape == "circle":
-        body = f"<circle cx='{c}' cy='{c}' r='{r}'/>"
-    elif shape == "square":
-        body = f"<rect x='2' y='2' width='{size - 4}' height='{size - 4}'/>"
-    else:
-        n, start, inner = {
-            "triangle": (3, -90, None),
-            "triangle-down": (3, 90, None),
-            "diamond": (4, -90, None),
-            "hexagon": (6, 0, None),
-            "star": (5, -90, 0.45),
-        }[shape]
-        pts = []
-        for i in range(n * (2 if inner else 1)):
-            radius = r * (inner if inner and i % 2 else 1.0)
-            angle = np.radians(start + i * 360.0 / (n * (2 if inner else 1)))
-            pts.append(f"{c + radius * np.cos(angle):.1f},{c + radius * np.sin(angle):.1f}")
-        body = f"<polygon points='{' '.join(pts)}'/>"
-    return (
-        f"<svg xmlns='http://www.w3.org/2000/svg' width='{size}' height='{size}' "
-        f"style='display:block'><g fill='{colour}' stroke='#ffffff' stroke-width='1.5'>"
-        f"{body}</g></svg>"
-    )
-
-
-def legend_html(
-    vmax: float,
-    styles: Mapping[str, tuple[str, str]],
-    thresholds: tuple[float, ...],
-    lang: str,
-    *,
-    choropleth: bool,
-    gaps: bool,
-    note: str | None,
-    headline: float,
-) -> str:
-    """The legend box: minutes ramp, thresholds, unit shares, station tiers (HTML)."""
-    stops = ", ".join(minutes_gradient())
-    rows = [
-        f"<b>{escape(label(lang, 'minutes_legend'))}</b>",
-        f"<div style='height:10px;width:180px;background:linear-gradient(to right, {stops})'>"
-        "</div><div style='display:flex;justify-content:space-between;width:180px'>"
-        f"<span>0</span><span>{vmax / 2:g}</span><span>≥{vmax:g}</span></div>",
-    ]
-    for i, t in enumerate(sorted(thresholds, reverse=True)):
-        colour = _ISO_COLOURS[min(i, len(_ISO_COLOURS) - 1)]
-        rows.append(
-            f"<div><span style='display:inline-block;width:10px;height:10px;"
-            f"border:2px solid {colour};margin-right:4px'></span>"
-            f"{escape(label(lang, 'within', minutes=t))}</div>"
-        )
-    if choropleth:
-        share_title = label(lang, "covered_share", minutes=headline)
-        edges = [*SHARE_BINS, 1.0]
-        cells = "".join(
-            f"<span title='{edges[i]:.0%}–{edges[i + 1]:.0%}' style='display:inline-block;"
-            f"width:36px;height:10px;background:{c}'></span>"
-            for i, c in enumerate(SHARE_COLOURS)
-        )
-        ticks = "".join(f"<span style='width:36px'>{e:.0%}</span>" for e in edges[:-1])
-        rows.append(
-            f"<div style='margin-top:4px'><b>{escape(share_title)}</b>"
-            f"</div><div>{cells}</div><div style='display:flex;font-size:10px'>{ticks}</div>"
-        )
-    if gaps:
-        rows.append(
-            "<div style='margin-top:4px'><span style='display:inline-block;width:10px;"
-            "height:10px;background:rgba(203,24,29,.45);border:1px dashed #67000d;"
-            f"margin-right:4px'></span>{escape(label(lang, 'gaps'))}</div>"
-        )
-    rows.append(f"<div style='margin-top:4px'><b>{escape(label(lang, 'stations_heading'))}</b>")
-    for tier, (colour, shape) in styles.items():
-        rows.append(
-            f"<div style='display:flex;align-items:center;gap:4px'>{shape_svg(shape, colour, 14)}"
-            f"{escape(tier_label(lang, tier) or label(lang, 'station'))}</div>"
-        )
-    rows.append("</div>")
-    if note:
-        rows.append(f"<div style='margin-top:4px;color:#555;max-width:200px'>{escape(note)}</div>")
-    return (
-        "<div id='coverage15-legend' style='position:fixed;bottom:40px;left:10px;z-index:9999;"
-        "background:rgba(255,255,255,.92);padding:8px 10px;border-radius:4px;"
-        "font:12px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)'>" + "".join(rows) + "</div>"
-    )
-
-
-def tile_notice(lang: str) -> str:
-    return (
-        "<div id='coverage15-tile-notice' style='display:none;position:fixed;top:10px;"
-        "left:50%;transform:translateX(-50%);z-index:9999;background:rgba(255,255,255,.9);"
-        "color:#444;font:12px sans-serif;padding:3px 8px;border-radius:3px;"
-        f"box-shadow:0 1px 3px rgba(0,0,0,.25)'>{escape(label(lang, 'tiles_failed'))}</div>"
-    )
-
-
 def add_units(
-    fmap: folium.Map, result: CoverageResult, shift: Shift, lang: str, headline: float
+    fmap: folium.Map,
+    result: CoverageResult,
+    shift: Shift,
+    lang: str,
+    headline: float,
+    *,
+    shown_level: str | None,
 ) -> bool:
-    """One choropleth layer per unit level, with tooltips; True if any was drawn."""
+    """One layer per unit level: boundaries with figures as tooltips; True if any was drawn.
+
+    The level ``shown_level`` opens as boundaries only (over the travel-time surface);
+    every level also has a choropleth of its covered share, a toggle away.
+    """
     drawn = False
     for level, polygons in result.unit_polygons.items():
         table = result.units.get(level)
@@ -277,14 +211,29 @@ def add_units(
         for key, values in props.items():
             frame[key] = values
         frame["_fill"] = [share_colour(s) for s in share]
+        level_name = tier_label(lang, level)
         folium.GeoJson(
             frame.__geo_interface__,
-            name=escape(label(lang, "units", level=tier_label(lang, level))),
+            name=escape(label(lang, "units", level=level_name)),
+            show=level == shown_level,
+            style_function=lambda _: {
+                "color": "#222222",
+                "weight": 1.2,
+                "fill": True,
+                "fillOpacity": 0.0,
+            },
+            highlight_function=lambda _: {"weight": 3},
+            tooltip=folium.GeoJsonTooltip(fields=list(props), sticky=True),
+        ).add_to(fmap)
+        folium.GeoJson(
+            frame.__geo_interface__,
+            name=escape(label(lang, "units_share", level=level_name, minutes=headline)),
+            show=False,
             style_function=lambda f: {
                 "color": "#333333",
                 "weight": 1,
                 "fillColor": f["properties"]["_fill"],
-                "fillOpacity": 0.35,
+                "fillOpacity": 0.6,
             },
             highlight_function=lambda _: {"weight": 3},
             tooltip=folium.GeoJsonTooltip(fields=list(props), sticky=True),
@@ -294,12 +243,13 @@ def add_units(
 
 
 def add_gaps(fmap: folium.Map, result: CoverageResult, shift: Shift, lang: str) -> bool:
-    """The gap areas with their figures as tooltips; True if there are any."""
+    """The gap areas, outlined, with their figures as tooltips; True if there are any."""
     gaps = getattr(result, "gaps", None)
     if gaps is None or len(gaps) == 0:
         return False
     frame = shift_geoms(gaps[["geometry"]], shift)
     fields: list[str] = []
+    levels = set(result.units)
     for column in gaps.columns:
         if column == "geometry":
             continue
@@ -308,13 +258,17 @@ def add_gaps(fmap: folium.Map, result: CoverageResult, shift: Shift, lang: str) 
             key = label(lang, "population")
         elif column.endswith("extra_minutes") and column.startswith("mean"):
             key = label(lang, "extra_minutes")
-        elif values.dtype == object or column in ("gap_id",):
+        elif column == "gap_id":
+            key = label(lang, "gap_id")
+        elif column in levels:
+            key = tier_label(lang, column)
+        elif values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
             key = column
         else:
             continue
         frame[key] = [
             fmt(v, ",.0f" if column == "population" else ".1f")
-            if values.dtype != object
+            if pd.api.types.is_numeric_dtype(values.dtype) and column != "gap_id"
             else escape(v)
             for v in values
         ]
@@ -322,50 +276,122 @@ def add_gaps(fmap: folium.Map, result: CoverageResult, shift: Shift, lang: str) 
     folium.GeoJson(
         frame.__geo_interface__,
         name=escape(label(lang, "gaps")),
+        show=False,
         style_function=lambda _: {
-            "color": "#67000d",
-            "weight": 1.5,
-            "fillColor": "#cb181d",
-            "fillOpacity": 0.45,
-            "dashArray": "4 3",
+            "color": GAP_COLOUR,
+            "weight": 2,
+            "fill": True,
+            "fillOpacity": 0.0,
+            "dashArray": "5 3",
         },
+        highlight_function=lambda _: {"weight": 4},
         tooltip=folium.GeoJsonTooltip(fields=fields) if fields else None,
     ).add_to(fmap)
     return True
 
 
-def add_isochrones(
-    fmap: folium.Map, result: CoverageResult, shift: Shift, lang: str, headline: float
-) -> None:
+def trace_isochrones(result: CoverageResult) -> gpd.GeoDataFrame | None:
+    """The isochrones of a result when none are handed over: on the population grid, or for
+    a point population on a 100 m metric grid (None without an engine)."""
     from ..engine.isochrones import isochrone_polygons, travel_time_surface
 
     grid = result.demand.grid
     engine = getattr(result, "engine", None)
     if grid is not None:
-        iso = isochrone_polygons(result.minutes_grid(), grid.transform, grid.crs, result.thresholds)
-    elif engine is not None:  # population as points: trace on a 100 m metric grid
+        return isochrone_polygons(
+            result.minutes_grid(), grid.transform, grid.crs, result.thresholds
+        )
+    if engine is not None:
         surface = travel_time_surface(engine, cell_m=100.0, max_minutes=max(result.thresholds))
-        iso = isochrone_polygons(surface.minutes, surface.transform, surface.crs, result.thresholds)
-    else:
-        return
+        return isochrone_polygons(
+            surface.minutes, surface.transform, surface.crs, result.thresholds
+        )
+    return None
+
+
+def add_isochrones(
+    fmap: folium.Map,
+    iso: gpd.GeoDataFrame | None,
+    shift: Shift,
+    classes: TimeClasses,
+    lang: str,
+    *,
+    show: bool,
+) -> bool:
+    """One layer per threshold (off unless ``show``) and the headline boundary as a line.
+
+    Returns whether the headline threshold's boundary was drawn.
+    """
+    if iso is None:
+        return False
     iso = iso[iso.geometry.notna() & ~iso.geometry.is_empty]
     if iso.empty:
-        return
+        return False
     iso = shift_geoms(iso, shift)
+    boundary = False
     for i, (_, row) in enumerate(iso.sort_values("minutes", ascending=False).iterrows()):
-        colour = _ISO_COLOURS[min(i, len(_ISO_COLOURS) - 1)]
+        colour = ISO_COLOURS[min(i, len(ISO_COLOURS) - 1)]
         minutes = float(row["minutes"])
+        geometry = row.geometry.__geo_interface__
         folium.GeoJson(
-            {"type": "Feature", "properties": {}, "geometry": row.geometry.__geo_interface__},
+            {"type": "Feature", "properties": {}, "geometry": geometry},
             name=escape(label(lang, "within", minutes=minutes)),
-            show=minutes == headline,
+            show=show and minutes == classes.threshold,
             style_function=lambda _, c=colour: {
                 "color": c,
                 "weight": 2,
                 "fillColor": c,
-                "fillOpacity": 0.08,
+                "fillOpacity": 0.15,
             },
         ).add_to(fmap)
+        if minutes == classes.threshold:
+            folium.GeoJson(
+                {"type": "Feature", "properties": {}, "geometry": geometry},
+                name=escape(classes.threshold_label(lang)),
+                style_function=lambda _: {
+                    "color": THRESHOLD_COLOUR,
+                    "weight": 2.5,
+                    "fill": False,
+                },
+                interactive=False,
+            ).add_to(fmap)
+            boundary = True
+    return boundary
+
+
+class StationMarkers(MacroElement):
+    """The stations of one tier, added to its layer by one loop in the page's script.
+
+    One folium ``Marker`` per station compiles a template per marker (minutes for
+    10,000 stations); here the points, popups and tooltips are one JSON array.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var group = {{ this._parent.get_name() }};
+            var icon = L.divIcon({html: {{ this.icon_html|tojson }},
+                iconSize: [{{ this.size }}, {{ this.size }}],
+                iconAnchor: [{{ this.size // 2 }}, {{ this.size // 2 }}],
+                className: "coverage15-station"});
+            {{ this.points|tojson }}.forEach(function (p) {
+                L.marker([p[0], p[1]], {icon: icon})
+                    .bindPopup(p[2], {maxWidth: 300})
+                    .bindTooltip(p[3])
+                    .addTo(group);
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, points: list[list[float | str]], icon_html: str, size: int) -> None:
+        super().__init__()
+        self._name = "StationMarkers"
+        self.points = points
+        self.icon_html = icon_html
+        self.size = size
 
 
 def add_stations(
@@ -376,42 +402,42 @@ def add_stations(
     headline: float,
     styles: Mapping[str, tuple[str, str]],
 ) -> None:
+    """One layer of stations per tier: marker of the tier's shape, popup and tooltip."""
     stations = result.stations
     lon, lat = shift(stations["lon"].to_numpy(float), stations["lat"].to_numpy(float))
     tiers = stations["tier"].astype(str).to_numpy()
     details = [
-        ("catchment_population", "catchment", ",.0f"),
-        ("catchment_covered", "population_covered", ",.0f"),
-        ("staff_recommended", "staff", ",.0f"),
-    ]
-    for tier, (colour, shape) in styles.items():
-        name = escape(
-            label(lang, "stations", tier=tier_label(lang, tier) or label(lang, "station"))
+        (column, escape(label(lang, key, minutes=headline)), spec)
+        for column, key, spec in (
+            ("catchment_population", "catchment", ",.0f"),
+            ("catchment_covered", "population_covered", ",.0f"),
+            ("staff_recommended", "staff", ",.0f"),
         )
-        group = folium.FeatureGroup(name=name)
+        if column in stations.columns
+    ]
+    names = stations["name"].to_numpy()
+    ids = stations["id"].to_numpy()
+    columns = {column: stations[column].to_numpy() for column, _, _ in details}
+    tier_text, id_text = escape(label(lang, "tier")), escape(label(lang, "id"))
+    for tier, (colour, shape) in styles.items():
+        shown = tier_label(lang, tier) or label(lang, "station")
+        group = folium.FeatureGroup(name=escape(label(lang, "stations", tier=shown)))
         size = 20 if shape == "star" else 16
-        icon_html = shape_svg(shape, colour, size)
+        points: list[list[float | str]] = []
         for i in np.flatnonzero(tiers == tier):
-            row = stations.iloc[i]
             lines = [
-                f"<b>{escape(row['name'])}</b>",
-                f"{escape(label(lang, 'tier'))}: {escape(tier_label(lang, tier))}",
-                f"{escape(label(lang, 'id'))}: {escape(row['id'])}",
+                f"<b>{escape(names[i])}</b>",
+                f"{tier_text}: {escape(tier_label(lang, tier))}",
+                f"{id_text}: {escape(ids[i])}",
             ]
-            for column, key, spec in details:
-                if column in stations.columns:
-                    lines.append(
-                        f"{escape(label(lang, key, minutes=headline))}: {fmt(row[column], spec)}"
-                    )
-            folium.Marker(
-                location=[float(lat[i]), float(lon[i])],
-                icon=folium.DivIcon(
-                    html=icon_html,
-                    icon_size=(size, size),
-                    icon_anchor=(size // 2, size // 2),
-                    class_name="coverage15-station",
-                ),
-                popup=folium.Popup("<br>".join(lines), max_width=300),
-                tooltip=escape(row["name"]),
-            ).add_to(group)
+            lines += [f"{text}: {fmt(columns[c][i], spec)}" for c, text, spec in details]
+            points.append(
+                [
+                    round(float(lat[i]), 6),
+                    round(float(lon[i]), 6),
+                    "<br>".join(lines),
+                    escape(names[i]),
+                ]
+            )
+        StationMarkers(points, shape_svg(shape, colour, size), size).add_to(group)
         group.add_to(fmap)

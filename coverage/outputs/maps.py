@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import folium
+import geopandas as gpd
 import numpy as np
 from branca.element import MacroElement, Template
 
@@ -26,17 +27,19 @@ from ..inputs.crs import transform_xy
 from .background import add_background, road_lines, water_features
 from .basemaps import Basemap, basemap_from_spec, display_shift, tile_layers
 from .labels import label
+from .map_home import add_home_service
 from .map_layers import (
     add_gaps,
     add_isochrones,
     add_stations,
     add_units,
-    legend_html,
     reproject_surface,
+    surface_grid,
     surface_png,
-    tile_notice,
+    trace_isochrones,
 )
-from .style import tier_styles
+from .map_legend import FONT_CSS, legend_html, tile_notice, title_html
+from .style import map_title, tier_styles, time_classes
 from .webpage import ASSETS, escape, map_html, save_map
 
 if TYPE_CHECKING:
@@ -56,13 +59,23 @@ __all__ = [
 
 
 def credits_text(result: CoverageResult, lang: str) -> str:
-    """Data attribution (plain text): OpenStreetMap roads and the population source."""
-    source = str(getattr(result.demand, "source", "") or "")
+    """Data attribution (plain text): OpenStreetMap roads, the population and terrain sources.
+
+    The population source is the result's, or else the population file the summary
+    names; WorldPop (CC BY 4.0) and SRTM elevation are credited by name.
+    """
+    inputs = result.summary.get("inputs") or {}
+    population = inputs.get("population")
+    if isinstance(population, Mapping):
+        population = population.get("raster") or population.get("points")
+    sources = [str(getattr(result.demand, "source", "") or ""), str(population or "")]
     parts = [label(lang, "roads_credit")]
-    if re.search(r"worldpop|_ppp_|_pd_", source, flags=re.IGNORECASE):
+    if any(re.search(r"worldpop|_ppp_|_pd_", s, flags=re.IGNORECASE) for s in sources):
         parts.append(label(lang, "worldpop_credit"))
-    elif source:
-        parts.append(label(lang, "population_credit", source=Path(source).name))
+    elif sources[0] or sources[1]:
+        parts.append(label(lang, "population_credit", source=Path(sources[0] or sources[1]).name))
+    if re.search(r"srtm", str(inputs.get("dem") or ""), flags=re.IGNORECASE):
+        parts.append(label(lang, "srtm_credit"))
     return " | ".join(parts)
 
 
@@ -118,8 +131,17 @@ def coverage_map(
     basemap: str | Mapping[str, Any] | Basemap = "osm",
     lang: str = "en",
     tianditu_key: str | None = None,
+    surface: np.ndarray | None = None,
+    isochrones: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """An interactive map of a coverage result.
+
+    The map opens with the stations, the travel-time surface (in the discrete classes
+    of :func:`~coverage.outputs.style.time_classes`, the headline threshold's boundary
+    drawn as a line) and the boundaries of the first unit level; the isochrones, the
+    gap areas (outlined), the other levels and each level's covered-share choropleth
+    are a toggle away in the layer control. A title box names the place, the travel
+    mode and the threshold.
 
     Parameters
     ----------
@@ -133,14 +155,20 @@ def coverage_map(
         Language of the labels.
     tianditu_key : str, optional
         Tianditu key (default: the ``TIANDITU_KEY`` environment variable).
+    surface : numpy.ndarray, optional
+        Minutes on the population grid (NaN: nothing, inf: unreachable), as handed to
+        every writer of a run; default: from the result.
+    isochrones : geopandas.GeoDataFrame, optional
+        One polygon per threshold (column ``minutes``), as written to
+        ``isochrones.geojson``; default: traced from the result's surface.
 
     Returns
     -------
     folium.Map
-        Layers: travel-time surface, one isochrone per threshold, gap areas, a unit
-        choropleth per level and one layer of stations per tier; legend, layer control,
-        OpenStreetMap and population attribution. Save it with :func:`save_map` for a
-        page that works offline.
+        Layers: travel-time surface, threshold boundary, one isochrone per threshold,
+        gap areas, per unit level its boundaries and its choropleth, one layer of
+        stations per tier; legend, title, layer control, OpenStreetMap and population
+        attribution. Save it with :func:`save_map` for a page that works offline.
 
     Raises
     ------
@@ -152,14 +180,10 @@ def coverage_map(
     layers = tile_layers(base, lang=lang, tianditu_key=tianditu_key)
     shift = display_shift(base)
     headline = float(result.summary["minutes"])
+    classes = time_classes(headline)
     lon, lat = shift(*_study_lonlat(result))
     fmap = folium.Map(location=[float(np.median(lat)), float(np.median(lon))], tiles=None)
-    fmap.get_root().header.add_child(  # type: ignore[attr-defined]
-        folium.Element(
-            "<style>.leaflet-control-layers{font:13px/1.4 sans-serif}"
-            ".leaflet-div-icon.coverage15-station{background:none;border:none}</style>"
-        )
-    )
+    fmap.get_root().header.add_child(folium.Element(FONT_CSS))  # type: ignore[attr-defined]
     for layer in layers:
         folium.TileLayer(
             tiles=layer["url"],
@@ -175,9 +199,10 @@ def coverage_map(
     if base.name == "none":
         has_water = add_background(fmap, result, lang, shift)
         note = label(lang, "background" if has_water else "no_water")
-    vmax = 2 * headline
-    if result.demand.grid is not None:
-        url, bounds = surface_png(result, vmax, shift)
+    grid = result.demand.grid
+    if grid is not None:
+        minutes = surface_grid(result) if surface is None else surface
+        url, bounds = surface_png(minutes, grid, classes, shift)
         folium.raster_layers.ImageOverlay(
             url,
             bounds=bounds,
@@ -186,27 +211,38 @@ def coverage_map(
             interactive=False,
             zindex=1,
         ).add_to(fmap)
-    add_isochrones(fmap, result, shift, lang, headline)
-    choropleth = add_units(fmap, result, shift, lang, headline)
+    iso = trace_isochrones(result) if isochrones is None else isochrones
+    # without a surface (population as points) the headline isochrone stands in for it
+    add_isochrones(fmap, iso, shift, classes, lang, show=grid is None)
+    levels = list(result.unit_polygons)
+    choropleth = add_units(
+        fmap, result, shift, lang, headline, shown_level=levels[0] if levels else None
+    )
     gaps = add_gaps(fmap, result, shift, lang)
+    add_home_service(fmap, result, shift, lang)
     styles = tier_styles(result.stations["tier"].astype(str))
     add_stations(fmap, result, shift, lang, headline, styles)
     folium.LayerControl(collapsed=False).add_to(fmap)
     _MapScript(escape(credits_text(result, lang))).add_to(fmap)
     root = fmap.get_root()
-    root.html.add_child(  # type: ignore[attr-defined]
-        folium.Element(
-            legend_html(
-                vmax,
-                styles,
-                result.thresholds,
-                lang,
-                choropleth=choropleth,
-                gaps=gaps,
-                note=note,
-                headline=headline,
-            )
-        )
+    thresholds = [] if iso is None else sorted(float(m) for m in iso["minutes"])
+    legend = legend_html(
+        classes if grid is not None else None,
+        styles,
+        thresholds,
+        lang,
+        choropleth=choropleth,
+        gaps=gaps,
+        note=note,
+        headline=headline,
     )
+    mode = str(result.summary.get("mode", result.network.mode))
+    title = map_title(lang, place=result.name, mode=mode, minutes=headline)
+    share = result.summary.get("coverage_share")
+    subtitle = (
+        "" if share is None else f"{label(lang, 'covered_share', minutes=headline)}: {share:.1%}"
+    )
+    root.html.add_child(folium.Element(legend))  # type: ignore[attr-defined]
+    root.html.add_child(folium.Element(title_html(title, subtitle)))  # type: ignore[attr-defined]
     root.html.add_child(folium.Element(tile_notice(lang)))  # type: ignore[attr-defined]
     return fmap

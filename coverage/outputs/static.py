@@ -2,37 +2,56 @@
 
 Drawn in the result's metric CRS (so the scale bar is true to scale), with a legend,
 a scale bar and a north arrow, and no internet tiles. ``map.png`` shows the
-travel-time surface, the headline isochrone, the gap areas and the stations;
-one map per unit level shows each unit's covered share.
+travel-time classes of :func:`coverage.outputs.style.time_classes` (a raster surface,
+or proportional symbols for a population given as points), the headline isochrone,
+the gap areas (outlined) and the stations; one map per unit level shows each unit's
+covered share, with the unit names that fit and numbers keyed to a table for the rest.
 
-Chinese labels need a CJK font; when none is installed, the labels fall back to
-English with a warning (names from the inputs are then left off the maps).
+Every text is drawn in the Chinese font of :mod:`coverage.outputs.fonts` (bundled, or
+a system font when present), and the roads as one image
+(:mod:`coverage.outputs.rasterize`), so a map of a million road segments takes a
+second, not a minute.
 """
 
 from __future__ import annotations
 
 import os
-import warnings
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .fonts import drawable, figure_fonts
 from .labels import label, tier_label
-from .maps import credits_text, reproject_surface
+from .map_furniture import (
+    GAP_COLOUR,
+    ISO_COLOUR,
+    class_handles,
+    key_table,
+    legends,
+    north_arrow,
+    round_values,
+    scale_bar,
+    station_boxes,
+    station_markers,
+)
+from .map_layers import reproject_surface
+from .maps import credits_text
+from .placement import place_labels
+from .rasterize import line_pixels
 from .style import (
-    MINUTES_CMAP,
-    MPL_MARKERS,
     NO_DATA_COLOUR,
     SHARE_BINS,
     SHARE_COLOURS,
+    TimeClasses,
+    map_title,
     share_colour,
-    tier_styles,
+    time_classes,
 )
 from .writers import atomic_path
 
 if TYPE_CHECKING:
+    import geopandas as gpd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
@@ -40,138 +59,19 @@ if TYPE_CHECKING:
 
 __all__ = ["level_map_figure", "map_figure", "save_figure", "static_maps"]
 
-_CJK_FONTS = (
-    "Noto Sans CJK SC",
-    "Noto Sans SC",
-    "Source Han Sans SC",
-    "WenQuanYi Micro Hei",
-    "WenQuanYi Zen Hei",
-    "Microsoft YaHei",
-    "SimHei",
-    "PingFang SC",
-    "Heiti SC",
-    "STHeiti",
-    "Arial Unicode MS",
-)
+_A4 = 8.27  # inches, the width of A4 portrait
+_ROAD_RGB = (0.25, 0.25, 0.25)
 
 
-@lru_cache(maxsize=1)
-def cjk_font() -> str | None:
-    """The first installed font that draws Chinese, or None."""
-    from matplotlib import font_manager
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in _CJK_FONTS if name in installed), None)
-
-
-@lru_cache(maxsize=1)
-def _plain_glyphs() -> frozenset[int]:
-    """Code points the default font (DejaVu Sans) can draw."""
-    from matplotlib import font_manager
-    from matplotlib.ft2font import FT2Font
-
-    return frozenset(FT2Font(font_manager.findfont("DejaVu Sans")).get_charmap())
-
-
-def drawable(text: str, fallback: str = "") -> str:
-    """``text`` if the installed fonts can draw it, else ``fallback``.
-
-    Names from the inputs are often Chinese; without a Chinese font matplotlib would
-    draw empty boxes, so such a text is replaced (e.g. a title without the region name).
-
-    Examples
-    --------
-    >>> drawable("Comoros")
-    'Comoros'
-    """
-    if cjk_font() is not None:
-        return text
-    glyphs = _plain_glyphs()
-    return text if all(ord(c) in glyphs or c in "\n\t" for c in text) else fallback
-
-
-def _text_lang(lang: str) -> str:
-    if lang == "zh" and cjk_font() is None:
-        warnings.warn(
-            "no Chinese font is installed for the static maps (e.g. Noto Sans CJK SC or "
-            "WenQuanYi Micro Hei); their labels are in English",
-            stacklevel=3,
-        )
-        return "en"
-    return lang
-
-
-def _nice_length(width_m: float) -> float:
-    """A round scale-bar length (1, 2 or 5 x 10^k m) near a fifth of the map width."""
-    target = max(width_m / 5.0, 1.0)
-    power = 10 ** np.floor(np.log10(target))
-    return float(max(s * power for s in (1, 2, 5) if s * power <= target))
-
-
-def _scale_bar(ax: Axes, lang: str) -> None:
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    length = _nice_length(x1 - x0)
-    left, bottom = x0 + 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0)
-    height = 0.012 * (y1 - y0)
-    from matplotlib.patches import Rectangle
-
-    for i in range(2):
-        ax.add_patch(
-            Rectangle(
-                (left + i * length / 2, bottom),
-                length / 2,
-                height,
-                facecolor="black" if i == 0 else "white",
-                edgecolor="black",
-                linewidth=0.8,
-                zorder=10,
-            )
-        )
-    text = (
-        label(lang, "scale_km", km=length / 1000)
-        if length >= 1000
-        else label(lang, "scale", metres=length)
-    )
-    ax.text(
-        left + length / 2,
-        bottom + 1.8 * height,
-        text,
-        ha="center",
-        va="bottom",
-        fontsize=8,
-        zorder=10,
-    )
-
-
-def _north_arrow(ax: Axes, lang: str) -> None:
-    ax.annotate(
-        label(lang, "north"),
-        xy=(0.95, 0.95),
-        xytext=(0.95, 0.85),
-        xycoords="axes fraction",
-        ha="center",
-        va="center",
-        fontsize=11,
-        fontweight="bold",
-        arrowprops={"facecolor": "black", "width": 4, "headwidth": 11, "headlength": 9},
-        zorder=10,
-    )
-
-
-def _figure(dpi: float) -> tuple[Figure, Axes]:
+def _figure(dpi: float, width: float = _A4) -> tuple[Figure, Axes]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(8.27, 8.27), dpi=dpi)  # A4 width
-    ax = fig.add_subplot()
-    ax.set_aspect("equal")
+    fig = Figure(figsize=(width, _A4), dpi=dpi)
+    FigureCanvasAgg(fig)  # labels are measured before saving
+    ax = fig.add_axes((0.02, 0.15, 0.96 * _A4 / width, 0.78))
     ax.set_axis_off()
     return fig, ax
-
-
-def _font_kwargs() -> dict[str, Any]:
-    font = cjk_font()
-    return {} if font is None else {"fontfamily": [font, "DejaVu Sans"]}
 
 
 def _extent(result: CoverageResult) -> tuple[float, float, float, float]:
@@ -198,84 +98,172 @@ def _extent(result: CoverageResult) -> tuple[float, float, float, float]:
     return xs.min() - pad, xs.max() + pad, ys.min() - pad, ys.max() + pad
 
 
-def _stations(ax: Axes, result: CoverageResult, lang: str, *, edge: str = "white") -> list:
-    from matplotlib.lines import Line2D
-
-    crs = result.network.crs
-    pts = result.stations.to_crs(crs).geometry
-    tiers = result.stations["tier"].astype(str).to_numpy()
-    handles: list = []
-    for tier, (colour, shape) in tier_styles(tiers).items():
-        mine = tiers == tier
-        marker = MPL_MARKERS[shape]
-        size = 80 if shape == "star" else 40
-        ax.scatter(
-            pts.x.to_numpy()[mine],
-            pts.y.to_numpy()[mine],
-            s=size,
-            c=colour,
-            marker=marker,
-            edgecolors=edge,
-            linewidths=0.8,
-            zorder=6,
-        )
-        handles.append(
-            Line2D(
-                [],
-                [],
-                ls="",
-                marker=marker,
-                color=colour,
-                markeredgecolor=edge,
-                markersize=8,
-                label=drawable(tier_label(lang, tier), f"tier {len(handles) + 1}")
-                or label(lang, "station"),
-            )
-        )
-    return handles
+def _figure_inches(ax: Axes) -> tuple[float, float]:
+    w, h = ax.figure.get_size_inches()  # type: ignore[union-attr]
+    return float(w), float(h)
 
 
-def _roads(ax: Axes, result: CoverageResult) -> None:
-    from matplotlib.collections import LineCollection
-
-    net = result.network
-    segs = np.stack(
-        [
-            np.column_stack([net.x[net.edge_u], net.y[net.edge_u]]),
-            np.column_stack([net.x[net.edge_v], net.y[net.edge_v]]),
-        ],
-        axis=1,
-    )
-    ax.add_collection(LineCollection(list(segs), colors="#b0b0b0", linewidths=0.3, zorder=1))
-
-
-def _finish(
-    ax: Axes, fig: Figure, result: CoverageResult, lang: str, handles: list, title: str
-) -> None:
+def _frame(ax: Axes, result: CoverageResult) -> None:
+    """Set the map's limits: true to scale, the shorter side grown to fill the frame."""
     x0, x1, y0, y1 = _extent(result)
+    pos = ax.get_position()
+    fig_w, fig_h = _figure_inches(ax)
+    box = (pos.height * fig_h) / (pos.width * fig_w)
+    cx, cy, w, h = (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0
+    w, h = max(w, h / box), max(h, w * box)
+    ax.set_xlim(cx - w / 2, cx + w / 2)
+    ax.set_ylim(cy - h / 2, cy + h / 2)
+    ax.set_aspect("equal", adjustable="box")
+
+
+def _roads(ax: Axes, result: CoverageResult, dpi: float) -> None:
+    """The road network as one grey image over the map's frame."""
+    net = result.network
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    width_px = max(int(ax.get_position().width * _figure_inches(ax)[0] * dpi), 16)
+    height_px = max(round(width_px * (y1 - y0) / (x1 - x0)), 16)
+    u, v = net.edge_u, net.edge_v
+    hit = line_pixels(
+        net.x[u], net.y[u], net.x[v], net.y[v], (x0, x1, y0, y1), (height_px, width_px)
+    )
+    rgba = np.zeros((*hit.shape, 4), dtype=np.float32)
+    rgba[..., :3] = _ROAD_RGB
+    rgba[..., 3] = hit * 0.3
+    # above the travel-time colours (the streets stay readable), below every outline
+    ax.imshow(
+        rgba, extent=(x0, x1, y0, y1), origin="upper", interpolation="antialiased", zorder=2.5
+    )
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
-    _scale_bar(ax, lang)
-    _north_arrow(ax, lang)
-    fk = _font_kwargs()
-    ax.set_title(drawable(title), fontsize=12, **fk)  # type: ignore[arg-type]
-    legend = ax.legend(
-        handles=handles,
-        loc="upper center",
-        bbox_to_anchor=(0.5, -0.01),
-        ncol=min(4, max(1, len(handles))),
-        fontsize=7,
-        framealpha=0.9,
-        prop={"family": fk["fontfamily"], "size": 7} if fk else None,
+
+
+def _point_surface(result: CoverageResult) -> np.ndarray:
+    """Minutes on the population grid: NaN where nobody lives, -1 where unreachable."""
+    grid = result.demand.grid
+    if grid is None or result.demand.rows is None or result.demand.cols is None:
+        raise ValueError("this result's population is a point table, not a raster")
+    surface = np.full(grid.shape, np.nan, dtype=np.float32)
+    m = result.point_minutes
+    surface[result.demand.rows, result.demand.cols] = np.where(np.isfinite(m), m, -1.0)
+    return surface
+
+
+def _surface(
+    ax: Axes, result: CoverageResult, classes: TimeClasses, surface: np.ndarray | None
+) -> None:
+    """The travel-time classes of the raster cells, as an image."""
+    grid = result.demand.grid
+    if grid is None:
+        return
+    if surface is None:
+        values = _point_surface(result)
+    else:  # a surface handed in: NaN nobody, inf unreachable
+        values = np.where(np.isinf(surface), -1.0, surface).astype(np.float32)
+    warped, extent = reproject_surface(values, grid, result.network.crs)
+    cls = classes.classify(np.where(warped < 0, np.inf, warped))
+    # 8-bit RGBA: a county raster has millions of cells, and matplotlib resamples it
+    table = [(*_rgb(c), 0.85) for c in classes.palette()] + [(0.0, 0.0, 0.0, 0.0)]
+    rgba = np.round(np.array(table) * 255).astype(np.uint8)
+    image = rgba[np.where(np.isnan(warped), classes.n + 1, cls)]
+    ax.imshow(image, extent=extent, origin="upper", interpolation="nearest", zorder=2)
+
+
+def _rgb(colour: str) -> tuple[float, float, float]:
+    from matplotlib import colors
+
+    return colors.to_rgb(colour)
+
+
+def _points(ax: Axes, result: CoverageResult, classes: TimeClasses, lang: str) -> list:
+    """Population points as circles of area proportional to their residents."""
+    from matplotlib.lines import Line2D
+
+    from ..inputs.crs import transform_xy
+
+    d = result.demand
+    pop = np.asarray(d.population, dtype=float)
+    people = pop > 0
+    x, y = transform_xy(d.x[people], d.y[people], d.crs, result.network.crs)
+    pop = pop[people]
+    biggest = float(pop.max()) if pop.size else 1.0
+
+    def area(p: np.ndarray | float) -> np.ndarray:  # points^2, growing with the residents
+        return 4.0 + 140.0 * np.asarray(p, dtype=float) / biggest
+
+    order = np.argsort(-pop, kind="stable")  # small circles on top of large ones
+    ax.scatter(
+        x[order],
+        y[order],
+        s=area(pop[order]),
+        c=classes.rgba(result.point_minutes[people][order]),
+        edgecolors="#333333",
+        linewidths=0.2,
+        zorder=3,
     )
-    legend.set_zorder(12)
+    unit = " 人" if lang == "zh" else " residents"
+    return [
+        Line2D(
+            [],
+            [],
+            ls="",
+            marker="o",
+            markerfacecolor="white",
+            markeredgecolor="#333333",
+            markersize=float(np.sqrt(area(k))),
+            label=f"{k:,.0f}{unit}",
+        )
+        for k in round_values(biggest)
+    ]
+
+
+def _finish(fig: Figure, ax: Axes, result: CoverageResult, lang: str) -> None:
+    scale_bar(ax, lang)
+    north_arrow(ax, lang)
     credit = drawable(credits_text(result, lang), label(lang, "roads_credit"))
-    fig.text(0.01, 0.005, credit, fontsize=6, color="#555555", **fk)
-    fig.tight_layout()
+    fig.text(0.01, 0.005, credit, fontsize=6, color="#555555")
 
 
-def map_figure(result: CoverageResult, *, lang: str = "en", dpi: float = 150) -> Figure:
-    """The overview map: travel times, headline isochrone, gap areas and stations.
+def _title(result: CoverageResult, lang: str) -> str:
+    mode = str(result.summary.get("mode", result.network.mode))
+    name = drawable(str(result.name))
+    return map_title(lang, place=name, mode=mode, minutes=float(result.summary["minutes"]))
+
+
+def _isochrone(
+    result: CoverageResult, surface: np.ndarray | None, isochrones: gpd.GeoDataFrame | None
+) -> gpd.GeoDataFrame | None:
+    """The headline isochrone: the one handed in, else traced from the surface."""
+    headline = float(result.summary["minutes"])
+    if isochrones is None:
+        from ..engine.isochrones import isochrone_polygons, travel_time_surface
+
+        grid = result.demand.grid
+        engine = getattr(result, "engine", None)
+        if grid is not None:
+            minutes = result.minutes_grid() if surface is None else surface
+            isochrones = isochrone_polygons(minutes, grid.transform, grid.crs, [headline])
+        elif engine is not None:  # population as points: trace on a 100 m metric grid
+            traced = travel_time_surface(engine, cell_m=100.0, max_minutes=headline)
+            isochrones = isochrone_polygons(
+                traced.minutes, traced.transform, traced.crs, [headline]
+            )
+        else:
+            return None
+    if "minutes" in isochrones.columns:
+        isochrones = isochrones[np.isclose(isochrones["minutes"].astype(float), headline)]
+    return isochrones[isochrones.geometry.notna() & ~isochrones.geometry.is_empty]
+
+
+def map_figure(
+    result: CoverageResult,
+    *,
+    lang: str = "en",
+    dpi: float = 150,
+    surface: np.ndarray | None = None,
+    isochrones: gpd.GeoDataFrame | None = None,
+) -> Figure:
+    """The overview map: travel-time classes, headline isochrone, gap areas and stations.
 
     Parameters
     ----------
@@ -285,6 +273,12 @@ def map_figure(result: CoverageResult, *, lang: str = "en", dpi: float = 150) ->
         Language of the labels.
     dpi : float
         Resolution; the figure is A4-wide (8.27 in) and square.
+    surface : numpy.ndarray, optional
+        Minutes on the population grid (NaN: nobody lives there, inf: unreachable), as
+        computed once for every output; built from the result when absent.
+    isochrones : geopandas.GeoDataFrame, optional
+        Isochrone polygons with a ``minutes`` column (the headline one is drawn);
+        traced from the surface when absent.
 
     Returns
     -------
@@ -292,61 +286,45 @@ def map_figure(result: CoverageResult, *, lang: str = "en", dpi: float = 150) ->
         Not attached to pyplot (no global state); save it with :func:`save_figure`.
     """
     from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
-    lang = _text_lang(lang)
-    fig, ax = _figure(dpi)
-    headline = float(result.summary["minutes"])
-    vmax = 2 * headline
-    _roads(ax, result)
-    handles: list = []
-    grid = result.demand.grid
-    if grid is not None:
-        surface = result.minutes_grid()
-        surface_m, extent = reproject_surface(surface, grid, result.network.crs)
-        image = ax.imshow(
-            np.ma.masked_invalid(surface_m),
-            extent=extent,
-            origin="upper",
-            cmap=MINUTES_CMAP,
-            vmin=0,
-            vmax=vmax,
-            alpha=0.75,
-            interpolation="nearest",
-            zorder=2,
-        )
-        bar = fig.colorbar(image, ax=ax, shrink=0.6, pad=0.01, extend="max")
-        bar.set_label(label(lang, "minutes_legend"), **_font_kwargs())  # type: ignore[arg-type]
-        from ..engine.isochrones import isochrone_polygons
-
-        iso = isochrone_polygons(surface, grid.transform, grid.crs, [headline])
-        iso = iso[iso.geometry.notna()].to_crs(result.network.crs)
-        if not iso.empty:
-            iso.boundary.plot(ax=ax, color="#08519c", linewidth=1.2, zorder=4)
-            handles.append(
-                Line2D([], [], color="#08519c", label=label(lang, "within", minutes=headline))
+    with figure_fonts():
+        fig, ax = _figure(dpi)
+        classes = time_classes(float(result.summary["minutes"]))
+        _frame(ax, result)
+        _roads(ax, result, dpi)
+        if result.demand.grid is not None:
+            _surface(ax, result, classes, surface)
+            size_keys: list = []
+        else:
+            size_keys = _points(ax, result, classes, lang)
+        iso = _isochrone(result, surface, isochrones)
+        drawn_iso = iso is not None and not iso.empty
+        if drawn_iso:
+            iso.to_crs(result.network.crs).boundary.plot(  # type: ignore[union-attr]
+                ax=ax, color=ISO_COLOUR, linewidth=1.2, zorder=4
             )
-    gaps = getattr(result, "gaps", None)
-    if gaps is not None and len(gaps):
-        gaps.to_crs(result.network.crs).plot(
-            ax=ax, facecolor="none", edgecolor="#67000d", hatch="////", linewidth=0.8, zorder=5
+        symbols: list = []
+        gaps = getattr(result, "gaps", None)
+        if gaps is not None and len(gaps):
+            gaps.to_crs(result.network.crs).boundary.plot(
+                ax=ax, color=GAP_COLOUR, linewidth=0.9, linestyle="--", zorder=5
+            )
+            symbols.append(
+                Line2D([], [], color=GAP_COLOUR, linestyle="--", label=label(lang, "gaps"))
+            )
+        for polygons in list(result.unit_polygons.values())[:1]:  # the first level only
+            polygons.to_crs(result.network.crs).boundary.plot(
+                ax=ax, color="#333333", linewidth=0.6, zorder=3
+            )
+        symbols += size_keys + station_markers(ax, result, lang, edge="#111111")
+        ax.set_title(_title(result, lang), fontsize=12)
+        legends(
+            ax,
+            class_handles(classes, lang, line=drawn_iso),
+            symbols,
+            left_title=label(lang, "minutes_legend"),
         )
-        handles.append(
-            Patch(facecolor="none", edgecolor="#67000d", hatch="////", label=label(lang, "gaps"))
-        )
-    for polygons in result.unit_polygons.values():
-        polygons.to_crs(result.network.crs).boundary.plot(
-            ax=ax, color="#333333", linewidth=0.6, zorder=3
-        )
-    handles += _stations(ax, result, lang)
-    _finish(
-        ax,
-        fig,
-        result,
-        lang,
-        handles,
-        label(lang, "title", minutes=headline, name=drawable(result.name)),
-    )
+        _finish(fig, ax, result, lang)
     return fig
 
 
@@ -354,6 +332,9 @@ def level_map_figure(
     result: CoverageResult, level: str, *, lang: str = "en", dpi: float = 150
 ) -> Figure:
     """A choropleth of one unit level's covered share, with the stations.
+
+    Unit names (with their share) are drawn where they fit without overlapping; the
+    other units get a number, keyed to a table beside the map.
 
     Parameters
     ----------
@@ -364,7 +345,7 @@ def level_map_figure(
     lang : {"en", "zh"}
         Language of the labels.
     dpi : float
-        Resolution; the figure is A4-wide (8.27 in) and square.
+        Resolution; the figure is A4-high (8.27 in), wider when it holds a key table.
 
     Returns
     -------
@@ -372,54 +353,80 @@ def level_map_figure(
     """
     from matplotlib.patches import Patch
 
-    lang = _text_lang(lang)
-    fig, ax = _figure(dpi)
     headline = float(result.summary["minutes"])
-    _roads(ax, result)
+    table = result.units[level]
     polygons = result.unit_polygons[level].to_crs(result.network.crs)
-    share = result.units[level]["coverage_share"].to_numpy(dtype=float)
-    polygons.plot(
-        ax=ax,
-        color=[share_colour(s) for s in share],
-        edgecolor="#333333",
-        linewidth=0.7,
-        alpha=0.8,
-        zorder=2,
-    )
-    names = [drawable(str(u)) for u in result.units[level]["unit"]]
-    points = polygons.geometry.representative_point()
-    for name, pt, s in zip(names, points, share, strict=True):
-        text = name if not np.isfinite(s) else f"{name}\n{s:.0%}".strip()
-        if text:
-            ax.text(
-                pt.x, pt.y, text, ha="center", va="center", fontsize=6, zorder=7, **_font_kwargs()
-            )  # type: ignore[arg-type]
-    edges = [*SHARE_BINS, 1.0]
-    handles: list = [
-        Patch(color=c, label=f"{edges[i]:.0%}–{edges[i + 1]:.0%}")
-        for i, c in enumerate(SHARE_COLOURS)
-    ]
-    handles.append(Patch(color=NO_DATA_COLOUR, label="-"))
-    handles += _stations(ax, result, lang, edge="#222222")  # on coloured units
-    title = (
-        label(lang, "title", minutes=headline, name=drawable(result.name))
-        + " · "
-        + label(lang, "covered_share", minutes=headline)
-        + f" ({tier_label(lang, level)})"
-    )
-    _finish(ax, fig, result, lang, handles, title)
+    share = table["coverage_share"].to_numpy(dtype=float)
+    with figure_fonts():
+        fig, ax = _figure(dpi, width=_A4 * 1.45)
+        _frame(ax, result)
+        _roads(ax, result, dpi)
+        polygons.plot(
+            ax=ax,
+            color=[share_colour(s) for s in share],
+            edgecolor="#333333",
+            linewidth=0.6,
+            alpha=0.8,
+            zorder=2,
+        )
+        names = [drawable(str(u)) for u in table["unit"]]
+        texts = [
+            f"{n}\n{s:.0%}" if n and np.isfinite(s) else n
+            for n, s in zip(names, share, strict=True)
+        ]
+        points = polygons.geometry.representative_point()
+        xy = np.column_stack([points.x.to_numpy(), points.y.to_numpy()])
+        order = np.argsort(-table["population"].to_numpy(dtype=float), kind="stable")
+        scale_bar(ax, lang)
+        north_arrow(ax, lang)
+        placed = place_labels(
+            ax,
+            xy,
+            texts,
+            list(order),
+            fontsize=6,
+            obstacles=station_boxes(ax, result),
+            color="#111111",
+            zorder=7,
+        )
+        header = "  ".join(
+            (label(lang, "id"), label(lang, "name"), label(lang, "covered_share", minutes=headline))
+        )
+        left = ax.get_position().x1 + 0.01
+        key_table(fig, placed.numbers, table, names, share, left=left, header=header)
+        edges = [*SHARE_BINS, 1.0]
+        shares: list = [
+            Patch(color=c, label=f"{edges[i]:.0%}–{edges[i + 1]:.0%}")
+            for i, c in enumerate(SHARE_COLOURS)
+        ]
+        shares.append(Patch(color=NO_DATA_COLOUR, label="-"))
+        symbols = station_markers(ax, result, lang, edge="#222222")  # on coloured units
+        level_name = drawable(tier_label(lang, level), level)
+        title = f"{_title(result, lang)}\n{level_name} · " + label(
+            lang, "covered_share", minutes=headline
+        )
+        ax.set_title(title, fontsize=12)
+        legends(ax, shares, symbols, left_title=label(lang, "covered_share", minutes=headline))
+        credit = drawable(credits_text(result, lang), label(lang, "roads_credit"))
+        fig.text(0.01, 0.005, credit, fontsize=6, color="#555555")
     return fig
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
     """Write a figure as a PNG, atomically."""
-    with atomic_path(path) as tmp:
+    with figure_fonts(), atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=fig.dpi)
     return Path(path)
 
 
 def static_maps(
-    result: CoverageResult, folder: str | os.PathLike[str], *, lang: str = "en", dpi: float = 150
+    result: CoverageResult,
+    folder: str | os.PathLike[str],
+    *,
+    lang: str = "en",
+    dpi: float = 150,
+    surface: np.ndarray | None = None,
+    isochrones: gpd.GeoDataFrame | None = None,
 ) -> dict[str, Path]:
     """Write ``map.png`` and ``map_<level>.png`` for each unit level into ``folder``.
 
@@ -433,6 +440,9 @@ def static_maps(
         Language of the labels.
     dpi : float
         Resolution (150: 1240 px, sharp on A4).
+    surface, isochrones : optional
+        The travel-time surface and isochrones computed once for every output (see
+        :func:`map_figure`).
 
     Returns
     -------
@@ -440,7 +450,8 @@ def static_maps(
         ``"map_png"`` and ``"map_<level>_png"`` -> path.
     """
     out = Path(folder)
-    paths = {"map_png": save_figure(map_figure(result, lang=lang, dpi=dpi), out / "map.png")}
+    fig = map_figure(result, lang=lang, dpi=dpi, surface=surface, isochrones=isochrones)
+    paths = {"map_png": save_figure(fig, out / "map.png")}
     for level in result.unit_polygons:
         if level in result.units:
             fig = level_map_figure(result, level, lang=lang, dpi=dpi)

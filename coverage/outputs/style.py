@@ -55,7 +55,8 @@ _KNOWN_SHAPES = {
     "partner-insurer": "triangle-down",
 }
 _SHAPES = ("circle", "square", "triangle", "diamond", "hexagon", "triangle-down", "star")
-_OTHER_COLOURS = ("#878787", "#35978f", "#c51b7d", "#8c510a", "#01665e", "#542788")
+# no grey (the colour of unreachable places) and no yellow-green-blue (the time classes)
+_OTHER_COLOURS = ("#e7298a", "#8c510a", "#c51b7d", "#d95f02", "#542788", "#35978f")
 
 #: Matplotlib marker of each shape (the static maps use the same shapes as the web map).
 MPL_MARKERS = {
@@ -269,7 +270,7 @@ def tier_styles(tiers: Iterable[str]) -> dict[str, tuple[str, str]]:
     Examples
     --------
     >>> tier_styles(["village", "post office"])
-    {'post office': ('#878787', 'circle'), 'village': ('#2166ac', 'circle')}
+    {'post office': ('#e7298a', 'circle'), 'village': ('#2166ac', 'circle')}
     """
     out: dict[str, tuple[str, str]] = {}
     others = 0

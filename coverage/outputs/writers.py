@@ -1,9 +1,8 @@
-"""Atomic, staged writing of output files.
+"""Atomic writing of single output files: tables, JSON, GeoTIFF.
 
-A run writes every file into a hidden staging folder inside the output folder and
-moves them into place only when all of them are complete, so a failure or an
-interruption never leaves a half-written map or table, and the previous outputs
-stay intact. A lock file keeps two runs into the same folder from interleaving.
+Each file is written under a temporary name and renamed into place, so no reader
+sees it half-written. A whole output folder is published as one step by
+:func:`coverage.outputs.folder.publish_folder`.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,115 +21,14 @@ import rasterio
 from affine import Affine
 from pyproj import CRS
 
-from ..errors import InputError
-
 __all__ = [
     "atomic_path",
     "defuse_text",
     "safe_table",
-    "staged_outputs",
     "write_csv",
     "write_geotiff",
     "write_json",
 ]
-
-_LOCK_NAME = ".coverage15.lock"
-
-
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows: no advisory locks, runs are not serialised
-        yield
-        return
-    with open(folder / _LOCK_NAME, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-@contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM while the staged files are moved into place.
-
-    The moves take milliseconds; deferring the signals means an interruption lands
-    before or after them, never between two files of one run. Python runs signal
-    handlers in the main thread whichever thread the operating system delivers
-    to, so the handlers are swapped for a recorder (a ``pthread_sigmask`` on the
-    main thread alone would not hold signals delivered to library threads); a
-    recorded signal is re-raised through the previous handler afterwards.
-    """
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-
-    def record(signum: int, frame: object) -> None:
-        caught.append(signum)
-
-    held = (signal.SIGINT, signal.SIGTERM)
-    previous = {sig: signal.signal(sig, record) for sig in held}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
-        if caught:
-            signal.raise_signal(caught[0])
-
-
-def _writable_folder(out_dir: Path) -> None:
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(
-            f"{out_dir}: cannot create the output folder ({exc.strerror}); choose a folder "
-            "you can write to with --out"
-        ) from None
-    if not out_dir.is_dir() or not os.access(out_dir, os.W_OK | os.X_OK):
-        raise InputError(f"{out_dir}: the output folder is not writable; choose another with --out")
-
-
-@contextlib.contextmanager
-def staged_outputs(out_dir: str | os.PathLike[str]) -> Iterator[Path]:
-    """Stage output files, then move them all into ``out_dir`` on success.
-
-    Parameters
-    ----------
-    out_dir : path-like
-        The output folder (created if missing).
-
-    Yields
-    ------
-    pathlib.Path
-        A fresh staging folder; write every output file into it.
-
-    Raises
-    ------
-    InputError
-        If the output folder cannot be created or written.
-    """
-    out = Path(out_dir)
-    _writable_folder(out)
-    with _locked(out):
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
-        try:
-            yield staging
-            with _signals_deferred():
-                for item in sorted(staging.rglob("*")):
-                    if item.is_dir():
-                        continue
-                    target = out / item.relative_to(staging)
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(item, target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
 
 
 def _umask() -> int:

@@ -18,7 +18,10 @@ government     ``amenity=townhall|community_centre``, ``office=government``
 post_office    ``amenity=post_office``
 =============  ==========================================================
 
-A feature matching several types takes the first in this order.
+A feature matching several types takes the first in this order. Its ``amenity``
+tag decides what it is: a feature whose ``amenity`` names something else (a
+``marketplace``, a ``place_of_worship``) is no partner by another key (an
+``office=government`` on a market hall does not make it a government office).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from pyproj import CRS
 
 from ..errors import InputError
 from ..inputs.population import Demand
-from ..inputs.stations import read_osm_pois, read_stations
+from ..inputs.stations import STATION_OUTPUT_COLUMNS, read_osm_pois, read_stations
 
 __all__ = [
     "CANDIDATE_COLUMNS",
@@ -99,7 +102,11 @@ def candidates_from_file(
         If the file is unusable (see :func:`~coverage.read_stations`) or its capacity
         column holds a negative or non-numeric value.
     """
-    stations = read_stations(path, crs=crs)
+    # a candidate's 'capacity' is the people it could serve, not a staffing flag
+    keep_free = tuple(c for c in STATION_OUTPUT_COLUMNS if c != "capacity")
+    stations = read_stations(
+        path, crs=crs, what="candidate", option="--candidates", output_columns=keep_free
+    )
     frame = pd.DataFrame(stations.drop(columns="geometry"))
     if "type" not in frame:
         frame["type"] = frame["tier"]
@@ -158,12 +165,20 @@ def candidates_from_osm(
             tags[key] += [v for v in values if v not in tags[key]]
     pois = read_osm_pois(path, tags)
     kind = pd.Series([None] * len(pois), dtype=object)
+    amenity = (
+        pois["amenity"].fillna("").astype(str).to_numpy()
+        if "amenity" in pois
+        else np.full(len(pois), "", dtype=object)
+    )
     for t in wanted:
         hit = np.zeros(len(pois), dtype=bool)
         for key, values in PARTNER_TAGS[t].items():
             if key in pois:
                 hit |= pois[key].isin(values).to_numpy()
-        kind[hit & kind.isna().to_numpy()] = t
+        # the amenity says what a place is: an office=government tag on a market hall
+        # (amenity=marketplace) or a mosque does not make it a government office
+        clear = (amenity == "") | np.isin(amenity, PARTNER_TAGS[t].get("amenity", ()))
+        kind[hit & clear & kind.isna().to_numpy()] = t
     keep = kind.notna().to_numpy()
     pois = pois.loc[keep].reset_index(drop=True)
     kind = kind[keep].reset_index(drop=True)
@@ -176,6 +191,7 @@ def candidates_from_osm(
     for key in tags:
         if key in pois:
             frame[key] = pois[key].to_numpy()
+    frame["hours"] = pois["hours"].to_numpy() if "hours" in pois else None
     frame = frame.drop_duplicates("id").reset_index(drop=True)
     geometry = pois.geometry.to_numpy()[~pd.Series(ids).duplicated().to_numpy()]
     return _table(frame, geometry, source=str(path))

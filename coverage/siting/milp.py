@@ -56,7 +56,34 @@ class Mip:
     maximise: bool
 
 
-def solve_mip(mip: Mip, *, time_limit_s: float, mip_rel_gap: float) -> dict[str, Any]:
+def solve_mip(
+    mip: Mip,
+    *,
+    time_limit_s: float,
+    mip_rel_gap: float,
+    start: np.ndarray | None = None,
+    lp_solver: str | None = None,
+) -> dict[str, Any]:
+    """Solve a :class:`Mip` with HiGHS.
+
+    Parameters
+    ----------
+    mip : Mip
+        The model.
+    time_limit_s : float
+        Time limit.
+    mip_rel_gap : float
+        Relative gap at which to stop.
+    start : numpy.ndarray, optional
+        A feasible solution (every column) to start from.
+    lp_solver : str, optional
+        HiGHS's ``mip_lp_solver`` (e.g. ``"ipx"`` for very large root LPs).
+
+    Returns
+    -------
+    dict
+        ``values``, ``status``, ``mip_gap``, ``bound``, ``seconds``, ``size``.
+    """
     import highspy
 
     with _quiet_stdout():
@@ -85,10 +112,17 @@ def solve_mip(mip: Mip, *, time_limit_s: float, mip_rel_gap: float) -> dict[str,
         highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
         for flag in mip.integer
     ]
+    if lp_solver is not None:
+        h.setOptionValue("mip_lp_solver", lp_solver)
     h.passModel(lp)
-    start = time.perf_counter()
+    if start is not None:
+        sol = highspy.HighsSolution()
+        sol.col_value = np.asarray(start, dtype=np.float64)
+        sol.value_valid = True
+        h.setSolution(sol)
+    began = time.perf_counter()
     h.run()
-    seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - began
     status = h.getModelStatus()
     info = h.getInfo()
     kinds = highspy.HighsModelStatus

@@ -55,7 +55,7 @@ the people it covers nearest first, up to its capacity.
 
 from __future__ import annotations
 
-import heapq
+import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -64,12 +64,18 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..errors import InputError, SolverError
+from .certificate import certify, lagrangian_mclp
+from .greedy import _Cover, _lazy_greedy, _seed_forced
 from .milp import coverage_mip, mip_value, solve_mip
 
 __all__ = ["SOLVERS", "Selection", "maximal_covering", "set_covering"]
 
 #: Solver names accepted by :func:`maximal_covering` and :func:`set_covering`.
 SOLVERS = ("exact", "greedy")
+
+#: Demand rows (after merging) above which the exact MCLP starts from the
+#: Lagrangian certificate (:mod:`~coverage.siting.certificate`).
+LAGRANGIAN_ROWS = 50_000
 
 
 @dataclass(frozen=True)
@@ -181,71 +187,6 @@ def _merge_rows(pattern: sp.csr_matrix, w: np.ndarray) -> tuple[sp.csr_matrix, n
     return sp.csr_matrix(merged), merged_w
 
 
-# ---------------------------------------------------------------------------- greedy
-
-
-@dataclass
-class _Cover:
-    """Residual weights while sites are added one by one (greedy and ranking)."""
-
-    sets: sp.csr_matrix  # sites x points, data = minutes (order of service)
-    residual: np.ndarray
-    cap: np.ndarray | None
-
-    def gain(self, j: int) -> float:
-        lo, hi = self.sets.indptr[j], self.sets.indptr[j + 1]
-        total = float(self.residual[self.sets.indices[lo:hi]].sum())
-        return total if self.cap is None else min(total, float(self.cap[j]))
-
-    def add(self, j: int) -> float:
-        lo, hi = self.sets.indptr[j], self.sets.indptr[j + 1]
-        idx = self.sets.indices[lo:hi]
-        if self.cap is None or not np.isfinite(self.cap[j]):
-            served = float(self.residual[idx].sum())
-            self.residual[idx] = 0.0
-            return served
-        order = np.lexsort((idx, self.sets.data[lo:hi]))  # nearest first, then lowest index
-        idx = idx[order]
-        before = self.residual[idx]
-        room = float(self.cap[j])
-        taken = np.clip(room - (np.cumsum(before) - before), 0.0, before)
-        self.residual[idx] = before - taken
-        return float(taken.sum())
-
-
-def _lazy_greedy(
-    cover: _Cover,
-    pool: np.ndarray,
-    *,
-    max_sites: int,
-    stop_at: float = np.inf,
-) -> tuple[list[int], list[float]]:
-    """Add the site of largest marginal gain (ties: lowest index) until a stop."""
-    heap = [(-cover.gain(int(j)), int(j)) for j in pool]
-    heap = [item for item in heap if item[0] < 0]
-    heapq.heapify(heap)
-    chosen: list[int] = []
-    gains: list[float] = []
-    total = 0.0
-    while heap and len(chosen) < max_sites and total < stop_at:
-        _, j = heapq.heappop(heap)
-        fresh = cover.gain(j)
-        if fresh <= 0:
-            continue
-        if heap and (-fresh, j) > heap[0]:
-            heapq.heappush(heap, (-fresh, j))
-            continue
-        served = cover.add(j)
-        chosen.append(j)
-        gains.append(served)
-        total += served
-    return chosen, gains
-
-
-def _seed_forced(cover: _Cover, forced: np.ndarray) -> list[float]:
-    return [cover.add(int(j)) for j in forced]
-
-
 # ---------------------------------------------------------------------------- public
 
 
@@ -355,6 +296,7 @@ def maximal_covering(
     solver: str = "exact",
     time_limit_s: float = 60.0,
     mip_rel_gap: float = 1e-6,
+    presolve: str = "auto",
 ) -> Selection:
     """Choose at most ``k`` sites covering the most weight (MCLP, see the module docs).
 
@@ -376,6 +318,12 @@ def maximal_covering(
         Time limit of the exact solver.
     mip_rel_gap : float
         Relative gap at which the exact solver stops.
+    presolve : {"auto", "lagrangian", "none"}
+        Without capacities: ``"lagrangian"`` solves the exact model through a greedy
+        start, a certified Lagrangian bound and reduced-cost fixing
+        (:mod:`~coverage.siting.certificate`); ``"auto"`` does so above
+        :data:`LAGRANGIAN_ROWS` demand rows. The greedy solver's answer always
+        carries that certified bound (``bound``, ``mip_gap``).
 
     Returns
     -------
@@ -405,14 +353,27 @@ def maximal_covering(
         raise InputError(f"forced: {f.size} sites are forced but only {k} may be added")
     ordered = sp.csr_matrix(sets)
     n = pattern.shape[0]
-    if solver == "greedy":
-        return _greedy(ordered, w, cap, f, max_sites=k - f.size)
     start = time.perf_counter()
     if cap is None and f.size:
         residual = w.copy()
         residual[pattern[f].indices] = 0.0
     else:
         residual = w
+    if solver == "greedy":
+        sel = _greedy(ordered, w, cap, f, max_sites=k - f.size, start=start)
+        if cap is not None:
+            return sel
+        merged, mw = _merge_rows(pattern, residual)
+        if mw.size == 0:
+            return sel
+        cert = certify(merged, mw, k - f.size, time_limit_s=time_limit_s)
+        bound = cert.bound + float(w.sum() - residual.sum())
+        return dataclasses.replace(
+            sel,
+            bound=bound,
+            mip_gap=max((bound - sel.objective) / bound, 0.0) if bound > 0 else 0.0,
+            seconds=time.perf_counter() - start,
+        )
     merged, mw = _merge_rows(pattern, residual)
     if mw.size == 0:  # nothing left to cover: only the forced sites
         sites, marginal, flags = _rank(ordered, w, cap, f, f)
@@ -421,8 +382,18 @@ def maximal_covering(
             bound=float(marginal.sum()), seconds=time.perf_counter() - start,
             model={"sites": n, "demand_rows": 0},
         )  # fmt: skip
-    mip = coverage_mip(merged, mw, cap=cap, forced=f, budget=k, target=None, full_cover=False)
-    solved = solve_mip(mip, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
+    if presolve not in ("auto", "lagrangian", "none"):
+        raise InputError(f"presolve: use auto, lagrangian or none, got {presolve!r}")
+    if cap is None and (
+        presolve == "lagrangian" or (presolve == "auto" and mw.size > LAGRANGIAN_ROWS)
+    ):
+        solved = lagrangian_mclp(
+            merged, mw, k - f.size, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap
+        )
+        solved["values"][f] = 1.0
+    else:
+        mip = coverage_mip(merged, mw, cap=cap, forced=f, budget=k, target=None, full_cover=False)
+        solved = solve_mip(mip, time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap)
     bound = solved["bound"]
     if cap is None and f.size and bound is not None:
         bound += float(w.sum() - residual.sum())  # what the forced sites cover

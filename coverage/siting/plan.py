@@ -8,6 +8,7 @@ reads what a run configuration names and builds the candidates;
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -37,9 +38,11 @@ from .candidates import (
     prepare_candidates,
 )
 from .coverage_sets import site_coverage
+from .files import write_siting_outputs
+from .naming import name_sites, osm_places
 from .optimise import Selection, maximal_covering, set_covering
-from .policy import parse_objective, policy_figures, policy_problem, unit_columns
-from .result import SitingResult, write_siting_outputs
+from .policy import parse_objective, policy_figures, policy_problem, unit_columns, unit_table
+from .result import SitingResult
 from .robustness import station_criticality
 from .unit_model import UnitSelection, site_for_units, site_steps
 
@@ -368,6 +371,7 @@ def site_stations(
         "add": None if add is None else int(add),
         "target": target,
         "meet_targets": meet_targets,
+        "unit_covered_share": float(unit_covered_share),
         "minutes": float(minutes),
         "mode": network.mode,
         "snap_to": snap_to,
@@ -417,10 +421,10 @@ def site_stations(
         ),
         "coverage15_version": __version__,
     }
+    after_points = covered_before.copy()
+    if len(selection):
+        after_points[sets[selection.sites].indices] = True
     if policy is not None:
-        after_points = covered_before.copy()
-        if len(selection):
-            after_points[sets[selection.sites].indices] = True
         summary.update(policy_figures(policy, pop, covered_before, after_points, selection.sites))
         summary["objective"] = objective if meet_targets is None else f"targets:{meet_targets}"
         if unit_pick is not None:
@@ -440,9 +444,21 @@ def site_stations(
             ),
             "solve_seconds": greedy.seconds,
         }
+    unit_frames: dict[str, gpd.GeoDataFrame] = {}
+    if policy is not None and units:
+        moved_by = (
+            unit_pick.units_moved
+            if unit_pick is not None
+            else site_steps(sets, pop, covered_before, policy.levels, selection.sites)[1]
+        )
+        unit_frames = unit_table(policy, dict(units), pop, covered_before, after_points, moved_by)
+    existing = stations.to_crs("EPSG:4326")[["id", "name", "geometry"]].copy()
+    existing["tier"] = stations["tier"].astype(str).to_numpy() if "tier" in stations else ""
+    existing["open"] = is_open
     return SitingResult(
-        name=name, summary=summary, sites=sites, candidates=table, criticality=criticality
-    )
+        name=name, summary=summary, sites=sites, candidates=table, criticality=criticality,
+        units=unit_frames, stations=existing,
+    )  # fmt: skip
 
 
 def run_siting(
@@ -563,17 +579,14 @@ def run_siting(
         require=config.require,
         **options,
     )
+    places = osm_places(config.network)
+    sites = name_sites(result.sites, places, units=inputs.units)
     summary = dict(result.summary)
+    summary["places_named"] = len(places)
     summary["inputs"] = {
         "stations": str(config.stations),
         "population": str(config.population),
         "network": str(config.network),
         "candidates": [str(c) for c in candidates],
     }
-    return SitingResult(
-        name=result.name,
-        summary=summary,
-        sites=result.sites,
-        candidates=result.candidates,
-        criticality=result.criticality,
-    )
+    return dataclasses.replace(result, summary=summary, sites=sites)

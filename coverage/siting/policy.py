@@ -29,6 +29,7 @@ __all__ = [
     "policy_figures",
     "policy_problem",
     "unit_columns",
+    "unit_table",
 ]
 
 
@@ -316,3 +317,40 @@ def unit_columns(
     out["units_over_line"] = [sum(v.size for v in m.values()) for m in moved]
     out["tier"] = problem.site_tiers[rows]
     return pd.DataFrame(out)
+
+
+def unit_table(
+    problem: PolicyProblem,
+    units: Mapping[str, gpd.GeoDataFrame],
+    population: np.ndarray,
+    before: np.ndarray,
+    after: np.ndarray,
+    moved: list[dict[str, np.ndarray]],
+) -> dict[str, gpd.GeoDataFrame]:
+    """Per level, the unit polygons (WGS84) with their verdict before and after.
+
+    Columns: ``unit``, ``population``, ``covered_before``, ``covered_after`` and
+    ``brought_by`` (rank of the site that brings the unit over the line, 0 for none).
+    """
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for level in problem.levels:
+        frame = units[level.name].reset_index(drop=True).to_crs("EPSG:4326")
+        inside = level.unit_of_point >= 0
+        people = np.bincount(
+            level.unit_of_point[inside], weights=population[inside], minlength=level.n_units
+        )
+        brought = np.zeros(level.n_units, dtype=np.int64)
+        for rank, step in enumerate(moved, start=1):
+            brought[step[level.name]] = rank
+        out[level.name] = gpd.GeoDataFrame(
+            {
+                "unit": frame["unit"].astype(str).to_numpy(),
+                "population": people,
+                "covered_before": units_covered(level, population, before),
+                "covered_after": units_covered(level, population, after),
+                "brought_by": brought,
+            },
+            geometry=frame.geometry.to_numpy(),
+            crs="EPSG:4326",
+        )
+    return out

@@ -1,21 +1,14 @@
-"""A siting's result and its output files.
-
-:class:`SitingResult` holds the proposed sites and the figures before and after;
-:func:`write_siting_outputs` writes ``sites.csv``, ``sites.geojson``,
-``siting.json`` and ``criticality.csv`` as one folder, all or nothing.
-"""
+"""A siting's result: the proposed sites and the figures before and after."""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
 import pandas as pd
 
-__all__ = ["SitingResult", "write_siting_outputs"]
+__all__ = ["SitingResult"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +32,12 @@ class SitingResult:
     criticality : pandas.DataFrame
         Per existing station: ``population_reached``, ``population_critical`` (who
         would lose access if it closed) and ``critical_share``.
+    units : dict of str to geopandas.GeoDataFrame
+        Per level, the unit polygons (WGS84) with ``unit``, ``population``,
+        ``covered_before``, ``covered_after`` and ``brought_by`` (rank of the site
+        that brings the unit over the line; 0 for none).
+    stations : geopandas.GeoDataFrame or None
+        The existing stations (WGS84) with ``id``, ``name``, ``tier`` and ``open``.
     """
 
     name: str
@@ -46,40 +45,5 @@ class SitingResult:
     sites: gpd.GeoDataFrame
     candidates: gpd.GeoDataFrame
     criticality: pd.DataFrame
-
-
-def write_siting_outputs(result: SitingResult, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
-    """Write a siting result's files into ``out_dir``, all or nothing.
-
-    Files: ``sites.csv`` (ranked sites), ``sites.geojson`` (the same as points, for
-    maps), ``siting.json`` (before/after figures, solver, gap, times) and
-    ``criticality.csv`` (per existing station).
-
-    Parameters
-    ----------
-    result : SitingResult
-        From :func:`site_stations` or :func:`run_siting`.
-    out_dir : path-like
-        Output folder (created if missing).
-
-    Returns
-    -------
-    dict
-        File kind -> final path.
-    """
-    from ..outputs.writers import atomic_path, staged_outputs, write_csv, write_json
-
-    out = Path(out_dir)
-    names = {
-        "sites": "sites.csv",
-        "sites_geojson": "sites.geojson",
-        "siting": "siting.json",
-        "criticality": "criticality.csv",
-    }
-    with staged_outputs(out) as stage:
-        write_csv(pd.DataFrame(result.sites.drop(columns="geometry")), stage / names["sites"])
-        with atomic_path(stage / names["sites_geojson"]) as tmp:
-            tmp.write_text(result.sites.to_json(drop_id=True), encoding="utf-8")
-        write_json(result.summary, stage / names["siting"])
-        write_csv(result.criticality, stage / names["criticality"])
-    return {kind: out / name for kind, name in names.items()}
+    units: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    stations: gpd.GeoDataFrame | None = None

@@ -56,7 +56,7 @@ def test_outputs_skip_and_rerun_only_the_changed_region(three_regions, client):
     for region in batch.regions:
         for name in (*OUTPUTS, MANIFEST_NAME):
             assert (region.out / name).stat().st_size > 0, (region.name, name)
-    assert not list(batch.out.glob(".*.tmp-*"))
+    assert not list(batch.out.glob(".*.staging-*"))
 
     # the batch's figures are those of a direct run of the same configuration
     direct = run_coverage(load_config(three_regions.parent / "beta" / "region.yaml"))
@@ -157,7 +157,7 @@ class KillOnce(distributed.WorkerPlugin):
         def kill_when_writing():
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
-                if list(self.out.glob(f".{self.region}.tmp-*")):  # mid-run: outputs half-written
+                if list(self.out.glob(f".{self.region}.staging-*")):  # mid-write
                     os.kill(os.getpid(), signal.SIGKILL)
                 time.sleep(0.005)
 
@@ -177,7 +177,7 @@ def test_killed_worker_is_retried(three_regions, client):
     for region in batch.regions:
         for name in (*OUTPUTS, MANIFEST_NAME):
             assert (region.out / name).is_file(), (region.name, name)
-    assert not list(batch.out.glob(".*.tmp-*"))
+    assert not list(batch.out.glob(".*.staging-*"))
     client.wait_for_workers(2, timeout=60)
 
 

@@ -68,3 +68,12 @@ def test_quick_run_end_to_end_shares_agree(quick_results: dict) -> None:
     # bare one snaps to a single node and uses pyrosm's own walking filter, so it differs)
     assert 0.8 < facts["reference_share"] <= 1.0
     assert 0.8 < facts["coverage15_share"] <= 1.0
+
+
+def test_quick_run_reads_a_county_window_of_a_national_raster(quick_results: dict) -> None:
+    rows = {r["method"]: r for r in quick_results["rows"] if r["benchmark"] == "raster-window"}
+    county, national = rows["county raster, window"], rows["national raster, window"]
+    full = rows["national raster, full read then clip"]
+    # the same people (checked in the script) for the peak memory of the county's raster
+    assert national["peak_mb"] < 1.3 * county["peak_mb"]
+    assert full["peak_mb"] > 10 * county["peak_mb"]  # reading the whole file: 20x the cells

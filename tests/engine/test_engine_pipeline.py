@@ -18,6 +18,9 @@ from coverage.inputs.network import Network
 from coverage.inputs.population import Demand
 from coverage.inputs.terrain import apply_terrain, read_dem
 
+# The Comoros table lists eight sites twice, 1-24 m apart (tests/metrics/test_metrics_duplicates.py)
+COMOROS_DUPLICATES = "ignore::coverage.metrics.duplicates.DuplicateStationWarning"
+
 
 def test_several_modes_write_one_folder_each(grid_case, tmp_path):
     case = grid_case(n=5, minutes=[3.0, 5.0])
@@ -146,6 +149,7 @@ def test_config_keys():
     assert "'modes'" in message and "'speeds_kmh'" in message and "'snap_to'" in message
 
 
+@pytest.mark.filterwarnings(COMOROS_DUPLICATES)
 @pytest.mark.shared
 def test_comoros_terrain_slows_walking(shared_data, tmp_path):
     comoros = shared_data / "comoros"

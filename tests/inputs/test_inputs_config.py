@@ -79,7 +79,7 @@ def test_population_forms():
         ({"from_buildings": True, "groups": {"old": "x.tif"}}, "groups need a population raster"),
         ({"from_buildings": "yes"}, "from_buildings must be true or false"),
         ({"rastr": "a.tif"}, "unknown key 'rastr' \\(did you mean 'raster'\\?\\)"),
-        ({"from_buildings": True, "total": -1}, "positive finite number"),
+        ({"from_buildings": True, "total": -1}, "total must be above 0"),
         ({"points": "b.csv", "columns": {"people": "人口"}}, "unknown name 'people'"),
         ({"points": "b.csv", "band": 1}, "band applies only to a population raster"),
         ({"raster": "a.tif", "band": 0}, "band must be a band number from 1"),
@@ -105,3 +105,43 @@ def test_yaml_with_chinese_keys_and_values(tmp_path):
     assert c.population.points == (tmp_path / "村人口.csv").resolve()
     assert c.population.columns == {"population": "常住人口"}
     assert c.boundaries["village"] == (tmp_path / "村.shp").resolve()
+
+
+def test_service_keys_parse_validate_and_survive_replace():
+    from coverage.metrics.service_plan import HomeService
+    from coverage.metrics.service_rules import ServiceRule
+
+    base = {"stations": "s.csv", "population": "p.tif", "network": "n.osm.pbf"}
+    cfg = config_from_dict(
+        {
+            **base,
+            "time_windows": {"周六上午": "周六 9:00-11:00"},
+            "hours_default": "Closed",
+            "service_lists": {"村级清单": "参保登记、缴费"},
+            "service_rules": {"村": {"list": "村级清单", "at_least": 1}},
+            "home_service": {"group": "age_65_plus", "level": "village"},
+        },
+        base_dir=None,
+    )
+    assert cfg.time_windows == {"周六上午": "Sa 09:00-11:00"}
+    assert cfg.hours_default == "closed"
+    assert cfg.service_rules == (ServiceRule("village", "村级清单", 1.0),)
+    assert cfg.home_service == HomeService("age_65_plus", "village")
+    again = cfg.replace(minutes=10)
+    assert again.service_rules == cfg.service_rules and again.home_service == cfg.home_service
+    assert config_from_dict(base, base_dir=None).replace(minutes=5).service_rules == ()
+    with pytest.raises(ConfigError) as info:
+        config_from_dict(
+            {
+                **base,
+                "time_windows": {"午间": "吃饭时"},
+                "hours_default": "maybe",
+                "service_lists": {"省级清单": ["a"]},
+                "service_rules": {"村": {"list": "村级清单"}},
+                "home_service": {"grp": "x"},
+            },
+            base_dir=None,
+        )
+    message = str(info.value)
+    for part in ("window '午间'", "'hours_default'", "names the list '村级清单'", "'home_service'"):
+        assert part in message

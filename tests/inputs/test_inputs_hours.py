@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from coverage.errors import InputError
@@ -64,3 +65,64 @@ def test_station_hours_name_the_row_and_station():
     ]
     with pytest.raises(HoursError, match=r"^s\.csv: row 7 \(station 'B'\): opening hours '早上'"):
         station_hours(["24/7", "早上"], source="s.csv", rows=[3, 7], ids=["A", "B"])
+
+
+def test_osm_points_of_interest_carry_their_opening_hours(tmp_path):
+    import osmium
+    from osmium.osm.mutable import Node
+
+    from coverage.inputs.stations import read_osm_pois
+    from coverage.siting.candidates import candidates_from_osm
+
+    tagged = [
+        {"amenity": "bank", "opening_hours": "Mo-Fr 09:00-17:00; Sa 09:00-12:00"},
+        {"amenity": "pharmacy", "opening_hours": "24/7"},
+        {"amenity": "clinic"},
+        {"amenity": "bank", "opening_hours": "weekdays only"},  # not OSM syntax
+    ]
+    path = tmp_path / "pois.osm.pbf"
+    writer = osmium.SimpleWriter(str(path))
+    try:
+        for i, tags in enumerate(tagged):
+            writer.add_node(Node(id=i + 1, location=(118.0 + i * 0.001, 28.0), tags=tags))
+    finally:
+        writer.close()
+    with pytest.warns(UserWarning, match=r"1 point\(s\).*node/4 \('weekdays only'\)"):
+        pois = read_osm_pois(path, {"amenity": ["bank", "pharmacy", "clinic"]})
+    assert [h if isinstance(h, str) else None for h in pois["hours"]] == [
+        "Mo-Fr 09:00-17:00; Sa 09:00-12:00",
+        "24/7",
+        None,
+        None,
+    ]
+    with pytest.warns(UserWarning, match="opening_hours"):
+        candidates = candidates_from_osm(path, types=["bank", "pharmacy"])
+    hours = [h if isinstance(h, str) else None for h in candidates["hours"]]
+    assert dict(zip(candidates["id"], hours, strict=True)) == {
+        "node/1": "Mo-Fr 09:00-17:00; Sa 09:00-12:00",
+        "node/2": "24/7",
+        "node/4": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("osm", "zh"),
+    [
+        ("Mo-Fr 08:30-17:00; Sa 08:30-11:30", "周一至周五 08:30-17:00；周六 08:30-11:30"),
+        ("Mo,We 09:00-11:00", "周一、周三 09:00-11:00"),
+        ("Mo-Fr 08:30-17:00; Su off; PH off", "周一至周五 08:30-17:00；周日休息；法定节假日休息"),
+        ("24/7", "全天"),
+        ("08:00-12:00", "08:00-12:00"),
+        ("Mo-Fr 08:00-18:00 unknown", "Mo-Fr 08:00-18:00 unknown"),  # left as written
+        ("Jan-Jun Mo 08:00-09:00", "Jan-Jun Mo 08:00-09:00"),
+    ],
+)
+def test_hours_in_chinese_round_trip(osm, zh):
+    from coverage.inputs.hours import hours_in_chinese
+
+    assert hours_in_chinese(osm) == zh
+    # what is translated reads back as the same hours (the converter takes its own output)
+    from coverage.metrics.windows import open_intervals
+
+    back = hours_to_osm(zh.replace("、", ",") if zh[0].isdigit() else zh)
+    assert np.array_equal(open_intervals(back), open_intervals(osm))

@@ -17,6 +17,7 @@ from fixtures.synthetic import ORIGIN_X, ORIGIN_Y, UTM, lattice_lonlat
 from coverage import load_config, run_coverage, write_outputs
 from coverage.errors import InputError
 from coverage.inputs.crs import wgs84_to_bd09, wgs84_to_gcj02
+from coverage.metrics.left_out import PopulationLeftOutWarning
 
 
 def add_config(case, *lines, drop=()):
@@ -141,14 +142,34 @@ def test_clip_to_network_extent_and_people_beyond_reach(grid_case):
     # bbox of the network + 250 m keeps the first ring of extra cells (200 m out) only;
     # its four corner cells are 283 m from the nearest road node, beyond max_access_m
     config = add_config(case, "population: wide.tif", "max_access_m: 250", drop=("population",))
-    s = run_coverage(config).summary
+    with pytest.warns(PopulationLeftOutWarning) as said:
+        s = run_coverage(config).summary
     ring = (case.n + 2) ** 2 - case.n**2
-    assert s["population_input"] == big.sum()
+    # only the cells touching the study area's box (the first ring) and one more ring
+    # are read: the third ring never is
+    read = big[1:-1, 1:-1].sum()
+    assert s["population_input"] == read == big.sum() - 4 * (case.n + 2 * pad - 1)
     assert s["population_total"] == case.counts.sum() + ring
-    assert s["population_outside_study_area"] == big.sum() - case.counts.sum() - ring
+    assert s["population_outside_study_area"] == read - case.counts.sum() - ring
     assert s["population_beyond_network_reach"] == 4
     assert s["unreachable_population"] == 4
     assert s["study_area"] == "network extent"
+    # both groups said aloud once, with people and share of the input (381 people read)
+    assert s["population_outside_study_area_share"] == 32 / 381
+    assert s["population_beyond_network_reach_share"] == 4 / 381
+    texts = sorted(
+        str(w.message).split(": ", 1)[1]
+        for w in said
+        if isinstance(w.message, PopulationLeftOutWarning)
+    )
+    assert texts == [
+        "32 residents (8.4% of the 381 in the population input) live outside the study area "
+        "(network extent) and are left out of every figure; check that the boundaries cover "
+        "the county's population, or ignore this if the raster reaches beyond the county",
+        "4 residents (1.0% of the 381 in the population input) live farther than 250 m from "
+        "any road and count as unreachable; check that the network covers them or raise "
+        "max_access_m",
+    ]
 
 
 def test_clip_to_boundaries(grid_case):
@@ -156,10 +177,12 @@ def test_clip_to_boundaries(grid_case):
     west = gpd.read_file(case.boundaries).iloc[[0]]
     west.to_file(case.folder / "west.geojson")
     config = add_config(case, "boundaries: west.geojson", drop=("boundaries:",))
-    s = run_coverage(config).summary
-    assert s["population_input"] == case.counts.sum()
+    with pytest.warns(PopulationLeftOutWarning, match=r"65 residents \(36.1% of the 180 "):
+        s = run_coverage(config).summary
+    # the window read: the cells touching the west unit's box (columns 0-1) and one more
+    assert s["population_input"] == case.counts[:, :3].sum()
     assert s["population_total"] == case.counts[:, :2].sum()
-    assert s["population_outside_study_area"] == case.counts[:, 2:].sum()
+    assert s["population_outside_study_area"] == case.counts[:, 2].sum()
     assert s["study_area"] == "boundaries"
 
 

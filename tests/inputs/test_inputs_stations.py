@@ -12,6 +12,7 @@ from pyproj import Geod
 from coverage.errors import InputError
 from coverage.inputs.crs import wgs84_to_bd09, wgs84_to_gcj02
 from coverage.inputs.stations import check_station_extent, read_stations
+from coverage.inputs.tables import TableWarning
 from coverage.inputs.tiers import UnknownTierWarning
 
 GEOD = Geod(ellps="WGS84")
@@ -214,3 +215,84 @@ def test_extent_check_names_rows_and_swaps(tmp_path):
     swapped = (28.0, 119.0, 28.2, 119.3)
     with pytest.raises(InputError, match="look swapped"):
         check_station_extent(gdf, swapped, margin_m=1000, what="the road network")
+
+
+def test_bom_followed_by_gbk_is_read_as_gbk(tmp_path):
+    # a UTF-8 byte-order mark, then GBK text: the mark used to swallow the 'id' header
+    path = tmp_path / "s.csv"
+    body = "id,name,lon,lat\n站一,城关站,119.1,28.1\n站二,东站,119.2,28.2\n".encode("gbk")
+    path.write_bytes(b"\xef\xbb\xbf" + body)
+    with pytest.warns(TableWarning, match=r"s\.csv: the station table starts with a UTF-8"):
+        gdf = read_stations(path)
+    assert gdf["id"].tolist() == ["站一", "站二"]
+    assert gdf["name"].tolist() == ["城关站", "东站"]
+    # the encoding named: the mark is dropped without a warning
+    assert read_stations(path, encoding="gbk")["id"].tolist() == ["站一", "站二"]
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("id,lon,lat,Lon", r"columns 'lon' and 'Lon' both read as lon"),
+        ("id,LAT ,lon,lat", r"columns 'LAT' and 'lat' both read as lat"),
+        ("id,经度,lat,lon", r"columns 'lon' and '经度' are both names of lon.*stations_columns"),
+        ("id,经度（GCJ-02）,纬度,经度", r"columns '经度（GCJ-02）' and '经度' both read as lon"),
+    ],
+)
+def test_ambiguous_headers_are_refused_naming_both(tmp_path, header, message):
+    path = tmp_path / "s.csv"
+    path.write_text(f"{header}\nA,119.1,28.1,119.2\n", encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        read_stations(path)
+
+
+def test_an_ambiguous_coordinate_can_be_chosen_with_a_mapping(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("id,经度,纬度,lon\nA,119.1,28.1,5\n", encoding="utf-8")
+    gdf = read_stations(path, columns={"lon": "经度"})
+    assert (gdf.geometry.x.tolist(), gdf.geometry.y.tolist()) == ([119.1], [28.1])
+
+
+def test_non_coordinate_aliases_follow_the_order_of_preference(tmp_path):
+    # 序号 (serial number) and 编号 (code) side by side, as county sheets have them
+    path = tmp_path / "s.csv"
+    path.write_text("序号,编号,经度,纬度\n1,LQ-007,119.1,28.1\n", encoding="utf-8")
+    gdf = read_stations(path)
+    assert gdf["id"].tolist() == ["LQ-007"]
+    assert gdf["序号"].tolist() == ["1"]
+
+
+def test_control_characters_are_stripped_with_a_warning(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "id,name,lon,lat,note\nA\x00,Sta\x07tion\x1b 1,119.1,28.1,ok\nB,East,119.2,28.2,x\x7fy\n",
+        encoding="utf-8",
+    )
+    with pytest.warns(TableWarning) as caught:
+        gdf = read_stations(path)
+    assert gdf["id"].tolist() == ["A", "B"]
+    assert gdf["name"].tolist() == ["Station 1", "East"]
+    assert gdf["note"].tolist() == ["ok", "xy"]
+    (warning,) = caught
+    text = str(warning.message)
+    assert "s.csv" in text and "'id' (row 2)" in text and "'name' (row 2)" in text
+    assert "'note' (row 3)" in text
+
+
+def test_columns_named_like_outputs_are_kept_under_another_name(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text(
+        "id,lon,lat,catchment_population,snap_distance_m,input_capacity,capacity\n"
+        "A,119.1,28.1,5000,12,a,b\n",
+        encoding="utf-8",
+    )
+    with pytest.warns(TableWarning, match="have the name of a column this tool writes") as w:
+        gdf = read_stations(path)
+    assert gdf["input_catchment_population"].tolist() == ["5000"]
+    assert gdf["input_snap_distance_m"].tolist() == ["12"]
+    # an input column already called input_capacity keeps its name; 'capacity' moves past it
+    assert gdf["input_capacity"].tolist() == ["a"]
+    assert gdf["input_input_capacity"].tolist() == ["b"]
+    for name in ("catchment_population", "snap_distance_m", "capacity"):
+        assert name not in gdf.columns
+    assert "'capacity'" in str(w[0].message)

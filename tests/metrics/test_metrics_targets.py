@@ -113,4 +113,4 @@ def test_other_new_config_keys():
     message = str(err.value)
     assert "'unit_covered_share' must be a share in (0, 1], e.g. 0.9 for 90%" in message
     assert "'catchment_by_tier' must be true or false" in message
-    assert "'gap_min_population' must be a positive finite number" in message
+    assert "'gap_min_population' must be a finite number >= 0, got -1" in message

@@ -8,6 +8,9 @@ import pytest
 from coverage.inputs.hours import HoursError
 from coverage.metrics.windows import open_intervals, open_throughout, stations_open
 
+# The Comoros table lists eight sites twice, 1-24 m apart (tests/metrics/test_metrics_duplicates.py)
+COMOROS_DUPLICATES = "ignore::coverage.metrics.duplicates.DuplicateStationWarning"
+
 WINDOWS = {"工作日午间": "Mo-Fr 12:00-13:00", "周六上午": "Sa 09:00-11:00"}
 
 
@@ -70,3 +73,72 @@ def test_bad_windows_are_named():
         stations_open([None], {"午间": "中午吃饭"})
     with pytest.raises(HoursError, match=r"time window 'never'.*never open"):
         stations_open([None], {"never": "2030 Mo 08:00-09:00"})
+
+
+def _comoros_hours(stations, pbf) -> np.ndarray:
+    """OSM opening_hours where a health site has them; a made-up schedule elsewhere.
+
+    Hospitals are open around the clock, pharmacies Monday to Saturday 08:00-19:00,
+    clinics, doctors and the rest on weekdays 07:30-15:30 only (closed on Saturday).
+    """
+    import geopandas as gpd
+
+    from coverage.inputs.stations import read_osm_pois
+
+    tags = {
+        "amenity": ["hospital", "clinic", "doctors", "pharmacy", "dentist"],
+        "healthcare": ["hospital", "clinic", "doctor", "centre", "pharmacy", "yes"],
+    }
+    pois = read_osm_pois(pbf, tags)
+    tagged = pois[pois["hours"].notna()].to_crs(32738)
+    near = gpd.sjoin_nearest(
+        stations.to_crs(32738)[["geometry"]], tagged[["hours", "geometry"]], max_distance=25
+    )
+    osm = near.groupby(level=0)["hours"].first().reindex(stations.index)
+    amenity, healthcare = stations["amenity"].fillna(""), stations["healthcare"].fillna("")
+    made = np.where(
+        amenity.eq("hospital") | healthcare.eq("hospital"),
+        "24/7",
+        np.where(
+            amenity.eq("pharmacy") | healthcare.eq("pharmacy"),
+            "Mo-Sa 08:00-19:00",
+            "Mo-Fr 07:30-15:30",
+        ),
+    )
+    return np.where(osm.notna(), osm, made)
+
+
+@pytest.mark.filterwarnings(COMOROS_DUPLICATES)
+@pytest.mark.shared
+def test_comoros_weekday_and_saturday(shared_data):
+    from coverage import load_network, read_population, read_stations
+    from coverage.metrics.service_plan import ServiceOptions
+    from coverage.pipeline import compute_coverage
+
+    comoros = shared_data / "comoros"
+    pbf = comoros / "comores-latest.osm.pbf"
+    stations = read_stations(comoros / "health.gpkg")
+    stations["hours"] = _comoros_hours(stations, pbf)
+    # one health site carries opening_hours in OSM: the traditional care centre
+    assert (stations["hours"] == "Mo-Sa 08:30-15:30").sum() == 1
+    network = load_network(pbf)
+    population = read_population(comoros / "com_ppp_2020_UNadj.tif")
+    windows = {"工作日上午": "Mo-Fr 09:00-11:00", "周六上午": "Sa 09:00-11:00"}
+    res = compute_coverage(
+        network, stations, population, service=ServiceOptions(time_windows=windows)
+    )
+    by = res.summary["coverage_by_window"]
+    # every station is open on weekday mornings: the run's own coverage
+    assert by["工作日上午"]["stations_open"] == 70
+    assert by["工作日上午"]["population_covered"] == res.summary["population_covered"]
+    # 16 clinics and doctors close on Saturday
+    assert by["周六上午"]["stations_open"] == 54
+    assert by["周六上午"]["coverage_share"] < by["工作日上午"]["coverage_share"]
+    # independent: a whole run from the stations open on Saturday alone
+    open_sat = res.stations["open_周六上午"].to_numpy()
+    alone = compute_coverage(network, stations[open_sat].reset_index(drop=True), population)
+    assert by["周六上午"]["population_covered"] == pytest.approx(
+        alone.summary["population_covered"], rel=1e-12
+    )
+    assert by["周六上午"]["coverage_share"] == pytest.approx(0.0712, abs=5e-4)
+    assert by["工作日上午"]["coverage_share"] == pytest.approx(0.0735, abs=5e-4)

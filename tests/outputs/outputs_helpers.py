@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
 
 import numpy as np
+
+_STATION_DATA = re.compile(r"(\[\[.*?\]\])\.forEach\(function \(p\)")
+
+
+def station_points(page: str) -> list[list]:
+    """The stations drawn on a map page: ``[lat, lon, popup html, tooltip]`` each."""
+    return [p for block in _STATION_DATA.findall(page) for p in json.loads(block)]
+
 
 #: Names that would run script if a page put them into HTML or JS unescaped.
 PAYLOAD_SCRIPT = "<script>window.__pwned=1</script>"
@@ -57,6 +66,11 @@ window.addEventListener("load", function () {
       layerNames: Array.prototype.map.call(
         document.querySelectorAll(".leaflet-control-layers-overlays label span span"),
         function (s) { return s.textContent.trim(); }),
+      shown: Array.prototype.filter.call(
+        document.querySelectorAll(".leaflet-control-layers-overlays label"),
+        function (l) { return l.querySelector("input").checked; }).map(
+        function (l) { return l.textContent.trim(); }),
+      title: (document.getElementById("coverage15-title") || {}).textContent || null,
       overlays: document.querySelectorAll(".leaflet-overlay-pane path").length,
       images: document.querySelectorAll(".leaflet-overlay-pane img").length,
       tiles: document.querySelectorAll(".leaflet-tile-pane img").length,
@@ -116,3 +130,29 @@ def colour_pixels(png: Path, hex_colour: str, *, tolerance: float = 0.06) -> int
     rgb = np.asarray(mpimg.imread(png))[..., :3]
     target = np.array(colors.to_rgb(hex_colour))
     return int((np.abs(rgb - target).max(axis=-1) <= tolerance).sum())
+
+
+def point_population_result(
+    case, folder: Path, population: dict[tuple[int, int], float], minutes: list[float]
+):
+    """The result of a grid case whose residents are a table of points (one per node).
+
+    ``population`` maps ``(row, col)`` of the lattice to the residents of that point.
+    """
+    from fixtures.synthetic import lattice_lonlat
+
+    from coverage import compute_coverage, load_network, read_stations
+    from coverage.inputs.population import read_population_points
+
+    lon, lat = lattice_lonlat(case.n, case.spacing_m)
+    rows = ["name,lon,lat,population"] + [
+        f"v{r}{c},{lon[r, c]:.7f},{lat[r, c]:.7f},{p:g}" for (r, c), p in population.items()
+    ]
+    table = folder / "villages.csv"
+    table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return compute_coverage(
+        load_network(case.network, speed_kmh=case.speed_kmh),
+        read_stations(case.stations),
+        read_population_points(table),
+        minutes=minutes,
+    )

@@ -7,11 +7,12 @@ JavaScript errors and what Leaflet drew; screenshots go to out/test-screenshots/
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from outputs_helpers import colour_pixels, probe_page
 
 from coverage.outputs.maps import coverage_map, save_map
-from coverage.outputs.style import TIER_COLOURS
+from coverage.outputs.style import TIER_COLOURS, time_classes
 
 pytestmark = pytest.mark.browser
 
@@ -30,12 +31,44 @@ def test_demo_map_works_offline(chromium, demo_result, tmp_path, screenshot_dir)
         assert f"Stations: {tier}" in seen["layerNames"]
     assert "Within 15 min" in seen["layerNames"]
     assert seen["images"] == 1  # the travel-time surface
-    assert seen["overlays"] >= 1  # the headline isochrone
+    # it opens with the stations, the surface and its threshold boundary; the isochrones
+    # and the gap areas are a toggle away
+    on = {f"Stations: {tier}" for tier in tiers} | {"Travel time (minutes)", "15-min threshold"}
+    assert set(seen["shown"]) == on
+    toggles = {"Within 5 min", "Within 10 min", "Within 15 min"}
+    if demo_result.gaps is not None and len(demo_result.gaps):
+        toggles.add("Gap areas (uncovered residents)")
+    assert set(seen["layerNames"]) - on == toggles
+    assert seen["overlays"] == 1  # the threshold boundary only (no isochrone fill, no gaps)
+    share = demo_result.summary["coverage_share"]
+    assert seen["title"] == (
+        f"helsinki-demo · 15-min walk coverage of service pointsShare within 15 min: {share:.1%}"
+    )
+    # the surface is painted in its classes: the class just within the threshold and the
+    # first class beyond it (colours from style.time_classes, blended at 70 % over the page)
+    classes = time_classes(15.0)
+    inside, beyond = (
+        classes.colours[classes.threshold_index],
+        classes.colours[classes.threshold_index + 1],
+    )
+    for colour in (inside, beyond):
+        assert colour_pixels(shot, _over_white(colour, 0.7), tolerance=0.08) > 200, colour
     # tiles cannot load offline: the page says so, discreetly
     assert seen["notice"] == "block"
     # the station markers and the legend really are painted
     assert colour_pixels(shot, TIER_COLOURS["partner-bank"]) > 100
     assert colour_pixels(shot, TIER_COLOURS["county"]) > 10
+
+
+def _over_white(colour: str, alpha: float) -> str:
+    """The colour seen when ``colour`` is drawn at ``alpha`` over white tiles' absence.
+
+    Offline there are no tiles: the map's background is Leaflet's light grey (#ddd).
+    """
+    from matplotlib import colors
+
+    rgb = np.array(colors.to_rgb(colour)) * alpha + np.array(colors.to_rgb("#dddddd")) * (1 - alpha)
+    return colors.to_hex(rgb)
 
 
 def test_hostile_names_do_not_run_in_the_browser(chromium, hostile_result, tmp_path):

@@ -8,7 +8,7 @@ import re
 import folium
 import numpy as np
 import pytest
-from outputs_helpers import PAYLOADS
+from outputs_helpers import PAYLOADS, station_points
 from pyproj import Geod
 
 from coverage.errors import CoverageError, InputError
@@ -23,13 +23,12 @@ from coverage.outputs.maps import (
     water_features,
 )
 
-MARKER = re.compile(r"L\.marker\(\s*\[([-\d.e]+),\s*([-\d.e]+)\]")
 IMAGE_BOUNDS = re.compile(r"L\.imageOverlay\(\s*\"data:image/png;base64,[^\"]+\",\s*(\[\[.*?\]\])")
 GEOD = Geod(ellps="WGS84")
 
 
 def _markers(page: str) -> np.ndarray:
-    return np.array([[float(a), float(b)] for a, b in MARKER.findall(page)])
+    return np.array([[p[0], p[1]] for p in station_points(page)])
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +43,10 @@ def test_hostile_names_are_escaped_everywhere(osm_page):
     assert 'onerror="window' not in osm_page
     assert 'onmouseover="window' not in osm_page
     assert "${window" not in osm_page  # would run inside folium's JS template strings
-    # the names are there, as text
-    assert escape("<script>window.__pwned=1</script>") in osm_page
-    assert "&lt;img src=x onerror=" in osm_page
+    # the names are there, as text (in the stations' data, HTML-escaped for Leaflet)
+    points = station_points(osm_page)
+    assert escape("<script>window.__pwned=1</script>") in [p[3] for p in points]
+    assert any("&lt;img src=x onerror=" in p[2] for p in points)
 
 
 def test_escape_covers_html_and_template_strings():
@@ -248,5 +248,7 @@ def test_point_population_maps_get_isochrones(grid_case, tmp_path):
     page = map_html(coverage_map(result))
     assert '"Within 2 min"' in page and '"Within 4 min"' in page
     assert "L.imageOverlay" not in page  # no raster, no travel-time image
-    # two non-empty isochrone layers (points give no gap polygons; no units here)
-    assert page.count('"coordinates"') == 2
+    # two non-empty isochrone layers and the 4-minute boundary line (points give no gap
+    # polygons; no units here); without a surface the headline isochrone opens shown
+    assert page.count('"coordinates"') == 3
+    assert '"4-min threshold"' in page

@@ -1,22 +1,37 @@
-"""Static print maps: files, scale bar lengths, legend, colours, Chinese fallback."""
+"""Static print maps: files, scale bar, classes and legend, titles, labels, points, fonts."""
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
+from matplotlib import colors
 from matplotlib import image as mpimg
-from outputs_helpers import colour_pixels
+from matplotlib.text import Text
+from outputs_helpers import colour_pixels, point_population_result
+from shapely.geometry import box
 
+from coverage.outputs.fonts import cjk_font
+from coverage.outputs.map_furniture import nice_length, round_values
+from coverage.outputs.placement import LABEL_GID, boxes_overlap
 from coverage.outputs.static import (
-    _nice_length,
-    cjk_font,
     level_map_figure,
     map_figure,
     static_maps,
 )
-from coverage.outputs.style import TIER_COLOURS, share_colour
+from coverage.outputs.style import TIER_COLOURS, share_colour, time_classes
+
+
+def _legend_texts(ax) -> list[str]:
+    """Rows of the map's legends: the colour classes first, then the symbols."""
+    from matplotlib.legend import Legend
+
+    legends = [a for a in ax.artists if isinstance(a, Legend)] + [ax.get_legend()]
+    return [t.get_text() for legend in legends for t in legend.get_texts()]
 
 
 @pytest.mark.parametrize(
@@ -24,7 +39,12 @@ from coverage.outputs.style import TIER_COLOURS, share_colour
     [(1000, 200), (999, 100), (1234, 200), (5000, 1000), (26_000, 5000), (3.0, 1), (0.5, 1)],
 )
 def test_scale_bar_is_a_round_fifth_of_the_map(width_m, bar_m):
-    assert _nice_length(width_m) == bar_m
+    assert nice_length(width_m) == bar_m
+
+
+def test_size_key_values_are_round_and_below_the_largest():
+    assert round_values(3170.0) == [100.0, 500.0, 2000.0]
+    assert round_values(159.0) == [5.0, 20.0, 100.0]
 
 
 def test_static_maps_are_written_per_level(hostile_result, tmp_path):
@@ -32,63 +52,177 @@ def test_static_maps_are_written_per_level(hostile_result, tmp_path):
     assert set(paths) == {"map_png", "map_township_png", "map_village_png"}
     for path in paths.values():
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-        rgb = mpimg.imread(path)
-        assert rgb.shape[0] == rgb.shape[1] == 496  # 8.27 in (A4 width) at 60 dpi
+    overview = mpimg.imread(paths["map_png"])
+    assert overview.shape[:2] == (496, 496)  # 8.27 in (A4 width) at 60 dpi
+    assert mpimg.imread(paths["map_village_png"]).shape[0] == 496  # A4-high, wider for the key
     # the stations are drawn in their tier colour on the overview
     assert colour_pixels(paths["map_png"], TIER_COLOURS["township"], tolerance=0.02) > 5
     assert colour_pixels(paths["map_png"], TIER_COLOURS["village"], tolerance=0.02) > 5
 
 
-def test_level_map_colours_each_unit_by_its_share(hostile_result, tmp_path):
+def test_overview_draws_every_cell_in_its_time_class(hostile_result):
+    """The surface image holds, cell by cell, the colour of the cell's class."""
+    fig = map_figure(hostile_result)
+    ax = fig.axes[0]
+    _roads, surface = ax.images  # roads first (below), then the classes
+    image = np.asarray(surface.get_array())
+    classes = time_classes(6.0)
+    grid = hostile_result.demand.grid
+    expected = np.full(grid.shape, -1)
+    d = hostile_result.demand
+    expected[d.rows, d.cols] = classes.classify(hostile_result.point_minutes)
+    palette = np.array([colors.to_rgb(c) for c in classes.palette()]) * 255
+    assert image.dtype == np.uint8
+    assert image.shape[:2] == grid.shape  # same CRS here: no reprojection
+    for r in range(grid.shape[0]):
+        for c in range(grid.shape[1]):
+            if expected[r, c] < 0:
+                assert image[r, c, 3] == 0
+            else:
+                np.testing.assert_allclose(image[r, c, :3], palette[expected[r, c]], atol=0.5)
+    assert len(fig.axes) == 1  # a legend, no colour bar
+
+
+def test_overview_legend_marks_the_threshold_between_the_classes(hostile_result):
+    fig = map_figure(hostile_result, lang="zh")
+    labels = _legend_texts(fig.axes[0])
+    assert labels[:4] == ["≤5 分钟", "5–6 分钟", "6 分钟服务圈边界", "6–10 分钟"]
+    assert "无法到达" in labels and "服务空白区（未覆盖居民）" in labels
+    assert fig.axes[0].get_title() == "hostile grid · 步行 6 分钟医保服务圈"
+
+
+def test_titles_name_the_mode(hostile_result):
+    ebike = replace(hostile_result, summary={**hostile_result.summary, "mode": "ebike"})
+    walk_title = map_figure(hostile_result, lang="zh").axes[0].get_title()
+    ebike_title = map_figure(ebike, lang="zh").axes[0].get_title()
+    assert walk_title != ebike_title
+    assert "电动自行车 6 分钟" in ebike_title
+    level_title = level_map_figure(ebike, "village").axes[0].get_title()
+    assert level_title.startswith("hostile grid · 6-min e-bike coverage")
+    assert level_title.endswith("village · Share within 6 min")
+
+
+def test_gaps_are_outlined_not_filled(hostile_result):
+    """No hatch and no fill anywhere: gap areas are a dashed outline."""
+    gaps = hostile_result.gaps
+    assert gaps is not None and len(gaps)
+    fig = map_figure(hostile_result)
+    for artist in fig.axes[0].collections + fig.axes[0].patches:
+        assert not artist.get_hatch()
+    dashed = [
+        c for c in fig.axes[0].collections if colors.to_hex(c.get_edgecolor()[0]) == "#d7301f"
+    ]
+    assert len(dashed) == 1
+
+
+def test_level_map_colours_each_unit_by_its_share(hostile_result):
     shares = hostile_result.units["village"]["coverage_share"].to_numpy()
     fig = level_map_figure(hostile_result, "village")
     ax = fig.axes[0]
-    faces = ax.collections[1].get_facecolors()  # [0] is the roads, [1] the units
-    from matplotlib import colors
-
+    faces = ax.collections[0].get_facecolors()  # roads are an image; [0] is the units
     expected = np.array([colors.to_rgba(share_colour(s), alpha=0.8) for s in shares])
     np.testing.assert_allclose(faces, expected, atol=1e-6)
-    # a title, a scale bar, a north arrow and a legend with a row per share class and tier
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    labels = _legend_texts(ax)
     assert labels[:5] == ["0%–25%", "25%–50%", "50%–75%", "75%–90%", "90%–100%"]
     assert {"township", "village"} <= set(labels)
     assert any(t.get_text() == "N" for t in ax.texts)
     assert any(t.get_text() == "200 m" for t in ax.texts)
 
 
-def test_overview_has_colourbar_in_minutes(hostile_result):
-    fig = map_figure(hostile_result)
-    assert len(fig.axes) == 2  # the map and its colour bar
-    bar = fig.axes[1]
-    assert bar.get_ylabel() == "Minutes to the nearest station"
-    assert bar.get_ylim() == (0.0, 12.0)  # twice the 6-minute headline
+def _many_units(result, rows: int, cols: int) -> object:
+    """The result with a village level of ``rows x cols`` small boxes with long names."""
+    grid = result.demand.grid
+    west, south, east, north = grid.bounds()
+    xs, ys = np.linspace(west, east, cols + 1), np.linspace(south, north, rows + 1)
+    boxes = [box(xs[c], ys[r], xs[c + 1], ys[r + 1]) for r in range(rows) for c in range(cols)]
+    n = len(boxes)
+    rng = np.random.default_rng(0)
+    names = [f"{'东西南北'[i % 4]}山{i}村民委员会" for i in range(n)]
+    polygons = gpd.GeoDataFrame({"unit": names}, geometry=boxes, crs=grid.crs)
+    table = pd.DataFrame(
+        {
+            "unit": names,
+            "population": rng.integers(10, 5000, n).astype(float),
+            "coverage_share": rng.uniform(0, 1, n),
+        }
+    )
+    return replace(
+        result,
+        units={**result.units, "village": table},
+        unit_polygons={**result.unit_polygons, "village": polygons},
+    )
 
 
-def test_chinese_labels_need_a_chinese_font(hostile_result):
-    if cjk_font() is None:
-        with pytest.warns(UserWarning, match="no Chinese font"):
-            fig = map_figure(hostile_result, lang="zh")
-        assert fig.axes[0].get_title().startswith("Coverage within")
-    else:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            fig = map_figure(hostile_result, lang="zh")
-        assert "分钟服务圈覆盖" in fig.axes[0].get_title()
+def _drawn_labels(ax) -> list[Text]:
+    return [t for t in ax.texts if t.get_gid() == LABEL_GID]
 
 
-def test_names_no_font_can_draw_are_left_off(hostile_result, tmp_path):
-    """A Chinese region or source name must not become empty boxes (nor a warning)."""
-    from dataclasses import replace
+def test_unit_labels_never_overlap_and_the_rest_are_keyed(hostile_result):
+    """150 units on a small map: names where they fit, numbers keyed to a table."""
+    result = _many_units(hostile_result, 10, 15)
+    fig = level_map_figure(result, "village", lang="zh")
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    drawn = _drawn_labels(ax)
+    boxes = np.array([list(t.get_window_extent(renderer).extents) for t in drawn])
+    for i in range(len(boxes)):  # pairwise, by hand
+        assert not boxes_overlap(boxes[i], np.delete(boxes, i, axis=0)).any()
+    pts = result.stations.to_crs(result.network.crs).geometry
+    marks = ax.transData.transform(np.column_stack([pts.x, pts.y]))
+    for x, y in marks:  # no label covers a station marker
+        assert not boxes_overlap(np.array([x - 5, y - 5, x + 5, y + 5]), boxes).any()
+    frame = ax.get_window_extent(renderer)
+    assert (boxes[:, 0] >= frame.x0).all() and (boxes[:, 2] <= frame.x1).all()
+    named = [t for t in drawn if "村民委员会" in t.get_text()]
+    numbered = [t for t in drawn if t.get_text().isdigit()]
+    assert named and numbered
+    # the most populous unit wins its place
+    table = result.units["village"]
+    top = table["unit"].iloc[int(np.argmax(table["population"]))]
+    assert any(t.get_text().startswith(top) for t in named)
+    # every unit without its name on the map is in the key table beside it
+    key = "\n".join(t.get_text() for t in fig.texts)
+    shown = {t.get_text().split("\n")[0] for t in named}
+    for name in table["unit"]:
+        if name not in shown:
+            assert name[:14] in key, name
 
-    from coverage.outputs.static import drawable
 
+def test_point_population_is_drawn_as_symbols_coloured_by_time(grid_case, tmp_path):
+    """Villages as points: a circle each, area by residents, colour by the exact time class."""
+    case = grid_case(minutes=[2.0, 4.0])
+    pops = {(r, c): 10.0 * (1 + r + c) for r in range(case.n) for c in range(case.n)}
+    result = point_population_result(case, tmp_path, pops, [2.0, 4.0])
+    fig = map_figure(result, lang="zh")
+    ax = fig.axes[0]
+    symbols = ax.collections[0]
+    assert len(symbols.get_offsets()) == len(pops)
+    order = np.argsort(-np.array(list(pops.values())), kind="stable")
+    pop = np.array(list(pops.values()))[order]
+    # area grows linearly with the residents
+    np.testing.assert_allclose(symbols.get_sizes(), 4.0 + 140.0 * pop / pop.max())
+    # colours from the hand-solved lattice times (points stand on the nodes)
+    exact = case.node_minutes()
+    minutes = np.array([exact[rc] for rc in pops])[order]
+    expected = time_classes(4.0).rgba(minutes)
+    np.testing.assert_allclose(symbols.get_facecolors(), expected)
+    assert len({tuple(c) for c in expected}) >= 2  # several classes are on the map
+    labels = _legend_texts(ax)
+    assert any(text.endswith(" 人") for text in labels)  # the size key
+
+
+def test_every_figure_in_chinese_has_every_glyph(hostile_result, tmp_path):
+    """No "Glyph ... missing" with lang: zh, and every text uses the Chinese font."""
     result = replace(hostile_result, name="龙泉市")
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # a missing glyph would warn while drawing
-        static_maps(result, tmp_path, dpi=40)
-    title = map_figure(result).axes[0].get_title()
-    if cjk_font() is None:
-        assert drawable("龙泉市") == "" and drawable("龙泉市", "x") == "x"
-        assert title == "Coverage within 6 minutes: "
-    else:
-        assert title.endswith("龙泉市")
+        warnings.simplefilter("error")  # a missing glyph warns while drawing
+        paths = static_maps(result, tmp_path, lang="zh", dpi=50)
+        figures = [map_figure(result, lang="zh"), level_map_figure(result, "village", lang="zh")]
+    assert len(paths) == 3
+    family = cjk_font()
+    texts = [t for fig in figures for t in fig.findobj(Text) if t.get_text()]
+    assert any(t.get_text() == "北" for t in texts)
+    assert any("公里" in t.get_text() or " 米" in t.get_text() for t in texts)
+    for text in texts:
+        assert text.get_fontfamily()[0] == family, text.get_text()
+    assert figures[0].axes[0].get_title().startswith("龙泉市 · 步行")

@@ -174,6 +174,8 @@ def test_osm_candidates_by_partner_type(tmp_path):
         {"amenity": "community_centre", "name": "村委会"},
         {"amenity": "post_office", "name": "Post"},
         {"amenity": "school", "name": "School"},  # not a partner type
+        {"amenity": "marketplace", "office": "government", "name": "Market hall"},
+        {"amenity": "townhall", "office": "government", "name": "Town hall"},
     ]
     path = tmp_path / "pois.osm.pbf"
     writer = osmium.SimpleWriter(str(path))
@@ -191,6 +193,7 @@ def test_osm_candidates_by_partner_type(tmp_path):
         "node/4": "government",
         "node/5": "government",
         "node/6": "post_office",
+        "node/9": "government",
     }
     assert table.loc[table["id"] == "node/1", "name"].item() == "农业银行"
     assert table.loc[table["id"] == "node/3", "name"].item() == "pharmacy node/3"

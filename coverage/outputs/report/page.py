@@ -19,7 +19,7 @@ from .text import t
 if TYPE_CHECKING:
     from ...results import CoverageResult
 
-__all__ = ["report_html", "write_report"]
+__all__ = ["CHINA_TIME", "report_html", "report_time", "write_report"]
 
 _CSS = """
 body{font:14px/1.45 "Noto Sans CJK SC","Microsoft YaHei","PingFang SC",system-ui,sans-serif;
@@ -36,11 +36,30 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 .yes{color:#1a7f37;font-weight:bold}.no{color:#b42318;font-weight:bold}
 img{max-width:100%;border:1px solid #ddd}
 .note{color:#555;font-size:12px}
+.warn{color:#b42318;font-size:13px;border-left:3px solid #b42318;padding-left:8px}
 @media print{body{margin:0;max-width:none}h2{break-before:page}
 h2.first{break-before:avoid}table{break-inside:auto}tr{break-inside:avoid}
 img{max-height:24cm}}
 @page{size:A4;margin:15mm}
 """
+
+
+#: China Standard Time (Asia/Shanghai: UTC+8 all year, no daylight saving since 1991).
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+
+def report_time(lang: str, when: dt.datetime | None = None) -> str:
+    """The report's time stamp: Beijing time for ``zh``, UTC for ``en``.
+
+    Examples
+    --------
+    >>> moment = dt.datetime(2026, 11, 30, 17, 5, tzinfo=dt.timezone.utc)
+    >>> report_time("zh", moment), report_time("en", moment)
+    ('2026-12-01 01:05 北京时间', '2026-11-30 17:05 UTC')
+    """
+    moment = when or dt.datetime.now(tz=dt.timezone.utc)
+    zone = CHINA_TIME if lang == "zh" else dt.timezone.utc
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} {t(lang, 'timezone')}"
 
 
 def report_html(
@@ -75,7 +94,7 @@ def report_html(
         max_gaps=max_gaps,
     )
     title = label(lang, "title", minutes=ctx.headline, name=result.name)
-    now = dt.datetime.now(tz=dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = report_time(lang)
     body = [
         f"<h1>{escape(t(lang, 'report'))}: {escape(title)}</h1>",
         f"<p class='meta'>{escape(t(lang, 'generated', date=now, version=__version__))}</p>",

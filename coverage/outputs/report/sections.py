@@ -11,12 +11,16 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
+from ...metrics.left_out import LEFT_OUT, WARN_SHARE, left_out
 from ..labels import tier_label
 from ..webpage import escape
+from .service import SERVICE_SECTIONS
 from .sources import assumptions
 from .tables import html_table
 from .text import t
@@ -101,6 +105,7 @@ def headline_section(ctx: ReportContext) -> str:
         f"<div class='figures'>{boxes}</div>",
         f"<p>{escape(t(lang, 'by_minutes'))}: {shares}</p>",
     ]
+    parts += _left_out_line(ctx)
     levels = s.get("units_by_level") or {}
     for level, info in levels.items():
         share = info.get("share_units_covered")
@@ -121,11 +126,72 @@ def headline_section(ctx: ReportContext) -> str:
     return "".join(parts)
 
 
+def _left_out_line(ctx: ReportContext) -> list[str]:
+    """The people outside the study area and beyond the roads' reach, with their shares
+    (highlighted when either passes the warning share)."""
+    s = ctx.result.summary
+    if not s.get("population_input"):
+        return []
+    shares = left_out(s)
+    outside, beyond = (float(s.get(key) or 0.0) for key in LEFT_OUT)
+    line = t(
+        ctx.lang,
+        "left_out",
+        total=f"{float(s['population_input']):,.0f}",
+        outside=f"{outside:,.0f}",
+        outside_share=f"{shares['population_outside_study_area_share'] or 0.0:.1%}",
+        beyond=f"{beyond:,.0f}",
+        beyond_share=f"{shares['population_beyond_network_reach_share'] or 0.0:.1%}",
+        max_m=float(s.get("max_access_m") or 0.0),
+    )
+    loud = any((v or 0.0) > WARN_SHARE for v in shares.values())
+    return [f"<p class='{'warn' if loud else 'note'}'>{escape(line)}</p>"]
+
+
 def targets_section(ctx: ReportContext) -> str:
     """The policy targets, or a note that none were set."""
     if "targets" in ctx.tables:
         return ctx.heading("targets") + ctx.table("targets")
     return ctx.heading("targets") + f"<p class='note'>{escape(t(ctx.lang, 'no_targets'))}</p>"
+
+
+def official_totals_section(ctx: ReportContext) -> str:
+    """Model and official population side by side per unit of the totals level.
+
+    Empty when the run had no ``population: {totals: ...}``.
+    """
+    info = ctx.result.summary.get("official_totals")
+    if not isinstance(info, dict) or info.get("level") not in ctx.result.units:
+        return ""
+    lang, s = ctx.lang, ctx.result.summary
+    table = ctx.result.units[info["level"]]
+    if not {"population_model", "population_official"} <= set(table.columns):
+        return ""
+    frame = table[["unit", "population_model", "population_official"]].copy()
+    model = frame["population_model"].to_numpy(dtype=float)
+    official = frame["population_official"].to_numpy(dtype=float)
+    frame["official_difference"] = official - model
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["official_change"] = np.where(model > 0, official / model - 1.0, np.nan)
+    intro = t(
+        lang,
+        "totals_intro",
+        level=tier_label(lang, info["level"]),
+        file=Path(str(info.get("file", ""))).name,
+        column=info.get("column", ""),
+        model=f"{float(s.get('population_model_total', 0.0)):,.0f}",
+        official=f"{float(s.get('population_official_total', 0.0)):,.0f}",
+    )
+    parts = [ctx.heading("official_totals"), f"<p>{escape(intro)}</p>"]
+    for key, names in (
+        ("totals_units_unmatched", info.get("units_unmatched")),
+        ("totals_rows_unmatched", info.get("rows_unmatched")),
+        ("totals_units_empty", info.get("units_without_population")),
+    ):
+        if names:
+            parts.append(f"<p class='warn'>{escape(t(lang, key, names='、'.join(names)))}</p>")
+    parts.append(html_table(frame, list(frame.columns), lang, ctx.headline))
+    return "".join(parts)
 
 
 def units_section(ctx: ReportContext) -> str:
@@ -196,9 +262,11 @@ def assumptions_section(ctx: ReportContext) -> str:
 SECTIONS: tuple[Section, ...] = (
     headline_section,
     targets_section,
+    official_totals_section,
     units_section,
     stations_section,
     services_section,
+    *SERVICE_SECTIONS,
     gaps_section,
     maps_section,
     assumptions_section,

@@ -8,19 +8,25 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ...inputs.hours import hours_in_chinese
 from ..labels import tier_label
 from ..webpage import escape
+from .service_tables import service_tables, window_column
 from .text import t
 
 if TYPE_CHECKING:
     from ...results import CoverageResult
 
-__all__ = ["cell", "header", "html_table", "is_missing", "kind_of", "report_tables"]
+__all__ = ["cell", "header", "html_table", "is_missing", "is_text", "kind_of", "report_tables"]
 
 # column -> (label key, number format); formats: "int", "share", "min", "text", "bool"
 _COLUMNS: dict[str, tuple[str, str]] = {
     "unit": ("unit", "text"),
     "population": ("population", "int"),
+    "population_model": ("population_model", "int"),
+    "population_official": ("population_official", "int"),
+    "official_difference": ("official_difference", "int"),
+    "official_change": ("official_change", "share"),
     "population_covered": ("population_covered", "int"),
     "coverage_share": ("covered_share", "share"),
     "unreachable_population": ("unreachable", "int"),
@@ -38,7 +44,7 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "staff": ("staff_now", "int"),
     "staff_recommended": ("staff", "int"),
     "staff_gap": ("staff_gap", "int"),
-    "capacity": ("capacity", "text"),
+    "capacity": ("capacity", "capacity"),
     "snap_distance_m": ("snap_distance", "int"),
     "level": ("level", "tier"),
     "year": ("year", "text"),
@@ -54,10 +60,28 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "area_km2": ("area_km2", "km2"),
     "mean_extra_minutes": ("extra_minutes", "min"),
     "max_extra_minutes": ("max_extra_minutes", "min"),
+    "window": ("window", "text"),
+    "hours": ("hours", "hours"),
+    "stations_open": ("stations_open", "int"),
+    "service_list": ("service_list", "text"),
+    "service_handled": ("service_handled", "int"),
+    "service_required": ("service_required", "int"),
+    "service_share": ("service_share", "share"),
+    "service_missing": ("service_missing", "text"),
+    "service_rule_pass": ("service_rule_pass", "bool"),
+    "rank": ("rank", "text"),
+    "place": ("place", "text"),
+    "people": ("people", "int"),
+    "max_minutes": ("max_minutes", "min"),
+    "unreachable": ("unreachable", "int"),
+    "lon": ("lon", "coord"),
+    "lat": ("lat", "coord"),
 }
 _UNIT_COLUMNS = [
     "unit",
     "population",
+    "population_model",
+    "population_official",
     "population_covered",
     "coverage_share",
     "mean_minutes",
@@ -69,6 +93,7 @@ _STATION_COLUMNS = [
     "id",
     "name",
     "tier",
+    "hours",
     "catchment_population",
     "catchment_covered",
     "tier_catchment_population",
@@ -76,6 +101,7 @@ _STATION_COLUMNS = [
     "staff_recommended",
     "staff_gap",
     "capacity",
+    "service_rule_pass",
 ]
 _TARGET_COLUMNS = [
     "level",
@@ -111,11 +137,25 @@ def cell(value: Any, kind: str, lang: str) -> str:
         return "-" if not np.isfinite(float(value)) else f"{float(value):.1f}"
     if kind == "km2":
         return f"{float(value):,.2f}"
+    if kind == "hours":
+        return hours_in_chinese(str(value)) if lang == "zh" else str(value)
+    if kind == "coord":
+        return f"{float(value):.5f}"
     if kind == "bool":
         return t(lang, "yes" if bool(value) else "no")
     if kind == "tier":
         return tier_label(lang, str(value))
+    if kind == "capacity":
+        try:
+            return t(lang, f"capacity_{value}")
+        except KeyError:
+            return str(value)
     return str(value)
+
+
+def is_text(values: pd.Series) -> bool:
+    """True for a column of text (object or string dtype)."""
+    return values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
 
 
 def _columns(
@@ -130,11 +170,14 @@ def _columns(
 
 def header(column: str, lang: str, headline: float) -> str:
     """The translated header of a column (the column name when it has no label)."""
+    window = window_column(column)
+    if window is not None:
+        return t(lang, f"window_{window[1]}", window=window[0], minutes=headline)
     key = _COLUMNS.get(column, (column, "text"))[0]
     try:
         return t(lang, key, minutes=headline)
     except KeyError:
-        return column
+        return tier_label(lang, column)  # a unit level (the gaps' township, village)
 
 
 def kind_of(column: str, frame: pd.DataFrame) -> str:
@@ -142,7 +185,10 @@ def kind_of(column: str, frame: pd.DataFrame) -> str:
     or ``text``."""
     if column in _COLUMNS:
         return _COLUMNS[column][1]
-    return "text" if frame[column].dtype == object else "min"
+    window = window_column(column)
+    if window is not None:
+        return "share" if window[1] == "coverage_share" else "int"
+    return "text" if is_text(frame[column]) else "min"
 
 
 def html_table(frame: pd.DataFrame, columns: Sequence[str], lang: str, headline: float) -> str:
@@ -157,7 +203,7 @@ def html_table(frame: pd.DataFrame, columns: Sequence[str], lang: str, headline:
             if kind == "bool" and not is_missing(value):
                 cls = "yes" if bool(value) else "no"
             else:
-                cls = "n" if kind in ("int", "share", "min", "km2") else ""
+                cls = "n" if kind in ("int", "share", "min", "km2", "coord") else ""
             cells.append(f"<td class='{cls}'>{text}</td>" if cls else f"<td>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
@@ -187,6 +233,7 @@ def report_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:
     gaps = getattr(result, "gaps", None)
     if gaps is not None and len(gaps):
         frame = pd.DataFrame(gaps.drop(columns="geometry"))
-        extra = [c for c in frame.columns if c not in _GAP_COLUMNS and frame[c].dtype == object]
+        extra = [c for c in frame.columns if c not in _GAP_COLUMNS and is_text(frame[c])]
         tables["gaps"] = frame[[*_columns(frame, _GAP_COLUMNS), *extra]]
+    tables.update(service_tables(result))
     return tables

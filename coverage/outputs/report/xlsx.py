@@ -74,7 +74,7 @@ def write_units_xlsx(
         if fmt:
             ws.cell(row=i, column=2).number_format = fmt
     _style_sheet(ws, Font)
-    formats = {"int": "#,##0", "share": "0.0%", "min": "0.0", "km2": "#,##0.00"}
+    formats = {"int": "#,##0", "share": "0.0%", "min": "0.0", "km2": "#,##0.00", "coord": "0.00000"}
     for key, table in report_tables(result).items():
         ws = wb.create_sheet(_sheet_name(key, used))
         columns = list(table.columns)
@@ -89,7 +89,7 @@ def write_units_xlsx(
                 elif kind in formats:
                     number = float(value)
                     row.append(number if np.isfinite(number) else None)
-                elif kind in ("bool", "tier"):
+                elif kind in ("bool", "tier", "capacity", "hours"):
                     row.append(cell(value, kind, lang))
                 else:
                     row.append(str(value))

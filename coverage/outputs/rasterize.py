@@ -1,0 +1,78 @@
+"""Road networks as images: hundreds of thousands of segments drawn in milliseconds.
+
+A print map at 150 dpi has about 1,200 pixels a side; a county network can have a
+million segments. Drawn as matplotlib paths they take tens of seconds, so the static
+maps draw the roads as one image instead: every segment is sampled at sub-pixel steps
+with numpy and the pixels it crosses are marked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["line_pixels"]
+
+
+def line_pixels(
+    x0: np.ndarray,
+    y0: np.ndarray,
+    x1: np.ndarray,
+    y1: np.ndarray,
+    bounds: tuple[float, float, float, float],
+    shape: tuple[int, int],
+) -> np.ndarray:
+    """Which pixels of an image a segment crosses.
+
+    Parameters
+    ----------
+    x0, y0, x1, y1 : numpy.ndarray
+        Segment ends in map coordinates.
+    bounds : tuple of float
+        ``(left, right, bottom, top)`` of the image in map coordinates.
+    shape : tuple of int
+        ``(rows, cols)`` of the image; row 0 is the top.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean ``shape`` array, True where a segment passes.
+
+    Examples
+    --------
+    >>> line_pixels(np.array([0.5]), np.array([0.5]), np.array([3.5]), np.array([0.5]),
+    ...             (0, 4, 0, 2), (2, 4)).tolist()
+    [[False, False, False, False], [True, True, True, True]]
+    """
+    left, right, bottom, top = bounds
+    rows, cols = shape
+    sx, sy = cols / (right - left), rows / (top - bottom)
+    c0, c1 = (np.asarray(x0) - left) * sx, (np.asarray(x1) - left) * sx
+    r0, r1 = (top - np.asarray(y0)) * sy, (top - np.asarray(y1)) * sy
+    # segments wholly off the image on one side are skipped
+    keep = ~(
+        (np.maximum(c0, c1) < 0)
+        | (np.minimum(c0, c1) >= cols)
+        | (np.maximum(r0, r1) < 0)
+        | (np.minimum(r0, r1) >= rows)
+    )
+    c0, c1, r0, r1 = c0[keep], c1[keep], r0[keep], r1[keep]
+    # half-pixel steps: every pixel a segment crosses gets at least one sample
+    steps = np.ceil(2 * np.maximum(np.abs(c1 - c0), np.abs(r1 - r0))).astype(np.int64) + 1
+    steps = np.minimum(steps, 4 * (rows + cols))  # a segment longer than the image
+    hit = np.zeros((rows, cols), dtype=bool)
+    chunk = 4_000_000  # samples per pass, bounding memory on huge networks
+    ends = np.cumsum(steps)
+    start = 0
+    while start < steps.size:
+        base = ends[start - 1] if start else 0
+        stop = max(start + 1, int(np.searchsorted(ends, base + chunk, side="right")))
+        n = steps[start:stop]
+        seg = np.repeat(np.arange(start, stop), n)
+        first = np.repeat(np.cumsum(n) - n, n)
+        t = (np.arange(seg.size) - first) / np.maximum(steps[seg] - 1, 1)
+        c = np.floor(c0[seg] + t * (c1[seg] - c0[seg])).astype(np.int64)
+        r = np.floor(r0[seg] + t * (r1[seg] - r0[seg])).astype(np.int64)
+        inside = (c >= 0) & (c < cols) & (r >= 0) & (r < rows)
+        hit[r[inside], c[inside]] = True
+        start = stop
+    return hit

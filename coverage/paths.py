@@ -1,0 +1,126 @@
+"""Paths inside configurations: found wherever they sit, resolved against their file.
+
+A configuration holds paths at the top (``stations: stations.csv``) and inside
+mappings (``boundaries: {township: t.shp}``, ``population: {raster: p.tif, groups:
+{...}}``). These helpers walk any parsed value (a path, a mapping, a list, a
+dataclass such as :class:`~coverage.config.PopulationSource`), so a key added later
+with a path in it is found and resolved with no change here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+__all__ = ["iter_paths", "resolve_path", "resolve_paths"]
+
+
+def _loop(path: Path | str) -> InputError:
+    return InputError(
+        f"{path}: the path is a loop of symbolic links; point it at the real file or folder"
+    )
+
+
+def resolve_path(path: str | os.PathLike[str], base: str | os.PathLike[str] | None = None) -> Path:
+    """The absolute path of ``path`` (relative paths against ``base``), symlinks followed.
+
+    Parameters
+    ----------
+    path : path-like
+        The path; ``~`` is expanded.
+    base : path-like, optional
+        Folder a relative ``path`` is relative to (default: the current folder).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    InputError
+        If the path is a loop of symbolic links (one line naming it).
+    """
+    given = Path(path).expanduser()
+    if base is not None:
+        given = Path(base) / given
+    try:
+        resolved = given.resolve()
+    except RuntimeError:  # Python < 3.13 raises on a loop
+        raise _loop(given) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _loop(given) from None
+        raise
+    try:
+        os.stat(resolved)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # Python >= 3.13 resolves loops without raising
+            raise _loop(given) from None
+    return resolved
+
+
+def iter_paths(value: Any, prefix: str = "") -> Iterator[tuple[str, Path]]:
+    """Every path inside a parsed value, with a dotted name saying where it sits.
+
+    Parameters
+    ----------
+    value : Any
+        A path, a mapping, a list or tuple, or a dataclass instance, nested freely.
+    prefix : str
+        Name of ``value`` itself (e.g. ``"population"``).
+
+    Yields
+    ------
+    (str, pathlib.Path)
+        E.g. ``("population.groups.age_65_plus", Path(...))``; strings are not paths.
+    """
+    if isinstance(value, Path):
+        yield prefix, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from iter_paths(item, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from iter_paths(item, f"{prefix}[{i}]")
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            name = f"{prefix}.{f.name}" if prefix else f.name
+            yield from iter_paths(getattr(value, f.name), name)
+
+
+def resolve_paths(value: Any, base: str | os.PathLike[str]) -> Any:
+    """``value`` with every path inside it made absolute against ``base``.
+
+    Parameters
+    ----------
+    value : Any
+        As for :func:`iter_paths`; dataclasses are copied with
+        :func:`dataclasses.replace`, mappings become dicts.
+    base : path-like
+        The folder of the file the value was written in.
+
+    Returns
+    -------
+    Any
+        The same shape, paths resolved (see :func:`resolve_path`).
+    """
+    if isinstance(value, Path):
+        return resolve_path(value, base)
+    if isinstance(value, Mapping):
+        return {k: resolve_paths(v, base) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(resolve_paths(v, base) for v in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: resolve_paths(getattr(value, f.name), base)
+            for f in dataclasses.fields(value)
+            if f.init and any(True for _ in iter_paths(getattr(value, f.name)))
+        }
+        return dataclasses.replace(value, **changes) if changes else value
+    return value

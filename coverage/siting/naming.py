@@ -1,0 +1,138 @@
+"""Names a planner can find on the ground: the village of a site and its nearest place.
+
+A gap candidate is a raster cell ("gap cell 189236 (37 people)") and an unnamed OSM
+point is only a type and an id; neither tells an official where to go. Each
+proposed site gets the unit it lies in (finest level first) and the nearest named
+OpenStreetMap place (``place=city|town|village|hamlet|suburb|neighbourhood|...``)
+with its distance; a site without a real name is named from these, e.g.
+``"Mitsamiouli / Bangoi 0.8 km"``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import geopandas as gpd
+import numpy as np
+from scipy.spatial import cKDTree
+
+from ..errors import InputError
+from ..inputs.crs import local_metric_crs
+from ..inputs.stations import read_osm_pois
+
+__all__ = ["PLACE_VALUES", "name_sites", "osm_places"]
+
+#: ``place=*`` values whose named points name a site's surroundings.
+PLACE_VALUES = (
+    "city",
+    "town",
+    "village",
+    "hamlet",
+    "suburb",
+    "neighbourhood",
+    "quarter",
+    "locality",
+    "isolated_dwelling",
+)
+
+
+def osm_places(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
+    """Named places of an OSM extract (WGS84 points with ``name``).
+
+    Parameters
+    ----------
+    path : path-like
+        ``.osm.pbf`` extract.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``name``, ``place`` and ``geometry``; empty when the extract has none or
+        cannot be read as PBF.
+    """
+    empty = gpd.GeoDataFrame({"name": [], "place": []}, geometry=[], crs="EPSG:4326")
+    if str(path).lower().endswith(".pbf") is False:
+        return empty
+    try:
+        pois = read_osm_pois(path, {"place": list(PLACE_VALUES)})
+    except InputError:
+        return empty
+    if pois.empty or "name" not in pois:
+        return empty
+    named = pois[pois["name"].fillna("").astype(str).str.strip() != ""]
+    return gpd.GeoDataFrame(
+        {"name": named["name"].astype(str).to_numpy(), "place": named["place"].to_numpy()},
+        geometry=named.geometry.to_numpy(),
+        crs="EPSG:4326",
+    )
+
+
+def _generated(name: str, kind: str, ident: str) -> bool:
+    """Whether a candidate's name was made up from its type and id or its cell."""
+    text = name.strip()
+    return not text or text.startswith("gap cell ") or text == f"{kind} {ident}"
+
+
+def name_sites(
+    sites: gpd.GeoDataFrame,
+    places: gpd.GeoDataFrame,
+    *,
+    units: Mapping[str, gpd.GeoDataFrame] | None = None,
+) -> gpd.GeoDataFrame:
+    """Add the nearest named place to proposed sites, and name the nameless ones.
+
+    Parameters
+    ----------
+    sites : geopandas.GeoDataFrame
+        Proposed sites (WGS84) with ``id``, ``name``, ``type`` and, per unit level,
+        a column with the unit each lies in (see :func:`~coverage.siting.policy.unit_columns`).
+    places : geopandas.GeoDataFrame
+        Named places (:func:`osm_places`).
+    units : mapping, optional
+        Unit levels, coarse to fine (their names are the site columns used; the
+        finest non-empty one names the site).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        A copy with ``near_place`` and ``near_place_m`` (metres), and ``name``
+        rewritten as ``"<unit> / <place> <km> km"`` where it was generated.
+
+    Examples
+    --------
+    >>> from shapely.geometry import Point
+    >>> s = gpd.GeoDataFrame({"id": ["gap/1"], "name": ["gap cell 1 (3 people)"],
+    ...                       "type": ["gap"], "village": ["V1"]},
+    ...                      geometry=[Point(43.25, -11.70)], crs="EPSG:4326")
+    >>> p = gpd.GeoDataFrame({"name": ["Bangoi"], "place": ["village"]},
+    ...                      geometry=[Point(43.255, -11.70)], crs="EPSG:4326")
+    >>> name_sites(s, p, units={"village": None})["name"].item()
+    'V1 / Bangoi 0.5 km'
+    """
+    out = sites.copy()
+    n = len(out)
+    near = np.full(n, "", dtype=object)
+    dist = np.full(n, np.nan)
+    if n and len(places):
+        crs = local_metric_crs(float(out.geometry.x.mean()), float(out.geometry.y.mean()))
+        p = places.to_crs(crs).geometry
+        s = out.to_crs(crs).geometry
+        tree = cKDTree(np.column_stack([p.x.to_numpy(), p.y.to_numpy()]))
+        d, i = tree.query(np.column_stack([s.x.to_numpy(), s.y.to_numpy()]))
+        near = places["name"].to_numpy()[i]
+        dist = np.round(d, 0)
+    out["near_place"] = near
+    out["near_place_m"] = dist
+    levels = [lv for lv in (units or {}) if lv in out]
+    names = []
+    for k in range(n):
+        row = out.iloc[k]
+        if not _generated(str(row["name"]), str(row["type"]), str(row["id"])):
+            names.append(str(row["name"]))
+            continue
+        unit = next((str(row[lv]) for lv in reversed(levels) if str(row[lv])), "")
+        where = f"{near[k]} {dist[k] / 1000:.1f} km" if near[k] else ""
+        names.append(" / ".join(part for part in (unit, where) if part) or str(row["name"]))
+    out["name"] = names
+    return out

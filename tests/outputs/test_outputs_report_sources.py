@@ -1,0 +1,167 @@
+"""The report's facts: every input with its data date, Beijing time, translated labels."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+
+import numpy as np
+import osmium
+import rasterio
+from rasterio.transform import from_origin
+
+from coverage.outputs.report import report_html, report_tables
+from coverage.outputs.report.dates import DataDate, data_date
+from coverage.outputs.report.page import report_time
+from coverage.outputs.report.sources import source_rows
+
+OLD = dt.datetime(2019, 1, 2, tzinfo=dt.timezone.utc).timestamp()
+
+
+def _pbf(path, *, header_stamp=None, stamps=()):
+    """A tiny PBF: nodes with the given timestamps, a header stamp if given."""
+    header = osmium.io.Header()
+    if header_stamp:
+        header.set("osmosis_replication_timestamp", header_stamp)
+    with osmium.SimpleWriter(str(path), header=header) as writer:
+        for i, stamp in enumerate(stamps, start=1):
+            writer.add_node(
+                osmium.osm.mutable.Node(
+                    id=i, location=(43.2 + i * 1e-3, -11.7), timestamp=stamp, version=1
+                )
+            )
+    os.utime(path, (OLD, OLD))  # a copy made long after the data
+    return path
+
+
+def _tif(path, tags=None):
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=2,
+        height=2,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4326",
+        transform=from_origin(43, -11, 0.01, 0.01),
+    ) as dst:
+        dst.write(np.ones((1, 2, 2), dtype="float32"))
+        if tags:
+            dst.update_tags(**tags)
+    os.utime(path, (OLD, OLD))
+    return path
+
+
+def test_data_dates_from_the_data_not_the_copy(tmp_path):
+    stamped = _pbf(
+        tmp_path / "a.osm.pbf",
+        header_stamp="2021-04-08T20:22:02Z",
+        stamps=[dt.datetime(2020, 5, 1, tzinfo=dt.timezone.utc)],
+    )
+    assert data_date(stamped) == DataDate("2021-04-08", "osm_replication")
+    newest = _pbf(
+        tmp_path / "b.osm.pbf",
+        stamps=[
+            dt.datetime(2018, 3, 4, tzinfo=dt.timezone.utc),
+            dt.datetime(2020, 8, 12, 23, 59, tzinfo=dt.timezone.utc),
+            dt.datetime(2019, 1, 1, tzinfo=dt.timezone.utc),
+        ],
+    )
+    found = data_date(newest)
+    assert (found.date, found.basis) == ("2020-08-12", "osm_newest")
+    found = data_date(_tif(tmp_path / "dem.tif", {"TIFFTAG_DATETIME": "2014:09:23 12:00:00"}))
+    assert (found.date, found.basis) == ("2014-09-23", "metadata")
+    found = data_date(_tif(tmp_path / "chn_ppp_2020_UNadj.tif"))
+    assert (found.date, found.basis) == ("2020", "name")
+    found = data_date(_tif(tmp_path / "people.tif"))
+    assert (found.date, found.basis) == ("2019-01-02", "file")  # marked as the file's date
+    assert data_date(tmp_path / "gone.csv").basis == "missing"
+
+
+def test_every_input_listed_with_its_date(hostile_result, tmp_path):
+    files = {
+        "stations": tmp_path / "服务点.csv",
+        "network": _pbf(tmp_path / "county.osm.pbf", header_stamp="2021-04-08T20:22:02Z"),
+        "population": _tif(tmp_path / "chn_ppp_2020.tif"),
+        "township": tmp_path / "乡镇.shp",
+        "village": tmp_path / "行政村.gpkg",
+    }
+    for key in ("stations", "township", "village"):
+        files[key].write_text("x", encoding="utf-8")
+        os.utime(files[key], (OLD, OLD))
+    inputs = {
+        "stations": str(files["stations"]),
+        "population": str(files["population"]),
+        "network": str(files["network"]),
+        "boundaries": {"township": str(files["township"]), "village": str(files["village"])},
+        "dem": None,
+    }
+    result = hostile_result.with_summary({**hostile_result.summary, "inputs": inputs})
+    rows = source_rows(result, "zh")
+    assert rows == [
+        ("服务点", "服务点.csv", "2019-01-02", "文件修改日期（未找到数据日期）"),
+        ("人口", "chn_ppp_2020.tif", "2020", "文件名中的年份"),
+        ("路网", "county.osm.pbf", "2021-04-08", "OSM 文件头（数据同步时间）"),
+        ("行政区划（乡镇（街道））", "乡镇.shp", "2019-01-02", "文件修改日期（未找到数据日期）"),
+        ("行政区划（村（社区））", "行政村.gpkg", "2019-01-02", "文件修改日期（未找到数据日期）"),
+    ]
+    page = report_html(result, lang="zh")
+    assert "行政村.gpkg&#x27;}" not in page and "'}" not in page
+    for name in ("服务点.csv", "chn_ppp_2020.tif", "county.osm.pbf", "乡镇.shp", "行政村.gpkg"):
+        assert f"<td>{name}</td>" in page
+    assert "人口 © WorldPop (CC BY 4.0)" in page and "OpenStreetMap 贡献者 (ODbL)" in page
+
+
+def test_beijing_time_for_chinese_reports(hostile_result):
+    moment = dt.datetime(2026, 11, 30, 20, 30, tzinfo=dt.timezone.utc)
+    assert report_time("zh", moment) == "2026-12-01 04:30 北京时间"
+    assert report_time("en", moment) == "2026-11-30 20:30 UTC"
+    page = report_html(hostile_result, lang="zh")
+    stamp = re.search(r"生成时间 (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) 北京时间", page).group(1)
+    shown = dt.datetime.strptime(stamp, "%Y-%m-%d %H:%M")
+    beijing = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + dt.timedelta(hours=8)
+    assert abs((beijing - shown).total_seconds()) < 180
+    assert "UTC" not in page
+
+
+def test_chinese_report_translates_its_labels(hostile_result):
+    stations = hostile_result.stations.copy()
+    stations["staff"] = [1, 99, None]
+    stations["capacity"] = ["over", "under", "ok"]
+    page = report_html(_with_stations(hostile_result, stations), lang="zh")
+    for word in ("超负荷", "负荷不足", "正常"):
+        assert f"<td>{word}</td>" in page
+    for english in (">over<", ">under<", ">ok<", ">walk<", ">residential<", " min<"):
+        assert english not in page
+    assert "<td>步行</td>" in page and "<td>居住区道路</td>" in page
+    assert "<td>6 分钟</td>" in page
+
+
+def _with_stations(result, stations):
+    import dataclasses
+
+    return dataclasses.replace(result, stations=stations)
+
+
+def test_gap_table_names_the_units(hostile_result):
+    gaps = hostile_result.gaps
+    assert gaps is not None and len(gaps), "the hostile grid has gap areas"
+    table = report_tables(hostile_result)["gaps"]
+    assert {"township", "village"} <= set(table.columns)
+    page = report_html(hostile_result, lang="zh")
+    head = page[page.index("服务空白区</h2>") :]
+    head = head[: head.index("</thead>")]
+    assert "<th>乡镇（街道）</th>" in head and "<th>村（社区）</th>" in head
+
+
+def test_wording_follows_the_population_kind(hostile_result):
+    import dataclasses
+
+    assert "居民（栅格中心）" in report_html(hostile_result, lang="zh")
+    demand = dataclasses.replace(hostile_result.demand, grid=None)
+    points = dataclasses.replace(hostile_result, demand=demand)
+    page = report_html(points, lang="zh")
+    assert "居民（按人口点位）" in page and "栅格" not in page
+    assert "at their points" in report_html(points, lang="en")
