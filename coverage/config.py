@@ -206,6 +206,12 @@ class RunConfig:
     network_snap_m: float = spec(
         cf.positive, "road layer: line vertices this close join into one node", default=0.5
     )
+    group_speed_factor: dict[str, float] | None = spec(
+        cf.opt_group_factors,
+        "slower groups, e.g. {age_65_plus: 0.75}: the group's walking, cycling and e-bike "
+        "speeds (road and access legs) times the factor; driving unchanged",
+        default=None,
+    )
     water_barriers: bool = spec(
         cf.flag,
         "access legs never cross water read from the OSM file (lakes, riverbanks, "

@@ -43,6 +43,7 @@ __all__ = [
     "nonempty_text",
     "opt_crs",
     "opt_encoding",
+    "opt_group_factors",
     "opt_modes",
     "opt_network_columns",
     "opt_path",
@@ -314,6 +315,21 @@ def columns(value: Any, allowed: tuple[str, ...]) -> dict[str, str]:
 
 def opt_station_columns(value: Any) -> dict[str, str] | None:
     return None if value is None else columns(value, STATION_COLUMN_KEYS)
+
+
+def opt_group_factors(value: Any) -> dict[str, float] | None:
+    """``{group: speed multiplier}``, each in (0, 2]."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not value:
+        raise Invalid("must map population groups to speed factors, e.g. {age_65_plus: 0.75}")
+    out = {}
+    for key, factor in value.items():
+        kmh = positive(factor)
+        if kmh > 2:
+            raise Invalid(f"factor of '{key}' must be at most 2, got {factor!r}")
+        out[nonempty_text(str(key))] = kmh
+    return out
 
 
 #: Standard columns of a road layer a ``network_columns`` mapping may name (see
