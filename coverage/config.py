@@ -212,6 +212,12 @@ class RunConfig:
         "speeds (road and access legs) times the factor; driving unchanged",
         default=None,
     )
+    link_to_steps: bool = spec(
+        cf.flag,
+        "whether residents and stations may join the road at steps (highway=steps); "
+        "tunnels, indoor and underground ways never",
+        default=True,
+    )
     water_barriers: bool = spec(
         cf.flag,
         "access legs never cross water read from the OSM file (lakes, riverbanks, "

@@ -207,6 +207,7 @@ def compute_coverage(
     service: ServiceOptions | None = None,
     barrier: WaterMask | None = None,
     group_speed_factor: Mapping[str, float] | None = None,
+    link_steps: bool = True,
 ) -> CoverageResult:
     """Travel time from every resident to the nearest station, and the coverage it gives.
 
@@ -263,6 +264,9 @@ def compute_coverage(
     group_speed_factor : mapping of str to float, optional
         Population group -> speed multiplier (e.g. ``{"age_65_plus": 0.75}``): the
         group's figures use its own, slower journeys (:mod:`coverage.engine.groups`).
+    link_steps : bool
+        Whether points may join ``highway=steps`` (the linking rule,
+        :mod:`coverage.inputs.way_rules`).
 
     Returns
     -------
@@ -294,6 +298,7 @@ def compute_coverage(
             direction=direction,
             dem=terrain,
             barrier=barrier,
+            link_steps=link_steps,
         )
 
     steps = tqdm(total=4, desc="engine", unit="step", disable=not progress, leave=False)
@@ -325,6 +330,7 @@ def compute_coverage(
             dem=terrain,
             snap_candidates=SNAP_CANDIDATES,
             barrier=barrier,
+            link_steps=link_steps,
         )
         group_seconds = group_point_seconds(state, group_speed_factor or {}, demand.groups)
         steps.update()
@@ -764,6 +770,7 @@ def run_coverage_modes(
             dem=terrain,
             barrier=barrier,
             group_speed_factor=config.group_speed_factor,
+            link_steps=config.link_to_steps,
         )
         summary = dict(result.summary)
         summary.update(inputs.summary())

@@ -69,6 +69,7 @@ def slower_state(state: EngineState, factor: float) -> EngineState:
         dem=state.dem,
         snap_candidates=state.snap_candidates,
         barrier=state.barrier,
+        link_steps=state.link_steps,
     )
 
 

@@ -65,6 +65,8 @@ class EngineState:
         Elevations used for the off-road legs, if any.
     barrier : WaterMask or None
         Water the off-road legs may not cross, if any.
+    link_steps : bool
+        Whether points may join ``highway=steps``.
     """
 
     network: Network
@@ -79,6 +81,7 @@ class EngineState:
     dem: Dem | None = None
     snap_candidates: int = 1
     barrier: WaterMask | None = None
+    link_steps: bool = True
 
     @property
     def n_stations(self) -> int:
@@ -97,6 +100,7 @@ def engine_state(
     dem: Dem | None = None,
     snap_candidates: int = 1,
     barrier: WaterMask | None = None,
+    link_steps: bool = True,
 ) -> EngineState:
     """Full computation of node and point times (one multi-source Dijkstra).
 
@@ -108,7 +112,7 @@ def engine_state(
         Access legs of stations and demand points.
     access_speed_kmh : float
         Off-road speed.
-    max_access_m, snap_edges, dem, snap_candidates, barrier
+    max_access_m, snap_edges, dem, snap_candidates, barrier, link_steps
         How the snaps were made (kept for snapping new stations and isochrone grids).
 
     Returns
@@ -130,6 +134,7 @@ def engine_state(
         dem=dem,
         snap_candidates=snap_candidates,
         barrier=barrier,
+        link_steps=link_steps,
     )
 
 
@@ -159,6 +164,7 @@ def snap_for_state(state: EngineState, x: np.ndarray, y: np.ndarray, *, directio
         direction=direction,
         dem=state.dem,
         barrier=state.barrier,
+        link_steps=state.link_steps,
     )
 
 
