@@ -46,6 +46,7 @@ __all__ = [
     "opt_group_factors",
     "opt_modes",
     "opt_network_columns",
+    "opt_parent_columns",
     "opt_path",
     "opt_positive",
     "opt_sheet",
@@ -358,6 +359,17 @@ def boundaries(value: Any) -> Path | dict[str, Path] | None:
     return path(value)
 
 
+def opt_parent_columns(value: Any) -> dict[str, str] | None:
+    """``{level: column}``: the column of a level's file naming its parent unit."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not value:
+        raise Invalid("must map a lower level to the column naming its parent, e.g. "
+                      "{village: 乡镇名称}")  # fmt: skip
+    return {level_name(k): nonempty_text(str(v) if isinstance(v, int) else v)
+            for k, v in value.items()}  # fmt: skip
+
+
 def names(value: Any) -> str | dict[str, str]:
     if isinstance(value, Mapping):
         if not value:
@@ -431,3 +443,28 @@ def spec(parse: Callable[[Any], Any], help: str, *, default: Any = dataclasses.M
     if default is dataclasses.MISSING:
         return field(metadata=meta)
     return field(default=default, metadata=meta)
+
+
+def output_crs(value: Any) -> str:
+    """A CRS for the GIS layers: an EPSG code or anything pyproj reads, not GCJ-02/BD-09."""
+    text = crs(value)
+    if text in ("GCJ-02", "BD-09"):
+        raise Invalid(
+            f"{text} is a display offset, not a CRS for GIS layers; use EPSG:4490 (CGCS2000), "
+            "a Gauss-Krüger zone such as EPSG:4549, or EPSG:4326"
+        )
+    from pyproj import CRS
+
+    parsed = CRS.from_user_input(text)
+    if not (parsed.is_geographic or parsed.is_projected):
+        raise Invalid(f"must be a geographic or projected CRS, got {text!r}")
+    return text
+
+
+def shapefile_encoding(value: Any) -> str:
+    """``utf-8`` or ``gbk``: the text encoding of the Shapefiles' attribute tables."""
+    text = nonempty_text(value).lower().replace("_", "-")
+    aliases = {"utf-8": "utf-8", "utf8": "utf-8", "gbk": "gbk", "cp936": "gbk", "gb18030": "gbk"}
+    if text not in aliases:
+        raise Invalid(f"must be utf-8 or gbk, got {value!r}")
+    return aliases[text]

@@ -528,6 +528,9 @@ def assemble_result(
             station_names=stations["name"].tolist(),
             covered_share=unit_covered_share,
         )
+        above = levels[level].attrs.get("parent_level")
+        if above is not None and "parent" in polygons:  # the village's township
+            unit_tables[level].insert(1, str(above), polygons["parent"].to_numpy())
         for group, values in demand.groups.items():  # e.g. age_65_plus_population
             per_group = unit_figures(
                 unit_of_point, polygons["unit"].tolist(), values, own_minutes[group], headline
@@ -729,7 +732,7 @@ def run_coverage_modes(
         On any unusable input; nothing has been written.
     """
     inputs = read_inputs(config, progress=progress)
-    demand, scaling = _scaled_to_totals(inputs, config)
+    demand, scaling = scaled_to_totals(inputs, config)
     service = service_options(config)
     networks = inputs.networks or {inputs.network.mode: inputs.network}
     terrain = None
@@ -797,8 +800,28 @@ def run_coverage_modes(
     return results
 
 
-def _scaled_to_totals(inputs: InputData, config: RunConfig) -> tuple[Demand, TotalsScaling | None]:
-    """The demand scaled to the official totals of ``population: {totals: ...}``, if any."""
+def scaled_to_totals(inputs: InputData, config: RunConfig) -> tuple[Demand, TotalsScaling | None]:
+    """The run's demand: scaled to the official totals of ``population: {totals: ...}``.
+
+    ``run`` and ``site`` both start from it, so they count the same people.
+
+    Parameters
+    ----------
+    inputs : InputData
+        From :func:`~coverage.inputs.read.read_inputs`.
+    config : RunConfig
+        The configuration the inputs were read from.
+
+    Returns
+    -------
+    (Demand, TotalsScaling or None)
+        The demand (``inputs.demand`` itself without totals) and what the scaling did.
+
+    Warns
+    -----
+    OfficialTotalsWarning
+        Unmatched names either way, units without populated cells.
+    """
     totals = getattr(config.population, "totals", None)
     if inputs.official_totals is None or totals is None:
         return inputs.demand, None
@@ -860,6 +883,7 @@ def _write_result(
     if grid is not None:
         names["travel_time"] = "travel_time.tif"
         write_geotiff(result.minutes_grid(), grid.transform, grid.crs, stage / names["travel_time"])
+    iso = None
     if result.engine is not None:
         surface = travel_time_surface(
             result.engine, cell_m=isochrone_cell_m, max_minutes=max(result.thresholds)
@@ -878,7 +902,7 @@ def _write_result(
                 station_ids=result.stations["id"].astype(str).tolist(),
             )
             per.to_crs("EPSG:4326").to_file(stage / names["isochrones_stations"], driver="GeoJSON")
-    shown = write_presentation(result, stage, **presentation)
+    shown = write_presentation(result, stage, isochrones=iso, **presentation)
     names.update({kind: path.relative_to(stage).as_posix() for kind, path in shown.items()})
     return names
 
@@ -893,6 +917,7 @@ def write_outputs(
     lang: str = "en",
     tianditu_key: str | None = None,
     package: bool = False,
+    gis: Mapping[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write a result's files into ``out_dir``, all or nothing.
 
@@ -927,6 +952,9 @@ def write_outputs(
         Key of the Tianditu basemap (default: ``$TIANDITU_KEY``).
     package : bool
         Also zip every file into ``<name>.zip``, one archive to share.
+    gis : mapping, optional
+        Options of ``outputs.gpkg`` and the Shapefiles: ``output_crs``, ``shapefile``,
+        ``shapefile_encoding`` (see :func:`coverage.outputs.layers.write_gis_layers`).
 
     Returns
     -------
@@ -946,6 +974,7 @@ def write_outputs(
             lang=lang,
             tianditu_key=tianditu_key,
             package=package,
+            gis=gis,
         )
     return {kind: out / name for kind, name in names.items()}
 
@@ -960,6 +989,7 @@ def write_output_files(
     lang: str = "en",
     tianditu_key: str | None = None,
     package: bool = False,
+    gis: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
     """Write a result's files into a folder being built (no publishing; see write_outputs).
 
@@ -968,7 +998,7 @@ def write_output_files(
     result : CoverageResult
     folder : pathlib.Path
         A staging folder from :func:`coverage.outputs.folder.publish_folder`.
-    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package
+    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package, gis
         As for :func:`write_outputs`.
 
     Returns
@@ -978,7 +1008,7 @@ def write_output_files(
     """
     from .outputs.presentation import package_name, write_package
 
-    shown = {"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key}
+    shown = {"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key, **(gis or {})}
     names = _write_result(
         result,
         folder,
@@ -1001,6 +1031,7 @@ def write_mode_outputs(
     lang: str = "en",
     tianditu_key: str | None = None,
     package: bool = False,
+    gis: Mapping[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write the results of several modes: ``<out>/<mode>/...`` and a combined summary.
 
@@ -1015,7 +1046,7 @@ def write_mode_outputs(
         From :func:`run_coverage_modes`.
     out_dir : path-like
         Output folder, as for :func:`write_outputs`.
-    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package
+    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package, gis
         As for :func:`write_outputs` (the package holds every mode's folder).
 
     Returns
@@ -1039,7 +1070,13 @@ def write_mode_outputs(
                 stage / mode,
                 isochrone_cell_m=isochrone_cell_m,
                 isochrones_per_station=isochrones_per_station,
-                presentation={"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key},
+                presentation={
+                    "basemap": basemap,
+                    "lang": lang,
+                    "tianditu_key": tianditu_key,
+                    "modes": {m: r.summary for m, r in results.items()},
+                    **(gis or {}),
+                },
             )
             paths.update({f"{mode}/{kind}": out / mode / name for kind, name in names.items()})
             s = result.summary

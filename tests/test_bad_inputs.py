@@ -108,6 +108,19 @@ def _all_nodata_dem(folder: Path) -> None:
     _append_config(folder, "dem: dem.tif")
 
 
+def _totals(folder: Path, rows: str | None, level: str = "unit") -> None:
+    """Official totals for the run; ``rows`` None leaves the table unwritten."""
+    if rows is not None:
+        text = "县第七次人口普查\n乡镇,常住人口\n" + rows
+        (folder / "七普.csv").write_bytes(text.encode("gb18030"))
+    _config(
+        folder,
+        "population: population.tif",
+        "population: {raster: population.tif, totals: {file: 七普.csv, level: "
+        f"{level}, column: 常住人口, unit_column: 乡镇}}}}",
+    )
+
+
 def _truncate(path: Path, keep: float = 0.5) -> None:
     data = path.read_bytes()
     path.write_bytes(data[: int(len(data) * keep)])
@@ -311,6 +324,15 @@ CASES: list[tuple[str, Mutation, tuple[str, ...]]] = [
     ("raster-minus-inf", lambda f: _infinite(f, -np.inf),
      ("population.tif", "infinite population", "row 3, column 4")),
     ("dem-all-nodata", _all_nodata_dem, ("dem.tif", "nodata", "'dem'")),
+    ("totals-missing", lambda f: _totals(f, None), ("七普.csv", "not found", "totals file")),
+    ("totals-not-a-number", lambda f: _totals(f, "west,1000\neast,约三千"),
+     ("七普.csv", "row 4", "'常住人口'", "'约三千'")),
+    ("totals-duplicate-unit", lambda f: _totals(f, "west,1000\nwest,3000"),
+     ("七普.csv", "rows 3 and 4", "'west'")),
+    ("totals-no-match", lambda f: _totals(f, "城关镇,1000\n东山乡,3000"),
+     ("七普.csv", "no name of the totals table", "'west'")),
+    ("totals-level", lambda f: _totals(f, "west,1000", level="township"),
+     ("grid.yaml", "totals level 'township'", "unit")),
     ("raster-truncated", lambda f: _truncate(f / "population.tif", 0.3),
      ("population.tif",)),
     ("raster-not-a-raster", lambda f: (f / "population.tif").write_text("hello"),

@@ -289,7 +289,10 @@ def read_inputs(config: RunConfig, *, progress: bool = False) -> InputData:
     )
     units = (
         read_boundary_levels(
-            config.boundaries, name=config.boundaries_name, crs=config.boundaries_crs
+            config.boundaries,
+            name=config.boundaries_name,
+            crs=config.boundaries_crs,
+            parent=config.boundaries_parent,
         )
         if config.boundaries is not None
         else None

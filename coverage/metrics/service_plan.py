@@ -5,7 +5,7 @@ One call after the engine has run (:func:`service_plan`) turns the settings of
 
 - coverage in each time window (:mod:`.windows`): ``open_<window>`` per station,
   ``window_<window>_population_covered`` / ``window_<window>_coverage_share`` per
-  unit, ``coverage_by_window`` in the summary;
+  unit, ``coverage_by_window`` in the summary (with each population group's figures);
 - the service-item rules (:mod:`.service_rules`): ``service_list``,
   ``service_share``, ``service_rule_pass`` ... per station, ``service_rules`` in the
   summary;
@@ -26,7 +26,7 @@ from ..errors import InputError
 from ..inputs.population import Demand
 from .home_service import home_service_list
 from .service_rules import ServiceRule, check_rule_lists, station_service_rules
-from .subsets import SubsetSearch
+from .subsets import SubsetSearch, reach_figures
 from .units import unit_figures
 from .windows import HOURS_DEFAULTS, stations_open, window_coverage
 
@@ -93,7 +93,8 @@ class ServicePlan:
     Attributes
     ----------
     windows : pandas.DataFrame
-        Coverage per time window (:func:`~coverage.metrics.windows.window_coverage`).
+        Coverage per time window (:func:`~coverage.metrics.windows.window_coverage`),
+        with ``group_<group>_coverage_share`` for each population group.
     window_minutes : dict of str to numpy.ndarray
         Window -> minutes per demand point to the nearest station open in it.
     station_columns : pandas.DataFrame
@@ -217,9 +218,25 @@ def service_plan(
                     unit_columns[level][f"window_{name}_{col}"] = per_unit[col].to_numpy()
         summary["hours_default"] = options.hours_default
         summary["coverage_by_window"] = {
-            row["window"]: {k: _plain(v) for k, v in row.items() if k != "window"}
+            row["window"]: {
+                k: _plain(v) for k, v in row.items() if k != "window" and not k.startswith("group_")
+            }
             for row in windows.to_dict(orient="records")
         }
+        for group, values in demand.groups.items():  # e.g. residents aged 65+ on Saturday
+            windows[f"group_{group}_coverage_share"] = [
+                reach_figures(values, window_minutes[name], threshold)["coverage_share"]
+                for name in windows["window"]
+            ]
+        for name, minutes in window_minutes.items():
+            summary["coverage_by_window"][name]["groups"] = {
+                group: {
+                    k: _plain(v)
+                    for k, v in reach_figures(values, minutes, threshold).items()
+                    if k in ("population_covered", "coverage_share")
+                }
+                for group, values in demand.groups.items()
+            }
     if options.service_rules:
         if "services" not in stations.columns:
             raise InputError(

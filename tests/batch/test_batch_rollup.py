@@ -88,7 +88,7 @@ def test_rollup_states_the_people_left_out(tmp_path):
     from coverage.batch.region import _figures
 
     summary = {
-        "population_total": 900.0, "population_covered": 450.0, "coverage_share": 0.5,
+        "population_total": 945.0, "population_covered": 472.5, "coverage_share": 0.5,
         "minutes": 15.0, "population_input": 1000.0, "population_outside_study_area": 55.0,
         "population_beyond_network_reach": 2.0,
     }  # fmt: skip

@@ -66,6 +66,12 @@ def test_a_station_closed_on_saturday_changes_only_the_saturday_window(grid_case
     assert by["周六上午"]["population_covered"] == pytest.approx(169.0)
     assert by["周六上午"]["coverage_share"] == pytest.approx(169 / 325)
     assert by["周六上午"]["stations_open"] == 1 and by["周六上午"]["hours"] == "Sa 09:00-11:00"
+    # people aged 65+ (a fifth of the even rows, 39 in all): 3 + 65 + 23 of them near S1,
+    # and (0, 0), (0, 1) near S2 on weekdays
+    old = by["周六上午"]["groups"]["age_65_plus"]
+    assert old["population_covered"] == pytest.approx(91 / 5)
+    assert old["coverage_share"] == pytest.approx(91 / 195)
+    assert by["工作日午间"]["groups"]["age_65_plus"]["population_covered"] == pytest.approx(94 / 5)
     assert res.stations["hours"].tolist() == ["Mo-Sa 08:30-17:00", "Mo-Fr 08:30-17:00"]
     assert res.stations["hours_original"].tolist()[1] == "周一至周五 8:30-17:00"
     assert res.stations["open_周六上午"].tolist() == [True, False]
@@ -194,6 +200,11 @@ def test_report_and_workbook_sections(grid_case, tmp_path, lang):
     assert "事项4" in page and "S2" in page
     # hours as a Chinese office writes them in the Chinese report, OSM syntax in English
     assert ("Sa 09:00-11:00" if lang == "en" else "周六 09:00-11:00") in page
+    # the group's share per window: 91 of 195 people aged 65+ on Saturday
+    assert (
+        "residents aged 65+: share within 5 min" if lang == "en" else "65岁及以上人群5分钟覆盖率"
+    ) in page
+    assert "46.7%" in page
     assert ("Mo-Fr 08:30-17:00" if lang == "en" else "周一至周五 08:30-17:00") in page
     assert (
         "1 of 2 stations with a rule" if lang == "en" else "有清单要求的2个服务点中，1个达标"

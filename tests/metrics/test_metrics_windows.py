@@ -109,6 +109,8 @@ def _comoros_hours(stations, pbf) -> np.ndarray:
 
 
 @pytest.mark.filterwarnings(COMOROS_DUPLICATES)
+# the Comoros table lists eight sites twice, 1-24 m apart (test_metrics_duplicates.py)
+@pytest.mark.filterwarnings("ignore::coverage.metrics.duplicates.DuplicateStationWarning")
 @pytest.mark.shared
 def test_comoros_weekday_and_saturday(shared_data):
     from coverage import load_network, read_population, read_stations

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 
 from ...inputs.hours import hours_in_chinese
-from ..labels import tier_label
+from ..labels import group_label, tier_label
 from ..webpage import escape
-from .service_tables import service_tables, window_column
+from .service_tables import group_column, service_tables, window_column
+from .subtotals import with_subtotals
 from .text import t
 
 if TYPE_CHECKING:
@@ -173,6 +174,9 @@ def header(column: str, lang: str, headline: float) -> str:
     window = window_column(column)
     if window is not None:
         return t(lang, f"window_{window[1]}", window=window[0], minutes=headline)
+    group = group_column(column)
+    if group is not None:
+        return t(lang, "window_coverage_share", window=group_label(lang, group), minutes=headline)
     key = _COLUMNS.get(column, (column, "text"))[0]
     try:
         return t(lang, key, minutes=headline)
@@ -188,6 +192,8 @@ def kind_of(column: str, frame: pd.DataFrame) -> str:
     window = window_column(column)
     if window is not None:
         return "share" if window[1] == "coverage_share" else "int"
+    if group_column(column) is not None:
+        return "share"
     return "text" if is_text(frame[column]) else "min"
 
 
@@ -196,7 +202,10 @@ def html_table(frame: pd.DataFrame, columns: Sequence[str], lang: str, headline:
     head = "".join(f"<th>{escape(header(c, lang, headline))}</th>" for c in columns)
     rows = []
     kinds = [kind_of(c, frame) for c in columns]
-    for values in frame[list(columns)].itertuples(index=False):  # keeps each column's type
+    subtotal = frame.attrs.get("subtotal_rows") or [False] * len(frame)
+    for values, total in zip(
+        frame[list(columns)].itertuples(index=False), subtotal, strict=True
+    ):  # itertuples keeps each column's type
         cells = []
         for value, kind in zip(values, kinds, strict=True):
             text = escape(cell(value, kind, lang))
@@ -205,12 +214,22 @@ def html_table(frame: pd.DataFrame, columns: Sequence[str], lang: str, headline:
             else:
                 cls = "n" if kind in ("int", "share", "min", "km2", "coord") else ""
             cells.append(f"<td class='{cls}'>{text}</td>" if cls else f"<td>{text}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+        rows.append(("<tr class='subtotal'>" if total else "<tr>") + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def report_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:
+def report_tables(result: CoverageResult, *, lang: str = "en") -> dict[str, pd.DataFrame]:
     """The report's tables, by sheet name: units per level, targets, stations, services, gaps.
+
+    A lower level's units (villages) come grouped under their unit of the level above,
+    each group closed by a subtotal row (:func:`.subtotals.with_subtotals`).
+
+    Parameters
+    ----------
+    result : CoverageResult
+        The result.
+    lang : {"en", "zh"}
+        Language of the subtotal rows' labels.
 
     Returns
     -------
@@ -219,9 +238,14 @@ def report_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:
     """
     tables: dict[str, pd.DataFrame] = {}
     for level, table in result.units.items():
-        tables[f"units_{level}" if level != "unit" else "units"] = table[
-            _columns(table, _UNIT_COLUMNS)
-        ]
+        above = next((c for c in table.columns if c in result.units and c != level), None)
+        columns = _columns(table, _UNIT_COLUMNS)
+        if above is not None:
+            columns.insert(1, above)
+        frame = table[columns]
+        if above is not None:
+            frame = with_subtotals(frame, above, lambda name: t(lang, "subtotal", name=name))
+        tables[f"units_{level}" if level != "unit" else "units"] = frame
     targets = getattr(result, "targets", None)
     if isinstance(targets, pd.DataFrame) and not targets.empty:
         tables["targets"] = targets[_columns(targets, _TARGET_COLUMNS)]

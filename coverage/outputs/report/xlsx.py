@@ -75,11 +75,12 @@ def write_units_xlsx(
             ws.cell(row=i, column=2).number_format = fmt
     _style_sheet(ws, Font)
     formats = {"int": "#,##0", "share": "0.0%", "min": "0.0", "km2": "#,##0.00", "coord": "0.00000"}
-    for key, table in report_tables(result).items():
+    for key, table in report_tables(result, lang=lang).items():
         ws = wb.create_sheet(_sheet_name(key, used))
         columns = list(table.columns)
         ws.append([header(c, lang, headline) for c in columns])
         kinds = [kind_of(c, table) for c in columns]
+        subtotal = table.attrs.get("subtotal_rows") or [False] * len(table)
         # rows are counted here: ``ws.max_row`` scans every cell, quadratic over a sheet
         for i, values in enumerate(table.itertuples(index=False), start=2):
             row: list[Any] = []
@@ -96,6 +97,8 @@ def write_units_xlsx(
             ws.append(row)
             for j, kind in enumerate(kinds, start=1):
                 target = ws.cell(row=i, column=j)
+                if subtotal[i - 2]:
+                    target.font = Font(bold=True)
                 if kind in formats:
                     target.number_format = formats[kind]
                 elif target.value is not None:
