@@ -419,6 +419,11 @@ def _run(config_path: Path, args: argparse.Namespace) -> int:
         "lang": config.lang,
         "tianditu_key": config.tianditu_key,
         "package": getattr(args, "package", False),
+        "gis": {
+            "output_crs": config.output_crs,
+            "shapefile": config.shapefile,
+            "shapefile_encoding": config.shapefile_encoding,
+        },
     }
     if len(results) == 1:
         write_outputs(next(iter(results.values())), out, **options)

@@ -237,6 +237,20 @@ class RunConfig:
         cf.opt_text, "Tianditu key for basemap: tianditu (default: $TIANDITU_KEY)", default=None
     )
     lang: str = spec(cf.lang, "language of maps and report: zh or en", default="en")
+    output_crs: str = spec(
+        cf.output_crs,
+        "CRS of outputs.gpkg and the Shapefiles: EPSG:4326 (WGS84), EPSG:4490 (CGCS2000) or a "
+        "Gauss-Krüger zone such as EPSG:4549 (GeoJSON files stay WGS84)",
+        default="EPSG:4326",
+    )
+    shapefile: bool = spec(
+        cf.flag, "also write the GIS layers as Shapefiles (shapefile/ folder)", default=False
+    )
+    shapefile_encoding: str = spec(
+        cf.shapefile_encoding,
+        "text encoding of the Shapefiles' attributes, named in each .cpg: utf-8 or gbk",
+        default="utf-8",
+    )
 
     @property
     def threshold_minutes(self) -> float:

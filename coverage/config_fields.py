@@ -416,3 +416,28 @@ def spec(parse: Callable[[Any], Any], help: str, *, default: Any = dataclasses.M
     if default is dataclasses.MISSING:
         return field(metadata=meta)
     return field(default=default, metadata=meta)
+
+
+def output_crs(value: Any) -> str:
+    """A CRS for the GIS layers: an EPSG code or anything pyproj reads, not GCJ-02/BD-09."""
+    text = crs(value)
+    if text in ("GCJ-02", "BD-09"):
+        raise Invalid(
+            f"{text} is a display offset, not a CRS for GIS layers; use EPSG:4490 (CGCS2000), "
+            "a Gauss-Krüger zone such as EPSG:4549, or EPSG:4326"
+        )
+    from pyproj import CRS
+
+    parsed = CRS.from_user_input(text)
+    if not (parsed.is_geographic or parsed.is_projected):
+        raise Invalid(f"must be a geographic or projected CRS, got {text!r}")
+    return text
+
+
+def shapefile_encoding(value: Any) -> str:
+    """``utf-8`` or ``gbk``: the text encoding of the Shapefiles' attribute tables."""
+    text = nonempty_text(value).lower().replace("_", "-")
+    aliases = {"utf-8": "utf-8", "utf8": "utf-8", "gbk": "gbk", "cp936": "gbk", "gb18030": "gbk"}
+    if text not in aliases:
+        raise Invalid(f"must be utf-8 or gbk, got {value!r}")
+    return aliases[text]

@@ -812,6 +812,7 @@ def _write_result(
     if grid is not None:
         names["travel_time"] = "travel_time.tif"
         write_geotiff(result.minutes_grid(), grid.transform, grid.crs, stage / names["travel_time"])
+    iso = None
     if result.engine is not None:
         surface = travel_time_surface(
             result.engine, cell_m=isochrone_cell_m, max_minutes=max(result.thresholds)
@@ -830,7 +831,7 @@ def _write_result(
                 station_ids=result.stations["id"].astype(str).tolist(),
             )
             per.to_crs("EPSG:4326").to_file(stage / names["isochrones_stations"], driver="GeoJSON")
-    shown = write_presentation(result, stage, **presentation)
+    shown = write_presentation(result, stage, isochrones=iso, **presentation)
     names.update({kind: path.relative_to(stage).as_posix() for kind, path in shown.items()})
     return names
 
@@ -845,6 +846,7 @@ def write_outputs(
     lang: str = "en",
     tianditu_key: str | None = None,
     package: bool = False,
+    gis: Mapping[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write a result's files into ``out_dir``, all or nothing.
 
@@ -879,6 +881,9 @@ def write_outputs(
         Key of the Tianditu basemap (default: ``$TIANDITU_KEY``).
     package : bool
         Also zip every file into ``<name>.zip``, one archive to share.
+    gis : mapping, optional
+        Options of ``outputs.gpkg`` and the Shapefiles: ``output_crs``, ``shapefile``,
+        ``shapefile_encoding`` (see :func:`coverage.outputs.layers.write_gis_layers`).
 
     Returns
     -------
@@ -898,6 +903,7 @@ def write_outputs(
             lang=lang,
             tianditu_key=tianditu_key,
             package=package,
+            gis=gis,
         )
     return {kind: out / name for kind, name in names.items()}
 
@@ -912,6 +918,7 @@ def write_output_files(
     lang: str = "en",
     tianditu_key: str | None = None,
     package: bool = False,
+    gis: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
     """Write a result's files into a folder being built (no publishing; see write_outputs).
 
@@ -920,7 +927,7 @@ def write_output_files(
     result : CoverageResult
     folder : pathlib.Path
         A staging folder from :func:`coverage.outputs.folder.publish_folder`.
-    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package
+    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package, gis
         As for :func:`write_outputs`.
 
     Returns
@@ -930,7 +937,7 @@ def write_output_files(
     """
     from .outputs.presentation import package_name, write_package
 
-    shown = {"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key}
+    shown = {"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key, **(gis or {})}
     names = _write_result(
         result,
         folder,
@@ -953,6 +960,7 @@ def write_mode_outputs(
     lang: str = "en",
     tianditu_key: str | None = None,
     package: bool = False,
+    gis: Mapping[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write the results of several modes: ``<out>/<mode>/...`` and a combined summary.
 
@@ -967,7 +975,7 @@ def write_mode_outputs(
         From :func:`run_coverage_modes`.
     out_dir : path-like
         Output folder, as for :func:`write_outputs`.
-    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package
+    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package, gis
         As for :func:`write_outputs` (the package holds every mode's folder).
 
     Returns
@@ -991,7 +999,13 @@ def write_mode_outputs(
                 stage / mode,
                 isochrone_cell_m=isochrone_cell_m,
                 isochrones_per_station=isochrones_per_station,
-                presentation={"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key},
+                presentation={
+                    "basemap": basemap,
+                    "lang": lang,
+                    "tianditu_key": tianditu_key,
+                    "modes": {m: r.summary for m, r in results.items()},
+                    **(gis or {}),
+                },
             )
             paths.update({f"{mode}/{kind}": out / mode / name for kind, name in names.items()})
             s = result.summary

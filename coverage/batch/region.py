@@ -323,6 +323,11 @@ def _write_region(
             basemap=config.basemap,
             lang=config.lang,
             tianditu_key=config.tianditu_key,
+            gis={
+                "output_crs": config.output_crs,
+                "shapefile": config.shapefile,
+                "shapefile_encoding": config.shapefile_encoding,
+            },
         )
         manifest = {
             "region": region.name,

@@ -17,12 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from .basemaps import Basemap
 from .labels import label, tier_label
+from .layers import write_gis_layers
 from .maps import ASSETS, coverage_map, save_map
 from .report import write_report, write_units_xlsx
 from .static import static_maps
 from .writers import atomic_path
 
 if TYPE_CHECKING:
+    import geopandas as gpd
+
     from ..results import CoverageResult
 
 __all__ = ["package_name", "write_package", "write_presentation"]
@@ -46,6 +49,11 @@ def write_presentation(
     basemap: str | Mapping[str, Any] | Basemap = "osm",
     lang: str = "en",
     tianditu_key: str | None = None,
+    isochrones: gpd.GeoDataFrame | None = None,
+    modes: Mapping[str, Mapping[str, Any]] | None = None,
+    output_crs: str = "EPSG:4326",
+    shapefile: bool = False,
+    shapefile_encoding: str = "utf-8",
 ) -> dict[str, Path]:
     """Write ``map.html``, ``map.png`` (and one per unit level), ``report.html``,
     ``units.xlsx`` and ``assets/`` (licences) into ``folder``.
@@ -62,6 +70,15 @@ def write_presentation(
         Language of the labels.
     tianditu_key : str, optional
         Key for the Tianditu basemap.
+    isochrones : geopandas.GeoDataFrame, optional
+        The run's isochrones (as in ``isochrones.geojson``): drawn on ``map.html`` and
+        written to ``outputs.gpkg``.
+    modes : mapping, optional
+        Every mode's summary of a multi-mode run (mode -> summary): the report then
+        compares the modes.
+    output_crs, shapefile, shapefile_encoding
+        Options of ``outputs.gpkg`` and the Shapefiles
+        (:func:`~coverage.outputs.layers.write_gis_layers`).
 
     Returns
     -------
@@ -70,7 +87,9 @@ def write_presentation(
     """
     out = Path(folder)
     paths: dict[str, Path] = {}
-    fmap = coverage_map(result, basemap=basemap, lang=lang, tianditu_key=tianditu_key)
+    fmap = coverage_map(
+        result, basemap=basemap, lang=lang, tianditu_key=tianditu_key, isochrones=isochrones
+    )
     paths["map"] = save_map(fmap, out / "map.html")
     for name in LICENCES:
         target = out / "assets" / name
@@ -89,8 +108,20 @@ def write_presentation(
             else label(lang, "covered_share", minutes=headline) + f" ({tier_label(lang, level)})"
         )
         images[caption] = path.read_bytes()
-    paths["report"] = write_report(result, out / "report.html", lang=lang, images=images)
+    paths["report"] = write_report(
+        result, out / "report.html", lang=lang, images=images, modes=modes
+    )
     paths["units_xlsx"] = write_units_xlsx(result, out / "units.xlsx", lang=lang)
+    paths.update(
+        write_gis_layers(
+            result,
+            out,
+            isochrones=isochrones,
+            output_crs=output_crs,
+            shapefile=shapefile,
+            shapefile_encoding=shapefile_encoding,
+        )
+    )
     return paths
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ... import __version__
 from ..labels import label
@@ -68,6 +68,7 @@ def report_html(
     lang: str = "en",
     images: Mapping[str, bytes] | None = None,
     max_gaps: int = 30,
+    modes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> str:
     """The report as one self-contained HTML page (inline styles, data-URL images).
 
@@ -81,6 +82,8 @@ def report_html(
         Caption -> PNG bytes of the maps to embed (e.g. from :mod:`..static`).
     max_gaps : int
         Most gap areas listed (the largest by population).
+    modes : mapping, optional
+        Mode -> summary of every mode of a multi-mode run: a section compares them.
 
     Returns
     -------
@@ -92,6 +95,7 @@ def report_html(
         tables=report_tables(result, lang=lang),
         images=dict(images or {}),
         max_gaps=max_gaps,
+        modes=dict(modes or {}),
     )
     title = label(lang, "title", minutes=ctx.headline, name=result.name)
     now = report_time(lang)
@@ -116,8 +120,10 @@ def write_report(
     *,
     lang: str = "en",
     images: Mapping[str, bytes] | None = None,
+    modes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Path:
     """Write :func:`report_html` to ``path``, atomically."""
     with atomic_path(path) as tmp:
-        tmp.write_text(report_html(result, lang=lang, images=images), encoding="utf-8")
+        page = report_html(result, lang=lang, images=images, modes=modes)
+        tmp.write_text(page, encoding="utf-8")
     return Path(path)

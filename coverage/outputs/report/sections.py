@@ -12,7 +12,7 @@ import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,7 @@ import pandas as pd
 from ...metrics.left_out import LEFT_OUT, WARN_SHARE, left_out
 from ..labels import tier_label
 from ..webpage import escape
+from .modes import modes_section
 from .service import SERVICE_SECTIONS
 from .sources import assumptions
 from .tables import html_table
@@ -47,6 +48,8 @@ class ReportContext:
         Caption -> PNG bytes of the maps to embed.
     max_gaps : int
         Most gap areas listed.
+    modes : mapping
+        Mode -> summary of every mode of a multi-mode run (empty otherwise).
     """
 
     result: CoverageResult
@@ -54,6 +57,7 @@ class ReportContext:
     tables: Mapping[str, pd.DataFrame]
     images: Mapping[str, bytes] = field(default_factory=dict)
     max_gaps: int = 30
+    modes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def headline(self) -> float:
@@ -261,6 +265,7 @@ def assumptions_section(ctx: ReportContext) -> str:
 #: The report's sections in page order.
 SECTIONS: tuple[Section, ...] = (
     headline_section,
+    modes_section,
     targets_section,
     official_totals_section,
     units_section,

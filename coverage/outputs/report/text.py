@@ -9,6 +9,12 @@ from ..labels import label
 __all__ = ["t"]
 
 _EXTRA_EN = {
+    "modes_heading": "Travel modes compared",
+    "modes_note": "The same stations and residents, timed for each travel mode of this run; "
+    "each mode's own files are in its folder.",
+    "modes_share_chart": "Share of residents within each threshold",
+    "modes_units_chart": "Units covered",
+    "modes_units_level": "Units covered: {level}",
     "minutes_value": "{minutes:g} min",
     "access_text_points": "Residents (at their points) and stations walk in a straight line at "
     "{speed:g} km/h to the road network, up to {max_m:,.0f} m; farther is unreachable.",
@@ -138,6 +144,12 @@ _EXTRA_EN = {
     "value": "Value",
 }
 _EXTRA_ZH = {
+    "modes_heading": "不同出行方式比较",
+    "modes_note": "同一批服务点与居民，按本次计算的各出行方式分别计时；"
+    "各方式的完整结果见其文件夹。",
+    "modes_share_chart": "各时间阈值内居民占比",
+    "modes_units_chart": "已覆盖单元数",
+    "modes_units_level": "已覆盖单元：{level}",
     "minutes_value": "{minutes:g} 分钟",
     "access_text_points": "居民（按人口点位）与服务点以{speed:g}公里/小时直线步行接入路网，"
     "最远{max_m:,.0f}米；更远视为无法到达。",
