@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 from . import __version__
 from .engine.access import AccessModel
 from .engine.demand import snap_demand
+from .engine.groups import group_point_seconds
 from .engine.whatif import EngineState, engine_state
 from .errors import InputError
 from .inputs.network import Network
@@ -44,7 +45,16 @@ __all__ = ["assemble_result", "compute_coverage", "read_terrain"]
 
 #: Keyword arguments of the first API, before the access model; still accepted with a
 #: DeprecationWarning and turned into an AccessModel / MetricOptions.
-_LEGACY_ACCESS = ("minutes", "access_speed_kmh", "max_access_m", "snap_to", "dem")
+_LEGACY_ACCESS = (
+    "minutes",
+    "access_speed_kmh",
+    "max_access_m",
+    "snap_to",
+    "dem",
+    "barrier",
+    "link_steps",
+    "group_speed_factor",
+)
 _LEGACY_METRICS = (
     "unit_covered_share",
     "targets",
@@ -95,7 +105,8 @@ def compute_coverage(
         Show progress bars.
     **legacy
         The keyword arguments of the first API (``minutes``, ``access_speed_kmh``,
-        ``max_access_m``, ``snap_to``, ``dem``, ``unit_covered_share``, ``targets``,
+        ``max_access_m``, ``snap_to``, ``dem``, ``barrier``, ``link_steps``,
+        ``group_speed_factor``, ``unit_covered_share``, ``targets``,
         ``catchment_by_tier``, ``staffing``, ``gap_min_population``, ``duplicate_m``,
         ``service``): deprecated, turned into ``access`` and ``options`` with a warning.
 
@@ -153,6 +164,7 @@ def compute_coverage(
         steps.update()
         steps.set_postfix_str("shortest paths")
         state = engine_state(network, station_snap, point_snap, access)
+        group_seconds = group_point_seconds(state, access.group_speed_factor, demand.groups)
         steps.update()
         steps.set_postfix_str("figures")
         levels: dict[str, gpd.GeoDataFrame] = {}
@@ -160,7 +172,15 @@ def compute_coverage(
             levels = {"unit": units}
         elif units is not None:
             levels = dict(units)
-        result = assemble_result(state, stations, demand, levels, name=name, options=options)
+        result = assemble_result(
+            state,
+            stations,
+            demand,
+            levels,
+            name=name,
+            options=options,
+            group_minutes={g: (secs / 60.0, st) for g, (secs, st) in group_seconds.items()},
+        )
         steps.update()
     return result
 
@@ -193,6 +213,8 @@ def _from_legacy(
         dem = old_access.pop("dem", None)
         if "minutes" in old_access:
             old_access["minutes"] = tuple(old_access["minutes"])
+        if old_access.get("group_speed_factor") is None:
+            old_access.pop("group_speed_factor", None)
         access = AccessModel(
             mode=network.mode,
             terrain=None if dem is None else read_terrain(network, dem),
@@ -274,6 +296,7 @@ def assemble_result(
     options: MetricOptions | None = None,
     extra: Mapping[str, Any] | None = None,
     input_columns: Sequence[str] | None = None,
+    group_minutes: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> CoverageResult:
     """Figures, tables and the result of a computed engine state.
 
@@ -299,6 +322,9 @@ def assemble_result(
     input_columns : sequence of str, optional
         The columns of the station table as given (default: all of ``stations``);
         what-if updates rebuild the table from them.
+    group_minutes : mapping, optional
+        Group -> (minutes, station) per point at the group's own speed
+        (``group_speed_factor``); other groups use everyone's times.
 
     Returns
     -------
@@ -321,8 +347,10 @@ def assemble_result(
     pop = demand.population
     point_minutes = seconds / 60.0
     figures = coverage_figures(pop, point_minutes, thresholds)
+    own = {g: (group_minutes or {}).get(g, (point_minutes, nearest)) for g in demand.groups}
+    own_minutes = {g: minutes for g, (minutes, _) in own.items()}
     groups = {
-        group: coverage_figures(values, point_minutes, thresholds)
+        group: coverage_figures(values, own_minutes[group], thresholds)
         for group, values in demand.groups.items()
     }
 
@@ -386,12 +414,20 @@ def assemble_result(
             unit_tables[level].insert(1, str(above), polygons["parent"].to_numpy())
         for group, values in demand.groups.items():  # e.g. age_65_plus_population
             per_group = unit_figures(
-                unit_of_point, polygons["unit"].tolist(), values, point_minutes, headline
+                unit_of_point, polygons["unit"].tolist(), values, own_minutes[group], headline
             )
             for col in ("population", "population_covered", "coverage_share"):
                 unit_tables[level][f"{group}_{col}"] = per_group[col].to_numpy()
     plan = service_plan(
-        search, stations, demand, point_minutes, nearest, headline, points_in, options.service
+        search,
+        stations,
+        demand,
+        point_minutes,
+        nearest,
+        headline,
+        points_in,
+        options.service,
+        group_times=own,
     )
     table = table.join(plan.station_columns)
     for level, columns in plan.unit_columns.items():
@@ -442,6 +478,7 @@ def assemble_result(
         "max_access_m": max_access_m,
         "snap_to": access.snap_to,
         "terrain": access.terrain is not None,
+        "group_speed_factor": dict(access.group_speed_factor),
         "units_by_level": unit_levels,
         "targets": _records(verdicts),
         "catchment_by_tier": catchment_by_tier,

@@ -16,6 +16,7 @@ from pathlib import Path
 from .compute import compute_coverage, read_terrain
 from .config import RunConfig
 from .engine.access import AccessModel
+from .engine.barriers import WaterMask, barrier_for_network
 from .errors import InputError
 from .inputs.network import Network
 from .inputs.population import Demand
@@ -44,6 +45,7 @@ def access_model(
     *,
     mode: str | None = None,
     terrain: Dem | None = None,
+    barrier: WaterMask | None = None,
 ) -> AccessModel:
     """The access model of a configuration: how every journey of its run is timed.
 
@@ -58,6 +60,9 @@ def access_model(
         The travel mode (default: the network's mode, else the configuration's first).
     terrain : Dem, optional
         A DEM already read (several modes share one).
+    barrier : WaterMask, optional
+        A water mask already built for the network's CRS (several modes share one);
+        else built here from ``water_barriers`` and ``barriers`` when a network is given.
 
     Returns
     -------
@@ -65,6 +70,14 @@ def access_model(
     """
     if terrain is None and config.dem is not None and network is not None:
         terrain = read_terrain(network, config.dem)
+    wants_water = config.water_barriers or config.barriers is not None
+    if network is not None and wants_water and (barrier is None or barrier.crs != network.crs):
+        barrier = barrier_for_network(
+            network,
+            osm_water=config.water_barriers,
+            layer=config.barriers,
+            max_access_m=config.max_access_m,
+        )
     return AccessModel(
         mode=mode or (network.mode if network is not None else config.run_modes[0]),
         minutes=config.minutes,
@@ -72,6 +85,9 @@ def access_model(
         max_access_m=config.max_access_m,
         snap_to=config.snap_to,
         terrain=terrain,
+        barrier=barrier if wants_water else None,
+        link_steps=config.link_to_steps,
+        group_speed_factor=dict(config.group_speed_factor or {}),
     )
 
 
@@ -188,12 +204,13 @@ def run_coverage_modes(
     networks = inputs.networks or {inputs.network.mode: inputs.network}
     options = metric_options(config)
     terrain: Dem | None = None
+    barrier: WaterMask | None = None
     boundaries = config.boundaries
     results: dict[str, CoverageResult] = {}
     for mode in modes or config.run_modes:
         network = networks[mode]
-        access = access_model(config, network, terrain=terrain)
-        terrain = access.terrain
+        access = access_model(config, network, terrain=terrain, barrier=barrier)
+        terrain, barrier = access.terrain, access.barrier
         result = compute_coverage(
             network,
             inputs.stations,

@@ -20,6 +20,7 @@ from pyproj import CRS
 from shapely.geometry import Point
 
 from .compute import assemble_result
+from .engine.groups import group_point_seconds
 from .engine.whatif import EngineState, add_source, remove_source, snap_for_state
 from .errors import InputError
 from .results import CoverageResult
@@ -48,6 +49,9 @@ def _input_columns(result: CoverageResult) -> gpd.GeoDataFrame:
 def _rebuild(
     result: CoverageResult, state: EngineState, stations: gpd.GeoDataFrame
 ) -> CoverageResult:
+    group_seconds = group_point_seconds(
+        state, state.access.group_speed_factor, result.demand.groups
+    )
     new = assemble_result(
         state,
         stations,
@@ -55,6 +59,7 @@ def _rebuild(
         result.unit_polygons,
         name=result.name,
         options=result.metric_options,
+        group_minutes={g: (secs / 60.0, st) for g, (secs, st) in group_seconds.items()},
     )
     # what the run added about its inputs (files, population outside the area) stays
     kept = {k: v for k, v in result.summary.items() if k not in new.summary}

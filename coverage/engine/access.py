@@ -23,6 +23,7 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ import numpy as np
 from ..errors import InputError
 from ..inputs.network import MODES, Network
 from ..inputs.terrain import Dem
+from .barriers import WaterMask
 from .snapping import Snap, snap_points
 
 __all__ = ["LINKING_RULES", "SNAP_CANDIDATES", "AccessModel"]
@@ -66,6 +68,15 @@ class AccessModel:
         The network's own edges carry terrain when it was loaded with the same DEM.
     snap_candidates : int
         Nearest road nodes each point may join (default 1).
+    barrier : WaterMask, optional
+        Water the access legs may not cross (:mod:`coverage.engine.barriers`): a point
+        joins the nearest linkable road it reaches without crossing water.
+    link_steps : bool
+        Whether points may join ``highway=steps`` (the linking rule never joins
+        tunnels, indoor or underground ways; see :mod:`coverage.inputs.way_rules`).
+    group_speed_factor : mapping of str to float
+        Population group -> speed multiplier (e.g. ``{"age_65_plus": 0.75}``): that
+        group's journeys are timed at the slower speeds (:mod:`coverage.engine.groups`).
 
     Raises
     ------
@@ -88,6 +99,9 @@ class AccessModel:
     snap_to: str = "node"
     terrain: Dem | None = field(default=None, repr=False)
     snap_candidates: int = SNAP_CANDIDATES
+    barrier: WaterMask | None = field(default=None, repr=False)
+    link_steps: bool = True
+    group_speed_factor: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         problems = []
@@ -106,9 +120,22 @@ class AccessModel:
             )
         if self.terrain is not None and not isinstance(self.terrain, Dem):
             problems.append("terrain must be a Dem (coverage.inputs.terrain.read_dem) or None")
+        if self.barrier is not None and not isinstance(self.barrier, WaterMask):
+            problems.append("barrier must be a WaterMask (coverage.engine.barriers) or None")
+        factors = dict(self.group_speed_factor or {})
+        for group, factor in factors.items():
+            if not _positive(factor) or float(factor) > 2.0:
+                problems.append(
+                    f"group_speed_factor of {group!r} must be in (0, 2], got {factor!r}"
+                )
         if problems:
             raise InputError("access model: " + "; ".join(problems))
         object.__setattr__(self, "minutes", minutes)
+        object.__setattr__(
+            self,
+            "group_speed_factor",
+            MappingProxyType({str(k): float(v) for k, v in factors.items()}),
+        )
         object.__setattr__(self, "access_speed_kmh", float(self.access_speed_kmh))
         object.__setattr__(self, "max_access_m", float(self.max_access_m))
 
@@ -169,6 +196,8 @@ class AccessModel:
             edges=self.snap_edges,
             direction=direction,
             dem=self.terrain,
+            barrier=self.barrier,
+            link_steps=self.link_steps,
         )
 
     def describe(self) -> dict[str, Any]:
@@ -185,6 +214,9 @@ class AccessModel:
             "max_access_m": self.max_access_m,
             "snap_to": self.snap_to,
             "terrain": self.terrain is not None,
+            "water_barrier": self.barrier is not None,
+            "link_steps": self.link_steps,
+            "group_speed_factor": dict(self.group_speed_factor),
         }
 
 
