@@ -54,6 +54,9 @@ class WrittenFloat(float):
     def __repr__(self) -> str:
         return self.text
 
+    def __reduce__(self) -> tuple[type[WrittenFloat], tuple[float, str]]:
+        return (WrittenFloat, (float(self), self.text))  # picklable, e.g. for a Dask batch
+
     __str__ = __repr__
 
 
