@@ -204,9 +204,11 @@ class RunConfig:
         "OSM ferries (route=ferry) as edges for the modes their tags allow; false leaves them out",
         default=True,
     )
-    ferry_speed_kmh: float = spec(cf.positive, "speed on a ferry", default=10.0)
+    ferry_speed_kmh: float = spec(cf.speed, "speed on a ferry (0 < km/h <= 200)", default=10.0)
     ferry_wait_minutes: float = spec(
-        cf.non_negative, "wait when boarding a ferry at a landing", default=10.0
+        cf.bounded(0, cf.MAX_MINUTES, low_open=False, unit=" min", note=" (a day)"),
+        "wait when boarding a ferry at a landing (0 <= min <= 1440)",
+        default=10.0,
     )
     duplicate_m: float = spec(
         cf.duplicate_m,

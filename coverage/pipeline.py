@@ -694,7 +694,7 @@ def run_coverage_modes(
         On any unusable input; nothing has been written.
     """
     inputs = read_inputs(config, progress=progress)
-    demand, scaling = _scaled_to_totals(inputs, config)
+    demand, scaling = scaled_to_totals(inputs, config)
     service = service_options(config)
     networks = inputs.networks or {inputs.network.mode: inputs.network}
     terrain = None
@@ -749,8 +749,28 @@ def run_coverage_modes(
     return results
 
 
-def _scaled_to_totals(inputs: InputData, config: RunConfig) -> tuple[Demand, TotalsScaling | None]:
-    """The demand scaled to the official totals of ``population: {totals: ...}``, if any."""
+def scaled_to_totals(inputs: InputData, config: RunConfig) -> tuple[Demand, TotalsScaling | None]:
+    """The run's demand: scaled to the official totals of ``population: {totals: ...}``.
+
+    ``run`` and ``site`` both start from it, so they count the same people.
+
+    Parameters
+    ----------
+    inputs : InputData
+        From :func:`~coverage.inputs.read.read_inputs`.
+    config : RunConfig
+        The configuration the inputs were read from.
+
+    Returns
+    -------
+    (Demand, TotalsScaling or None)
+        The demand (``inputs.demand`` itself without totals) and what the scaling did.
+
+    Warns
+    -----
+    OfficialTotalsWarning
+        Unmatched names either way, units without populated cells.
+    """
     totals = getattr(config.population, "totals", None)
     if inputs.official_totals is None or totals is None:
         return inputs.demand, None

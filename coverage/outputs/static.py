@@ -38,7 +38,7 @@ from .map_furniture import (
 from .map_layers import reproject_surface
 from .maps import credits_text
 from .placement import place_labels
-from .rasterize import line_pixels
+from .rasterize import line_pixels, one_way_of_each_pair
 from .style import (
     NO_DATA_COLOUR,
     SHARE_BINS,
@@ -123,7 +123,8 @@ def _roads(ax: Axes, result: CoverageResult, dpi: float) -> None:
     y0, y1 = ax.get_ylim()
     width_px = max(int(ax.get_position().width * _figure_inches(ax)[0] * dpi), 16)
     height_px = max(round(width_px * (y1 - y0) / (x1 - x0)), 16)
-    u, v = net.edge_u, net.edge_v
+    draw = one_way_of_each_pair(net.edge_u, net.edge_v)  # a two-way street once
+    u, v = net.edge_u[draw], net.edge_v[draw]
     hit = line_pixels(
         net.x[u], net.y[u], net.x[v], net.y[v], (x0, x1, y0, y1), (height_px, width_px)
     )

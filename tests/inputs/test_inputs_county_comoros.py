@@ -122,3 +122,35 @@ def test_clip_to_the_network_extent_conserves_people(comoros):
     assert population_input == pytest.approx(869_595, abs=1.0)
     # the network covers the three islands (and Mayotte), so no one is left out
     assert demand.total == pytest.approx(population_input, rel=1e-12)
+
+
+def test_people_outside_the_island_polygons_are_said_aloud(comoros, shared_data):
+    """With the OSM island boundaries as units, 47,717 WorldPop residents (5.5 %) fall
+    outside them (coast cells whose centre is in the sea); the run warns once."""
+    import pyrosm
+    import shapely
+
+    from coverage.inputs.population import clip_population, read_population
+    from coverage.metrics.left_out import PopulationLeftOutWarning, warn_left_out
+
+    network = comoros[0]
+    folder = shared_data / "comoros"
+    bounds = pyrosm.OSM(str(folder / "comores-latest.osm.pbf")).get_boundaries()
+    islands = bounds[bounds["admin_level"].astype(str) == "4"].dissolve(by="name", as_index=False)
+    islands = islands.rename(columns={"name": "unit"})[["unit", "geometry"]]
+    raster = folder / "com_ppp_2020_UNadj.tif"
+    demand, population_input, label = load_demand(
+        raster, network=network, network_path=folder / "comores-latest.osm.pbf",
+        units={"township": islands},
+    )  # fmt: skip
+    outside = population_input - demand.total
+    # independently: the whole raster read, clipped to the islands' union
+    full = read_population(raster)
+    kept = clip_population(full, shapely.union_all(islands.geometry.to_numpy()), crs="EPSG:4326")
+    assert population_input == pytest.approx(full.total, rel=1e-12)  # the islands' box holds all
+    assert demand.total == pytest.approx(kept.total, rel=1e-12)
+    assert round(outside) == 47_717 and round(outside / population_input, 3) == 0.055
+    summary = {"population_input": population_input, "population_outside_study_area": outside,
+               "population_total": demand.total, "study_area": label}  # fmt: skip
+    with pytest.warns(PopulationLeftOutWarning, match=r": 47,717 residents \(5\.5% of the 869,595"):
+        warn_left_out(summary, source=str(raster))

@@ -131,3 +131,16 @@ def test_no_name_matches_is_an_error(grid_case):
     with pytest.raises(InputError, match=r"七普.csv: no name of the totals table \(e.g. '城关镇'\) "
                        r"matches a 'unit' unit .*'west', 'east'"):  # fmt: skip
         run_coverage(config)
+
+
+def test_siting_starts_from_the_official_people_of_the_run(grid_case):
+    from coverage import run_siting
+
+    case = grid_case(boundaries=True, minutes=5.0)
+    config = configure(case, TOTALS, ["west,1000", "east,3000"])
+    run = run_coverage(config).summary
+    site = run_siting(config, candidates=["gaps"], add=1, gaps=5).summary
+    assert site["before"]["population_covered"] == pytest.approx(
+        run["population_covered"], rel=1e-12
+    )
+    assert site["before"]["coverage_share"] == pytest.approx(run["coverage_share"], rel=1e-12)

@@ -215,7 +215,7 @@ def test_village_population_table(grid_case, tmp_path):
     files = write_outputs(result, tmp_path / "out")
     # no raster: no travel_time.tif (isochrones on a metric grid); the presentation files
     assert {k for k in files if not k.startswith("licence_")} == {
-        "summary", "stations", "map", "isochrones", "map_png", "report", "units_xlsx"
+        "summary", "stations", "map", "isochrones", "map_png", "report", "units_xlsx", "gpkg"
     }  # fmt: skip
     assert files["map"].stat().st_size > 0
 
