@@ -24,6 +24,8 @@ from tqdm.auto import tqdm
 
 from . import __version__
 from .config import RunConfig
+from .engine.barriers import WaterMask, barrier_for_network
+from .engine.groups import group_point_seconds
 from .engine.snapping import Snap, snap_points
 from .engine.whatif import EngineState, engine_state
 from .errors import InputError
@@ -203,6 +205,9 @@ def compute_coverage(
     snap_to: str = "node",
     dem: str | os.PathLike[str] | Dem | None = None,
     service: ServiceOptions | None = None,
+    barrier: WaterMask | None = None,
+    group_speed_factor: Mapping[str, float] | None = None,
+    link_steps: bool = True,
 ) -> CoverageResult:
     """Travel time from every resident to the nearest station, and the coverage it gives.
 
@@ -254,6 +259,14 @@ def compute_coverage(
     service : ServiceOptions, optional
         Time windows, service-item rules and the home-service list
         (:mod:`coverage.metrics.service_plan`).
+    barrier : WaterMask, optional
+        Water the off-road legs may not cross (:mod:`coverage.engine.barriers`).
+    group_speed_factor : mapping of str to float, optional
+        Population group -> speed multiplier (e.g. ``{"age_65_plus": 0.75}``): the
+        group's figures use its own, slower journeys (:mod:`coverage.engine.groups`).
+    link_steps : bool
+        Whether points may join ``highway=steps`` (the linking rule,
+        :mod:`coverage.inputs.way_rules`).
 
     Returns
     -------
@@ -284,6 +297,8 @@ def compute_coverage(
             edges=snap_to == "edge",
             direction=direction,
             dem=terrain,
+            barrier=barrier,
+            link_steps=link_steps,
         )
 
     steps = tqdm(total=4, desc="engine", unit="step", disable=not progress, leave=False)
@@ -314,7 +329,10 @@ def compute_coverage(
             snap_edges=snap_to == "edge",
             dem=terrain,
             snap_candidates=SNAP_CANDIDATES,
+            barrier=barrier,
+            link_steps=link_steps,
         )
+        group_seconds = group_point_seconds(state, group_speed_factor or {}, demand.groups)
         steps.update()
         steps.set_postfix_str("figures")
         levels: dict[str, gpd.GeoDataFrame] = {}
@@ -340,7 +358,12 @@ def compute_coverage(
             name=name,
             max_access_m=max_access_m,
             options=options,
-            extra={"snap_to": snap_to, "terrain": terrain is not None},
+            extra={
+                "snap_to": snap_to,
+                "terrain": terrain is not None,
+                "group_speed_factor": dict(group_speed_factor or {}),
+            },
+            group_minutes={g: (secs / 60.0, st) for g, (secs, st) in group_seconds.items()},
         )
         steps.update()
     return result
@@ -392,6 +415,7 @@ def assemble_result(
     max_access_m: float,
     options: MetricOptions | None = None,
     extra: Mapping[str, Any] | None = None,
+    group_minutes: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> CoverageResult:
     """Figures, tables and the result of a computed engine state.
 
@@ -418,6 +442,10 @@ def assemble_result(
         Metric settings (defaults if None).
     extra : mapping, optional
         More summary keys.
+    group_minutes : mapping of str to (numpy.ndarray, numpy.ndarray), optional
+        Minutes per point, and nearest station, of the groups timed at their own
+        speeds (``group_speed_factor``, :mod:`coverage.engine.groups`); other groups
+        use everyone's.
 
     Returns
     -------
@@ -437,8 +465,10 @@ def assemble_result(
     pop = demand.population
     point_minutes = seconds / 60.0
     figures = coverage_figures(pop, point_minutes, thresholds)
+    own = {g: (group_minutes or {}).get(g, (point_minutes, nearest)) for g in demand.groups}
+    own_minutes = {g: minutes for g, (minutes, _) in own.items()}
     groups = {
-        group: coverage_figures(values, point_minutes, thresholds)
+        group: coverage_figures(values, own_minutes[group], thresholds)
         for group, values in demand.groups.items()
     }
 
@@ -503,12 +533,20 @@ def assemble_result(
             unit_tables[level].insert(1, str(above), polygons["parent"].to_numpy())
         for group, values in demand.groups.items():  # e.g. age_65_plus_population
             per_group = unit_figures(
-                unit_of_point, polygons["unit"].tolist(), values, point_minutes, headline
+                unit_of_point, polygons["unit"].tolist(), values, own_minutes[group], headline
             )
             for col in ("population", "population_covered", "coverage_share"):
                 unit_tables[level][f"{group}_{col}"] = per_group[col].to_numpy()
     plan = service_plan(
-        search, stations, demand, point_minutes, nearest, headline, points_in, options.service
+        search,
+        stations,
+        demand,
+        point_minutes,
+        nearest,
+        headline,
+        points_in,
+        options.service,
+        group_times=own,
     )
     attrs = dict(table.attrs)  # a join with a frame without attrs drops them
     table = table.join(plan.station_columns)
@@ -698,12 +736,22 @@ def run_coverage_modes(
     service = service_options(config)
     networks = inputs.networks or {inputs.network.mode: inputs.network}
     terrain = None
+    barrier = None
     boundaries = config.boundaries
     results: dict[str, CoverageResult] = {}
     for mode in modes or config.run_modes:
         network = networks[mode]
         if config.dem is not None and terrain is None:
             terrain = _terrain_for(network, config.dem)
+        if (config.water_barriers or config.barriers) and (
+            barrier is None or barrier.crs != network.crs
+        ):
+            barrier = barrier_for_network(
+                network,
+                osm_water=config.water_barriers,
+                layer=config.barriers,
+                max_access_m=config.max_access_m,
+            )
         result = compute_coverage(
             network,
             inputs.stations,
@@ -723,6 +771,9 @@ def run_coverage_modes(
             snap_to=config.snap_to,
             service=service,
             dem=terrain,
+            barrier=barrier,
+            group_speed_factor=config.group_speed_factor,
+            link_steps=config.link_to_steps,
         )
         summary = dict(result.summary)
         summary.update(inputs.summary())

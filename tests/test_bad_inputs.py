@@ -356,8 +356,11 @@ CASES: list[tuple[str, Mutation, tuple[str, ...]]] = [
     ("network-xml-bad-node", lambda f: _xml_network(f, '<osm><node id="1" lon="118.9"/></osm>'),
      ("bad.osm", "lat")),
     ("network-unknown-format", lambda f: (
+        (f / "roads.dwg").write_text("x"), _config(f, "grid.osm.pbf", "roads.dwg")),
+     ("roads.dwg", "unknown network format")),
+    ("network-layer-corrupt", lambda f: (
         (f / "roads.shp").write_text("x"), _config(f, "grid.osm.pbf", "roads.shp")),
-     ("roads.shp", "unknown network format")),
+     ("roads.shp", "cannot read the road layer")),
     # --- boundaries
     ("boundaries-missing", lambda f: (f / "units.geojson").unlink(),
      ("units.geojson", "not found", "'boundaries'")),

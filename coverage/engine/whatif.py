@@ -28,6 +28,7 @@ from scipy.sparse.csgraph import dijkstra
 from ..errors import InputError
 from ..inputs.network import Network
 from ..inputs.terrain import Dem
+from .barriers import WaterMask
 from .snapping import SegmentEntry, Snap, snap_points
 from .travel_times import NodeTimes, append_sources, node_times, point_times, reverse_graph
 
@@ -62,6 +63,10 @@ class EngineState:
         Nearest nodes per point in the snaps.
     dem : Dem or None
         Elevations used for the off-road legs, if any.
+    barrier : WaterMask or None
+        Water the off-road legs may not cross, if any.
+    link_steps : bool
+        Whether points may join ``highway=steps``.
     """
 
     network: Network
@@ -75,6 +80,8 @@ class EngineState:
     snap_edges: bool = False
     dem: Dem | None = None
     snap_candidates: int = 1
+    barrier: WaterMask | None = None
+    link_steps: bool = True
 
     @property
     def n_stations(self) -> int:
@@ -92,6 +99,8 @@ def engine_state(
     snap_edges: bool = False,
     dem: Dem | None = None,
     snap_candidates: int = 1,
+    barrier: WaterMask | None = None,
+    link_steps: bool = True,
 ) -> EngineState:
     """Full computation of node and point times (one multi-source Dijkstra).
 
@@ -103,7 +112,7 @@ def engine_state(
         Access legs of stations and demand points.
     access_speed_kmh : float
         Off-road speed.
-    max_access_m, snap_edges, dem, snap_candidates
+    max_access_m, snap_edges, dem, snap_candidates, barrier, link_steps
         How the snaps were made (kept for snapping new stations and isochrone grids).
 
     Returns
@@ -124,6 +133,8 @@ def engine_state(
         snap_edges=snap_edges,
         dem=dem,
         snap_candidates=snap_candidates,
+        barrier=barrier,
+        link_steps=link_steps,
     )
 
 
@@ -152,6 +163,8 @@ def snap_for_state(state: EngineState, x: np.ndarray, y: np.ndarray, *, directio
         edges=state.snap_edges,
         direction=direction,
         dem=state.dem,
+        barrier=state.barrier,
+        link_steps=state.link_steps,
     )
 
 

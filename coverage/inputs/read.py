@@ -310,6 +310,8 @@ def read_inputs(config: RunConfig, *, progress: bool = False) -> InputData:
         ferry=config.ferry,
         ferry_speed_kmh=config.ferry_speed_kmh,
         ferry_wait_minutes=config.ferry_wait_minutes,
+        network_columns=config.network_columns,
+        network_snap_m=config.network_snap_m,
     )
     network = next(iter(networks.values()))
     check_station_extent(

@@ -153,6 +153,7 @@ def service_plan(
     threshold: float,
     points_in: Mapping[str, tuple[np.ndarray, Sequence[str]]],
     options: ServiceOptions,
+    group_times: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> ServicePlan:
     """Coverage per time window, the service-item verdicts and the home-service list.
 
@@ -173,6 +174,9 @@ def service_plan(
         Level -> ``(unit_of_point, unit_names)``.
     options : ServiceOptions
         What to compute.
+    group_times : mapping, optional
+        Group -> (minutes, nearest station) per point for groups timed at their own
+        speeds (``group_speed_factor``); the home-service list of such a group uses them.
 
     Returns
     -------
@@ -258,11 +262,12 @@ def service_plan(
                 "it under population: {groups: ...} or name one of these"
             )
         home_level = _home_level(points_in, options.home_service.level)
+        own_minutes, own_station = (group_times or {}).get(group, (point_minutes, point_station))
         home = home_service_list(
             demand,
             group,
-            point_minutes,
-            point_station,
+            own_minutes,
+            own_station,
             threshold,
             units=None if home_level is None else points_in[home_level],
             station_ids=stations["id"].tolist(),
