@@ -70,6 +70,15 @@ def test_population_forms():
     assert cfg().population == Path("/data/county/p.tif")
     assert built.replace(minutes=10).population == built.population
     assert cfg(population={"raster": "rgb.tif", "band": 2}).population.band == 2
+    totals = {"file": "七普.xlsx", "level": "unit", "column": "常住人口", "unit_column": "乡镇"}
+    scaled = cfg(boundaries="towns.shp", population={"raster": "pop.tif", "totals": totals})
+    assert scaled.population.totals.file == Path("/data/county/七普.xlsx")  # resolved
+    assert scaled.population.totals.unit_column == "乡镇"
+    from coverage.paths import iter_paths
+
+    assert ("population.totals.file", Path("/data/county/七普.xlsx")) in list(
+        iter_paths(scaled.population, "population")
+    )  # what batch hashes to see a changed table
     assert raster.population.band is None
 
 
