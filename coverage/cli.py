@@ -20,21 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .config_yaml import number
 from .errors import CoverageError, InputError, one_line
 
 __all__ = ["main"]
 
 log = logging.getLogger("coverage15")
-
-
-def _number(text: str) -> float:
-    """A number typed on the command line, shown as typed in messages (``1e9``)."""
-    from .config_yaml import WrittenFloat
-
-    try:
-        return WrittenFloat(float(text), text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -63,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("config", type=Path, help="YAML run configuration")
     run.add_argument(
-        "--minutes", type=_number, nargs="+", metavar="N", help="threshold(s), overriding the file"
+        "--minutes", type=number, nargs="+", metavar="N", help="threshold(s), overriding the file"
     )
     _add_run_options(run)
 
@@ -270,7 +261,7 @@ def _add_site_parser(sub: Any) -> None:
     site.add_argument(
         "--time-limit", type=float, default=60.0, metavar="S", help="exact solver time limit (s)"
     )
-    site.add_argument("--minutes", type=_number, metavar="N", help="threshold, overriding the file")
+    site.add_argument("--minutes", type=number, metavar="N", help="threshold, overriding the file")
     site.add_argument(
         "--mode",
         metavar="MODE",
@@ -350,6 +341,7 @@ def _site(args: argparse.Namespace) -> int:
         write_siting_outputs(
             result, folder, lang=config.lang, basemap=config.basemap,
             tianditu_key=config.tianditu_key, package=args.package,
+            output_crs=config.output_crs,
         )  # fmt: skip
         if not args.quiet:
             _print_siting(result, folder)

@@ -27,7 +27,7 @@ import yaml
 
 from .errors import ConfigError
 
-__all__ = ["DuplicateKeyError", "StrictLoader", "WrittenFloat", "read_yaml"]
+__all__ = ["DuplicateKeyError", "StrictLoader", "WrittenFloat", "number", "read_yaml"]
 
 
 class DuplicateKeyError(yaml.constructor.ConstructorError):
@@ -54,7 +54,21 @@ class WrittenFloat(float):
     def __repr__(self) -> str:
         return self.text
 
+    def __reduce__(self) -> tuple[type[WrittenFloat], tuple[float, str]]:
+        return (WrittenFloat, (float(self), self.text))  # picklable, e.g. for a Dask batch
+
     __str__ = __repr__
+
+
+def number(text: str) -> float:
+    """A number typed on the command line, shown as typed in messages (``--minutes 1e9``).
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is not a number (argparse reports it as an invalid number value).
+    """
+    return WrittenFloat(float(text), text)
 
 
 class StrictLoader(yaml.SafeLoader):
