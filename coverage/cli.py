@@ -341,6 +341,7 @@ def _site(args: argparse.Namespace) -> int:
         write_siting_outputs(
             result, folder, lang=config.lang, basemap=config.basemap,
             tianditu_key=config.tianditu_key, package=args.package,
+            output_crs=config.output_crs,
         )  # fmt: skip
         if not args.quiet:
             _print_siting(result, folder)

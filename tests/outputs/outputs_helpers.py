@@ -77,7 +77,12 @@ window.addEventListener("load", function () {
       images: document.querySelectorAll(".leaflet-overlay-pane img").length,
       tiles: document.querySelectorAll(".leaflet-tile-pane img").length,
       notice: notice ? notice.style.display : null,
-      legend: !!document.getElementById("coverage15-legend")
+      legend: !!document.getElementById("coverage15-legend"),
+      pageImages: document.images.length,
+      pageImagesLoaded: Array.prototype.filter.call(document.images,
+        function (i) { return i.complete && i.naturalWidth > 0; }).length,
+      modeCharts: document.querySelectorAll("svg.modes-chart").length,
+      h1: (document.querySelector("h1") || {}).textContent || null
     });
     document.body.appendChild(out);
   }, 1500);
