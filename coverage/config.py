@@ -65,7 +65,11 @@ class RunConfig:
         "{points: table, crs: ..., totals: {...}} or "
         "{from_buildings: true, total: N, cell_size_m: 100}",
     )
-    network: Path = spec(cf.path, "OpenStreetMap extract: .osm.pbf or .osm XML")
+    network: Path = spec(
+        cf.path,
+        "OpenStreetMap extract (.osm.pbf or .osm XML), or a road line layer "
+        "(.gpkg, .shp, .geojson; any CRS) classed 国道/省道/县道/乡道/村道 or by grade",
+    )
     name: str = spec(cf.plain_name, "name of the region, used in outputs", default="region")
     stations_crs: str = spec(
         cf.crs, "CRS of table coordinates: EPSG:xxxx, GCJ-02 or BD-09", default="EPSG:4326"
@@ -199,14 +203,49 @@ class RunConfig:
         "nearest point of the nearest segment; for rural roads with long segments)",
         default="node",
     )
+    network_columns: dict[str, str] | None = spec(
+        cf.opt_network_columns,
+        "headers of a road layer's columns when not recognised, e.g. {class: 路线等级, "
+        "speed: 设计时速}",
+        default=None,
+    )
+    network_snap_m: float = spec(
+        cf.positive, "road layer: line vertices this close join into one node", default=0.5
+    )
+    group_speed_factor: dict[str, float] | None = spec(
+        cf.opt_group_factors,
+        "slower groups, e.g. {age_65_plus: 0.75}: the group's walking, cycling and e-bike "
+        "speeds (road and access legs) times the factor; driving unchanged",
+        default=None,
+    )
+    link_to_steps: bool = spec(
+        cf.flag,
+        "whether residents and stations may join the road at steps (highway=steps); "
+        "tunnels, indoor and underground ways never",
+        default=True,
+    )
+    water_barriers: bool = spec(
+        cf.flag,
+        "access legs never cross water read from the OSM file (lakes, riverbanks, "
+        "reservoirs, the sea side of coastlines)",
+        default=True,
+    )
+    barriers: Path | None = spec(
+        cf.opt_path,
+        "optional polygon layer of more water areas legs may not cross (GeoPackage, "
+        "Shapefile, GeoJSON; any CRS)",
+        default=None,
+    )
     ferry: bool = spec(
         cf.flag,
         "OSM ferries (route=ferry) as edges for the modes their tags allow; false leaves them out",
         default=True,
     )
-    ferry_speed_kmh: float = spec(cf.positive, "speed on a ferry", default=10.0)
+    ferry_speed_kmh: float = spec(cf.speed, "speed on a ferry (0 < km/h <= 200)", default=10.0)
     ferry_wait_minutes: float = spec(
-        cf.non_negative, "wait when boarding a ferry at a landing", default=10.0
+        cf.bounded(0, cf.MAX_MINUTES, low_open=False, unit=" min", note=" (a day)"),
+        "wait when boarding a ferry at a landing (0 <= min <= 1440)",
+        default=10.0,
     )
     duplicate_m: float = spec(
         cf.duplicate_m,

@@ -26,6 +26,7 @@ from .metrics.targets import Target, targets_from_mapping
 
 __all__ = [
     "MODES",
+    "NETWORK_COLUMN_KEYS",
     "STATION_COLUMN_KEYS",
     "Invalid",
     "basemap",
@@ -42,7 +43,9 @@ __all__ = [
     "nonempty_text",
     "opt_crs",
     "opt_encoding",
+    "opt_group_factors",
     "opt_modes",
+    "opt_network_columns",
     "opt_parent_columns",
     "opt_path",
     "opt_positive",
@@ -313,6 +316,30 @@ def columns(value: Any, allowed: tuple[str, ...]) -> dict[str, str]:
 
 def opt_station_columns(value: Any) -> dict[str, str] | None:
     return None if value is None else columns(value, STATION_COLUMN_KEYS)
+
+
+def opt_group_factors(value: Any) -> dict[str, float] | None:
+    """``{group: speed multiplier}``, each in (0, 2]."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not value:
+        raise Invalid("must map population groups to speed factors, e.g. {age_65_plus: 0.75}")
+    out = {}
+    for key, factor in value.items():
+        kmh = positive(factor)
+        if kmh > 2:
+            raise Invalid(f"factor of '{key}' must be at most 2, got {factor!r}")
+        out[nonempty_text(str(key))] = kmh
+    return out
+
+
+#: Standard columns of a road layer a ``network_columns`` mapping may name (see
+#: :mod:`coverage.inputs.road_layer`).
+NETWORK_COLUMN_KEYS = ("class", "speed", "oneway", "name")
+
+
+def opt_network_columns(value: Any) -> dict[str, str] | None:
+    return None if value is None else columns(value, NETWORK_COLUMN_KEYS)
 
 
 def level_name(key: Any) -> str:

@@ -40,6 +40,7 @@ from scipy.spatial import cKDTree
 from ..errors import InputError
 from ..inputs.network import Network
 from ..inputs.terrain import Dem, slope_factor
+from .barriers import WaterMask, nearest_unblocked
 
 __all__ = [
     "DIRECTIONS",
@@ -358,7 +359,12 @@ def _banded_query(
 
 
 def _nearest_segments(
-    seg: _Segments, x: np.ndarray, y: np.ndarray, upper_m: np.ndarray, max_distance_m: float
+    seg: _Segments,
+    x: np.ndarray,
+    y: np.ndarray,
+    upper_m: np.ndarray,
+    max_distance_m: float,
+    barrier: WaterMask | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Exact nearest segment of each point within ``max_distance_m``.
 
@@ -387,7 +393,13 @@ def _nearest_segments(
     best_t = np.zeros(x.size)
     best_d = np.full(x.size, np.inf)
     best_t[found], best_d[found] = _project(seg, best_s[found], x[found], y[found])
-    radius = np.minimum(best_d, max_distance_m) + half
+    if barrier is not None:
+        best_d[found] = np.where(
+            _entry_blocked(seg, barrier, best_s[found], best_t[found], x[found], y[found]),
+            np.inf,
+            best_d[found],
+        )
+    radius = np.minimum(np.minimum(best_d, bound - half), max_distance_m) + half
     todo = np.flatnonzero(found)
     k = 16
     while todo.size:
@@ -399,6 +411,8 @@ def _nearest_segments(
         ys = np.broadcast_to(y[todo][:, None], cs.shape)
         t, d = _project(seg, cs, xs, ys)
         d = np.where(within, d, np.inf)
+        if barrier is not None:
+            d = np.where(_entry_blocked(seg, barrier, cs, t, xs, ys), np.inf, d)
         col = np.argmin(d, axis=1)  # ties: the candidate whose sample is nearest
         one = np.arange(todo.size)
         c, tt, dd = cs[one, col], t[one, col], d[one, col]
@@ -410,6 +424,20 @@ def _nearest_segments(
         k *= 4
     p = np.flatnonzero(best_d <= max_distance_m)
     return p, best_s[p], best_t[p], best_d[p]
+
+
+def _entry_blocked(
+    seg: _Segments,
+    barrier: WaterMask,
+    s: np.ndarray,
+    t: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+) -> np.ndarray:
+    """Whether the leg from (x, y) to the point at fraction ``t`` of segment ``s`` crosses water."""
+    ex = seg.ax[s] + t * (seg.bx[s] - seg.ax[s])
+    ey = seg.ay[s] + t * (seg.by[s] - seg.ay[s])
+    return barrier.blocked(x, y, ex, ey)
 
 
 def _part(fraction: np.ndarray, seconds: np.ndarray) -> np.ndarray:
@@ -444,6 +472,7 @@ def snap_points(
     elevation_m: np.ndarray | None = None,
     dem: Dem | None = None,
     link_steps: bool = True,
+    barrier: WaterMask | None = None,
 ) -> Snap:
     """Candidate access legs of each point: its ``k`` nearest nodes and its nearest segment.
 
@@ -471,6 +500,10 @@ def snap_points(
         Where to sample ``elevation_m`` when it is not given.
     link_steps : bool
         Whether points may join ``highway=steps`` (see :func:`linkable_edges`).
+    barrier : WaterMask, optional
+        Water the legs may not cross (:mod:`coverage.engine.barriers`): each point
+        joins the nearest node, and enters the nearest segment, reachable without
+        crossing it.
 
     Returns
     -------
@@ -493,7 +526,10 @@ def snap_points(
     width = k + 2 if edges else k
     if x.size == 0:
         return Snap(np.empty((0, width), dtype=np.int64), np.empty((0, width)))
-    dist, pos = tree.query(np.column_stack([x, y]), k=k, distance_upper_bound=max_distance_m)
+    if barrier is None:
+        dist, pos = tree.query(np.column_stack([x, y]), k=k, distance_upper_bound=max_distance_m)
+    else:
+        dist, pos = nearest_unblocked(tree, x, y, k, max_distance_m, barrier)
     dist = np.asarray(dist, dtype=float).reshape(x.size, k)
     pos = np.asarray(pos, dtype=np.int64).reshape(x.size, k)
     found = np.isfinite(dist)
@@ -517,7 +553,7 @@ def snap_points(
     entry_seg = np.full(x.size, -1, dtype=np.int64)
     entry_t = np.zeros(x.size)
     entry_d = np.full(x.size, np.inf)
-    p, s, t, d = _nearest_segments(seg, x, y, dist[:, 0], max_distance_m)
+    p, s, t, d = _nearest_segments(seg, x, y, dist[:, 0], max_distance_m, barrier)
     if p.size:
         ok = np.ones(p.size, dtype=bool)
         entry_seg[p], entry_t[p], entry_d[p] = s, t, d

@@ -39,6 +39,7 @@ from tqdm.auto import tqdm
 from ..errors import InputError
 from .crs import local_metric_crs, transform_xy
 from .osm_ways import OSM_TAGS, read_osm_ways
+from .road_layer import LAYER_SUFFIXES, road_layer_ways
 from .speeds import (
     MAXSPEED_ZONES,
     MODES,
@@ -296,6 +297,8 @@ def load_networks(
     ferry: bool = True,
     ferry_speed_kmh: float = 10.0,
     ferry_wait_minutes: float = 10.0,
+    network_columns: Mapping[str, str] | None = None,
+    network_snap_m: float = 0.5,
 ) -> dict[str, Network]:
     """Read an OSM extract into one weighted :class:`Network` per travel mode.
 
@@ -307,7 +310,9 @@ def load_networks(
     Parameters
     ----------
     path : path-like
-        ``.osm.pbf`` (parsed with pyrosm) or ``.osm`` / ``.osm.gz`` / ``.osm.bz2`` XML.
+        ``.osm.pbf`` (parsed with pyrosm), ``.osm`` / ``.osm.gz`` / ``.osm.bz2`` XML,
+        or a road line layer (``.gpkg``, ``.shp``, ``.geojson``; see
+        :mod:`coverage.inputs.road_layer`).
     modes : sequence of str
         Travel modes (:data:`MODES`).
     speed_kmh : float, optional
@@ -327,6 +332,11 @@ def load_networks(
     ferry, ferry_speed_kmh, ferry_wait_minutes
         Ferries as edges, their speed and the wait on boarding (see
         :func:`network_from_edges`).
+    network_columns : mapping, optional
+        For a road layer: headers of its ``class``, ``speed``, ``oneway``, ``name``
+        columns when not found (:mod:`coverage.inputs.road_layer`).
+    network_snap_m : float
+        For a road layer: vertices this close join into one node.
 
     Returns
     -------
@@ -348,6 +358,12 @@ def load_networks(
     from . import network_cache
 
     crs_text = None if metric_crs is None else CRS.from_user_input(metric_crs).to_wkt()
+    is_layer = path.suffix.lower() in LAYER_SUFFIXES
+    layer_settings = (
+        {"columns": sorted((network_columns or {}).items()), "snap_m": float(network_snap_m)}
+        if is_layer
+        else None
+    )
     keys: dict[str, str] = {}
     found: dict[str, Network] = {}
     if cache_dir is not None:
@@ -360,6 +376,7 @@ def load_networks(
                 metric_crs=crs_text,
                 dem=dem,
                 ferry=(ferry_speed_kmh, ferry_wait_minutes) if ferry else None,
+                layer=layer_settings,
             )
             cached = network_cache.read_cached(cache_dir, keys[mode])
             if cached is not None:
@@ -371,7 +388,12 @@ def load_networks(
             total=steps, desc="network", unit="step", disable=not progress, leave=False
         ) as bar:
             bar.set_postfix_str(f"parsing {path.name}")
-            node_ids, lon, lat, ways = read_osm_ways(path)
+            if is_layer:
+                node_ids, lon, lat, ways = road_layer_ways(
+                    path, columns=network_columns, snap_m=network_snap_m
+                )
+            else:
+                node_ids, lon, lat, ways = read_osm_ways(path)
             bar.update()
             if metric_crs is None and lon.size:
                 metric_crs = local_metric_crs(float(np.median(lon)), float(np.median(lat)))

@@ -161,7 +161,8 @@ def load_demand(
     -------
     tuple
         ``(demand, population_input, study_area)``: the demand, the people in the
-        source before clipping, and what the study area was.
+        source before clipping (for a raster: in the window read, the cells touching
+        the study area's bounding box and one more), and what the study area was.
 
     Raises
     ------
@@ -310,6 +311,8 @@ def read_inputs(config: RunConfig, *, progress: bool = False) -> InputData:
         ferry=config.ferry,
         ferry_speed_kmh=config.ferry_speed_kmh,
         ferry_wait_minutes=config.ferry_wait_minutes,
+        network_columns=config.network_columns,
+        network_snap_m=config.network_snap_m,
     )
     network = next(iter(networks.values()))
     check_station_extent(

@@ -153,6 +153,7 @@ def service_plan(
     threshold: float,
     points_in: Mapping[str, tuple[np.ndarray, Sequence[str]]],
     options: ServiceOptions,
+    group_times: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> ServicePlan:
     """Coverage per time window, the service-item verdicts and the home-service list.
 
@@ -173,6 +174,9 @@ def service_plan(
         Level -> ``(unit_of_point, unit_names)``.
     options : ServiceOptions
         What to compute.
+    group_times : mapping, optional
+        Group -> (minutes, nearest station) per point for groups timed at their own
+        speeds (``group_speed_factor``); the home-service list of such a group uses them.
 
     Returns
     -------
@@ -219,7 +223,16 @@ def service_plan(
             }
             for row in windows.to_dict(orient="records")
         }
-        for group, values in demand.groups.items():  # e.g. residents aged 65+ on Saturday
+        # each group's figures in each window (e.g. residents aged 65+ on Saturday); groups
+        # timed at their own speed (group_speed_factor) would need a search of their own
+        # per window and are left out rather than given everyone's times
+        timed = group_times or {}
+        same_speed = {
+            g: v
+            for g, v in demand.groups.items()
+            if g not in timed or np.array_equal(timed[g][0], point_minutes)
+        }
+        for group, values in same_speed.items():
             windows[f"group_{group}_coverage_share"] = [
                 reach_figures(values, window_minutes[name], threshold)["coverage_share"]
                 for name in windows["window"]
@@ -231,7 +244,7 @@ def service_plan(
                     for k, v in reach_figures(values, minutes, threshold).items()
                     if k in ("population_covered", "coverage_share")
                 }
-                for group, values in demand.groups.items()
+                for group, values in same_speed.items()
             }
     if options.service_rules:
         if "services" not in stations.columns:
@@ -258,11 +271,12 @@ def service_plan(
                 "it under population: {groups: ...} or name one of these"
             )
         home_level = _home_level(points_in, options.home_service.level)
+        own_minutes, own_station = (group_times or {}).get(group, (point_minutes, point_station))
         home = home_service_list(
             demand,
             group,
-            point_minutes,
-            point_station,
+            own_minutes,
+            own_station,
             threshold,
             units=None if home_level is None else points_in[home_level],
             station_ids=stations["id"].tolist(),

@@ -199,5 +199,9 @@ def test_multi_mode_report_compares_the_modes(hostile_result):
     assert shares["电动自行车: 100%"] == pytest.approx(140.0)  # full height: base 170 - 30
     walk6 = float(walk["coverage_by_minutes"]["6"])
     assert shares[f"步行: {walk6:.0%}"] == pytest.approx(140.0 * walk6, abs=0.06)
+    n = village["units_populated"]
+    assert shares[f"电动自行车: {n}/{n}"] == pytest.approx(140.0)  # every village covered
+    part = village["units_covered"] / n
+    assert shares[f"步行: {village['units_covered']}/{n}"] == pytest.approx(140.0 * part, abs=0.06)
     assert "<script" not in section and "http" not in section.replace("http://www.w3.org", "")
     assert "不同出行方式比较" not in report_html(hostile_result, lang="zh", modes={"walk": walk})

@@ -98,9 +98,14 @@ def test_villages_by_containment_with_township_subtotals(two_levels):
     head = [c.value for c in sheet[1]]
     pop, cov, share = (head.index(h) for h in ("Residents", "Within 5 min",
                                                "Share within 5 min"))  # fmt: skip
-    for row, (people, covered) in ((values[2], west), (values[5], east)):
+    minutes = head.index("Mean minutes")
+    lattice = case.node_minutes()  # exact minutes per cell; nobody is unreachable here
+    for row, (people, covered), names in ((values[2], west, "AB"), (values[5], east, "CD")):
         assert row[pop] == people and row[cov] == pytest.approx(covered)
         assert row[share] == pytest.approx(covered / people)
+        cells = [np.ix_(list(r), list(c)) for r, c in (VILLAGES[v] for v in names)]
+        weighted = sum((case.counts[c] * lattice[c]).sum() for c in cells) / people
+        assert row[minutes] == pytest.approx(weighted, rel=2e-3)  # geodesic vs UTM lengths
     # C's west column moved east with it: the subtotals differ from the halves by it
     assert west[0] == towns["west"] - case.counts[2:, 1].sum()
     assert sheet.cell(row=4, column=1).font.bold and not sheet.cell(row=3, column=1).font.bold

@@ -74,8 +74,8 @@ def modes_chart_svg(modes: Mapping[str, Mapping[str, Any]], lang: str) -> str:
     """The chart of a multi-mode run as one inline ``<svg>``.
 
     Left: the share of residents within each threshold, one bar per mode. Right: the
-    units covered at the headline threshold, per unit level, one bar per mode (left
-    out when the run has no units).
+    share of each level's populated units covered at the headline threshold, one bar
+    per mode, labelled ``covered/populated`` (left out when the run has no units).
 
     Parameters
     ----------
@@ -106,24 +106,21 @@ def modes_chart_svg(modes: Mapping[str, Mapping[str, Any]], lang: str) -> str:
     levels = list((first.get("units_by_level") or {}).keys())
     right = ""
     if levels:
+
+        def counts(summary: Mapping[str, Any], level: str) -> tuple[float, float]:
+            info = (summary.get("units_by_level") or {}).get(level) or {}
+            return float(info.get("units_covered", 0)), float(info.get("units_populated", 0))
+
         covered = {
-            name: [
-                float(((s.get("units_by_level") or {}).get(level) or {}).get("units_covered", 0))
-                for level in levels
-            ]
+            name: [counts(s, level) for level in levels]
             for name, s in zip(names, modes.values(), strict=True)
         }
-        populated = max(
-            float(((s.get("units_by_level") or {}).get(level) or {}).get("units_populated", 0))
-            for s in modes.values()
-            for level in levels
-        )
         right = _bars(
             [tier_label(lang, level) for level in levels],
-            covered,
+            {name: [c / p if p else 0.0 for c, p in pairs] for name, pairs in covered.items()},
             title=t(lang, "modes_units_chart"),
-            values=[[f"{v:.0f}" for v in numbers] for numbers in covered.values()],
-            top=max(populated, 1.0),
+            values=[[f"{c:.0f}/{p:.0f}" for c, p in pairs] for pairs in covered.values()],
+            top=1.0,
             x0=360.0,
         )
     legend = "".join(

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ... import __version__
-from ..labels import label
+from ..style import map_title
 from ..webpage import escape
 from ..writers import atomic_path
 from .sections import SECTIONS, ReportContext
@@ -97,10 +97,11 @@ def report_html(
         max_gaps=max_gaps,
         modes=dict(modes or {}),
     )
-    title = label(lang, "title", minutes=ctx.headline, name=result.name)
+    mode = str(result.summary.get("mode", result.network.mode))
+    title = map_title(lang, place=result.name, mode=mode, minutes=ctx.headline)
     now = report_time(lang)
     body = [
-        f"<h1>{escape(t(lang, 'report'))}: {escape(title)}</h1>",
+        f"<h1>{escape(t(lang, 'report') + t(lang, 'colon') + title)}</h1>",
         f"<p class='meta'>{escape(t(lang, 'generated', date=now, version=__version__))}</p>",
     ]
     body += [html for html in (section(ctx) for section in SECTIONS) if html]

@@ -102,12 +102,13 @@ def headline_section(ctx: ReportContext) -> str:
     )
     by = s.get("coverage_by_minutes") or {}
     shares = " · ".join(
-        f"{escape(t(lang, 'within', minutes=float(k)))}: {float(v):.1%}" for k, v in by.items()
+        f"{escape(t(lang, 'within', minutes=float(k)) + t(lang, 'colon'))}{float(v):.1%}"
+        for k, v in by.items()
     )
     parts = [
         f"<h2 class='first'>{escape(t(lang, 'headline'))}</h2>",
         f"<div class='figures'>{boxes}</div>",
-        f"<p>{escape(t(lang, 'by_minutes'))}: {shares}</p>",
+        f"<p>{escape(t(lang, 'by_minutes') + t(lang, 'colon'))}{shares}</p>",
     ]
     parts += _left_out_line(ctx)
     levels = s.get("units_by_level") or {}

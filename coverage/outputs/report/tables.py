@@ -243,8 +243,10 @@ def report_tables(result: CoverageResult, *, lang: str = "en") -> dict[str, pd.D
         if above is not None:
             columns.insert(1, above)
         frame = table[columns]
-        if above is not None:
-            frame = with_subtotals(frame, above, lambda name: t(lang, "subtotal", name=name))
+        if above is not None:  # subtotals from every column (mean minutes need unreachable)
+            full = with_subtotals(table, above, lambda name: t(lang, "subtotal", name=name))
+            frame = full[columns]
+            frame.attrs["subtotal_rows"] = full.attrs["subtotal_rows"]
         tables[f"units_{level}" if level != "unit" else "units"] = frame
     targets = getattr(result, "targets", None)
     if isinstance(targets, pd.DataFrame) and not targets.empty:

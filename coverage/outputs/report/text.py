@@ -13,7 +13,7 @@ _EXTRA_EN = {
     "modes_note": "The same stations and residents, timed for each travel mode of this run; "
     "each mode's own files are in its folder.",
     "modes_share_chart": "Share of residents within each threshold",
-    "modes_units_chart": "Units covered",
+    "modes_units_chart": "Share of units covered (covered/populated)",
     "modes_units_level": "Units covered: {level}",
     "minutes_value": "{minutes:g} min",
     "access_text_points": "Residents (at their points) and stations walk in a straight line at "
@@ -148,7 +148,7 @@ _EXTRA_ZH = {
     "modes_note": "同一批服务点与居民，按本次计算的各出行方式分别计时；"
     "各方式的完整结果见其文件夹。",
     "modes_share_chart": "各时间阈值内居民占比",
-    "modes_units_chart": "已覆盖单元数",
+    "modes_units_chart": "单元覆盖比例（已覆盖/有人口）",
     "modes_units_level": "已覆盖单元：{level}",
     "minutes_value": "{minutes:g} 分钟",
     "access_text_points": "居民（按人口点位）与服务点以{speed:g}公里/小时直线步行接入路网，"
