@@ -8,10 +8,9 @@ message about them quotes the file.
 
 Examples
 --------
->>> import yaml
->>> yaml.load("minutes: 1e9", Loader=StrictLoader)
+>>> parse_yaml("minutes: 1e9")
 {'minutes': 1e9}
->>> yaml.load("a: 1\\na: 2", Loader=StrictLoader)
+>>> parse_yaml("a: 1\\na: 2")
 Traceback (most recent call last):
 ...
 coverage.config_yaml.DuplicateKeyError: key 'a' is given twice (lines 1 and 2)
@@ -27,7 +26,7 @@ import yaml
 
 from .errors import ConfigError
 
-__all__ = ["DuplicateKeyError", "StrictLoader", "WrittenFloat", "number", "read_yaml"]
+__all__ = ["DuplicateKeyError", "StrictLoader", "WrittenFloat", "number", "parse_yaml", "read_yaml"]
 
 
 class DuplicateKeyError(yaml.constructor.ConstructorError):
@@ -109,6 +108,21 @@ StrictLoader.yaml_implicit_resolvers = {
 StrictLoader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_12, list("-+0123456789."))
 
 
+def parse_yaml(text: str) -> Any:
+    """One YAML document read with :class:`StrictLoader` (safe: no Python objects).
+
+    Raises
+    ------
+    yaml.YAMLError
+        :class:`DuplicateKeyError` for a key given twice, or the parser's error.
+    """
+    loader = StrictLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 def read_yaml(path: Path, what: str) -> Any:
     """The parsed YAML of a file, or a one-line :class:`~coverage.errors.ConfigError`.
 
@@ -137,7 +151,7 @@ def read_yaml(path: Path, what: str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the {what} ({exc})") from None
     try:
-        return yaml.load(text, Loader=StrictLoader)  # a SafeLoader subclass
+        return parse_yaml(text)
     except DuplicateKeyError as exc:
         raise ConfigError(
             f"{path}: line {exc.line}: key {exc.key!r} is given twice (also on line "
