@@ -161,7 +161,8 @@ def load_demand(
     -------
     tuple
         ``(demand, population_input, study_area)``: the demand, the people in the
-        source before clipping, and what the study area was.
+        source before clipping (for a raster: in the window read, the cells touching
+        the study area's bounding box and one more), and what the study area was.
 
     Raises
     ------

@@ -223,7 +223,16 @@ def service_plan(
             }
             for row in windows.to_dict(orient="records")
         }
-        for group, values in demand.groups.items():  # e.g. residents aged 65+ on Saturday
+        # each group's figures in each window (e.g. residents aged 65+ on Saturday); groups
+        # timed at their own speed (group_speed_factor) would need a search of their own
+        # per window and are left out rather than given everyone's times
+        timed = group_times or {}
+        same_speed = {
+            g: v
+            for g, v in demand.groups.items()
+            if g not in timed or np.array_equal(timed[g][0], point_minutes)
+        }
+        for group, values in same_speed.items():
             windows[f"group_{group}_coverage_share"] = [
                 reach_figures(values, window_minutes[name], threshold)["coverage_share"]
                 for name in windows["window"]
@@ -235,7 +244,7 @@ def service_plan(
                     for k, v in reach_figures(values, minutes, threshold).items()
                     if k in ("population_covered", "coverage_share")
                 }
-                for group, values in demand.groups.items()
+                for group, values in same_speed.items()
             }
     if options.service_rules:
         if "services" not in stations.columns:

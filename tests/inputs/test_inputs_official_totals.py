@@ -144,3 +144,22 @@ def test_siting_starts_from_the_official_people_of_the_run(grid_case):
         run["population_covered"], rel=1e-12
     )
     assert site["before"]["coverage_share"] == pytest.approx(run["coverage_share"], rel=1e-12)
+
+
+def test_totals_from_an_xlsx_sheet(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    sheet = book.create_sheet("分乡镇")
+    sheet.append(["某县第七次全国人口普查主要数据"])
+    sheet.append(["序号", "乡镇（街道）", "常住人口（人）"])
+    sheet.append([1, "城关镇", 45210])
+    sheet.append([2, "东山乡", 8123.0])
+    book.save(tmp_path / "七普.xlsx")
+    got = read_official_totals(
+        tmp_path / "七普.xlsx", column="常住人口（人）", unit_column="乡镇（街道）", sheet="分乡镇"
+    )
+    assert got.names == ("城关镇", "东山乡")
+    assert got.population.tolist() == [45210.0, 8123.0]
+    assert got.rows == (3, 4) and got.total == 53333.0

@@ -23,7 +23,7 @@ import pytest
 
 from coverage import load_config, run_coverage
 from coverage.errors import InputError
-from coverage.pipeline import write_outputs
+from coverage.outputs.write import write_outputs
 
 WINDOWS = '{工作日午间: "Mo-Fr 12:00-13:00", 周六上午: "周六 9:00-11:00"}'
 
@@ -243,3 +243,13 @@ def test_what_if_keeps_the_windows(grid_case):
         expected
     )
     assert more.stations["open_周六上午"].tolist() == [True, True]
+
+
+def test_groups_at_their_own_speed_have_no_window_figures(grid_case):
+    case, _ = _case(grid_case, extra=("group_speed_factor: {age_65_plus: 0.5}",))
+    res = run_coverage(load_config(case.config))
+    by = res.summary["coverage_by_window"]
+    # everyone's window figures stand; the slower group's would need its own searches
+    assert by["周六上午"]["population_covered"] == pytest.approx(169.0)
+    assert by["周六上午"]["groups"] == {}
+    assert not any(c.startswith("group_") for c in res.windows.columns)
