@@ -191,7 +191,8 @@ def test_travel_model_keys():
     assert (c.water_barriers, c.barriers, c.link_to_steps) == (True, None, True)
     assert (c.network_columns, c.network_snap_m, c.group_speed_factor) == (None, 0.5, None)
     c = cfg(ferry=False, ferry_wait_minutes=0, barriers="water.gpkg", link_to_steps=False,
-            network_columns={"class": "路线等级"}, group_speed_factor={"age_65_plus": 0.75})  # fmt: skip
+            network_columns={"class": "路线等级"},
+            group_speed_factor={"age_65_plus": 0.75})  # fmt: skip
     assert c.barriers == Path("/data/county/water.gpkg")
     assert c.network_columns == {"class": "路线等级"}
     assert c.group_speed_factor == {"age_65_plus": 0.75}
