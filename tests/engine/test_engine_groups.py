@@ -9,6 +9,7 @@ import pytest
 from shapely.geometry import Point
 
 from coverage import compute_coverage
+from coverage.engine.access import AccessModel
 from coverage.errors import InputError
 from coverage.inputs.network import Network
 from coverage.inputs.population import Demand
@@ -75,9 +76,16 @@ def test_slower_group_against_networkx():
     net, demand, stations, nodes = _case()
     minutes = [5, 10, 15]
     result = compute_coverage(
-        net, stations, demand, minutes=minutes, group_speed_factor={"age_65_plus": 0.75}
+        net,
+        stations,
+        demand,
+        AccessModel(
+            mode=net.mode, minutes=tuple(minutes), group_speed_factor={"age_65_plus": 0.75}
+        ),
     )
-    plain = compute_coverage(net, stations, demand, minutes=minutes)
+    plain = compute_coverage(
+        net, stations, demand, AccessModel(mode=net.mode, minutes=tuple(minutes))
+    )
     slow = _reference_minutes(net, demand, nodes, 0.75)
     everyone = _reference_minutes(net, demand, nodes, 1.0)
     np.testing.assert_allclose(plain.point_minutes, everyone, rtol=1e-9)
@@ -99,11 +107,15 @@ def test_slower_group_against_networkx():
 
 def test_driving_is_unchanged_and_unknown_groups_are_refused():
     net, demand, stations, _ = _case("drive")
-    slow = compute_coverage(net, stations, demand, group_speed_factor={"age_65_plus": 0.5})
-    plain = compute_coverage(net, stations, demand)
+    slow = compute_coverage(
+        net, stations, demand, AccessModel(mode=net.mode, group_speed_factor={"age_65_plus": 0.5})
+    )
+    plain = compute_coverage(net, stations, demand, AccessModel(mode=net.mode))
     assert slow.summary["groups"] == plain.summary["groups"]
     with pytest.raises(InputError, match="no population group 'elderly'"):
-        compute_coverage(net, stations, demand, group_speed_factor={"elderly": 0.75})
+        compute_coverage(
+            net, stations, demand, AccessModel(mode=net.mode, group_speed_factor={"elderly": 0.75})
+        )
 
 
 def test_unit_tables_use_the_group_s_own_times():
@@ -117,9 +129,8 @@ def test_unit_tables_use_the_group_s_own_times():
                   box(half, Y0 - 100, X0 + N * STEP, Y0 + N * STEP)],
         crs=UTM,
     )  # fmt: skip
-    result = compute_coverage(
-        net, stations, demand, units=units, minutes=[10], group_speed_factor={"age_65_plus": 0.6}
-    )
+    access = AccessModel(minutes=(10,), group_speed_factor={"age_65_plus": 0.6})
+    result = compute_coverage(net, stations, demand, access, units=units)
     slow = _reference_minutes(net, demand, nodes, 0.6)
     older = demand.groups["age_65_plus"]
     table = result.units["unit"].set_index("unit")
