@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -88,7 +87,7 @@ class Network:
         """Number of directed edges."""
         return int(self.edge_u.size)
 
-    @cached_property
+    @property
     def graph(self) -> sp.csr_matrix:
         """Sparse matrix of travel seconds: ``graph[u, v]`` is the fastest edge u -> v.
 
