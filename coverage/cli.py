@@ -401,7 +401,8 @@ def _summary_line(summary: dict[str, Any], out: Path) -> str:
 
 def _run(config_path: Path, args: argparse.Namespace) -> int:
     from .config import load_config
-    from .pipeline import run_coverage_modes, write_mode_outputs, write_outputs
+    from .outputs.write import write_mode_outputs, write_outputs
+    from .pipeline import run_coverage_modes
 
     overrides: dict[str, Any] = {}
     if getattr(args, "minutes", None):

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from coverage.engine.access import AccessModel
+
 _STATION_DATA = re.compile(r"(\[\[.*?\]\])\.forEach\(function \(p\)")
 
 
@@ -159,5 +161,5 @@ def point_population_result(
         load_network(case.network, speed_kmh=case.speed_kmh),
         read_stations(case.stations),
         read_population_points(table),
-        minutes=minutes,
+        AccessModel(mode="walk", minutes=tuple(minutes)),
     )
