@@ -341,6 +341,7 @@ def _site(args: argparse.Namespace) -> int:
         write_siting_outputs(
             result, folder, lang=config.lang, basemap=config.basemap,
             tianditu_key=config.tianditu_key, package=args.package,
+            output_crs=config.output_crs,
         )  # fmt: skip
         if not args.quiet:
             _print_siting(result, folder)
@@ -400,7 +401,8 @@ def _summary_line(summary: dict[str, Any], out: Path) -> str:
 
 def _run(config_path: Path, args: argparse.Namespace) -> int:
     from .config import load_config
-    from .pipeline import run_coverage_modes, write_mode_outputs, write_outputs
+    from .outputs.write import write_mode_outputs, write_outputs
+    from .pipeline import run_coverage_modes
 
     overrides: dict[str, Any] = {}
     if getattr(args, "minutes", None):

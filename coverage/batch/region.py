@@ -309,8 +309,8 @@ def _write_region(
     region: BatchRegion, result: CoverageResult, plan: RegionPlan, start: float
 ) -> dict[str, Any]:
     """Write a region's outputs and manifest into a staging folder, then publish it."""
+    from ..outputs.write import write_output_files
     from ..outputs.writers import write_json
-    from ..pipeline import write_output_files
 
     config = region.config
     inputs = [path for _, path in region_inputs(config)]

@@ -17,8 +17,9 @@ population raster) starts its leg at the shore: water within its distance to lan
 is not checked. For points on land, adding water only ever blocks more legs, so
 a leg never gets shorter when water is added.
 
-Cost: a leg shorter than the distance from its start to the nearest water cannot
-cross any and is not walked (one mask lookup per point), and a point's nearest
+Legs of at most twice the tolerance (60 m) are never blocked. Cost: such legs,
+and a leg shorter than the distance from its start to the nearest water (it cannot
+cross any), are not walked (one mask lookup per point), and a point's nearest
 road is tested first, the next ones only when it is blocked; only legs near water
 are sampled, in vectorised blocks.
 """
@@ -108,6 +109,16 @@ class WaterMask:
         x0, y0, x1, y1 = (np.asarray(a, dtype=float).ravel() for a in (x0, y0, x1, y1))
         length = np.hypot(x1 - x0, y1 - y0)
         out = np.zeros(x0.size, dtype=bool)
+        # a leg within the tolerance of both ends has nothing to check
+        long = np.flatnonzero(np.isfinite(length) & (length > 2 * self.tolerance_m))
+        if long.size:
+            out[long] = self._blocked_long(x0[long], y0[long], x1[long], y1[long], length[long])
+        return out.reshape(shape)
+
+    def _blocked_long(
+        self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray, length: np.ndarray
+    ) -> np.ndarray:
+        out = np.zeros(x0.size, dtype=bool)
         r0, c0, in0 = self._cells(x0, y0)
         r1, c1, in1 = self._cells(x1, y1)
         piece0 = np.where(in0, self.land[r0, c0], 0)
@@ -118,7 +129,7 @@ class WaterMask:
         # for its distance to it (less half a cell diagonal: anywhere in its cell)
         shore = np.where(wet0, self.distance_m[r0, c0] + self.cell_m, 0.0)
         clear = np.where(in0 & ~wet0, self.distance_m[r0, c0] - self.cell_m * 0.71, np.inf)
-        near = ~out & np.isfinite(length) & (length > 2 * self.tolerance_m + shore)
+        near = ~out & (length > 2 * self.tolerance_m + shore)
         near &= wet0 | (length >= clear)
         todo = np.flatnonzero(near)
         step = self.cell_m / 2.0
@@ -142,7 +153,7 @@ class WaterMask:
             hit[leg[inner][wet]] = True
             out[legs] = hit
             start = stop
-        return out.reshape(shape)
+        return out
 
 
 def water_mask(

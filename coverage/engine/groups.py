@@ -59,17 +59,12 @@ def slower_state(state: EngineState, factor: float) -> EngineState:
     ferry = np.asarray(net.edge_highway, dtype=object) == "ferry"
     seconds = np.where(ferry, net.edge_seconds, net.edge_seconds / factor)
     network = dataclasses.replace(net, edge_seconds=seconds)
+    access = state.access.replace(access_speed_kmh=state.access.access_speed_kmh * factor)
     return engine_state(
         network,
         _slower_snap(state.station_snap, factor),
         _slower_snap(state.point_snap, factor),
-        access_speed_kmh=state.access_speed_kmh * factor,
-        max_access_m=state.max_access_m,
-        snap_edges=state.snap_edges,
-        dem=state.dem,
-        snap_candidates=state.snap_candidates,
-        barrier=state.barrier,
-        link_steps=state.link_steps,
+        access,
     )
 
 

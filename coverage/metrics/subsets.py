@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..engine.snapping import Snap
 from ..engine.travel_times import node_times, point_times
@@ -36,12 +37,16 @@ class SubsetSearch:
         Access legs of the demand points.
     access_speed_kmh : float
         Speed on the access legs.
+    reverse : scipy.sparse.csr_matrix, optional
+        The network's reversed graph (from the engine state's road index), reused by
+        every search; built per search when not given.
     """
 
     network: Network
     station_snap: Snap
     point_snap: Snap
     access_speed_kmh: float
+    reverse: sp.csr_matrix | None = None
 
     def minutes(self, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Minutes from each point to the nearest station among ``keep``.
@@ -64,7 +69,7 @@ class SubsetSearch:
             return np.full(n_points, np.inf), np.full(n_points, -1, dtype=np.int64)
         subset = self.station_snap.take(keep_idx)  # with edge entries and slopes
         speed = self.access_speed_kmh
-        times = node_times(self.network, subset, access_speed_kmh=speed)
+        times = node_times(self.network, subset, access_speed_kmh=speed, reverse=self.reverse)
         seconds, station = point_times(times, self.point_snap, access_speed_kmh=speed)
         full = np.where(station >= 0, keep_idx[np.maximum(station, 0)], -1).astype(np.int64)
         return seconds / 60.0, full

@@ -29,7 +29,14 @@ from .writers import write_csv
 if TYPE_CHECKING:
     from ..results import CoverageResult
 
-__all__ = ["SHAPEFILE_FIELDS", "gis_layers", "shapefile_names", "write_gis_layers"]
+__all__ = [
+    "SHAPEFILE_FIELDS",
+    "gis_layers",
+    "read_layers",
+    "shapefile_names",
+    "write_gis_layers",
+    "write_layers",
+]
 
 #: Short dBase names of the long columns of the layers (documented in the README).
 SHAPEFILE_FIELDS = {
@@ -204,49 +211,90 @@ def write_gis_layers(
     dict
         File kind -> path: ``gpkg``, and ``shapefile_<layer>`` and ``shapefile_fields``.
     """
+    return write_layers(
+        gis_layers(result, isochrones=isochrones, sites=sites),
+        folder,
+        output_crs=output_crs,
+        shapefile=shapefile,
+        shapefile_encoding=shapefile_encoding,
+    )
+
+
+def write_layers(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    folder: str | os.PathLike[str],
+    *,
+    output_crs: str = "EPSG:4326",
+    shapefile: bool = False,
+    shapefile_encoding: str = "utf-8",
+) -> dict[str, Path]:
+    """Write named layers into ``outputs.gpkg`` (and Shapefiles) in ``folder``.
+
+    Parameters
+    ----------
+    layers : mapping of str to geopandas.GeoDataFrame
+        Layer name -> features (any CRS; empty layers are left out).
+    folder : path-like
+        The output (or staging) folder.
+    output_crs, shapefile, shapefile_encoding
+        As for :func:`write_gis_layers`.
+
+    Returns
+    -------
+    dict
+        File kind -> path.
+    """
     import pyogrio
 
     out = Path(folder)
-    layers = {
+    plain = {
         name: _plain(layer.to_crs(output_crs))
-        for name, layer in gis_layers(result, isochrones=isochrones, sites=sites).items()
+        for name, layer in layers.items()
+        if layer is not None and len(layer)
     }
     paths: dict[str, Path] = {}
     paths["gpkg"] = out / "outputs.gpkg"
     tmp = out / f".outputs-{os.getpid()}.tmp.gpkg"  # GDAL wants the .gpkg extension
     try:
-        for name, layer in layers.items():
+        for name, layer in plain.items():
             pyogrio.write_dataframe(layer, tmp, layer=name, driver="GPKG", append=tmp.exists())
         os.replace(tmp, paths["gpkg"])
     finally:
         tmp.unlink(missing_ok=True)
-    if not shapefile:
-        return paths
-    folder_shp = out / "shapefile"
-    folder_shp.mkdir(parents=True, exist_ok=True)
+    if shapefile:
+        paths.update(_write_shapefiles(plain, out / "shapefile", shapefile_encoding))
+    return paths
+
+
+def _write_shapefiles(
+    layers: Mapping[str, gpd.GeoDataFrame], folder: Path, encoding: str
+) -> dict[str, Path]:
+    """One Shapefile per layer, ``fields.csv`` beside them; GBK losses warned about."""
+    import pyogrio
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
     rows = []
     lost = 0
     for name, layer in layers.items():
         columns = [c for c in layer.columns if c != layer.geometry.name]
-        names = shapefile_names(columns, shapefile_encoding)
+        names = shapefile_names(columns, encoding)
         renamed = layer.rename(columns=names)
-        if shapefile_encoding == "gbk":
+        if encoding == "gbk":
             renamed, n = _to_gbk(renamed)
             lost += n
-        target = folder_shp / f"{name}.shp"
-        pyogrio.write_dataframe(
-            renamed, target, driver="ESRI Shapefile", encoding=shapefile_encoding.upper()
-        )
+        target = folder / f"{name}.shp"
+        pyogrio.write_dataframe(renamed, target, driver="ESRI Shapefile", encoding=encoding.upper())
         paths[f"shapefile_{name}"] = target
         rows += [{"layer": name, "field": names[c], "column": c} for c in columns]
-    write_csv(pd.DataFrame(rows), folder_shp / "fields.csv")
-    paths["shapefile_fields"] = folder_shp / "fields.csv"
+    write_csv(pd.DataFrame(rows), folder / "fields.csv")
+    paths["shapefile_fields"] = folder / "fields.csv"
     if lost:
         warnings.warn(
             f"{lost} characters that GBK cannot hold were written as '?' in the Shapefiles; "
             "use shapefile_encoding: utf-8 to keep them",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     return paths
 

@@ -49,6 +49,15 @@ def nice_length(width_m: float) -> float:
 
 
 def scale_bar(ax: Axes, lang: str) -> None:
+    """A black-and-white scale bar of :func:`nice_length`, bottom left, labelled in ``lang``.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        A map in a metric CRS with its final limits.
+    lang : {"en", "zh"}
+        Language of the label (``"5 km"`` or ``"5 公里"``).
+    """
     from matplotlib.patches import Rectangle
 
     x0, x1 = ax.get_xlim()
@@ -77,6 +86,7 @@ def scale_bar(ax: Axes, lang: str) -> None:
 
 
 def north_arrow(ax: Axes, lang: str) -> None:
+    """A north arrow top right, labelled ``N`` or ``北`` (the maps are drawn north up)."""
     ax.annotate(
         label(lang, "north"),
         xy=(0.95, 0.95),
@@ -126,6 +136,24 @@ def class_handles(classes: TimeClasses, lang: str, *, line: bool = True) -> list
 
 
 def station_markers(ax: Axes, result: CoverageResult, lang: str, *, edge: str = "white") -> list:
+    """Draw the stations, one colour and shape per tier (:func:`~.style.tier_styles`).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The map, in the network's CRS.
+    result : CoverageResult
+        The result whose stations are drawn.
+    lang : {"en", "zh"}
+        Language of the tier names.
+    edge : str
+        Marker edge colour (dark on coloured units, so the markers stand out).
+
+    Returns
+    -------
+    list
+        One legend handle per tier.
+    """
     from matplotlib.lines import Line2D
 
     pts = result.stations.to_crs(result.network.crs).geometry

@@ -19,13 +19,12 @@ from .basemaps import Basemap
 from .labels import label, tier_label
 from .layers import write_gis_layers
 from .maps import ASSETS, coverage_map, save_map
+from .products import Products, make_products
 from .report import write_report, write_units_xlsx
 from .static import static_maps
 from .writers import atomic_path
 
 if TYPE_CHECKING:
-    import geopandas as gpd
-
     from ..results import CoverageResult
 
 __all__ = ["package_name", "write_package", "write_presentation"]
@@ -49,7 +48,7 @@ def write_presentation(
     basemap: str | Mapping[str, Any] | Basemap = "osm",
     lang: str = "en",
     tianditu_key: str | None = None,
-    isochrones: gpd.GeoDataFrame | None = None,
+    products: Products | None = None,
     modes: Mapping[str, Mapping[str, Any]] | None = None,
     output_crs: str = "EPSG:4326",
     shapefile: bool = False,
@@ -70,9 +69,11 @@ def write_presentation(
         Language of the labels.
     tianditu_key : str, optional
         Key for the Tianditu basemap.
-    isochrones : geopandas.GeoDataFrame, optional
-        The run's isochrones (as in ``isochrones.geojson``): drawn on ``map.html`` and
-        written to ``outputs.gpkg``.
+    products : Products, optional
+        The result's surface and isochrones, computed once for every output
+        (:func:`~coverage.outputs.products.make_products`; default: computed here): the
+        isochrones as in ``isochrones.geojson`` are drawn on ``map.html`` and ``map.png``
+        and written to ``outputs.gpkg``.
     modes : mapping, optional
         Every mode's summary of a multi-mode run (mode -> summary): the report then
         compares the modes.
@@ -87,8 +88,14 @@ def write_presentation(
     """
     out = Path(folder)
     paths: dict[str, Path] = {}
+    products = products or make_products(result)
     fmap = coverage_map(
-        result, basemap=basemap, lang=lang, tianditu_key=tianditu_key, isochrones=isochrones
+        result,
+        basemap=basemap,
+        lang=lang,
+        tianditu_key=tianditu_key,
+        surface=products.minutes_grid,
+        isochrones=products.isochrones,
     )
     paths["map"] = save_map(fmap, out / "map.html")
     for name in LICENCES:
@@ -96,7 +103,9 @@ def write_presentation(
         with atomic_path(target) as tmp:
             shutil.copyfile(ASSETS / name, tmp)
         paths[f"licence_{name}"] = target
-    pngs = static_maps(result, out, lang=lang)
+    pngs = static_maps(
+        result, out, lang=lang, surface=products.minutes_grid, isochrones=products.isochrones
+    )
     paths.update(pngs)
     headline = float(result.summary["minutes"])
     images = {}
@@ -116,7 +125,7 @@ def write_presentation(
         write_gis_layers(
             result,
             out,
-            isochrones=isochrones,
+            isochrones=products.isochrones,
             output_crs=output_crs,
             shapefile=shapefile,
             shapefile_encoding=shapefile_encoding,

@@ -159,8 +159,12 @@ def _surface(
         return
     if surface is None:
         values = _point_surface(result)
-    else:  # a surface handed in: NaN nobody, inf unreachable
+    else:  # a surface handed in (NaN: nobody or unreachable, inf: unreachable)
         values = np.where(np.isinf(surface), -1.0, surface).astype(np.float32)
+        d = result.demand
+        if d.rows is not None and d.cols is not None:  # populated, no station reachable
+            gone = ~np.isfinite(result.point_minutes)
+            values[d.rows[gone], d.cols[gone]] = -1.0
     warped, extent = reproject_surface(values, grid, result.network.crs)
     cls = classes.classify(np.where(warped < 0, np.inf, warped))
     # 8-bit RGBA: a county raster has millions of cells, and matplotlib resamples it

@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from ..compute import read_terrain as _terrain_for
 from ..config import RunConfig
+from ..engine.access import SNAP_CANDIDATES
 from ..engine.snapping import Snap, snap_points
 from ..engine.travel_times import node_times, point_times
 from ..errors import InputError
@@ -30,7 +32,7 @@ from ..inputs.terrain import Dem
 from ..metrics.requirements import TierRule
 from ..metrics.targets import Target
 from ..metrics.units import DEFAULT_UNIT_COVERED_SHARE
-from ..pipeline import SNAP_CANDIDATES, _terrain_for, scaled_to_totals
+from ..pipeline import scaled_to_totals
 from .candidates import (
     candidates_from_file,
     candidates_from_gaps,

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from coverage import compute_coverage
+from coverage.engine.access import AccessModel
 from coverage.engine.barriers import water_mask
 from coverage.engine.snapping import snap_points
 from coverage.inputs.network import Network
@@ -98,7 +99,9 @@ def test_river_with_bridges():
         graph.add_edge(int(u), int(v), m=float(m))
     s_node = int(np.argmin(np.hypot(net.x - X0 - 1000, net.y - Y0 - 310)))
     metres = nx.shortest_path_length(graph, want, s_node, weight="m") + want_d + 10.0
-    result = compute_coverage(net, station, demand, minutes=[60], barrier=barrier)
+    result = compute_coverage(
+        net, station, demand, AccessModel(mode=net.mode, minutes=tuple([60]), barrier=barrier)
+    )
     assert result.point_minutes[0] == pytest.approx(metres / (5 / 3.6) / 60)
 
 

@@ -9,6 +9,7 @@ import pytest
 from shapely.geometry import Point
 
 from coverage import compute_coverage
+from coverage.engine.access import AccessModel
 from coverage.errors import InputError
 from coverage.inputs.network import Network
 from coverage.inputs.population import Demand
@@ -75,9 +76,16 @@ def test_slower_group_against_networkx():
     net, demand, stations, nodes = _case()
     minutes = [5, 10, 15]
     result = compute_coverage(
-        net, stations, demand, minutes=minutes, group_speed_factor={"age_65_plus": 0.75}
+        net,
+        stations,
+        demand,
+        AccessModel(
+            mode=net.mode, minutes=tuple(minutes), group_speed_factor={"age_65_plus": 0.75}
+        ),
     )
-    plain = compute_coverage(net, stations, demand, minutes=minutes)
+    plain = compute_coverage(
+        net, stations, demand, AccessModel(mode=net.mode, minutes=tuple(minutes))
+    )
     slow = _reference_minutes(net, demand, nodes, 0.75)
     everyone = _reference_minutes(net, demand, nodes, 1.0)
     np.testing.assert_allclose(plain.point_minutes, everyone, rtol=1e-9)
@@ -99,8 +107,34 @@ def test_slower_group_against_networkx():
 
 def test_driving_is_unchanged_and_unknown_groups_are_refused():
     net, demand, stations, _ = _case("drive")
-    slow = compute_coverage(net, stations, demand, group_speed_factor={"age_65_plus": 0.5})
-    plain = compute_coverage(net, stations, demand)
+    slow = compute_coverage(
+        net, stations, demand, AccessModel(mode=net.mode, group_speed_factor={"age_65_plus": 0.5})
+    )
+    plain = compute_coverage(net, stations, demand, AccessModel(mode=net.mode))
     assert slow.summary["groups"] == plain.summary["groups"]
     with pytest.raises(InputError, match="no population group 'elderly'"):
-        compute_coverage(net, stations, demand, group_speed_factor={"elderly": 0.75})
+        compute_coverage(
+            net, stations, demand, AccessModel(mode=net.mode, group_speed_factor={"elderly": 0.75})
+        )
+
+
+def test_unit_tables_use_the_group_s_own_times():
+    from shapely.geometry import box
+
+    net, demand, stations, nodes = _case()
+    half = X0 + (N - 1) * STEP / 2
+    units = gpd.GeoDataFrame(
+        {"unit": ["west", "east"]},
+        geometry=[box(X0 - 100, Y0 - 100, half, Y0 + N * STEP),
+                  box(half, Y0 - 100, X0 + N * STEP, Y0 + N * STEP)],
+        crs=UTM,
+    )  # fmt: skip
+    access = AccessModel(minutes=(10,), group_speed_factor={"age_65_plus": 0.6})
+    result = compute_coverage(net, stations, demand, access, units=units)
+    slow = _reference_minutes(net, demand, nodes, 0.6)
+    older = demand.groups["age_65_plus"]
+    table = result.units["unit"].set_index("unit")
+    west = demand.x < half
+    for name, inside in (("west", west), ("east", ~west)):
+        want = older[inside & (slow <= 10)].sum()
+        assert table.loc[name, "age_65_plus_population_covered"] == pytest.approx(want)

@@ -17,11 +17,12 @@ import openpyxl
 import pytest
 from pyproj import Geod
 
+from coverage.compute import compute_coverage
+from coverage.engine.access import AccessModel
 from coverage.inputs.crs import wgs84_to_gcj02
 from coverage.inputs.network import load_network
 from coverage.inputs.read import load_demand
 from coverage.inputs.stations import read_stations
-from coverage.pipeline import compute_coverage
 
 # The Comoros table lists eight sites twice, 1-24 m apart (tests/metrics/test_metrics_duplicates.py)
 COMOROS_DUPLICATES = "ignore::coverage.metrics.duplicates.DuplicateStationWarning"
@@ -98,8 +99,8 @@ def test_county_table_matches_clean_wgs84_within_a_tenth_of_a_point(comoros, tmp
         county.geometry.x, county.geometry.y, clean.geometry.x, clean.geometry.y
     )[2]
     assert np.max(moved) < 0.5
-    a = compute_coverage(network, clean, demand).summary
-    b = compute_coverage(network, county, demand).summary
+    a = compute_coverage(network, clean, demand, AccessModel(mode=network.mode)).summary
+    b = compute_coverage(network, county, demand, AccessModel(mode=network.mode)).summary
     assert abs(a["coverage_share"] - b["coverage_share"]) < 0.001
     assert a["population_total"] == b["population_total"]
     # 70 facilities reach about 7.4% of the residents on foot within 15 minutes
@@ -111,8 +112,8 @@ def test_without_conversion_the_figures_move(comoros, tmp_path):
     network, demand, _, clean = comoros
     path = write_xlsx(tmp_path / "服务点.xlsx", county_rows(clean))
     unconverted = read_stations(path)  # read as if the numbers were WGS84
-    a = compute_coverage(network, clean, demand).summary
-    b = compute_coverage(network, unconverted, demand).summary
+    a = compute_coverage(network, clean, demand, AccessModel(mode=network.mode)).summary
+    b = compute_coverage(network, unconverted, demand, AccessModel(mode=network.mode)).summary
     assert abs(a["coverage_share"] - b["coverage_share"]) > 0.002
     assert abs(a["mean_minutes"] - b["mean_minutes"]) > 1.0
 

@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from coverage.engine.access import AccessModel
 from coverage.metrics.home_service import home_service_list
+from coverage.metrics.options import MetricOptions
 
 THRESHOLD = 15.0
 
@@ -58,7 +60,7 @@ def _village(k: int) -> str:
 
 def _listed(line_world, line_result, polygons):
     """The line world's home-service list of age_65_plus, placed in ``polygons``."""
-    from coverage.pipeline import _units_of_demand
+    from coverage.metrics.membership import units_of_demand as _units_of_demand
 
     demand = dataclasses.replace(
         line_result.demand, groups={"age_65_plus": _group(line_world, line_result.demand)}
@@ -159,8 +161,8 @@ def test_comoros_home_service_by_island(shared_data):
     from rasterio.features import rasterize
 
     from coverage import load_network, read_population, read_stations
+    from coverage.compute import compute_coverage
     from coverage.metrics.service_plan import HomeService, ServiceOptions
-    from coverage.pipeline import compute_coverage
 
     comoros = shared_data / "comoros"
     pbf = comoros / "comores-latest.osm.pbf"
@@ -175,8 +177,9 @@ def test_comoros_home_service_by_island(shared_data):
         load_network(pbf),
         read_stations(comoros / "health.gpkg"),
         read_population(comoros / "com_ppp_2020_UNadj.tif"),
+        AccessModel(mode="walk"),
         units={"island": islands},
-        service=ServiceOptions(home_service=HomeService("population")),
+        options=MetricOptions(service=ServiceOptions(home_service=HomeService("population"))),
     )
     home = res.home_service
     grid = res.demand.grid

@@ -23,7 +23,7 @@ import pytest
 
 from coverage import load_config, run_coverage
 from coverage.errors import InputError
-from coverage.pipeline import write_outputs
+from coverage.outputs.write import write_outputs
 
 WINDOWS = '{工作日午间: "Mo-Fr 12:00-13:00", 周六上午: "周六 9:00-11:00"}'
 

@@ -12,6 +12,7 @@ import shapely
 from matplotlib import colors
 
 from coverage import compute_coverage, load_network, read_population, read_stations
+from coverage.engine.access import AccessModel
 from coverage.outputs.placement import LABEL_GID, boxes_overlap
 from coverage.outputs.static import level_map_figure, map_figure
 from coverage.outputs.style import time_classes
@@ -75,6 +76,7 @@ def comoros_result(shared_data):
         load_network(pbf),
         stations,
         read_population(comoros / "com_ppp_2020_UNadj.tif"),
+        AccessModel(mode="walk"),
         units={"island": islands, "village": villages},
         name="Comoros",
     )
