@@ -179,6 +179,7 @@ def test_report_and_workbook_sections(grid_case, tmp_path, lang):
     from openpyxl import load_workbook
 
     from coverage.outputs.report import report_html, write_units_xlsx
+    from coverage.outputs.report.xlsx import sheet_title
 
     extra = (
         "service_lists: {省级清单: [事项1, 事项2, 事项3, 事项4], 村级清单: [事项1, 事项2, 事项4]}",
@@ -210,11 +211,13 @@ def test_report_and_workbook_sections(grid_case, tmp_path, lang):
         "1 of 2 stations with a rule" if lang == "en" else "有清单要求的2个服务点中，1个达标"
     ) in page
     book = load_workbook(write_units_xlsx(res, tmp_path / "u.xlsx", lang=lang))
-    assert {"windows", "windows_by_unit", "service_rules", "home_service"} <= set(book.sheetnames)
-    sheet = book["windows"]
+    sheets = {k: sheet_title(k, lang) for k in ("windows", "windows_by_unit", "service_rules")}
+    sheets["home_service"] = sheet_title("home_service", lang)
+    assert set(sheets.values()) <= set(book.sheetnames)
+    sheet = book[sheets["windows"]]
     values = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert values["周六上午"][3] == pytest.approx(169.0)
-    home = book["home_service"]
+    home = book[sheets["home_service"]]
     people = [row[2] for row in home.iter_rows(min_row=2, values_only=True)]
     assert sum(people) == pytest.approx(res.home_service["people"].sum())
 
