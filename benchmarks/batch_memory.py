@@ -45,13 +45,13 @@ STATION_EVERY = 50  # one station every 50 nodes (5 km) each way: 400 stations
 
 _CHILD = """
 import gc, json, sys, time
-import coverage.pipeline as pipeline
-from coverage import (load_config, load_network, read_boundaries, read_population,
-                      read_stations, compute_coverage, write_outputs)
+import coverage.engine.demand as engine_demand
+from coverage import (access_model, load_config, load_network, read_boundaries,
+                      read_population, read_stations, compute_coverage, write_outputs)
 
 window = {window!r}
 if window is not None:
-    pipeline.DEMAND_WINDOW_CELLS = window
+    engine_demand.DEMAND_WINDOW_CELLS = window
 phases = {{}}
 
 def peak_gib():
@@ -77,7 +77,7 @@ units = None
 if cfg.boundaries is not None:
     units = phase("boundaries", lambda: read_boundaries(cfg.boundaries, name=cfg.boundaries_name))
 result = phase("compute_coverage", lambda: compute_coverage(
-    network, stations, grid, units=units, minutes=cfg.minutes, name=cfg.name))
+    network, stations, grid, access_model(cfg, network), units=units, name=cfg.name))
 phase("write_outputs", lambda: write_outputs(result, {out!r}))
 phases["figures"] = {{"population": result.summary["population_total"],
                      "coverage_share": result.summary["coverage_share"],
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-province", action="store_true")
     args = parser.parse_args(argv)
     out = args.out.resolve()
-    from coverage.pipeline import DEMAND_WINDOW_CELLS
+    from coverage.engine.demand import DEMAND_WINDOW_CELLS
 
     results: dict[str, object] = {"load_average": os.getloadavg()}
     if args.county:

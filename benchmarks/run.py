@@ -127,18 +127,42 @@ def end_to_end(report: Report, sizes: Sizes, quick: bool) -> None:
     folder = _comoros()
     if folder is None:
         report.skipped["end-to-end"] = f"the Comoros data is not in {SHARED_DATA}/comoros"
-        return
-    config = config_from_dict(
-        {
-            "name": "comoros",
-            "stations": str(folder / "health.gpkg"),
-            "population": str(folder / "com_ppp_2020_UNadj.tif"),
-            "network": str(folder / "comores-latest.osm.pbf"),
-            "minutes": [15],
-        },
-        base_dir=None,
+    else:
+        config = config_from_dict(
+            {
+                "name": "comoros",
+                "stations": str(folder / "health.gpkg"),
+                "population": str(folder / "com_ppp_2020_UNadj.tif"),
+                "network": str(folder / "comores-latest.osm.pbf"),
+                "minutes": [15],
+            },
+            base_dir=None,
+        )
+        run_end_to_end(report, "comoros walk", config, repeat=sizes.e2e_repeat)
+    # a generated town of 160,000 street nodes (400 x 400, 60 m apart) with two units,
+    # written as a real PBF: where the print maps cost most (a million road segments)
+    with tempfile.TemporaryDirectory(prefix="bench-town-") as tmp:
+        config = load_config(_town(Path(tmp), side=400))
+        run_end_to_end(report, "town 160k nodes walk", config, repeat=1)
+
+
+def _town(folder: Path, *, side: int) -> Path:
+    """A generated street-grid town (scripts/synthetic_regions.py): its region.yaml."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    import synthetic_regions
+
+    step = max(side // 5, 1)
+    return synthetic_regions.write_region(
+        folder,
+        name="town",
+        nodes=(side, side),
+        spacing_m=60.0,
+        stations=[
+            (i, j) for i in range(step // 4, side, step) for j in range(step // 4, side, step)
+        ],
+        network_format="pbf",
+        minutes=[15],
     )
-    run_end_to_end(report, "comoros walk", config, repeat=sizes.e2e_repeat)
 
 
 def scale(report: Report, sizes: Sizes, quick: bool) -> None:

@@ -8,9 +8,9 @@ fresh copy of the network (so every repetition rebuilds the engine's memoised
 KD-tree and reversed graph, as a real run would).
 
 The steps inside :func:`compute_coverage` are timed by wrapping the functions it
-calls, by name, in the ``coverage.pipeline`` namespace (``snap_points``,
-``node_times``, ``point_times``, ``transform_xy``, ...), so the breakdown always
-follows the pipeline as it is; what is left is reported as ``other``. Peak
+calls, by name, in the ``coverage.compute`` and ``coverage.engine.access`` namespaces
+(``snap_points``, ``snap_demand``, ``engine_state``, ``assemble_result``, ...), so the
+breakdown always follows the computation as it is; what is left is reported as ``other``. Peak
 resident memory is read from the kernel (``VmHWM``), reset before each step,
 so every step gets its own peak, and the peak of a whole call is the largest of
 its steps' and the gaps between them. (The reset also resets ``ru_maxrss``, so
@@ -34,10 +34,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from coverage.engine.access import AccessModel
+
 from .common import REPO, Report, Row, Timing, current_rss_mb, peak_rss_mb, reset_peak_rss
 
 BENCH = "scale"
-#: Functions of coverage.pipeline that are the job itself, not steps of it.
+#: Functions of the computation's modules that are the job itself, not steps of it.
 NOT_STEPS = frozenset({"compute_coverage", "run_coverage", "write_outputs"})
 
 
@@ -105,7 +107,8 @@ class _Probe:
 def _child(args: argparse.Namespace) -> dict[str, Any]:
     import numpy as np
 
-    import coverage.pipeline as pipeline
+    import coverage.compute
+    import coverage.engine.access
     from coverage import compute_coverage, read_population
     from coverage.inputs.stations import stations_from_frame
 
@@ -132,9 +135,11 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
     )
     probe = _Probe()
     out["peak_reset_supported"] = probe.can_reset
-    originals = _step_functions(pipeline)
-    for name, fn in originals.items():
-        setattr(pipeline, name, probe.wrap(name, fn))
+    modules = (coverage.compute, coverage.engine.access)
+    originals = {m: _step_functions(m) for m in modules}
+    for module, functions in originals.items():
+        for name, fn in functions.items():
+            setattr(module, name, probe.wrap(name, fn))
     try:
         for _ in range(args.repeat):
             fresh = dataclasses.replace(net)  # no memoised KD-tree / reversed graph / CSR
@@ -149,7 +154,9 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
             gc.collect()
             probe.start()
             c0, t0 = time.process_time(), time.perf_counter()
-            result = compute_coverage(fresh, stations, grid, minutes=(15.0,))
+            result = compute_coverage(
+                fresh, stations, grid, AccessModel(mode=fresh.mode, minutes=tuple((15.0,)))
+            )
             compute_s = time.perf_counter() - t0
             compute_cpu = time.process_time() - c0
             probe._fold()
@@ -170,8 +177,9 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
             )
             del result, grid, fresh
     finally:
-        for name, fn in originals.items():
-            setattr(pipeline, name, fn)
+        for module, functions in originals.items():
+            for name, fn in functions.items():
+                setattr(module, name, fn)
     measured = [
         max(r["read_population_peak_mb"], r["compute_coverage_peak_mb"]) for r in out["runs"]
     ]

@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from coverage.engine.access import AccessModel
+
 
 def _result(stations: int, tmp: Path) -> Any:
     import pandas as pd
@@ -42,7 +44,9 @@ def _result(stations: int, tmp: Path) -> Any:
         ),
         source="generated stations",
     )
-    return compute_coverage(net, table, read_population(raster), minutes=(15.0,))
+    return compute_coverage(
+        net, table, read_population(raster), AccessModel(mode=net.mode, minutes=tuple((15.0,)))
+    )
 
 
 def _best(fn: Any, repeat: int) -> float:

@@ -12,29 +12,36 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .compute import compute_coverage
 from .config import RunConfig, load_config
 from .datasets import prepare_demo
+from .engine.access import AccessModel
 from .errors import CoverageError, InputError
 from .fetch import FetchResult, fetch_dem, fetch_osm, fetch_worldpop
 from .inputs.boundaries import read_boundaries
 from .inputs.network import Network, load_network
 from .inputs.population import PopulationGrid, read_population
 from .inputs.stations import read_stations
-from .pipeline import compute_coverage, run_coverage, write_outputs
+from .metrics.options import MetricOptions
+from .outputs.write import write_outputs
+from .pipeline import access_model, run_coverage
 from .results import CoverageResult
 from .siting import SitingResult, run_siting, site_stations, write_siting_outputs
 from .whatif import add_station, remove_station
 
 __all__ = [
+    "AccessModel",
     "CoverageError",
     "CoverageResult",
     "FetchResult",
     "InputError",
+    "MetricOptions",
     "Network",
     "PopulationGrid",
     "RunConfig",
     "SitingResult",
     "__version__",
+    "access_model",
     "add_station",
     "compute_coverage",
     "fetch_dem",

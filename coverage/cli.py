@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .config_yaml import number
 from .errors import CoverageError, InputError, one_line
 
 __all__ = ["main"]
@@ -53,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("config", type=Path, help="YAML run configuration")
     run.add_argument(
-        "--minutes", type=float, nargs="+", metavar="N", help="threshold(s), overriding the file"
+        "--minutes", type=number, nargs="+", metavar="N", help="threshold(s), overriding the file"
     )
     _add_run_options(run)
 
@@ -260,7 +261,7 @@ def _add_site_parser(sub: Any) -> None:
     site.add_argument(
         "--time-limit", type=float, default=60.0, metavar="S", help="exact solver time limit (s)"
     )
-    site.add_argument("--minutes", type=float, metavar="N", help="threshold, overriding the file")
+    site.add_argument("--minutes", type=number, metavar="N", help="threshold, overriding the file")
     site.add_argument(
         "--mode",
         metavar="MODE",
@@ -340,6 +341,7 @@ def _site(args: argparse.Namespace) -> int:
         write_siting_outputs(
             result, folder, lang=config.lang, basemap=config.basemap,
             tianditu_key=config.tianditu_key, package=args.package,
+            output_crs=config.output_crs,
         )  # fmt: skip
         if not args.quiet:
             _print_siting(result, folder)
@@ -399,7 +401,8 @@ def _summary_line(summary: dict[str, Any], out: Path) -> str:
 
 def _run(config_path: Path, args: argparse.Namespace) -> int:
     from .config import load_config
-    from .pipeline import run_coverage_modes, write_mode_outputs, write_outputs
+    from .outputs.write import write_mode_outputs, write_outputs
+    from .pipeline import run_coverage_modes
 
     overrides: dict[str, Any] = {}
     if getattr(args, "minutes", None):
@@ -419,6 +422,11 @@ def _run(config_path: Path, args: argparse.Namespace) -> int:
         "lang": config.lang,
         "tianditu_key": config.tianditu_key,
         "package": getattr(args, "package", False),
+        "gis": {
+            "output_crs": config.output_crs,
+            "shapefile": config.shapefile,
+            "shapefile_encoding": config.shapefile_encoding,
+        },
     }
     if len(results) == 1:
         write_outputs(next(iter(results.values())), out, **options)

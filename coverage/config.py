@@ -61,10 +61,15 @@ class RunConfig:
     population: Path | PopulationSource = spec(
         parse_population,
         "GeoTIFF of people per cell (any CRS, nodata honoured), or a mapping: "
-        "{raster: ..., band: N, groups: {...}}, {points: table, crs: ...} or "
+        "{raster: ..., band: N, groups: {...}, totals: {file, level, column, unit_column}}, "
+        "{points: table, crs: ..., totals: {...}} or "
         "{from_buildings: true, total: N, cell_size_m: 100}",
     )
-    network: Path = spec(cf.path, "OpenStreetMap extract: .osm.pbf or .osm XML")
+    network: Path = spec(
+        cf.path,
+        "OpenStreetMap extract (.osm.pbf or .osm XML), or a road line layer "
+        "(.gpkg, .shp, .geojson; any CRS) classed 国道/省道/县道/乡道/村道 or by grade",
+    )
     name: str = spec(cf.plain_name, "name of the region, used in outputs", default="region")
     stations_crs: str = spec(
         cf.crs, "CRS of table coordinates: EPSG:xxxx, GCJ-02 or BD-09", default="EPSG:4326"
@@ -76,6 +81,12 @@ class RunConfig:
     )
     boundaries_name: str | dict[str, str] = spec(
         cf.names, "attribute naming each unit, or one per level", default="name"
+    )
+    boundaries_parent: dict[str, str] | None = spec(
+        cf.opt_parent_columns,
+        "column of a lower level's file naming its unit of the level above, e.g. "
+        "{village: 乡镇名称} (default: by containment, the unit holding most of its area)",
+        default=None,
     )
     mode: str = spec(cf.mode, "travel mode: walk, bike, ebike or drive", default="walk")
     speed_kmh: float | None = spec(
@@ -192,14 +203,49 @@ class RunConfig:
         "nearest point of the nearest segment; for rural roads with long segments)",
         default="node",
     )
+    network_columns: dict[str, str] | None = spec(
+        cf.opt_network_columns,
+        "headers of a road layer's columns when not recognised, e.g. {class: 路线等级, "
+        "speed: 设计时速}",
+        default=None,
+    )
+    network_snap_m: float = spec(
+        cf.positive, "road layer: line vertices this close join into one node", default=0.5
+    )
+    group_speed_factor: dict[str, float] | None = spec(
+        cf.opt_group_factors,
+        "slower groups, e.g. {age_65_plus: 0.75}: the group's walking, cycling and e-bike "
+        "speeds (road and access legs) times the factor; driving unchanged",
+        default=None,
+    )
+    link_to_steps: bool = spec(
+        cf.flag,
+        "whether residents and stations may join the road at steps (highway=steps); "
+        "tunnels, indoor and underground ways never",
+        default=True,
+    )
+    water_barriers: bool = spec(
+        cf.flag,
+        "access legs never cross water read from the OSM file (lakes, riverbanks, "
+        "reservoirs, the sea side of coastlines)",
+        default=True,
+    )
+    barriers: Path | None = spec(
+        cf.opt_path,
+        "optional polygon layer of more water areas legs may not cross (GeoPackage, "
+        "Shapefile, GeoJSON; any CRS)",
+        default=None,
+    )
     ferry: bool = spec(
         cf.flag,
         "OSM ferries (route=ferry) as edges for the modes their tags allow; false leaves them out",
         default=True,
     )
-    ferry_speed_kmh: float = spec(cf.positive, "speed on a ferry", default=10.0)
+    ferry_speed_kmh: float = spec(cf.speed, "speed on a ferry (0 < km/h <= 200)", default=10.0)
     ferry_wait_minutes: float = spec(
-        cf.non_negative, "wait when boarding a ferry at a landing", default=10.0
+        cf.bounded(0, cf.MAX_MINUTES, low_open=False, unit=" min", note=" (a day)"),
+        "wait when boarding a ferry at a landing (0 <= min <= 1440)",
+        default=10.0,
     )
     duplicate_m: float = spec(
         cf.duplicate_m,
@@ -230,6 +276,20 @@ class RunConfig:
         cf.opt_text, "Tianditu key for basemap: tianditu (default: $TIANDITU_KEY)", default=None
     )
     lang: str = spec(cf.lang, "language of maps and report: zh or en", default="en")
+    output_crs: str = spec(
+        cf.output_crs,
+        "CRS of outputs.gpkg and the Shapefiles: EPSG:4326 (WGS84), EPSG:4490 (CGCS2000) or a "
+        "Gauss-Krüger zone such as EPSG:4549 (GeoJSON files stay WGS84)",
+        default="EPSG:4326",
+    )
+    shapefile: bool = spec(
+        cf.flag, "also write the GIS layers as Shapefiles (shapefile/ folder)", default=False
+    )
+    shapefile_encoding: str = spec(
+        cf.shapefile_encoding,
+        "text encoding of the Shapefiles' attributes, named in each .cpg: utf-8 or gbk",
+        default="utf-8",
+    )
 
     @property
     def threshold_minutes(self) -> float:
@@ -314,6 +374,7 @@ def config_from_dict(
             check_rule_lists(rules, lists, source="'service_rules'")
         except ValueError as exc:
             problems.append(str(exc))
+    problems += _totals_level_problems(values)
     if problems:
         raise ConfigError(f"{source}: " + "; ".join(problems))
     if base_dir is not None:
@@ -323,6 +384,27 @@ def config_from_dict(
     if "name" not in values and source != "config":
         values["name"] = Path(source).stem
     return RunConfig(**values)
+
+
+def _totals_level_problems(values: Mapping[str, Any]) -> list[str]:
+    """Official totals need boundaries with their level (one file is level ``unit``)."""
+    population = values.get("population")
+    totals = population.totals if isinstance(population, PopulationSource) else None
+    if totals is None:
+        return []
+    boundaries = values.get("boundaries")
+    if boundaries is None:
+        return [
+            "'population' totals are given per unit of a boundary level; add boundaries: "
+            f"{{{totals.level}: <file>}} with the units the table names"
+        ]
+    levels = list(boundaries) if isinstance(boundaries, Mapping) else ["unit"]
+    if totals.level not in levels:
+        return [
+            f"'population' totals level {totals.level!r} is not a boundaries level; use one of "
+            f"{', '.join(levels)}"
+        ]
+    return []
 
 
 def load_config(path: str | os.PathLike[str], **overrides: Any) -> RunConfig:

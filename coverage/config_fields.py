@@ -26,6 +26,7 @@ from .metrics.targets import Target, targets_from_mapping
 
 __all__ = [
     "MODES",
+    "NETWORK_COLUMN_KEYS",
     "STATION_COLUMN_KEYS",
     "Invalid",
     "basemap",
@@ -42,7 +43,10 @@ __all__ = [
     "nonempty_text",
     "opt_crs",
     "opt_encoding",
+    "opt_group_factors",
     "opt_modes",
+    "opt_network_columns",
+    "opt_parent_columns",
     "opt_path",
     "opt_positive",
     "opt_sheet",
@@ -314,6 +318,30 @@ def opt_station_columns(value: Any) -> dict[str, str] | None:
     return None if value is None else columns(value, STATION_COLUMN_KEYS)
 
 
+def opt_group_factors(value: Any) -> dict[str, float] | None:
+    """``{group: speed multiplier}``, each in (0, 2]."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not value:
+        raise Invalid("must map population groups to speed factors, e.g. {age_65_plus: 0.75}")
+    out = {}
+    for key, factor in value.items():
+        kmh = positive(factor)
+        if kmh > 2:
+            raise Invalid(f"factor of '{key}' must be at most 2, got {factor!r}")
+        out[nonempty_text(str(key))] = kmh
+    return out
+
+
+#: Standard columns of a road layer a ``network_columns`` mapping may name (see
+#: :mod:`coverage.inputs.road_layer`).
+NETWORK_COLUMN_KEYS = ("class", "speed", "oneway", "name")
+
+
+def opt_network_columns(value: Any) -> dict[str, str] | None:
+    return None if value is None else columns(value, NETWORK_COLUMN_KEYS)
+
+
 def level_name(key: Any) -> str:
     text = nonempty_text(key)
     if not text.replace("_", "").replace("-", "").isalnum():
@@ -329,6 +357,17 @@ def boundaries(value: Any) -> Path | dict[str, Path] | None:
             raise Invalid("must be a path or a mapping of levels to paths, e.g. {township: t.shp}")
         return {level_name(k): path(v) for k, v in value.items()}
     return path(value)
+
+
+def opt_parent_columns(value: Any) -> dict[str, str] | None:
+    """``{level: column}``: the column of a level's file naming its parent unit."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not value:
+        raise Invalid("must map a lower level to the column naming its parent, e.g. "
+                      "{village: 乡镇名称}")  # fmt: skip
+    return {level_name(k): nonempty_text(str(v) if isinstance(v, int) else v)
+            for k, v in value.items()}  # fmt: skip
 
 
 def names(value: Any) -> str | dict[str, str]:
@@ -404,3 +443,28 @@ def spec(parse: Callable[[Any], Any], help: str, *, default: Any = dataclasses.M
     if default is dataclasses.MISSING:
         return field(metadata=meta)
     return field(default=default, metadata=meta)
+
+
+def output_crs(value: Any) -> str:
+    """A CRS for the GIS layers: an EPSG code or anything pyproj reads, not GCJ-02/BD-09."""
+    text = crs(value)
+    if text in ("GCJ-02", "BD-09"):
+        raise Invalid(
+            f"{text} is a display offset, not a CRS for GIS layers; use EPSG:4490 (CGCS2000), "
+            "a Gauss-Krüger zone such as EPSG:4549, or EPSG:4326"
+        )
+    from pyproj import CRS
+
+    parsed = CRS.from_user_input(text)
+    if not (parsed.is_geographic or parsed.is_projected):
+        raise Invalid(f"must be a geographic or projected CRS, got {text!r}")
+    return text
+
+
+def shapefile_encoding(value: Any) -> str:
+    """``utf-8`` or ``gbk``: the text encoding of the Shapefiles' attribute tables."""
+    text = nonempty_text(value).lower().replace("_", "-")
+    aliases = {"utf-8": "utf-8", "utf8": "utf-8", "gbk": "gbk", "cp936": "gbk", "gb18030": "gbk"}
+    if text not in aliases:
+        raise Invalid(f"must be utf-8 or gbk, got {value!r}")
+    return aliases[text]

@@ -17,10 +17,67 @@ from typing import Any
 
 from . import config_fields as cf
 
-__all__ = ["POINT_COLUMN_KEYS", "POPULATION_KEYS", "PopulationSource", "parse_population"]
+__all__ = [
+    "POINT_COLUMN_KEYS",
+    "POPULATION_KEYS",
+    "TOTALS_KEYS",
+    "OfficialTotalsSource",
+    "PopulationSource",
+    "parse_population",
+]
 
 #: Standard columns of a population table (see :data:`coverage.inputs.population.POINT_COLUMNS`).
 POINT_COLUMN_KEYS = ("name", "lon", "lat", "population")
+
+
+@dataclass(frozen=True)
+class OfficialTotalsSource:
+    """Official population per unit (e.g. census 常住人口 by township) to scale the model to.
+
+    Written as ``totals: {file: 七普.xlsx, level: township, column: 常住人口,
+    unit_column: 乡镇}`` inside ``population``. The people of each unit of ``level``
+    are rescaled so that they sum to the table's figure for that unit.
+    """
+
+    file: Path
+    level: str
+    column: str
+    unit_column: str | None = None
+    sheet: str | int | None = None
+    encoding: str | None = None
+
+
+#: Keys of the ``totals`` mapping.
+TOTALS_KEYS = ("file", "level", "column", "unit_column", "sheet", "encoding")
+
+
+def _totals(value: Any) -> OfficialTotalsSource | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise cf.Invalid(
+            "must be a mapping such as {file: 七普.xlsx, level: township, column: 常住人口, "
+            f"unit_column: 乡镇}}, got {value!r}"
+        )
+    unknown = [k for k in value if k not in TOTALS_KEYS]
+    if unknown:
+        guess = difflib.get_close_matches(str(unknown[0]), TOTALS_KEYS, n=1)
+        hint = f" (did you mean '{guess[0]}'?)" if guess else ""
+        raise cf.Invalid(f"has an unknown key {unknown[0]!r}{hint}; use {', '.join(TOTALS_KEYS)}")
+    missing = [k for k in ("file", "level", "column") if value.get(k) is None]
+    if missing:
+        raise cf.Invalid(
+            f"needs {', '.join(missing)}: e.g. {{file: 七普.xlsx, level: township, "
+            "column: 常住人口, unit_column: 乡镇}"
+        )
+    return OfficialTotalsSource(
+        file=cf.path(value["file"]),
+        level=cf.level_name(value["level"]),
+        column=cf.nonempty_text(value["column"]),
+        unit_column=cf.opt_text(value.get("unit_column")),
+        sheet=cf.opt_sheet(value.get("sheet")),
+        encoding=cf.opt_encoding(value.get("encoding")),
+    )
 
 
 @dataclass(frozen=True)
@@ -45,6 +102,7 @@ class PopulationSource:
     sheet: str | int | None = None
     groups: dict[str, Path | str] = field(default_factory=dict)
     band: int | None = None
+    totals: OfficialTotalsSource | None = None
 
     @property
     def kind(self) -> str:
@@ -62,7 +120,7 @@ class PopulationSource:
 
 POPULATION_KEYS = (
     "raster", "points", "from_buildings", "total", "cell_size_m", "floor_area_per_person_m2",
-    "crs", "columns", "encoding", "sheet", "groups", "band",
+    "crs", "columns", "encoding", "sheet", "groups", "band", "totals",
 )  # fmt: skip
 
 
@@ -92,6 +150,10 @@ def parse_population(value: Any) -> Path | PopulationSource:
     kind = given[0]
     if "total" in value and kind != "from_buildings":
         raise cf.Invalid("total applies only with from_buildings: true")
+    if value.get("totals") is not None and kind == "from_buildings":
+        raise cf.Invalid(
+            "totals scale a raster or a table of points; with from_buildings use total"
+        )
     band = value.get("band")
     if band is not None and kind != "raster":
         raise cf.Invalid("band applies only to a population raster")
@@ -131,4 +193,5 @@ def parse_population(value: Any) -> Path | PopulationSource:
         sheet=part("sheet", cf.opt_sheet),
         groups=groups,
         band=band,
+        totals=part("totals", _totals),
     )

@@ -8,10 +8,9 @@ message about them quotes the file.
 
 Examples
 --------
->>> import yaml
->>> yaml.load("minutes: 1e9", Loader=StrictLoader)
+>>> strict_load("minutes: 1e9")
 {'minutes': 1e9}
->>> yaml.load("a: 1\\na: 2", Loader=StrictLoader)
+>>> strict_load("a: 1\\na: 2")
 Traceback (most recent call last):
 ...
 coverage.config_yaml.DuplicateKeyError: key 'a' is given twice (lines 1 and 2)
@@ -27,7 +26,14 @@ import yaml
 
 from .errors import ConfigError
 
-__all__ = ["DuplicateKeyError", "StrictLoader", "WrittenFloat", "read_yaml"]
+__all__ = [
+    "DuplicateKeyError",
+    "StrictLoader",
+    "WrittenFloat",
+    "number",
+    "read_yaml",
+    "strict_load",
+]
 
 
 class DuplicateKeyError(yaml.constructor.ConstructorError):
@@ -54,7 +60,21 @@ class WrittenFloat(float):
     def __repr__(self) -> str:
         return self.text
 
+    def __reduce__(self) -> tuple[type[WrittenFloat], tuple[float, str]]:
+        return (WrittenFloat, (float(self), self.text))  # picklable, e.g. for a Dask batch
+
     __str__ = __repr__
+
+
+def number(text: str) -> float:
+    """A number typed on the command line, shown as typed in messages (``--minutes 1e9``).
+
+    Raises
+    ------
+    ValueError
+        If ``text`` is not a number (argparse reports it as an invalid number value).
+    """
+    return WrittenFloat(float(text), text)
 
 
 class StrictLoader(yaml.SafeLoader):
@@ -123,7 +143,7 @@ def read_yaml(path: Path, what: str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read the {what} ({exc})") from None
     try:
-        return yaml.load(text, Loader=StrictLoader)  # a SafeLoader subclass
+        return strict_load(text)
     except DuplicateKeyError as exc:
         raise ConfigError(
             f"{path}: line {exc.line}: key {exc.key!r} is given twice (also on line "
@@ -135,3 +155,30 @@ def read_yaml(path: Path, what: str) -> Any:
         raise ConfigError(
             f"{path}: not valid YAML{where}; write one 'key: value' per line"
         ) from None
+
+
+def strict_load(text: str) -> Any:
+    """One YAML document read with :class:`StrictLoader` (a safe loader: no objects).
+
+    Parameters
+    ----------
+    text : str
+        The YAML text.
+
+    Returns
+    -------
+    object
+        The document (None when empty).
+
+    Raises
+    ------
+    DuplicateKeyError
+        If a mapping gives a key twice.
+    yaml.YAMLError
+        If the text is not YAML.
+    """
+    loader = StrictLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()

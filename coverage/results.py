@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .engine.whatif import EngineState
     from .inputs.network import Network
     from .inputs.population import Demand
-    from .pipeline import MetricOptions
+    from .metrics.options import MetricOptions
 
 __all__ = ["CoverageResult"]
 
@@ -76,6 +76,9 @@ class CoverageResult:
         and isochrones.
     metric_options : MetricOptions or None
         The metric settings of the run, for what-if updates.
+    station_input_columns : tuple of str
+        The columns of the station table as given (before the figures were added),
+        for what-if updates.
     """
 
     name: str
@@ -97,6 +100,7 @@ class CoverageResult:
     tier_point_minutes: dict[str, np.ndarray] = field(default_factory=dict)
     engine: EngineState | None = field(default=None, repr=False, compare=False)
     metric_options: MetricOptions | None = field(default=None, repr=False, compare=False)
+    station_input_columns: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def coverage_share(self) -> float:

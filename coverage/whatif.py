@@ -19,9 +19,10 @@ import pandas as pd
 from pyproj import CRS
 from shapely.geometry import Point
 
+from .compute import assemble_result
+from .engine.groups import group_point_seconds
 from .engine.whatif import EngineState, add_source, remove_source, snap_for_state
 from .errors import InputError
-from .pipeline import assemble_result
 from .results import CoverageResult
 
 __all__ = ["add_station", "remove_station"]
@@ -37,8 +38,8 @@ def _state(result: CoverageResult) -> EngineState:
 
 def _input_columns(result: CoverageResult) -> gpd.GeoDataFrame:
     """The station table as it was given, without the columns the pipeline adds."""
-    columns = result.stations.attrs.get("input_columns")
-    if columns is None:
+    columns = result.station_input_columns
+    if not columns:
         raise InputError(
             "this result's station table lost its column list; compute the result again"
         )
@@ -48,20 +49,21 @@ def _input_columns(result: CoverageResult) -> gpd.GeoDataFrame:
 def _rebuild(
     result: CoverageResult, state: EngineState, stations: gpd.GeoDataFrame
 ) -> CoverageResult:
-    extra: dict[str, object] = {
-        k: result.summary[k] for k in ("snap_to", "terrain", "inputs") if k in result.summary
-    }
-    return assemble_result(
+    group_seconds = group_point_seconds(
+        state, state.access.group_speed_factor, result.demand.groups
+    )
+    new = assemble_result(
         state,
         stations,
         result.demand,
         result.unit_polygons,
-        result.thresholds,
         name=result.name,
-        max_access_m=float(result.summary.get("max_access_m", state.max_access_m)),
         options=result.metric_options,
-        extra=extra,
+        group_minutes={g: (secs / 60.0, st) for g, (secs, st) in group_seconds.items()},
     )
+    # what the run added about its inputs (files, population outside the area) stays
+    kept = {k: v for k, v in result.summary.items() if k not in new.summary}
+    return new.with_summary({**new.summary, **kept})
 
 
 def add_station(

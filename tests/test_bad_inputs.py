@@ -108,6 +108,19 @@ def _all_nodata_dem(folder: Path) -> None:
     _append_config(folder, "dem: dem.tif")
 
 
+def _totals(folder: Path, rows: str | None, level: str = "unit") -> None:
+    """Official totals for the run; ``rows`` None leaves the table unwritten."""
+    if rows is not None:
+        text = "县第七次人口普查\n乡镇,常住人口\n" + rows
+        (folder / "七普.csv").write_bytes(text.encode("gb18030"))
+    _config(
+        folder,
+        "population: population.tif",
+        "population: {raster: population.tif, totals: {file: 七普.csv, level: "
+        f"{level}, column: 常住人口, unit_column: 乡镇}}}}",
+    )
+
+
 def _truncate(path: Path, keep: float = 0.5) -> None:
     data = path.read_bytes()
     path.write_bytes(data[: int(len(data) * keep)])
@@ -220,6 +233,8 @@ CASES: list[tuple[str, Mutation, tuple[str, ...]]] = [
      ("grid.yaml", "'speed_kmh'", "finite", "got -.inf")),
     ("config-share-above-one", lambda f: _append_config(f, "unit_covered_share: 90"),
      ("grid.yaml", "'unit_covered_share'", "share in (0, 1]", "got 90")),
+    ("config-ferry-wait-two-days", lambda f: _append_config(f, "ferry_wait_minutes: 2880"),
+     ("grid.yaml", "'ferry_wait_minutes'", "at most 1440 min (a day)", "got 2880")),
     ("config-gap-population-infinite", lambda f: _append_config(f, "gap_min_population: .inf"),
      ("grid.yaml", "'gap_min_population'", "finite", "got .inf")),
     ("config-building-cell-tiny", lambda f: _config(
@@ -311,6 +326,15 @@ CASES: list[tuple[str, Mutation, tuple[str, ...]]] = [
     ("raster-minus-inf", lambda f: _infinite(f, -np.inf),
      ("population.tif", "infinite population", "row 3, column 4")),
     ("dem-all-nodata", _all_nodata_dem, ("dem.tif", "nodata", "'dem'")),
+    ("totals-missing", lambda f: _totals(f, None), ("七普.csv", "not found", "totals file")),
+    ("totals-not-a-number", lambda f: _totals(f, "west,1000\neast,约三千"),
+     ("七普.csv", "row 4", "'常住人口'", "'约三千'")),
+    ("totals-duplicate-unit", lambda f: _totals(f, "west,1000\nwest,3000"),
+     ("七普.csv", "rows 3 and 4", "'west'")),
+    ("totals-no-match", lambda f: _totals(f, "城关镇,1000\n东山乡,3000"),
+     ("七普.csv", "no name of the totals table", "'west'")),
+    ("totals-level", lambda f: _totals(f, "west,1000", level="township"),
+     ("grid.yaml", "totals level 'township'", "unit")),
     ("raster-truncated", lambda f: _truncate(f / "population.tif", 0.3),
      ("population.tif",)),
     ("raster-not-a-raster", lambda f: (f / "population.tif").write_text("hello"),
@@ -332,8 +356,11 @@ CASES: list[tuple[str, Mutation, tuple[str, ...]]] = [
     ("network-xml-bad-node", lambda f: _xml_network(f, '<osm><node id="1" lon="118.9"/></osm>'),
      ("bad.osm", "lat")),
     ("network-unknown-format", lambda f: (
+        (f / "roads.dwg").write_text("x"), _config(f, "grid.osm.pbf", "roads.dwg")),
+     ("roads.dwg", "unknown network format")),
+    ("network-layer-corrupt", lambda f: (
         (f / "roads.shp").write_text("x"), _config(f, "grid.osm.pbf", "roads.shp")),
-     ("roads.shp", "unknown network format")),
+     ("roads.shp", "cannot read the road layer")),
     # --- boundaries
     ("boundaries-missing", lambda f: (f / "units.geojson").unlink(),
      ("units.geojson", "not found", "'boundaries'")),
@@ -512,3 +539,14 @@ def test_an_isochrone_grid_too_large_for_memory_is_refused(folder, monkeypatch, 
     assert line.startswith("error: isochrone_cell_m: a 1 m grid over the ")
     assert "set isochrone_cell_m to 2 or more" in line, line
     assert not [p for p in out.rglob("*") if p.name != ".coverage15.lock"]
+
+
+def test_a_command_line_threshold_is_quoted_as_typed(folder, capsys):
+    out = folder / "out"
+    code = main(
+        ["run", str(folder / "grid.yaml"), "--quiet", "--out", str(out), "--minutes", "1e9"]
+    )
+    (line,) = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code == 2
+    assert line.endswith("'minutes' must be above 0 and at most 1440 min (a day), got 1e9"), line
+    assert not out.exists()

@@ -212,3 +212,21 @@ def test_raster_reader_on_non_finite_cells(values, count, band, window):
         assert np.isfinite(grid.counts).all() and (grid.counts >= 0).all()
         assert (grid.counts[~grid.valid] == 0).all()
         assert np.isfinite(grid.total)
+
+
+@given(ROWS)
+def test_official_totals_reader(rows):
+    """Any cells (NaN, inf, 1e400, text, control characters): totals or one line."""
+    from coverage.inputs.official_totals import read_official_totals
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "totals.csv"
+        lines = ["乡镇,常住人口", *(",".join(r) for r in rows)]
+        path.write_text("\n".join(lines), encoding="utf-8")
+        try:
+            got = read_official_totals(path, column="常住人口")
+        except InputError as exc:
+            assert "\n" not in str(exc).strip()
+            return
+        assert np.isfinite(got.population).all() and (got.population >= 0).all()
+        assert len(set(got.names)) == len(got.names)

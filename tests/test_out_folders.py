@@ -14,7 +14,7 @@ from coverage.cli import main
 from coverage.datasets import demo_extract
 from coverage.errors import InputError
 from coverage.outputs.folder import MANIFEST_NAME
-from coverage.pipeline import write_mode_outputs
+from coverage.outputs.write import write_mode_outputs
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -122,7 +122,7 @@ def test_a_full_disk_names_the_folder_and_keeps_the_previous_one(
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("coverage.outputs.writers.write_csv", full)
+    monkeypatch.setattr("coverage.outputs.write.write_csv", full)
     assert main(["run", str(case.config), "--out", str(out), "--quiet", "--minutes", "9"]) == 2
     line = _error(capsys)
     assert str(out) in line and "no space left" in line

@@ -11,6 +11,7 @@ import rasterio
 from pyproj import Geod, Transformer
 
 from coverage import compute_coverage, load_config, read_population, run_coverage, write_outputs
+from coverage.engine.access import AccessModel
 
 # The Comoros table lists eight sites twice, 1-24 m apart (tests/metrics/test_metrics_duplicates.py)
 COMOROS_DUPLICATES = "ignore::coverage.metrics.duplicates.DuplicateStationWarning"
@@ -179,7 +180,13 @@ def test_comoros_real_data(shared_data):
 
     network = load_network(comoros / "comores-latest.osm.pbf")
     stations = read_stations(comoros / "health.gpkg")
-    result = compute_coverage(network, stations, grid, minutes=[15, 30, 60], name="comoros")
+    result = compute_coverage(
+        network,
+        stations,
+        grid,
+        AccessModel(mode=network.mode, minutes=tuple([15, 30, 60])),
+        name="comoros",
+    )
     s = result.summary
     assert s["stations"] == 70
     assert s["population_total"] == pytest.approx(869_595, rel=1e-3)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 
 from coverage import compute_coverage
+from coverage.engine.access import AccessModel
 from coverage.engine.snapping import snap_points
 from coverage.engine.travel_times import node_times
 from coverage.inputs.network import Network, network_from_edges
@@ -78,8 +79,7 @@ def _run(region: Region, minutes, stations=None, demand=None, max_access_m=5000.
         region.network,
         region.stations if stations is None else stations,
         region.demand if demand is None else demand,
-        minutes=minutes,
-        max_access_m=max_access_m,
+        AccessModel(mode=region.network.mode, minutes=tuple(minutes), max_access_m=max_access_m),
     )
 
 

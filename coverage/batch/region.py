@@ -190,13 +190,17 @@ def plan_batch(batch: Batch, *, force: bool = False) -> list[RegionPlan]:
 # --------------------------------------------------------------------------- one region
 
 
-def _unit_counts(levels: Any) -> tuple[int | None, int | None]:
-    """Populated units and covered units over all levels of a summary's ``units_by_level``."""
-    if not isinstance(levels, Mapping) or not levels:
-        return None, None
-    total = sum(int(level.get("units_populated", 0)) for level in levels.values())
-    covered = sum(int(level.get("units_covered", 0)) for level in levels.values())
-    return total, covered
+def _units_by_level(levels: Any) -> dict[str, dict[str, int]]:
+    """Per unit level, its populated units and covered units (levels are never added up)."""
+    if not isinstance(levels, Mapping):
+        return {}
+    return {
+        str(name): {
+            "units": int(level.get("units_populated", 0)),
+            "units_covered": int(level.get("units_covered", 0)),
+        }
+        for name, level in levels.items()
+    }
 
 
 def _target_counts(targets: Any) -> tuple[int | None, int | None]:
@@ -219,15 +223,13 @@ def _target_counts(targets: Any) -> tuple[int | None, int | None]:
 
 def _figures(summary: Mapping[str, Any]) -> dict[str, Any]:
     """The roll-up figures of a region, from its summary."""
-    units, units_covered = _unit_counts(summary.get("units_by_level"))
     targets, targets_met = _target_counts(summary.get("targets"))
     return {
         "population": summary["population_total"],
         "population_covered": summary["population_covered"],
         "coverage_share": summary["coverage_share"],
         "minutes": summary["minutes"],
-        "units": units,
-        "units_covered": units_covered,
+        "units_by_level": _units_by_level(summary.get("units_by_level")),
         "targets": targets,
         "targets_met": targets_met,
         **{key: summary.get(key) for key in LEFT_OUT},
@@ -307,8 +309,8 @@ def _write_region(
     region: BatchRegion, result: CoverageResult, plan: RegionPlan, start: float
 ) -> dict[str, Any]:
     """Write a region's outputs and manifest into a staging folder, then publish it."""
+    from ..outputs.write import write_output_files
     from ..outputs.writers import write_json
-    from ..pipeline import write_output_files
 
     config = region.config
     inputs = [path for _, path in region_inputs(config)]
@@ -321,6 +323,11 @@ def _write_region(
             basemap=config.basemap,
             lang=config.lang,
             tianditu_key=config.tianditu_key,
+            gis={
+                "output_crs": config.output_crs,
+                "shapefile": config.shapefile,
+                "shapefile_encoding": config.shapefile_encoding,
+            },
         )
         manifest = {
             "region": region.name,

@@ -32,9 +32,9 @@ from shapely.geometry import shape
 from shapely.ops import unary_union
 
 from ..errors import InputError
-from .snapping import _SAMPLE_M, _segments
+from .index import _SAMPLE_M
 from .travel_times import point_times
-from .whatif import EngineState, snap_for_state
+from .whatif import EngineState
 
 #: Most cells of an isochrone grid (two arrays of 8 bytes a cell: 800 MB).
 MAX_GRID_CELLS = 50_000_000
@@ -105,14 +105,15 @@ def travel_time_surface(
     if reached.size == 0:
         return empty
     # off-road legs are walked at up to 1.19x the flat speed (Tobler, downhill)
-    speed = state.access_speed_kmh / 3.6 * (1.2 if state.dem is not None else 1.0)
-    reach_m = min(state.max_access_m, limit_s * speed)
+    access = state.access
+    speed = access.access_speed_kmh / 3.6 * (1.2 if access.terrain is not None else 1.0)
+    reach_m = min(access.max_access_m, limit_s * speed)
     # only cells within an off-road leg of a node reached in time (or, entering
     # segments, of a segment with such an end or a station) can be inside: a cheap
     # filter, run in blocks of rows to bound memory
     fx, fy, slack = net.x[reached], net.y[reached], 0.0
-    if state.snap_edges:
-        seg = _segments(net)
+    if access.snap_edges:
+        seg = state.index.road_segments()
         hit = np.zeros(net.n_nodes, dtype=bool)
         hit[reached] = True
         keep = hit[seg.a] | hit[seg.b]
@@ -151,8 +152,8 @@ def travel_time_surface(
         if not near.any():
             continue
         px, py = cx[near], cy[near]
-        snap = snap_for_state(state, px, py, direction="from_point")
-        secs, st = point_times(state.times, snap, access_speed_kmh=state.access_speed_kmh)
+        snap = access.snap(net, px, py, direction="from_point", index=state.index)
+        secs, st = point_times(state.times, snap, access_speed_kmh=access.access_speed_kmh)
         inside = secs <= limit_s
         r_idx, c_idx = rr.ravel()[near][inside], cc.ravel()[near][inside]
         minutes[r_idx, c_idx] = secs[inside] / 60.0

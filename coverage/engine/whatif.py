@@ -27,9 +27,10 @@ from scipy.sparse.csgraph import dijkstra
 
 from ..errors import InputError
 from ..inputs.network import Network
-from ..inputs.terrain import Dem
-from .snapping import SegmentEntry, Snap, snap_points
-from .travel_times import NodeTimes, append_sources, node_times, point_times, reverse_graph
+from .access import AccessModel
+from .index import RoadIndex, road_index
+from .snapping import SegmentEntry, Snap
+from .travel_times import NodeTimes, append_sources, node_times, point_times
 
 __all__ = ["EngineState", "add_source", "engine_state", "remove_source", "snap_for_state"]
 
@@ -46,52 +47,47 @@ class EngineState:
         Access legs of the stations (``direction="to_point"``), one row per station.
     point_snap : Snap
         Access legs of the demand points (``direction="from_point"``).
-    access_speed_kmh : float
-        Off-road speed.
+    access : AccessModel
+        How the journeys were timed (linking rule, access legs, terrain); new
+        stations and grid points are snapped with it.
     times : NodeTimes
         Node times to the nearest station.
     point_seconds : numpy.ndarray
         Seconds from each point to its nearest station (inf: unreachable).
     point_station : numpy.ndarray
         Index of that station (-1: none).
-    max_access_m : float
-        Longest off-road leg used by the snaps.
-    snap_edges : bool
-        Whether the snaps enter the nearest segment as well as nodes.
-    snap_candidates : int
-        Nearest nodes per point in the snaps.
-    dem : Dem or None
-        Elevations used for the off-road legs, if any.
+    index : RoadIndex
+        The network's access nodes, segments and reversed graph, built once and
+        reused by every update, grid and subset search.
     """
 
     network: Network
     station_snap: Snap
     point_snap: Snap
-    access_speed_kmh: float
+    access: AccessModel
     times: NodeTimes
     point_seconds: np.ndarray
     point_station: np.ndarray
-    max_access_m: float = np.inf
-    snap_edges: bool = False
-    dem: Dem | None = None
-    snap_candidates: int = 1
+    index: RoadIndex
 
     @property
     def n_stations(self) -> int:
         """Number of stations."""
         return int(self.station_snap.nodes.shape[0])
 
+    @property
+    def access_speed_kmh(self) -> float:
+        """Off-road speed of the access model."""
+        return self.access.access_speed_kmh
+
 
 def engine_state(
     network: Network,
     station_snap: Snap,
     point_snap: Snap,
+    access: AccessModel,
     *,
-    access_speed_kmh: float,
-    max_access_m: float = np.inf,
-    snap_edges: bool = False,
-    dem: Dem | None = None,
-    snap_candidates: int = 1,
+    index: RoadIndex | None = None,
 ) -> EngineState:
     """Full computation of node and point times (one multi-source Dijkstra).
 
@@ -100,31 +96,23 @@ def engine_state(
     network : Network
         The weighted network.
     station_snap, point_snap : Snap
-        Access legs of stations and demand points.
-    access_speed_kmh : float
-        Off-road speed.
-    max_access_m, snap_edges, dem, snap_candidates
-        How the snaps were made (kept for snapping new stations and isochrone grids).
+        Access legs of stations and demand points, made with ``access.snap``.
+    access : AccessModel
+        How the journeys are timed.
+    index : RoadIndex, optional
+        The network's search structures (:func:`~coverage.engine.index.road_index`
+        with the access model's linking rule); built here when not given.
 
     Returns
     -------
     EngineState
     """
-    times = node_times(network, station_snap, access_speed_kmh=access_speed_kmh)
-    seconds, station = point_times(times, point_snap, access_speed_kmh=access_speed_kmh)
-    return EngineState(
-        network,
-        station_snap,
-        point_snap,
-        access_speed_kmh,
-        times,
-        seconds,
-        station,
-        max_access_m=max_access_m,
-        snap_edges=snap_edges,
-        dem=dem,
-        snap_candidates=snap_candidates,
-    )
+    if index is None or index.network is not network:
+        index = road_index(network, link_steps=access.link_steps, segments=access.snap_edges)
+    speed = access.access_speed_kmh
+    times = node_times(network, station_snap, access_speed_kmh=speed, reverse=index.reverse)
+    seconds, station = point_times(times, point_snap, access_speed_kmh=speed)
+    return EngineState(network, station_snap, point_snap, access, times, seconds, station, index)
 
 
 def snap_for_state(state: EngineState, x: np.ndarray, y: np.ndarray, *, direction: str) -> Snap:
@@ -133,7 +121,7 @@ def snap_for_state(state: EngineState, x: np.ndarray, y: np.ndarray, *, directio
     Parameters
     ----------
     state : EngineState
-        Gives the network, candidate count, edge entry, reach and DEM.
+        Gives the network and the access model.
     x, y : numpy.ndarray
         Points in the network's metric CRS.
     direction : str
@@ -143,16 +131,7 @@ def snap_for_state(state: EngineState, x: np.ndarray, y: np.ndarray, *, directio
     -------
     Snap
     """
-    return snap_points(
-        state.network,
-        x,
-        y,
-        k=state.snap_candidates,
-        max_distance_m=state.max_access_m,
-        edges=state.snap_edges,
-        direction=direction,
-        dem=state.dem,
-    )
+    return state.access.snap(state.network, x, y, direction=direction, index=state.index)
 
 
 def _stack_snaps(a: Snap, b: Snap) -> Snap:
@@ -230,7 +209,7 @@ def add_source(state: EngineState, snap: Snap, *, limit_s: float | None = None) 
         raise InputError("add_source: give the access legs of exactly one station")
     net = state.network
     n = net.n_nodes
-    graph = reverse_graph(net)
+    graph = state.index.reverse
     access = snap.access_seconds(state.access_speed_kmh)
     ok = (snap.nodes[0] >= 0) & np.isfinite(access[0])
     cols, weights = snap.nodes[0][ok], access[0][ok]
@@ -293,7 +272,7 @@ def remove_source(state: EngineState, index: int) -> EngineState:
         )
     net = state.network
     n = net.n_nodes
-    graph = reverse_graph(net)
+    graph = state.index.reverse
     cur = state.times.seconds
     label = state.times.station
     catchment = label == index

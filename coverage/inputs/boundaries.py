@@ -23,6 +23,7 @@ from pyproj import CRS
 from ..errors import InputError
 from .crs import chinese_crs_name, to_wgs84
 from .tables import read_vector, strip_control_characters
+from .unit_parents import assign_parents
 
 __all__ = ["RepairedGeometryWarning", "read_boundaries", "read_boundary_levels"]
 
@@ -53,6 +54,7 @@ def read_boundaries(
     name: str = "name",
     crs: str | CRS | None = None,
     outside_china: str = "keep",
+    parent: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read unit polygons and name them.
 
@@ -67,12 +69,16 @@ def read_boundaries(
         (converted to WGS84); any other CRS replaces the file's (for files without one).
     outside_china : {"keep", "shift"}
         GCJ-02/BD-09 handling of points outside China (see :mod:`coverage.inputs.crs`).
+    parent : str, optional
+        Attribute naming each unit's parent unit (e.g. a village's township), kept as
+        the column ``parent`` (see :mod:`coverage.inputs.unit_parents`).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns ``unit`` (the name, as text) and ``geometry``, in the file's CRS (WGS84
-        after a GCJ-02/BD-09 conversion); invalid geometries repaired.
+        Columns ``unit`` (the name, as text), ``parent`` (with ``parent``) and
+        ``geometry``, in the file's CRS (WGS84 after a GCJ-02/BD-09 conversion);
+        invalid geometries repaired.
 
     Raises
     ------
@@ -104,11 +110,19 @@ def read_boundaries(
             f"{path}: no column '{name}' to name the units (columns are "
             f"{', '.join(c for c in gdf.columns if c != 'geometry')}); set 'boundaries_name'"
         )
-    labels = pd.DataFrame({name: gdf[name].astype(str).to_numpy()})
+    if parent is not None and parent not in gdf.columns:
+        raise InputError(
+            f"{path}: no column '{parent}' naming each unit's parent (columns are "
+            f"{', '.join(c for c in gdf.columns if c != 'geometry')}); fix boundaries_parent"
+        )
+    kept = [name] if parent is None or parent == name else [name, parent]
+    labels = pd.DataFrame({c: gdf[c].where(gdf[c].notna(), "").astype(str) for c in kept})
+    if parent is None or parent != name:
+        labels[name] = gdf[name].astype(str)  # an unnamed unit shows as 'nan', as before
     labels.attrs["file_rows"] = list(range(1, len(gdf) + 1))
-    gdf[name] = strip_control_characters(labels, source=str(path), row_word="feature")[
-        name
-    ].to_numpy()
+    labels = strip_control_characters(labels, source=str(path), row_word="feature")
+    for c in kept:
+        gdf[c] = labels[c].to_numpy()
     missing = (gdf.geometry.isna() | gdf.geometry.is_empty).to_numpy()
     if missing.any():
         raise InputError(
@@ -153,9 +167,10 @@ def read_boundaries(
             ),
             stacklevel=2,
         )
-    units = gpd.GeoDataFrame(
-        {"unit": gdf[name].astype(str).to_numpy()}, geometry=geometry, crs=out_crs
-    )
+    columns = {"unit": gdf[name].astype(str).to_numpy()}
+    if parent is not None:
+        columns["parent"] = gdf[parent].astype(str).to_numpy()
+    units = gpd.GeoDataFrame(columns, geometry=geometry, crs=out_crs)
     units.attrs["source"] = str(path)
     return units
 
@@ -166,8 +181,13 @@ def read_boundary_levels(
     name: str | Mapping[str, str] = "name",
     crs: str | CRS | None = None,
     outside_china: str = "keep",
+    parent: Mapping[str, str] | None = None,
 ) -> dict[str, gpd.GeoDataFrame]:
     """Read one or several levels of units (e.g. township and village).
+
+    With several levels, each unit of a lower level gets its unit of the level above in
+    the column ``parent``, and the lower level's units are grouped under their parent
+    (:func:`~coverage.inputs.unit_parents.assign_parents`).
 
     Parameters
     ----------
@@ -178,16 +198,25 @@ def read_boundary_levels(
         listed use ``"name"``).
     crs, outside_china
         As in :func:`read_boundaries`, for every level.
+    parent : mapping of str to str, optional
+        Level -> the attribute of its file naming each unit's parent unit
+        (``{"village": "乡镇名称"}``); levels not listed are placed by containment.
 
     Returns
     -------
     dict of str to geopandas.GeoDataFrame
-        Level -> units, in the order given.
+        Level -> units, in the order given; lower levels with ``parent``.
 
     Raises
     ------
     InputError
-        As :func:`read_boundaries`, or when ``name`` names a level that has no file.
+        As :func:`read_boundaries`, when ``name`` or ``parent`` names a level that has
+        no file, or a parent column names a unit the level above does not have.
+
+    Warns
+    -----
+    UnitParentWarning
+        Naming lower units that overlap no unit above.
     """
     levels = {"unit": paths} if isinstance(paths, (str, os.PathLike)) else dict(paths)
     if isinstance(name, Mapping):
@@ -197,8 +226,17 @@ def read_boundary_levels(
                 f"boundaries_name: level(s) {', '.join(sorted(extra))} have no boundaries file "
                 f"(levels are {', '.join(levels)}); use the same level names in both keys"
             )
+    parent = dict(parent or {})
+    extra = set(parent) - set(levels)
+    if extra:
+        raise InputError(
+            f"boundaries_parent: level(s) {', '.join(sorted(extra))} have no boundaries file "
+            f"(levels are {', '.join(levels)}); use the same level names in both keys"
+        )
     out = {}
     for level, path in levels.items():
         label = name.get(level, "name") if isinstance(name, Mapping) else name
-        out[level] = read_boundaries(path, name=label, crs=crs, outside_china=outside_china)
-    return out
+        out[level] = read_boundaries(
+            path, name=label, crs=crs, outside_china=outside_china, parent=parent.get(level)
+        )
+    return assign_parents(out, parent)

@@ -16,6 +16,7 @@ written                                    OSM
 ``周一、周三 9:00-11:00``                   ``Mo,We 09:00-11:00``
 ``每天 24小时`` / ``全天``                  ``Mo-Su 00:00-24:00`` / ``24/7``
 ``周日休息`` / ``法定节假日休息``             ``Su off`` / ``PH off``
+``办公时间：工作日 8:30-17:00``              ``Mo-Fr 08:30-17:00``
 =========================================  ==========================================
 
 Rules are separated by ``；`` ``;`` ``。`` or new lines, time ranges by ``，`` ``,``
@@ -149,13 +150,13 @@ _DAYS_HEAD = re.compile(
 
 
 def _rule(text: str) -> str:
-    text = text.strip()
+    text = re.sub(r"^(?:营业|开放|办公|服务|工作|办理)时间\s*:?", "", text.strip()).strip()
     if _ALWAYS.fullmatch(text):
         return "24/7"
     head = _DAYS_HEAD.match(text)
     days = _days(head.group(1).strip(" ,、和及")) if head else ""
     rest = text[head.end() :].strip() if head else text
-    rest = re.sub(r"^(?:营业|开放|办公|服务)(?:时间)?[:]?", "", rest).strip()
+    rest = re.sub(r"^(?:营业|开放|办公|服务)?(?:时间)?\s*:?", "", rest).strip()
     if not days and not rest:
         raise HoursError(f"'{text}' names no days or times")
     if _OFF.fullmatch(rest) or (rest.endswith("休息") and _OFF.fullmatch(rest[-2:])):

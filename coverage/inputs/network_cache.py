@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 from pyproj import CRS
 
-from .network import Network
+from .graph import Network
+from .road_layer import layer_files
 
 __all__ = ["CACHE_VERSION", "cache_key", "default_cache_dir", "read_cached", "write_cached"]
 
@@ -80,6 +81,7 @@ def cache_key(
     metric_crs: str | None = None,
     dem: str | os.PathLike[str] | None = None,
     ferry: tuple[float, float] | None = None,
+    layer: Mapping[str, object] | None = None,
 ) -> str:
     """The cache key of a network: a hash of its inputs' content and settings.
 
@@ -99,6 +101,9 @@ def cache_key(
         DEM file (its content is hashed).
     ferry : tuple of float, optional
         Ferry speed (km/h) and boarding wait (minutes); None: no ferries.
+    layer : mapping, optional
+        How a road layer is read (its columns and snap distance); the content of all
+        of its files (a Shapefile's sidecars) is hashed.
 
     Returns
     -------
@@ -107,7 +112,8 @@ def cache_key(
     """
     parts = {
         "version": CACHE_VERSION,
-        "osm": _file_hash(path),
+        "osm": [_file_hash(f) for f in layer_files(path)],
+        "layer": None if layer is None else {str(k): str(v) for k, v in layer.items()},
         "mode": mode,
         "speeds": sorted((str(k), float(v)) for k, v in speeds.items()),
         "speed_kmh": speed_kmh,

@@ -315,4 +315,7 @@ def read_osm_ways(
         return _read_pbf(path)
     if name.endswith((".osm", ".osm.gz", ".osm.bz2", ".xml")):
         return _read_xml(path)
-    raise InputError(f"{path}: unknown network format; give an OpenStreetMap .osm.pbf or .osm file")
+    raise InputError(
+        f"{path}: unknown network format; give an OpenStreetMap .osm.pbf or .osm file, "
+        "or a road line layer (.gpkg, .shp, .geojson)"
+    )

@@ -64,7 +64,13 @@ def read_population_points(
         column.
     """
     from .crs import WGS84, to_wgs84
-    from .tables import find_column, find_columns, read_table, rename_columns
+    from .tables import (
+        find_column,
+        find_columns,
+        read_table,
+        rename_columns,
+        strip_control_characters,
+    )
 
     path = Path(path)
     if not path.is_file():
@@ -77,6 +83,7 @@ def read_population_points(
                        what="population table")  # fmt: skip
     rows = table.attrs.get("file_rows") or [i + 2 for i in range(len(table))]
     table = rename_columns(table, columns, source=str(path))
+    table = strip_control_characters(table, source=str(path))
     if table.empty:
         raise InputError(f"{path}: the population table has no rows; add one row per place")
     found = find_columns(
@@ -85,6 +92,7 @@ def read_population_points(
         source=str(path),
         exclusive=("lon", "lat", "population"),
         mapping="population: columns",
+        chosen=list(columns or {}),
     )
     missing = [k for k in ("lon", "lat", "population") if found[k] is None]
     if missing:

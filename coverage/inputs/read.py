@@ -34,6 +34,7 @@ from ..errors import InputError
 from .boundaries import read_boundary_levels
 from .network import Network, load_networks
 from .network_cache import default_cache_dir
+from .official_totals import OfficialTotals, read_official_totals
 from .population import (
     Demand,
     PopulationGrid,
@@ -80,6 +81,9 @@ class InputData:
         ``"boundaries"``, ``"network extent"`` or ``"population table"``.
     networks : dict of str to Network
         The network of every mode of the run (``network`` is the first).
+    official_totals : OfficialTotals or None
+        The official population per unit (``population: {totals: ...}``), not yet
+        applied: the run scales the demand to it.
     """
 
     network: Network
@@ -90,6 +94,7 @@ class InputData:
     population_outside_study_area: float
     study_area: str
     networks: dict[str, Network] = dataclasses.field(default_factory=dict)
+    official_totals: OfficialTotals | None = None
 
     def summary(self) -> dict[str, Any]:
         """Figures about the inputs, added to ``summary.json``."""
@@ -156,7 +161,8 @@ def load_demand(
     -------
     tuple
         ``(demand, population_input, study_area)``: the demand, the people in the
-        source before clipping, and what the study area was.
+        source before clipping (for a raster: in the window read, the cells touching
+        the study area's bounding box and one more), and what the study area was.
 
     Raises
     ------
@@ -284,7 +290,10 @@ def read_inputs(config: RunConfig, *, progress: bool = False) -> InputData:
     )
     units = (
         read_boundary_levels(
-            config.boundaries, name=config.boundaries_name, crs=config.boundaries_crs
+            config.boundaries,
+            name=config.boundaries_name,
+            crs=config.boundaries_crs,
+            parent=config.boundaries_parent,
         )
         if config.boundaries is not None
         else None
@@ -302,6 +311,8 @@ def read_inputs(config: RunConfig, *, progress: bool = False) -> InputData:
         ferry=config.ferry,
         ferry_speed_kmh=config.ferry_speed_kmh,
         ferry_wait_minutes=config.ferry_wait_minutes,
+        network_columns=config.network_columns,
+        network_snap_m=config.network_snap_m,
     )
     network = next(iter(networks.values()))
     check_station_extent(
@@ -323,6 +334,18 @@ def read_inputs(config: RunConfig, *, progress: bool = False) -> InputData:
         max_access_m=config.max_access_m,
         stations=stations,
     )
+    totals = getattr(config.population, "totals", None)
+    official = (
+        read_official_totals(
+            totals.file,
+            column=totals.column,
+            unit_column=totals.unit_column,
+            sheet=totals.sheet,
+            encoding=totals.encoding,
+        )
+        if totals is not None
+        else None
+    )
     return InputData(
         network=network,
         stations=stations,
@@ -332,4 +355,5 @@ def read_inputs(config: RunConfig, *, progress: bool = False) -> InputData:
         population_outside_study_area=population_input - demand.total,
         study_area=study_area,
         networks=networks,
+        official_totals=official,
     )

@@ -234,7 +234,12 @@ def stations_from_frame(
     frame = strip_control_characters(frame, source=source)
     names = list(frame.columns)
     found = find_columns(
-        names, STATION_COLUMNS, source=source, exclusive=("lon", "lat"), mapping="stations_columns"
+        names,
+        STATION_COLUMNS,
+        source=source,
+        exclusive=("lon", "lat"),
+        mapping="stations_columns",
+        chosen=list(columns or {}),
     )
     lon_col, lat_col = found["lon"], found["lat"]
     if lon_col is None or lat_col is None:

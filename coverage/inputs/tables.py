@@ -81,6 +81,7 @@ def find_columns(
     source: str,
     exclusive: Sequence[str] = (),
     mapping: str = "columns",
+    chosen: Sequence[str] = (),
 ) -> dict[str, str | None]:
     """The column of each standard name, refusing columns that make it ambiguous.
 
@@ -99,6 +100,9 @@ def find_columns(
         preference is taken.
     mapping : str
         The configuration key that maps headers, for the fix in messages.
+    chosen : sequence of str
+        Standard names the user mapped to a header (already renamed to the standard
+        name by :func:`rename_columns`): taken as they are, whatever else matches.
 
     Returns
     -------
@@ -122,6 +126,9 @@ def find_columns(
     """
     found: dict[str, str | None] = {}
     for std, names in aliases.items():
+        if std in chosen and std in [str(c) for c in columns]:
+            found[std] = std
+            continue
         keys = [header_key(n) for n in names]
         matching = [str(c) for c in columns if header_key(c) in keys]
         if not matching:

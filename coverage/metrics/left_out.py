@@ -48,12 +48,26 @@ def left_out(summary: Mapping[str, Any]) -> dict[str, float | None]:
     -------
     dict
         ``<key>_share`` for each key of :data:`LEFT_OUT`: people / input population
-        (None when the input holds nobody).
+        (None when the input holds nobody). With ``population_total``, the share beyond
+        reach is taken within the study area and scaled by its share of the input, so it
+        stays a share of the input when the study area was rescaled to official totals.
     """
     total = float(summary.get("population_input") or 0.0)
+    if total <= 0:
+        return {f"{key}_share": None for key in LEFT_OUT}
+    outside = float(summary.get("population_outside_study_area") or 0.0)
+    beyond = float(summary.get("population_beyond_network_reach") or 0.0)
+    inside = summary.get("population_total")
+    if inside is not None and float(inside) > 0:
+        # the study area's share of the input, times the share of its residents beyond
+        # reach: beyond / input exactly, and still a share of the input when the study
+        # area was rescaled to official totals (beyond counts rescaled people)
+        beyond_share = beyond / float(inside) * (total - outside) / total
+    else:
+        beyond_share = beyond / total
     return {
-        f"{key}_share": (float(summary.get(key) or 0.0) / total) if total > 0 else None
-        for key in LEFT_OUT
+        "population_outside_study_area_share": outside / total,
+        "population_beyond_network_reach_share": beyond_share,
     }
 
 

@@ -5,7 +5,7 @@ One call after the engine has run (:func:`service_plan`) turns the settings of
 
 - coverage in each time window (:mod:`.windows`): ``open_<window>`` per station,
   ``window_<window>_population_covered`` / ``window_<window>_coverage_share`` per
-  unit, ``coverage_by_window`` in the summary;
+  unit, ``coverage_by_window`` in the summary (with each population group's figures);
 - the service-item rules (:mod:`.service_rules`): ``service_list``,
   ``service_share``, ``service_rule_pass`` ... per station, ``service_rules`` in the
   summary;
@@ -26,7 +26,7 @@ from ..errors import InputError
 from ..inputs.population import Demand
 from .home_service import home_service_list
 from .service_rules import ServiceRule, check_rule_lists, station_service_rules
-from .subsets import SubsetSearch
+from .subsets import SubsetSearch, reach_figures
 from .units import unit_figures
 from .windows import HOURS_DEFAULTS, stations_open, window_coverage
 
@@ -93,7 +93,8 @@ class ServicePlan:
     Attributes
     ----------
     windows : pandas.DataFrame
-        Coverage per time window (:func:`~coverage.metrics.windows.window_coverage`).
+        Coverage per time window (:func:`~coverage.metrics.windows.window_coverage`),
+        with ``group_<group>_coverage_share`` for each population group.
     window_minutes : dict of str to numpy.ndarray
         Window -> minutes per demand point to the nearest station open in it.
     station_columns : pandas.DataFrame
@@ -152,6 +153,8 @@ def service_plan(
     threshold: float,
     points_in: Mapping[str, tuple[np.ndarray, Sequence[str]]],
     options: ServiceOptions,
+    group_times: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    group_search: Mapping[str, SubsetSearch] | None = None,
 ) -> ServicePlan:
     """Coverage per time window, the service-item verdicts and the home-service list.
 
@@ -172,6 +175,13 @@ def service_plan(
         Level -> ``(unit_of_point, unit_names)``.
     options : ServiceOptions
         What to compute.
+    group_times : mapping, optional
+        Group -> (minutes, nearest station) per point for groups timed at their own
+        speeds (``group_speed_factor``); the home-service list of such a group uses them.
+    group_search : mapping, optional
+        Group -> search at that group's own speed (:func:`.subsets.group_searches`),
+        for its figures in each time window; a group timed at its own speed without
+        one is left out of the window figures.
 
     Returns
     -------
@@ -213,9 +223,27 @@ def service_plan(
                     unit_columns[level][f"window_{name}_{col}"] = per_unit[col].to_numpy()
         summary["hours_default"] = options.hours_default
         summary["coverage_by_window"] = {
-            row["window"]: {k: _plain(v) for k, v in row.items() if k != "window"}
+            row["window"]: {
+                k: _plain(v) for k, v in row.items() if k != "window" and not k.startswith("group_")
+            }
             for row in windows.to_dict(orient="records")
         }
+        # each group's figures in each window (e.g. residents aged 65+ on Saturday)
+        by_group = _group_window_minutes(
+            demand, point_minutes, masks, window_minutes, group_times or {}, group_search or {}
+        )
+        for group, minutes_of in by_group.items():
+            values = demand.groups[group]
+            figures = {w: reach_figures(values, m, threshold) for w, m in minutes_of.items()}
+            windows[f"group_{group}_coverage_share"] = [
+                figures[w]["coverage_share"] for w in windows["window"]
+            ]
+            for w, f in figures.items():
+                summary["coverage_by_window"][w].setdefault("groups", {})[group] = {
+                    k: _plain(f[k]) for k in ("population_covered", "coverage_share")
+                }
+        for name in window_minutes:
+            summary["coverage_by_window"][name].setdefault("groups", {})
     if options.service_rules:
         if "services" not in stations.columns:
             raise InputError(
@@ -241,11 +269,12 @@ def service_plan(
                 "it under population: {groups: ...} or name one of these"
             )
         home_level = _home_level(points_in, options.home_service.level)
+        own_minutes, own_station = (group_times or {}).get(group, (point_minutes, point_station))
         home = home_service_list(
             demand,
             group,
-            point_minutes,
-            point_station,
+            own_minutes,
+            own_station,
             threshold,
             units=None if home_level is None else points_in[home_level],
             station_ids=stations["id"].tolist(),
@@ -274,3 +303,30 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value
+
+
+def _group_window_minutes(
+    demand: Demand,
+    point_minutes: np.ndarray,
+    masks: Mapping[str, np.ndarray],
+    window_minutes: Mapping[str, np.ndarray],
+    group_times: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    group_search: Mapping[str, SubsetSearch],
+) -> dict[str, dict[str, np.ndarray]]:
+    """Group -> window -> minutes per point, at the group's own speed where it has one.
+
+    A group at everyone's speed takes the windows' own searches; a slower group one
+    search per window from its own search (its own times where every station is open);
+    a slower group without a search is left out rather than given everyone's times.
+    """
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for group in demand.groups:
+        own = group_times.get(group)
+        if own is None or np.array_equal(own[0], point_minutes):
+            out[group] = dict(window_minutes)
+        elif group in group_search:
+            search = group_search[group]
+            out[group] = {
+                w: own[0] if mask.all() else search.minutes(mask)[0] for w, mask in masks.items()
+            }
+    return out

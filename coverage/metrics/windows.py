@@ -155,15 +155,15 @@ def stations_open(
                 f"time window {name!r} ({text}) is never open in {year}; give its days and "
                 "times, e.g. Mo-Fr 12:00-13:00"
             )
-    given = [None if h is None or not str(h).strip() else str(h) for h in hours]
+    given = [None if h is None or h != h or not str(h).strip() else str(h) for h in hours]
+    codes, texts = pd.factorize(pd.Series(given, dtype=object))  # one evaluation per text
     masks = {name: np.zeros(len(given), dtype=bool) for name in windows}
-    for text in dict.fromkeys(h for h in given if h is not None):
-        station = open_intervals(text, year=year)
-        rows = np.array([h == text for h in given], dtype=bool)
+    for k, text in enumerate(texts):
+        station = open_intervals(str(text), year=year)
         for name, window in spans.items():
             if open_throughout(station, window):
-                masks[name] |= rows
-    missing = np.array([h is None for h in given], dtype=bool)
+                masks[name] |= codes == k
+    missing = codes < 0
     for name in windows:
         if hours_default == "open":
             masks[name] |= missing

@@ -111,30 +111,15 @@ def water_features(source: str | os.PathLike[str]) -> gpd.GeoDataFrame | None:
     geopandas.GeoDataFrame or None
         Only the geometry column.
     """
-    import warnings
+    from ..inputs.water import osm_features
 
     path = Path(source)
     if not path.is_file():
         return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pyrosm and osmnx deprecation chatter
-        try:
-            if path.name.endswith(".pbf"):
-                import pyrosm
-
-                frame = pyrosm.OSM(str(path)).get_data_by_custom_criteria(
-                    custom_filter=WATER_TAGS,
-                    osm_keys_to_keep=list(WATER_TAGS),
-                    filter_type="keep",
-                    keep_nodes=False,
-                    keep_relations=True,
-                )
-            else:
-                import osmnx
-
-                frame = osmnx.features_from_xml(path, tags=WATER_TAGS)
-        except Exception:  # pyrosm and osmnx raise bare Exceptions; water is optional
-            return None
+    try:
+        frame = osm_features(path, WATER_TAGS)
+    except Exception:  # pyrosm and osmnx raise bare Exceptions; water is optional
+        return None
     if frame is None or len(frame) == 0:
         return None
     geoms = frame.geometry

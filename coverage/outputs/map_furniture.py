@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GAP_COLOUR",
     "ISO_COLOUR",
+    "ISO_HALO",
     "class_handles",
     "key_table",
     "legends",
@@ -36,8 +37,18 @@ __all__ = [
 ]
 
 #: Outline of the headline isochrone, and of the gap areas.
-ISO_COLOUR = "#08306b"
+ISO_COLOUR = "#000000"  # drawn over a white halo: clear on yellow and on dark purple
 GAP_COLOUR = "#d7301f"
+
+
+def _halo() -> list:
+    from matplotlib.patheffects import withStroke
+
+    return [withStroke(linewidth=3.0, foreground="white")]
+
+
+#: Path effects of the isochrone outline (and its legend row).
+ISO_HALO = _halo
 _KEY_ROWS = 60  # rows of the unit-number table per column
 
 
@@ -49,6 +60,15 @@ def nice_length(width_m: float) -> float:
 
 
 def scale_bar(ax: Axes, lang: str) -> None:
+    """A black-and-white scale bar of :func:`nice_length`, bottom left, labelled in ``lang``.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        A map in a metric CRS with its final limits.
+    lang : {"en", "zh"}
+        Language of the label (``"5 km"`` or ``"5 公里"``).
+    """
     from matplotlib.patches import Rectangle
 
     x0, x1 = ax.get_xlim()
@@ -77,6 +97,7 @@ def scale_bar(ax: Axes, lang: str) -> None:
 
 
 def north_arrow(ax: Axes, lang: str) -> None:
+    """A north arrow top right, labelled ``N`` or ``北`` (the maps are drawn north up)."""
     ax.annotate(
         label(lang, "north"),
         xy=(0.95, 0.95),
@@ -119,13 +140,32 @@ def class_handles(classes: TimeClasses, lang: str, *, line: bool = True) -> list
         [],
         [],
         color=ISO_COLOUR if line else "none",
-        linewidth=1.6,
+        linewidth=1.2,
+        path_effects=ISO_HALO() if line else None,
         label=classes.threshold_label(lang) if line else f"—— {classes.threshold_label(lang)}",
     )
     return [*rows[: classes.threshold_index + 1], mark, *rows[classes.threshold_index + 1 :]]
 
 
 def station_markers(ax: Axes, result: CoverageResult, lang: str, *, edge: str = "white") -> list:
+    """Draw the stations, one colour and shape per tier (:func:`~.style.tier_styles`).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The map, in the network's CRS.
+    result : CoverageResult
+        The result whose stations are drawn.
+    lang : {"en", "zh"}
+        Language of the tier names.
+    edge : str
+        Marker edge colour (dark on coloured units, so the markers stand out).
+
+    Returns
+    -------
+    list
+        One legend handle per tier.
+    """
     from matplotlib.lines import Line2D
 
     pts = result.stations.to_crs(result.network.crs).geometry

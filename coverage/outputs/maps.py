@@ -240,7 +240,9 @@ def coverage_map(
     title = map_title(lang, place=result.name, mode=mode, minutes=headline)
     share = result.summary.get("coverage_share")
     subtitle = (
-        "" if share is None else f"{label(lang, 'covered_share', minutes=headline)}: {share:.1%}"
+        ""
+        if share is None
+        else f"{label(lang, 'covered_share', minutes=headline)}{label(lang, 'colon')}{share:.1%}"
     )
     root.html.add_child(folium.Element(legend))  # type: ignore[attr-defined]
     root.html.add_child(folium.Element(title_html(title, subtitle)))  # type: ignore[attr-defined]

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from .basemaps import Basemap
 from .labels import label, tier_label
+from .layers import write_gis_layers
 from .maps import ASSETS, coverage_map, save_map
+from .products import Products, make_products
 from .report import write_report, write_units_xlsx
 from .static import static_maps
 from .writers import atomic_path
@@ -46,6 +48,11 @@ def write_presentation(
     basemap: str | Mapping[str, Any] | Basemap = "osm",
     lang: str = "en",
     tianditu_key: str | None = None,
+    products: Products | None = None,
+    modes: Mapping[str, Mapping[str, Any]] | None = None,
+    output_crs: str = "EPSG:4326",
+    shapefile: bool = False,
+    shapefile_encoding: str = "utf-8",
 ) -> dict[str, Path]:
     """Write ``map.html``, ``map.png`` (and one per unit level), ``report.html``,
     ``units.xlsx`` and ``assets/`` (licences) into ``folder``.
@@ -62,6 +69,17 @@ def write_presentation(
         Language of the labels.
     tianditu_key : str, optional
         Key for the Tianditu basemap.
+    products : Products, optional
+        The result's surface and isochrones, computed once for every output
+        (:func:`~coverage.outputs.products.make_products`; default: computed here): the
+        isochrones as in ``isochrones.geojson`` are drawn on ``map.html`` and ``map.png``
+        and written to ``outputs.gpkg``.
+    modes : mapping, optional
+        Every mode's summary of a multi-mode run (mode -> summary): the report then
+        compares the modes.
+    output_crs, shapefile, shapefile_encoding
+        Options of ``outputs.gpkg`` and the Shapefiles
+        (:func:`~coverage.outputs.layers.write_gis_layers`).
 
     Returns
     -------
@@ -70,14 +88,24 @@ def write_presentation(
     """
     out = Path(folder)
     paths: dict[str, Path] = {}
-    fmap = coverage_map(result, basemap=basemap, lang=lang, tianditu_key=tianditu_key)
+    products = products or make_products(result)
+    fmap = coverage_map(
+        result,
+        basemap=basemap,
+        lang=lang,
+        tianditu_key=tianditu_key,
+        surface=products.minutes_grid,
+        isochrones=products.isochrones,
+    )
     paths["map"] = save_map(fmap, out / "map.html")
     for name in LICENCES:
         target = out / "assets" / name
         with atomic_path(target) as tmp:
             shutil.copyfile(ASSETS / name, tmp)
         paths[f"licence_{name}"] = target
-    pngs = static_maps(result, out, lang=lang)
+    pngs = static_maps(
+        result, out, lang=lang, surface=products.minutes_grid, isochrones=products.isochrones
+    )
     paths.update(pngs)
     headline = float(result.summary["minutes"])
     images = {}
@@ -89,8 +117,20 @@ def write_presentation(
             else label(lang, "covered_share", minutes=headline) + f" ({tier_label(lang, level)})"
         )
         images[caption] = path.read_bytes()
-    paths["report"] = write_report(result, out / "report.html", lang=lang, images=images)
+    paths["report"] = write_report(
+        result, out / "report.html", lang=lang, images=images, modes=modes
+    )
     paths["units_xlsx"] = write_units_xlsx(result, out / "units.xlsx", lang=lang)
+    paths.update(
+        write_gis_layers(
+            result,
+            out,
+            isochrones=products.isochrones,
+            output_crs=output_crs,
+            shapefile=shapefile,
+            shapefile_encoding=shapefile_encoding,
+        )
+    )
     return paths
 
 

@@ -10,7 +10,27 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["line_pixels"]
+__all__ = ["line_pixels", "one_way_of_each_pair"]
+
+
+def one_way_of_each_pair(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Mask of directed edges to draw: one of each ``u -> v`` / ``v -> u`` pair, and every
+    edge whose reverse is absent (one-way streets).
+
+    Examples
+    --------
+    >>> one_way_of_each_pair(np.array([0, 1, 1, 3]), np.array([1, 0, 2, 2])).tolist()
+    [True, False, True, True]
+    """
+    u = np.asarray(u, dtype=np.int64)
+    v = np.asarray(v, dtype=np.int64)
+    if u.size == 0:
+        return np.zeros(0, dtype=bool)
+    n = int(max(u.max(), v.max())) + 1
+    keys = np.sort(u * n + v)
+    reverse = v * n + u
+    at = np.minimum(np.searchsorted(keys, reverse), keys.size - 1)
+    return (u <= v) | (keys[at] != reverse)
 
 
 def line_pixels(

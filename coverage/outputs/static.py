@@ -26,6 +26,7 @@ from .labels import label, tier_label
 from .map_furniture import (
     GAP_COLOUR,
     ISO_COLOUR,
+    ISO_HALO,
     class_handles,
     key_table,
     legends,
@@ -38,7 +39,7 @@ from .map_furniture import (
 from .map_layers import reproject_surface
 from .maps import credits_text
 from .placement import place_labels
-from .rasterize import line_pixels
+from .rasterize import line_pixels, one_way_of_each_pair
 from .style import (
     NO_DATA_COLOUR,
     SHARE_BINS,
@@ -123,7 +124,8 @@ def _roads(ax: Axes, result: CoverageResult, dpi: float) -> None:
     y0, y1 = ax.get_ylim()
     width_px = max(int(ax.get_position().width * _figure_inches(ax)[0] * dpi), 16)
     height_px = max(round(width_px * (y1 - y0) / (x1 - x0)), 16)
-    u, v = net.edge_u, net.edge_v
+    draw = one_way_of_each_pair(net.edge_u, net.edge_v)  # a two-way street once
+    u, v = net.edge_u[draw], net.edge_v[draw]
     hit = line_pixels(
         net.x[u], net.y[u], net.x[v], net.y[v], (x0, x1, y0, y1), (height_px, width_px)
     )
@@ -158,13 +160,17 @@ def _surface(
         return
     if surface is None:
         values = _point_surface(result)
-    else:  # a surface handed in: NaN nobody, inf unreachable
+    else:  # a surface handed in (NaN: nobody or unreachable, inf: unreachable)
         values = np.where(np.isinf(surface), -1.0, surface).astype(np.float32)
+        d = result.demand
+        if d.rows is not None and d.cols is not None:  # populated, no station reachable
+            gone = ~np.isfinite(result.point_minutes)
+            values[d.rows[gone], d.cols[gone]] = -1.0
     warped, extent = reproject_surface(values, grid, result.network.crs)
     cls = classes.classify(np.where(warped < 0, np.inf, warped))
-    rgba = np.array(
-        [(*_rgb(c), 0.85) for c in classes.palette()] + [(0.0, 0.0, 0.0, 0.0)], dtype=np.float32
-    )
+    # 8-bit RGBA: a county raster has millions of cells, and matplotlib resamples it
+    table = [(*_rgb(c), 0.85) for c in classes.palette()] + [(0.0, 0.0, 0.0, 0.0)]
+    rgba = np.round(np.array(table) * 255).astype(np.uint8)
     image = rgba[np.where(np.isnan(warped), classes.n + 1, cls)]
     ax.imshow(image, extent=extent, origin="upper", interpolation="nearest", zorder=2)
 
@@ -301,7 +307,7 @@ def map_figure(
         drawn_iso = iso is not None and not iso.empty
         if drawn_iso:
             iso.to_crs(result.network.crs).boundary.plot(  # type: ignore[union-attr]
-                ax=ax, color=ISO_COLOUR, linewidth=1.2, zorder=4
+                ax=ax, color=ISO_COLOUR, linewidth=1.0, zorder=4, path_effects=ISO_HALO()
             )
         symbols: list = []
         gaps = getattr(result, "gaps", None)

@@ -32,10 +32,10 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 from tqdm.auto import tqdm
 
+from ..engine.access import SNAP_CANDIDATES
 from ..engine.snapping import Snap, snap_points
 from ..engine.travel_times import reverse_graph, same_segment_pairs
 from ..inputs.network import Network
-from ..pipeline import SNAP_CANDIDATES
 
 __all__ = ["DemandLegs", "demand_legs", "reach_radius_m", "site_coverage"]
 

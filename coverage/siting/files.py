@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from ..outputs.folder import publish_folder, summary_inputs
+from ..outputs.layers import write_layers
 from ..outputs.presentation import package_name, write_package
 from ..outputs.writers import atomic_path, write_csv, write_json
 from .report import siting_report_html, write_sites_xlsx
@@ -29,14 +30,16 @@ def write_siting_outputs(
     basemap: Any = "osm",
     tianditu_key: str | None = None,
     package: bool = False,
+    output_crs: str = "EPSG:4326",
 ) -> dict[str, Path]:
     """Write a siting result's files into ``out_dir``, all or nothing.
 
     Files: ``sites.csv`` (ranked sites), ``sites.geojson`` (the same as points, for
     GIS), ``siting.json`` (before/after figures, solver, bound, gap, times),
     ``criticality.csv`` (per existing station), ``sites.html`` (offline map),
-    ``sites.png`` (print map), ``siting_report.html`` (the report section, zh / en)
-    and ``sites.xlsx``; with ``package``, also ``<name>.zip`` of them all.
+    ``sites.png`` (print map), ``siting_report.html`` (the report section, zh / en),
+    ``sites.xlsx`` and ``outputs.gpkg`` (GIS layers: sites, stations, units); with
+    ``package``, also ``<name>.zip`` of them all.
 
     Parameters
     ----------
@@ -54,6 +57,8 @@ def write_siting_outputs(
         Tianditu key.
     package : bool
         Also zip every file into one archive.
+    output_crs : str
+        CRS of ``outputs.gpkg`` (layers ``sites``, ``stations``, ``units_<level>``).
 
     Returns
     -------
@@ -85,6 +90,9 @@ def write_siting_outputs(
                 siting_report_html(result, lang, png=stage / names["sites_png"]), encoding="utf-8"
             )
         write_sites_xlsx(result, stage / names["sites_xlsx"], lang=lang)
+        units = {f"units_{level}": frame for level, frame in result.units.items()}
+        layers = {"sites": result.sites, "stations": result.stations, **units}
+        names["gpkg"] = write_layers(layers, stage, output_crs=output_crs)["gpkg"].name
         if package:
             write_package(stage, stage / names["package"], lang=lang)
     return {kind: out / name for kind, name in names.items()}

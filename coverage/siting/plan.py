@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from ..compute import read_terrain as _terrain_for
 from ..config import RunConfig
+from ..engine.access import SNAP_CANDIDATES
 from ..engine.snapping import Snap, snap_points
 from ..engine.travel_times import node_times, point_times
 from ..errors import InputError
@@ -30,7 +32,7 @@ from ..inputs.terrain import Dem
 from ..metrics.requirements import TierRule
 from ..metrics.targets import Target
 from ..metrics.units import DEFAULT_UNIT_COVERED_SHARE
-from ..pipeline import SNAP_CANDIDATES, _terrain_for
+from ..pipeline import scaled_to_totals
 from .candidates import (
     candidates_from_file,
     candidates_from_gaps,
@@ -525,7 +527,8 @@ def run_siting(
             "mode at a time with mode=... (the command line sites each mode in turn)"
         )
     inputs = read_inputs(config, progress=progress)
-    stations, demand = inputs.stations, inputs.demand
+    stations = inputs.stations
+    demand, _ = scaled_to_totals(inputs, config)  # the run's people (official totals)
     network = inputs.networks.get(mode, inputs.network) if mode else inputs.network
     terrain = _terrain_for(network, config.dem)
     snap = _snapper(network, max_access_m=config.max_access_m, snap_to=config.snap_to, dem=terrain)

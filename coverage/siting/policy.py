@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..metrics.membership import units_of_points as _units_of_points
 from ..metrics.requirements import TierRule, tier_counts
 from ..metrics.targets import Target
-from ..pipeline import _units_of_points
 from .unit_model import TierNeed, UnitLevel, units_covered
 
 __all__ = [

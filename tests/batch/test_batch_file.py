@@ -121,6 +121,11 @@ def test_missing_and_bad_batch_file(tmp_path):
     bad = _write(tmp_path / "bad.yaml", "regions: [a\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_batch(bad)
+    twice = _write(
+        tmp_path / "twice.yaml", "defaults:\n  minutes: 15\n  minutes: 30\nregions: []\n"
+    )
+    with pytest.raises(ConfigError, match=r"twice\.yaml: line 3: key 'minutes' is given twice"):
+        load_batch(twice)
 
 
 def test_cli_bad_batch_options_exit_2(three_regions, monkeypatch, capsys):

@@ -86,7 +86,7 @@ def test_two_level_batch_from_another_folder_equals_run(province, tmp_path, monk
         assert region.config.population.raster == data / case.population.name
         assert region.config.boundaries == {"township": data / "township.shp"}
     cluster = distributed.LocalCluster(
-        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     with distributed.Client(cluster) as client:
         report = run_batch(batch, client=client)  # the worker started in elsewhere/ too
@@ -225,3 +225,29 @@ def test_regions_no_longer_listed_are_dropped_and_foreign_folders_refused(provin
     (batch.out / "county-b" / ".coverage15-manifest.json").unlink()
     with pytest.raises(InputError, match="county-b: the output folder is not empty"):
         check_batch_folder(batch)
+
+
+def test_a_path_in_any_nested_mapping_is_found_and_resolved(tmp_path, monkeypatch):
+    """population.totals.file came after the batch code: found with no change there."""
+    from coverage.batch.fingerprint import region_inputs
+
+    (tmp_path / "county").mkdir()
+    (tmp_path / "county" / "region.yaml").write_text(
+        "name: c\nstations: s.csv\nnetwork: n.osm\nboundaries: {township: t.geojson}\n"
+        "population: {raster: p.tif, totals: {file: 七普.xlsx, level: township, column: x}}\n",
+        encoding="utf-8",
+    )
+    batch_file = tmp_path / "batch.yaml"
+    batch_file.write_text("regions: [county/region.yaml]\n", encoding="utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    config = load_batch(batch_file).regions[0].config
+    folder = (tmp_path / "county").resolve()
+    assert dict(region_inputs(config)) == {
+        "stations": folder / "s.csv",
+        "population.raster": folder / "p.tif",
+        "population.totals.file": folder / "七普.xlsx",
+        "network": folder / "n.osm",
+        "boundaries.township": folder / "t.geojson",
+    }
+    assert [p.split(":")[0] for p in input_problems(config)] == list(dict(region_inputs(config)))

@@ -7,7 +7,7 @@ import pytest
 from affine import Affine
 from pyproj import CRS
 
-import coverage.pipeline as pipeline
+import coverage.engine.demand as engine_demand
 from coverage import (
     load_config,
     load_network,
@@ -15,6 +15,8 @@ from coverage import (
     read_population,
     read_stations,
 )
+from coverage.compute import compute_coverage
+from coverage.engine.access import SNAP_CANDIDATES, AccessModel
 from coverage.engine.snapping import snap_points
 from coverage.engine.travel_times import node_times, point_times
 from coverage.inputs.crs import transform_xy
@@ -32,7 +34,7 @@ def test_windows_cover_every_point_once_in_order(max_cells):
     valid = rng.random((9, 6)) < 0.6
     valid[3] = False  # an empty raster row
     demand = demand_from_grid(_grid(valid))
-    parts = list(pipeline._demand_windows(demand, max_cells))
+    parts = list(engine_demand.demand_windows(demand, max_cells))
     covered = np.concatenate([np.arange(len(demand))[p] for p in parts])
     np.testing.assert_array_equal(covered, np.arange(len(demand)))
     strip = max(1, max_cells // 6)
@@ -44,7 +46,7 @@ def test_windows_cover_every_point_once_in_order(max_cells):
 def test_point_tables_are_cut_in_runs():
     n = 11
     demand = Demand(np.arange(n, dtype=float), np.zeros(n), np.ones(n), CRS.from_epsg(32650), {})
-    parts = list(pipeline._demand_windows(demand, 4))
+    parts = list(engine_demand.demand_windows(demand, 4))
     assert [(p.start, p.stop) for p in parts] == [(0, 4), (4, 8), (8, 11)]
 
 
@@ -66,7 +68,7 @@ def test_windowed_times_equal_one_pass(tmp_path, synthetic, monkeypatch):
             network,
             pts.x.to_numpy(),
             pts.y.to_numpy(),
-            k=pipeline.SNAP_CANDIDATES,
+            k=SNAP_CANDIDATES,
             max_distance_m=5000,
         ),
         access_speed_kmh=5.0,
@@ -74,19 +76,23 @@ def test_windowed_times_equal_one_pass(tmp_path, synthetic, monkeypatch):
     mx, my = transform_xy(demand.x, demand.y, demand.crs, network.crs)
     ref_s, ref_station = point_times(
         times,
-        snap_points(network, mx, my, k=pipeline.SNAP_CANDIDATES, max_distance_m=5000),
+        snap_points(network, mx, my, k=SNAP_CANDIDATES, max_distance_m=5000),
         access_speed_kmh=5.0,
     )
     assert np.isfinite(ref_s).all() and len(demand) == 37 * 40
 
     units = read_boundaries(config.boundaries, name=config.boundaries_name)
 
-    monkeypatch.setattr(pipeline, "DEMAND_WINDOW_CELLS", 100)  # 2 raster rows per window
-    windowed = pipeline.compute_coverage(network, stations, grid, units=units, minutes=(5, 15))
+    monkeypatch.setattr(engine_demand, "DEMAND_WINDOW_CELLS", 100)  # 2 raster rows per window
+    windowed = compute_coverage(
+        network, stations, grid, AccessModel(mode=network.mode, minutes=tuple((5, 15))), units=units
+    )
     np.testing.assert_array_equal(windowed.point_minutes, ref_s / 60.0)
     np.testing.assert_array_equal(windowed.point_station, ref_station)
-    monkeypatch.setattr(pipeline, "DEMAND_WINDOW_CELLS", 10**9)
-    whole = pipeline.compute_coverage(network, stations, grid, units=units, minutes=(5, 15))
+    monkeypatch.setattr(engine_demand, "DEMAND_WINDOW_CELLS", 10**9)
+    whole = compute_coverage(
+        network, stations, grid, AccessModel(mode=network.mode, minutes=tuple((5, 15))), units=units
+    )
     assert windowed.summary == whole.summary
     # units by hand: the west and east halves split the grid between columns 19 and 20
     west = (

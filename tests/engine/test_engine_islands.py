@@ -8,6 +8,7 @@ import pytest
 from shapely.geometry import Point
 
 from coverage import compute_coverage
+from coverage.engine.access import AccessModel
 from coverage.engine.snapping import ISLAND_NODES, access_nodes, snap_points
 from coverage.inputs.network import Network
 from coverage.inputs.population import Demand
@@ -56,7 +57,7 @@ def test_resident_near_a_fragment_is_still_covered():
     )  # fmt: skip
     demand = Demand(x=np.array([X0 + 210.0]), y=np.array([Y0 + 45.0]),
                     population=np.array([7.0]), crs=net.crs, groups={})  # fmt: skip
-    result = compute_coverage(net, station, demand, minutes=[15])
+    result = compute_coverage(net, station, demand, AccessModel(mode=net.mode, minutes=tuple([15])))
     # 45 m off-road + 210 m along the road, both at 5 km/h
     assert result.point_minutes[0] == pytest.approx(255.0 / (5 / 3.6) / 60.0)
     assert result.summary["population_covered"] == 7.0

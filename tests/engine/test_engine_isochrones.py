@@ -12,6 +12,7 @@ import shapely
 from engine_graphs import random_network
 
 from coverage import compute_coverage, load_config, run_coverage, write_outputs
+from coverage.engine.access import AccessModel
 from coverage.engine.isochrones import isochrone_polygons, travel_time_surface
 from coverage.engine.snapping import snap_points
 from coverage.engine.travel_times import point_times
@@ -40,9 +41,7 @@ def surface_case(request):
         net,
         snap(stations, "to_point"),
         snap(stations, "from_point"),
-        access_speed_kmh=5.0,
-        max_access_m=300.0,
-        snap_edges=edges,
+        AccessModel(mode=net.mode, max_access_m=300.0, snap_to="edge" if edges else "node"),
     )
     surface = travel_time_surface(state, cell_m=CELL, max_minutes=max(THRESHOLDS))
     return state, surface, snap
@@ -136,7 +135,7 @@ def test_outputs_for_a_point_table_and_per_station(grid_case, tmp_path):
         base.network,
         base.stations[["id", "name", "tier", "geometry"]],
         points,
-        minutes=[3.0, 5.0],
+        AccessModel(mode=base.network.mode, minutes=tuple([3.0, 5.0])),
     )
     files = write_outputs(
         result, tmp_path / "out", isochrone_cell_m=25.0, isochrones_per_station=True

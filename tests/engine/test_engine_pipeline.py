@@ -12,7 +12,9 @@ from shapely.geometry import Point
 
 from coverage import compute_coverage, load_network, read_population, read_stations
 from coverage.cli import main
+from coverage.compute import read_terrain
 from coverage.config import config_from_dict
+from coverage.engine.access import AccessModel
 from coverage.errors import ConfigError
 from coverage.inputs.network import Network
 from coverage.inputs.population import Demand
@@ -50,7 +52,10 @@ def test_thresholds_in_one_pass(grid_case):
         load_network(case.network, speed_kmh=case.speed_kmh),
         read_stations(case.stations),
         read_population(case.population),
-        minutes=[5, 10, 15, 30],
+        AccessModel(
+            mode="walk",
+            minutes=tuple([5, 10, 15, 30]),
+        ),
     )
     s = result.summary
     assert list(s["coverage_by_minutes"]) == ["5", "10", "15", "30"]
@@ -102,7 +107,9 @@ def test_unreachable_split_too_far_versus_no_station():
         crs=net.crs,
         groups={},
     )
-    s = compute_coverage(net, stations, demand, max_access_m=500.0, minutes=[15]).summary
+    s = compute_coverage(
+        net, stations, demand, AccessModel(mode=net.mode, minutes=tuple([15]), max_access_m=500.0)
+    ).summary
     assert s["unreachable_population"] == pytest.approx(6.0)
     assert s["unreachable_too_far_from_roads"] == pytest.approx(4.0)
     assert s["unreachable_no_station_reachable"] == pytest.approx(2.0)
@@ -160,8 +167,15 @@ def test_comoros_terrain_slows_walking(shared_data, tmp_path):
     assert (hilly.edge_seconds >= net.edge_seconds * 0.83).all()  # Tobler: at most 1.2x faster
     stations = read_stations(comoros / "health.gpkg")
     grid = read_population(comoros / "com_ppp_2020_UNadj.tif")
-    flat = compute_coverage(net, stations, grid, minutes=[15, 30])
-    steep = compute_coverage(hilly, stations, grid, minutes=[15, 30], dem=dem)
+    flat = compute_coverage(
+        net, stations, grid, AccessModel(mode=net.mode, minutes=tuple([15, 30]))
+    )
+    steep = compute_coverage(
+        hilly,
+        stations,
+        grid,
+        AccessModel(mode=hilly.mode, minutes=tuple([15, 30]), terrain=read_terrain(hilly, dem)),
+    )
     for t in ("15", "30"):
         assert steep.summary["coverage_by_minutes"][t] < flat.summary["coverage_by_minutes"][t]
     assert steep.summary["mean_minutes"] > flat.summary["mean_minutes"]

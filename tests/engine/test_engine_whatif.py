@@ -7,6 +7,7 @@ import pytest
 from engine_graphs import random_network
 
 from coverage import compute_coverage, load_config, read_population, read_stations, run_coverage
+from coverage.engine.access import AccessModel
 from coverage.engine.snapping import snap_points
 from coverage.engine.whatif import add_source, engine_state, remove_source
 from coverage.whatif import add_station, remove_station
@@ -23,9 +24,7 @@ def _full(net, stations, points, edges):
         net,
         _snap(net, stations, "to_point", edges),
         _snap(net, points, "from_point", edges),
-        access_speed_kmh=5.0,
-        max_access_m=500.0,
-        snap_edges=edges,
+        AccessModel(mode=net.mode, max_access_m=500.0, snap_to="edge" if edges else "node"),
     )
 
 
@@ -87,7 +86,12 @@ def test_result_api_add_and_remove_station(grid_case):
     stations_plus = stations_plus.set_geometry(
         [*stations.geometry, type(stations.geometry.iloc[0])(lon, lat)], crs=stations.crs
     )
-    full = compute_coverage(network, stations_plus, population, minutes=[3.0, 5.0, 9.0])
+    full = compute_coverage(
+        network,
+        stations_plus,
+        population,
+        AccessModel(mode=network.mode, minutes=tuple([3.0, 5.0, 9.0])),
+    )
     for key in ("population_covered", "coverage_by_minutes", "mean_minutes"):
         assert more.summary[key] == pytest.approx(full.summary[key], rel=1e-12)
     assert more.coverage_share >= base.coverage_share
@@ -101,7 +105,12 @@ def test_result_api_add_and_remove_station(grid_case):
     np.testing.assert_allclose(back.point_minutes, base.point_minutes, rtol=1e-12)
     # closing S1 equals a run with S2 only
     less = remove_station(base, "S1")
-    only2 = compute_coverage(network, stations.iloc[[1]], population, minutes=[3.0, 5.0, 9.0])
+    only2 = compute_coverage(
+        network,
+        stations.iloc[[1]],
+        population,
+        AccessModel(mode=network.mode, minutes=tuple([3.0, 5.0, 9.0])),
+    )
     np.testing.assert_allclose(less.point_minutes, only2.point_minutes, rtol=1e-12)
     assert less.summary["coverage_share"] == pytest.approx(only2.summary["coverage_share"])
     with pytest.raises(ValueError, match="no station with id"):

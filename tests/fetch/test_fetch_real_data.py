@@ -7,6 +7,7 @@ import pytest
 import rasterio
 
 import coverage
+from coverage.engine.access import AccessModel
 from coverage.fetch import clip_pbf, clip_raster
 
 pytestmark = pytest.mark.shared
@@ -33,7 +34,7 @@ def test_worldpop_clipped_to_each_island_matches_the_per_unit_population(shared_
     pop = coverage.read_population(tif)
     islands.to_file(tmp_path / "islands.geojson", driver="GeoJSON")
     units = coverage.read_boundaries(tmp_path / "islands.geojson")
-    result = coverage.compute_coverage(net, stations, pop, units=units)
+    result = coverage.compute_coverage(net, stations, pop, AccessModel(mode=net.mode), units=units)
     by_unit = result.units["unit"].set_index("unit")["population"]
     clipped_total = 0.0
     for _, row in islands.iterrows():

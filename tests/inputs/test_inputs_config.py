@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 from pathlib import Path
 
 import pytest
 
 from coverage.config import PopulationSource, config_from_dict, load_config
+from coverage.config_yaml import WrittenFloat
 from coverage.errors import ConfigError
 
 BASE = {"stations": "s.csv", "population": "p.tif", "network": "n.osm.pbf"}
@@ -67,6 +70,15 @@ def test_population_forms():
     assert cfg().population == Path("/data/county/p.tif")
     assert built.replace(minutes=10).population == built.population
     assert cfg(population={"raster": "rgb.tif", "band": 2}).population.band == 2
+    totals = {"file": "七普.xlsx", "level": "unit", "column": "常住人口", "unit_column": "乡镇"}
+    scaled = cfg(boundaries="towns.shp", population={"raster": "pop.tif", "totals": totals})
+    assert scaled.population.totals.file == Path("/data/county/七普.xlsx")  # resolved
+    assert scaled.population.totals.unit_column == "乡镇"
+    from coverage.paths import iter_paths
+
+    assert ("population.totals.file", Path("/data/county/七普.xlsx")) in list(
+        iter_paths(scaled.population, "population")
+    )  # what batch hashes to see a changed table
     assert raster.population.band is None
 
 
@@ -145,3 +157,48 @@ def test_service_keys_parse_validate_and_survive_replace():
     message = str(info.value)
     for part in ("window '午间'", "'hours_default'", "names the list '村级清单'", "'home_service'"):
         assert part in message
+
+
+def test_boundaries_parent_and_duplicate_m():
+    c = cfg(boundaries={"township": "t.shp", "village": "v.gpkg"},
+            boundaries_parent={"village": "乡镇名称"}, duplicate_m=0)  # fmt: skip
+    assert c.boundaries_parent == {"village": "乡镇名称"} and c.duplicate_m == 0.0
+    assert cfg().boundaries_parent is None and cfg().duplicate_m == 25.0
+    with pytest.raises(ConfigError) as err:
+        cfg(boundaries_parent=["乡镇名称"], duplicate_m=5000)
+    message = str(err.value)
+    assert "'boundaries_parent' must map a lower level to the column naming its parent" in message
+    assert "'duplicate_m' must be at least 0 and at most 1000 m, got 5000" in message
+
+
+def test_yaml_numbers_as_written_and_duplicate_keys(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("stations: s.csv\npopulation: p.tif\nnetwork: n.osm.pbf\n"
+                    "minutes: [1e1, 15]\nmax_access_m: 2.5E+3\n", encoding="utf-8")  # fmt: skip
+    c = load_config(path)
+    assert c.minutes == (10.0, 15.0) and c.max_access_m == 2500.0
+    assert type(c.max_access_m) is float  # stored plainly, not as the YAML number
+    written = WrittenFloat(1e9, "1e9")
+    assert repr(pickle.loads(pickle.dumps(written))) == "1e9" == repr(copy.deepcopy(written))
+    path.write_text("stations: s.csv\nstations: t.csv\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"c\.yaml: line 2: key 'stations' is given twice"):
+        load_config(path)
+
+
+def test_travel_model_keys():
+    c = cfg()
+    assert (c.ferry, c.ferry_speed_kmh, c.ferry_wait_minutes) == (True, 10.0, 10.0)
+    assert (c.water_barriers, c.barriers, c.link_to_steps) == (True, None, True)
+    assert (c.network_columns, c.network_snap_m, c.group_speed_factor) == (None, 0.5, None)
+    c = cfg(ferry=False, ferry_wait_minutes=0, barriers="water.gpkg", link_to_steps=False,
+            network_columns={"class": "路线等级"},
+            group_speed_factor={"age_65_plus": 0.75})  # fmt: skip
+    assert c.barriers == Path("/data/county/water.gpkg")
+    assert c.network_columns == {"class": "路线等级"}
+    assert c.group_speed_factor == {"age_65_plus": 0.75}
+    with pytest.raises(ConfigError, match="'ferry_speed_kmh' must be above 0") as err:
+        cfg(ferry_speed_kmh=-1, group_speed_factor={"age_65_plus": 3},
+            network_columns={"klass": "x"})  # fmt: skip
+    message = str(err.value)
+    assert "'group_speed_factor' factor of 'age_65_plus' must be at most 2" in message
+    assert "unknown name 'klass' (did you mean 'class'?)" in message

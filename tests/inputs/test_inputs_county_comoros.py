@@ -17,11 +17,12 @@ import openpyxl
 import pytest
 from pyproj import Geod
 
+from coverage.compute import compute_coverage
+from coverage.engine.access import AccessModel
 from coverage.inputs.crs import wgs84_to_gcj02
 from coverage.inputs.network import load_network
 from coverage.inputs.read import load_demand
 from coverage.inputs.stations import read_stations
-from coverage.pipeline import compute_coverage
 
 # The Comoros table lists eight sites twice, 1-24 m apart (tests/metrics/test_metrics_duplicates.py)
 COMOROS_DUPLICATES = "ignore::coverage.metrics.duplicates.DuplicateStationWarning"
@@ -98,8 +99,8 @@ def test_county_table_matches_clean_wgs84_within_a_tenth_of_a_point(comoros, tmp
         county.geometry.x, county.geometry.y, clean.geometry.x, clean.geometry.y
     )[2]
     assert np.max(moved) < 0.5
-    a = compute_coverage(network, clean, demand).summary
-    b = compute_coverage(network, county, demand).summary
+    a = compute_coverage(network, clean, demand, AccessModel(mode=network.mode)).summary
+    b = compute_coverage(network, county, demand, AccessModel(mode=network.mode)).summary
     assert abs(a["coverage_share"] - b["coverage_share"]) < 0.001
     assert a["population_total"] == b["population_total"]
     # 70 facilities reach about 7.4% of the residents on foot within 15 minutes
@@ -111,8 +112,8 @@ def test_without_conversion_the_figures_move(comoros, tmp_path):
     network, demand, _, clean = comoros
     path = write_xlsx(tmp_path / "服务点.xlsx", county_rows(clean))
     unconverted = read_stations(path)  # read as if the numbers were WGS84
-    a = compute_coverage(network, clean, demand).summary
-    b = compute_coverage(network, unconverted, demand).summary
+    a = compute_coverage(network, clean, demand, AccessModel(mode=network.mode)).summary
+    b = compute_coverage(network, unconverted, demand, AccessModel(mode=network.mode)).summary
     assert abs(a["coverage_share"] - b["coverage_share"]) > 0.002
     assert abs(a["mean_minutes"] - b["mean_minutes"]) > 1.0
 
@@ -122,3 +123,35 @@ def test_clip_to_the_network_extent_conserves_people(comoros):
     assert population_input == pytest.approx(869_595, abs=1.0)
     # the network covers the three islands (and Mayotte), so no one is left out
     assert demand.total == pytest.approx(population_input, rel=1e-12)
+
+
+def test_people_outside_the_island_polygons_are_said_aloud(comoros, shared_data):
+    """With the OSM island boundaries as units, 47,717 WorldPop residents (5.5 %) fall
+    outside them (coast cells whose centre is in the sea); the run warns once."""
+    import pyrosm
+    import shapely
+
+    from coverage.inputs.population import clip_population, read_population
+    from coverage.metrics.left_out import PopulationLeftOutWarning, warn_left_out
+
+    network = comoros[0]
+    folder = shared_data / "comoros"
+    bounds = pyrosm.OSM(str(folder / "comores-latest.osm.pbf")).get_boundaries()
+    islands = bounds[bounds["admin_level"].astype(str) == "4"].dissolve(by="name", as_index=False)
+    islands = islands.rename(columns={"name": "unit"})[["unit", "geometry"]]
+    raster = folder / "com_ppp_2020_UNadj.tif"
+    demand, population_input, label = load_demand(
+        raster, network=network, network_path=folder / "comores-latest.osm.pbf",
+        units={"township": islands},
+    )  # fmt: skip
+    outside = population_input - demand.total
+    # independently: the whole raster read, clipped to the islands' union
+    full = read_population(raster)
+    kept = clip_population(full, shapely.union_all(islands.geometry.to_numpy()), crs="EPSG:4326")
+    assert population_input == pytest.approx(full.total, rel=1e-12)  # the islands' box holds all
+    assert demand.total == pytest.approx(kept.total, rel=1e-12)
+    assert round(outside) == 47_717 and round(outside / population_input, 3) == 0.055
+    summary = {"population_input": population_input, "population_outside_study_area": outside,
+               "population_total": demand.total, "study_area": label}  # fmt: skip
+    with pytest.warns(PopulationLeftOutWarning, match=r": 47,717 residents \(5\.5% of the 869,595"):
+        warn_left_out(summary, source=str(raster))

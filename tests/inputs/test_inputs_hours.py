@@ -24,6 +24,10 @@ from coverage.inputs.hours import HoursError, hours_to_osm, parse_hours, station
         ("周末 9点-12点", "Sa,Su 09:00-12:00"),
         ("周一、周三 9:00-11:00", "Mo,We 09:00-11:00"),
         ("礼拜六 9:00-11:00", "Sa 09:00-11:00"),
+        ("工作日：8:30-17:00", "Mo-Fr 08:30-17:00"),
+        ("周一至周五上午8:30-12:00，下午14:00-17:30", "Mo-Fr 08:30-12:00,14:00-17:30"),
+        ("办公时间：周一至周五 8:30-17:00", "Mo-Fr 08:30-17:00"),
+        ("周一至周五(法定节假日除外) 8:30-17:00", None),  # refused, not guessed
         ("每天 24小时", "Mo-Su 00:00-24:00"),
         ("全天", "24/7"),
         ("周一至周五 8:30-17:00\n周日休息；法定节假日休息", "Mo-Fr 08:30-17:00; Su off; PH off"),
@@ -31,6 +35,10 @@ from coverage.inputs.hours import HoursError, hours_to_osm, parse_hours, station
     ],
 )
 def test_hours_to_osm(text, osm):
+    if osm is None:
+        with pytest.raises(HoursError):
+            hours_to_osm(text)
+        return
     assert hours_to_osm(text) == osm
     parse_hours(text)  # the result is valid OSM syntax
 

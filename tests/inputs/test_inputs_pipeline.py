@@ -215,7 +215,7 @@ def test_village_population_table(grid_case, tmp_path):
     files = write_outputs(result, tmp_path / "out")
     # no raster: no travel_time.tif (isochrones on a metric grid); the presentation files
     assert {k for k in files if not k.startswith("licence_")} == {
-        "summary", "stations", "map", "isochrones", "map_png", "report", "units_xlsx"
+        "summary", "stations", "map", "isochrones", "map_png", "report", "units_xlsx", "gpkg"
     }  # fmt: skip
     assert files["map"].stat().st_size > 0
 
@@ -240,3 +240,29 @@ def test_from_buildings_scaled_to_the_county_total(tmp_path):
     assert s["population_input"] == pytest.approx(248866, rel=1e-9)  # all inside the extent
     assert s["inputs"]["population"].startswith("modelled from OSM buildings (250 m grid")
     assert config.network == demo_extract()
+
+
+def test_national_raster_gives_the_county_raster_demand(grid_case):
+    """The county's cells read from a raster 21 times its extent (other people all around)
+    give the same demand and figures as the raster cut to the county."""
+    case = grid_case(boundaries=True, minutes=5.0)
+    county = run_coverage(load_config(case.config))
+    pad = 9  # (5 + 18)^2 = 529 cells, 21x the county's 25
+    rng = np.random.default_rng(3)
+    big = rng.integers(1, 50, size=(case.n + 2 * pad,) * 2).astype(float)
+    big[pad:-pad, pad:-pad] = case.counts
+    write_raster(case.folder / "national.tif", big, case.spacing_m, pad=pad)
+    config = add_config(case, "population: national.tif", drop=("population",))
+    with pytest.warns(PopulationLeftOutWarning, match="outside the study area"):
+        national = run_coverage(config)
+    a, b = county.demand, national.demand
+    assert np.array_equal(a.population, b.population)
+    np.testing.assert_allclose(a.x, b.x, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(a.y, b.y, rtol=0, atol=1e-6)
+    for key in ("population_total", "population_covered", "coverage_share"):
+        assert national.summary[key] == county.summary[key]
+    # the window read: the county's 5 x 5 cells and one ring (two on the sides where the
+    # units' edges fall on cell borders, up to rounding), not the 23 x 23 file
+    ring = {r: big[pad - r : big.shape[0] - pad + r, pad - r : big.shape[1] - pad + r].sum()
+            for r in (1, 2)}  # fmt: skip
+    assert ring[1] <= national.summary["population_input"] <= ring[2] < big.sum() / 5

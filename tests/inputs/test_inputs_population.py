@@ -255,3 +255,17 @@ def test_national_raster_window_gives_the_county_exactly(shared_data, tmp_path):
     assert np.array_equal(cut.counts, full.counts) and np.array_equal(cut.valid, full.valid)
     assert cut.total == full.total
     assert cut.total == pytest.approx(65_897, abs=1.0)  # what WorldPop 2020 puts there
+
+
+def test_village_names_lose_control_characters_and_twin_columns_are_refused(tmp_path):
+    from coverage.inputs.tables import TableWarning
+
+    path = tmp_path / "v.csv"
+    path.write_text("name,lon,lat,population\n豫章\x07村,119.1,28.1,1200\n", encoding="utf-8")
+    with pytest.warns(TableWarning, match=r"v\.csv: control characters .*'name' \(row 2\)"):
+        assert read_population_points(path).labels.tolist() == ["豫章村"]
+    path.write_text("name,lon,lat,常住人口,户籍人口\nA,119.1,28.1,1200,1300\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"columns '常住人口' and '户籍人口' are both names"):
+        read_population_points(path)
+    # the one to use, named: the other is an ordinary column
+    assert read_population_points(path, columns={"population": "户籍人口"}).total == 1300

@@ -251,6 +251,10 @@ def test_an_ambiguous_coordinate_can_be_chosen_with_a_mapping(tmp_path):
     path.write_text("id,经度,纬度,lon\nA,119.1,28.1,5\n", encoding="utf-8")
     gdf = read_stations(path, columns={"lon": "经度"})
     assert (gdf.geometry.x.tolist(), gdf.geometry.y.tolist()) == ([119.1], [28.1])
+    # the other way round: 'lon' chosen, 经度 left as an ordinary column
+    path.write_text("id,经度,纬度,lon\nA,5,28.1,119.2\n", encoding="utf-8")
+    gdf = read_stations(path, columns={"lon": "lon"})
+    assert gdf.geometry.x.tolist() == [119.2] and gdf["经度"].tolist() == ["5"]
 
 
 def test_non_coordinate_aliases_follow_the_order_of_preference(tmp_path):

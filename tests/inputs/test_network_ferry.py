@@ -13,6 +13,7 @@ from pyproj import Geod, Transformer
 from shapely.geometry import Point
 
 from coverage import compute_coverage
+from coverage.engine.access import AccessModel
 from coverage.engine.snapping import snap_points
 from coverage.inputs.network import load_network
 from coverage.inputs.population import Demand
@@ -68,7 +69,7 @@ def test_ferry_joins_two_road_pieces(tmp_path, writer, ferry_kmh, wait_min):
     net = load_network(path, metric_crs=CRS, ferry_speed_kmh=ferry_kmh, ferry_wait_minutes=wait_min)
     assert (net.edge_highway == "ferry").sum() == 4
     station, demand = _station_and_resident(net)
-    result = compute_coverage(net, station, demand, minutes=[60])
+    result = compute_coverage(net, station, demand, AccessModel(mode=net.mode, minutes=tuple([60])))
     road_s = _reference_seconds(lon, lat, 5.0, wait_min * 60, ferry_kmh, 1, 11)
     # 10 m off-road at each end, walked at 5 km/h
     assert result.point_minutes[0] * 60 == pytest.approx(road_s + 20 / (5 / 3.6), abs=0.05)
@@ -84,7 +85,12 @@ def test_no_ferry_leaves_the_far_bank_unreachable(tmp_path):
     station, demand = _station_and_resident(net)
     # (legs of at most 500 m: nobody swims the 2 km across)
     with pytest.warns(UserWarning, match="reach no one"):
-        result = compute_coverage(net, station, demand, minutes=[60], max_access_m=500.0)
+        result = compute_coverage(
+            net,
+            station,
+            demand,
+            AccessModel(mode=net.mode, minutes=tuple([60]), max_access_m=500.0),
+        )
     assert np.isinf(result.point_minutes[0])
 
 
@@ -99,3 +105,27 @@ def test_ferry_modes_follow_its_access_tags(tmp_path):
     boarding = np.isin(drive.node_ids[drive.edge_u[ferry]], [5, 7])
     expect = drive.edge_length_m[ferry] / (10 / 3.6) + np.where(boarding, 600.0, 0.0)
     np.testing.assert_allclose(drive.edge_seconds[ferry], expect)
+
+
+def test_a_slower_group_walks_slower_but_the_ferry_does_not(tmp_path):
+    path, lon, lat = _write(tmp_path, write_osm_xml, {})
+    net = load_network(path, metric_crs=CRS)
+    station, demand = _station_and_resident(net)
+    demand = Demand(x=demand.x, y=demand.y, population=demand.population, crs=demand.crs,
+                    groups={"age_65_plus": np.array([1.0, 0.0])})  # fmt: skip
+    result = compute_coverage(
+        net,
+        station,
+        demand,
+        AccessModel(mode=net.mode, minutes=tuple([40]), group_speed_factor={"age_65_plus": 0.75}),
+    )
+    # networkx at 0.75 x 5 km/h on the roads; the ferry keeps 10 km/h and its 10-minute wait
+    road_s = _reference_seconds(lon, lat, 5.0 * 0.75, 600.0, 10.0, 1, 11)
+    # 35 minutes: within 40 (a slowed ferry would take 43), slower than everyone's 31
+    assert 35 < (road_s + 20 / (5 * 0.75 / 3.6)) / 60 < 36
+    assert result.point_minutes[0] < 32
+    assert result.summary["groups"]["age_65_plus"]["covered_by_minutes"]["40"] == 1.0
+    from coverage.engine.groups import slower_state
+
+    slow = slower_state(result.engine, 0.75)
+    assert slow.point_seconds[0] == pytest.approx(road_s + 20 / (5 * 0.75 / 3.6), abs=0.05)

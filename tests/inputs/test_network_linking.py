@@ -18,6 +18,7 @@ from pyproj import Geod, Transformer
 from shapely.geometry import Point
 
 from coverage import compute_coverage
+from coverage.engine.access import AccessModel
 from coverage.engine.snapping import access_nodes, snap_points
 from coverage.inputs.network import load_network
 from coverage.inputs.population import Demand
@@ -97,7 +98,7 @@ def test_points_never_join_tunnels_or_corridors(tmp_path):
     )  # fmt: skip
     demand = Demand(x=RESIDENTS[:, 0] + X0, y=RESIDENTS[:, 1] + Y0,
                     population=np.ones(3), crs=net.crs, groups={})  # fmt: skip
-    result = compute_coverage(net, station, demand, minutes=[15])
+    result = compute_coverage(net, station, demand, AccessModel(mode=net.mode, minutes=tuple([15])))
     s_node, s_m = _nearest(np.array([STATION]), link_nodes)
     metres = nx.single_source_dijkstra_path_length(graph, int(s_node[0]), weight="m")
     want_s = np.array(

@@ -19,6 +19,7 @@ nodata.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,15 +31,20 @@ from affine import Affine
 from pyproj import CRS, Transformer
 from shapely.geometry import box
 
+from coverage.compute import compute_coverage
+from coverage.engine.access import AccessModel
 from coverage.inputs.network import Network, network_from_edges
 from coverage.inputs.population import PopulationGrid
 from coverage.inputs.stations import stations_from_frame
-from coverage.pipeline import compute_coverage
+from coverage.metrics.options import MetricOptions
 from coverage.results import CoverageResult
 
 TMERC = CRS.from_proj4("+proj=tmerc +lat_0=0 +lon_0=10 +k=1 +x_0=0 +y_0=0 +ellps=WGS84")
 N_NODES = 45
 STATION_NODES = (0, 31)
+
+
+_METRIC_KEYS = tuple(f.name for f in dataclasses.fields(MetricOptions))
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,16 @@ class LineWorld:
         """compute_coverage on the line world (both unit levels unless ``units`` is given)."""
         kwargs.setdefault("units", {"township": self.townships, "village": self.villages})
         stations = kwargs.pop("stations", self.stations)
-        return compute_coverage(self.network, stations, self.grid, access_speed_kmh=0.6, **kwargs)
+        access = {k: kwargs.pop(k) for k in ("minutes",) if k in kwargs}
+        metrics = {k: kwargs.pop(k) for k in _METRIC_KEYS if k in kwargs}
+        return compute_coverage(
+            self.network,
+            stations,
+            self.grid,
+            AccessModel(mode=self.network.mode, access_speed_kmh=0.6, **access),
+            options=MetricOptions(**metrics),
+            **kwargs,
+        )
 
     @staticmethod
     def minutes(k: int) -> float:

@@ -10,8 +10,10 @@ import pytest
 from rasterio.features import rasterize
 
 from coverage import load_network, read_population, read_stations
+from coverage.compute import compute_coverage
+from coverage.engine.access import AccessModel
+from coverage.metrics.options import MetricOptions
 from coverage.metrics.targets import targets_from_mapping
-from coverage.pipeline import compute_coverage
 
 # The Comoros table lists eight sites twice, 1-24 m apart (tests/metrics/test_metrics_duplicates.py)
 COMOROS_DUPLICATES = "ignore::coverage.metrics.duplicates.DuplicateStationWarning"
@@ -43,9 +45,11 @@ def test_comoros_planning_figures(shared_data):
         load_network(pbf),
         stations,
         read_population(comoros / "com_ppp_2020_UNadj.tif"),
+        AccessModel(mode="walk"),
         units={"island": _islands(pbf)},
-        catchment_by_tier=True,
-        targets=targets_from_mapping({"island": {2024: 1.0}}),
+        options=MetricOptions(
+            targets=targets_from_mapping({"island": {2024: 1.0}}), catchment_by_tier=True
+        ),
     )
     s = res.summary
     minutes, people = res.point_minutes, res.demand.population

@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from coverage.engine.access import AccessModel
 from coverage.metrics.home_service import home_service_list
+from coverage.metrics.options import MetricOptions
 
 THRESHOLD = 15.0
 
@@ -58,7 +60,7 @@ def _village(k: int) -> str:
 
 def _listed(line_world, line_result, polygons):
     """The line world's home-service list of age_65_plus, placed in ``polygons``."""
-    from coverage.pipeline import _units_of_demand
+    from coverage.metrics.membership import units_of_demand as _units_of_demand
 
     demand = dataclasses.replace(
         line_result.demand, groups={"age_65_plus": _group(line_world, line_result.demand)}
@@ -145,3 +147,56 @@ def test_no_uncovered_people(line_world, line_result):
         THRESHOLD,
     )
     assert table.empty and list(table.columns)[-1] == "geometry"
+
+
+# the Comoros table lists eight sites twice, 1-24 m apart (test_metrics_duplicates.py)
+@pytest.mark.filterwarnings("ignore::coverage.metrics.duplicates.DuplicateStationWarning")
+@pytest.mark.shared
+def test_comoros_home_service_by_island(shared_data):
+    """Every resident beyond 15 minutes, placed by island; checked against a rasterised sum."""
+    import warnings
+
+    import geopandas as gpd
+    import pyrosm
+    from rasterio.features import rasterize
+
+    from coverage import load_network, read_population, read_stations
+    from coverage.compute import compute_coverage
+    from coverage.metrics.service_plan import HomeService, ServiceOptions
+
+    comoros = shared_data / "comoros"
+    pbf = comoros / "comores-latest.osm.pbf"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pyrosm's pandas/shapely deprecation noise
+        b = pyrosm.OSM(str(pbf)).get_boundaries()
+    b = b[b["admin_level"] == "4"]
+    islands = gpd.GeoDataFrame(
+        {"unit": b["name"].to_numpy()}, geometry=b.geometry.to_numpy(), crs=4326
+    )
+    res = compute_coverage(
+        load_network(pbf),
+        read_stations(comoros / "health.gpkg"),
+        read_population(comoros / "com_ppp_2020_UNadj.tif"),
+        AccessModel(mode="walk"),
+        units={"island": islands},
+        options=MetricOptions(service=ServiceOptions(home_service=HomeService("population"))),
+    )
+    home = res.home_service
+    grid = res.demand.grid
+    minutes = np.full(grid.shape, np.inf)
+    minutes[res.demand.rows, res.demand.cols] = res.point_minutes
+    uncovered = grid.valid & (grid.counts > 0) & ~(minutes <= 15.0)
+    burnt = rasterize(
+        [(g, i + 1) for i, g in enumerate(res.unit_polygons["island"].to_crs(grid.crs).geometry)],
+        out_shape=grid.shape,
+        transform=grid.transform,
+    )
+    units = home[home["kind"] == "unit"].set_index("place")
+    for i, name in enumerate(res.unit_polygons["island"]["unit"]):
+        expected = grid.counts[uncovered & (burnt == i + 1)].sum()
+        assert units.loc[name, "people"] == pytest.approx(expected, rel=1e-3), name
+    # the rest lies outside the island polygons (coastal cells), in gap areas
+    outside = grid.counts[uncovered & (burnt == 0)].sum()
+    assert home.loc[home["kind"] == "gap", "people"].sum() == pytest.approx(outside, rel=1e-2)
+    assert home["people"].sum() == pytest.approx(grid.counts[uncovered].sum(), rel=1e-9)
+    assert home["rank"].tolist() == list(range(1, len(home) + 1))

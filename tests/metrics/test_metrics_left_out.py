@@ -44,3 +44,15 @@ def test_one_warning_per_group_above_half_a_percent(outside, beyond, expected):
         assert "outside the study area (boundaries)" in said[0]
     if beyond > 5.0:
         assert "farther than 5,000 m from any road" in said[-1]
+
+
+def test_share_beyond_reach_stays_a_share_of_the_input_after_official_totals():
+    # no rescaling: population_total = input - outside, and the share is beyond / input
+    plain = {"population_input": 1000.0, "population_outside_study_area": 200.0,
+             "population_total": 800.0, "population_beyond_network_reach": 8.0}  # fmt: skip
+    assert left_out(plain)["population_beyond_network_reach_share"] == pytest.approx(8 / 1000)
+    # the study area rescaled to 1600 official residents: 16 of them beyond reach are 1 %
+    # of the study area, which holds 80 % of the input
+    scaled = dict(plain, population_total=1600.0, population_beyond_network_reach=16.0)
+    assert left_out(scaled)["population_beyond_network_reach_share"] == pytest.approx(0.008)
+    assert left_out(scaled)["population_outside_study_area_share"] == 0.2

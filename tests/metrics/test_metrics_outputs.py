@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from coverage.metrics.targets import targets_from_mapping
-from coverage.pipeline import write_outputs
+from coverage.outputs.write import write_outputs
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ import pytest
 
 from coverage import load_config, run_coverage
 from coverage.errors import InputError
-from coverage.pipeline import write_outputs
+from coverage.outputs.write import write_outputs
 
 WINDOWS = '{工作日午间: "Mo-Fr 12:00-13:00", 周六上午: "周六 9:00-11:00"}'
 
@@ -66,6 +66,12 @@ def test_a_station_closed_on_saturday_changes_only_the_saturday_window(grid_case
     assert by["周六上午"]["population_covered"] == pytest.approx(169.0)
     assert by["周六上午"]["coverage_share"] == pytest.approx(169 / 325)
     assert by["周六上午"]["stations_open"] == 1 and by["周六上午"]["hours"] == "Sa 09:00-11:00"
+    # people aged 65+ (a fifth of the even rows, 39 in all): 3 + 65 + 23 of them near S1,
+    # and (0, 0), (0, 1) near S2 on weekdays
+    old = by["周六上午"]["groups"]["age_65_plus"]
+    assert old["population_covered"] == pytest.approx(91 / 5)
+    assert old["coverage_share"] == pytest.approx(91 / 195)
+    assert by["工作日午间"]["groups"]["age_65_plus"]["population_covered"] == pytest.approx(94 / 5)
     assert res.stations["hours"].tolist() == ["Mo-Sa 08:30-17:00", "Mo-Fr 08:30-17:00"]
     assert res.stations["hours_original"].tolist()[1] == "周一至周五 8:30-17:00"
     assert res.stations["open_周六上午"].tolist() == [True, False]
@@ -173,6 +179,7 @@ def test_report_and_workbook_sections(grid_case, tmp_path, lang):
     from openpyxl import load_workbook
 
     from coverage.outputs.report import report_html, write_units_xlsx
+    from coverage.outputs.report.xlsx import sheet_title
 
     extra = (
         "service_lists: {省级清单: [事项1, 事项2, 事项3, 事项4], 村级清单: [事项1, 事项2, 事项4]}",
@@ -194,15 +201,64 @@ def test_report_and_workbook_sections(grid_case, tmp_path, lang):
     assert "事项4" in page and "S2" in page
     # hours as a Chinese office writes them in the Chinese report, OSM syntax in English
     assert ("Sa 09:00-11:00" if lang == "en" else "周六 09:00-11:00") in page
+    # the group's share per window: 91 of 195 people aged 65+ on Saturday
+    assert (
+        "residents aged 65+: share within 5 min" if lang == "en" else "65岁及以上人群5分钟覆盖率"
+    ) in page
+    assert "46.7%" in page
     assert ("Mo-Fr 08:30-17:00" if lang == "en" else "周一至周五 08:30-17:00") in page
     assert (
         "1 of 2 stations with a rule" if lang == "en" else "有清单要求的2个服务点中，1个达标"
     ) in page
     book = load_workbook(write_units_xlsx(res, tmp_path / "u.xlsx", lang=lang))
-    assert {"windows", "windows_by_unit", "service_rules", "home_service"} <= set(book.sheetnames)
-    sheet = book["windows"]
+    sheets = {k: sheet_title(k, lang) for k in ("windows", "windows_by_unit", "service_rules")}
+    sheets["home_service"] = sheet_title("home_service", lang)
+    assert set(sheets.values()) <= set(book.sheetnames)
+    sheet = book[sheets["windows"]]
     values = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert values["周六上午"][3] == pytest.approx(169.0)
-    home = book["home_service"]
+    home = book[sheets["home_service"]]
     people = [row[2] for row in home.iter_rows(min_row=2, values_only=True)]
     assert sum(people) == pytest.approx(res.home_service["people"].sum())
+
+
+def test_what_if_keeps_the_windows(grid_case):
+    from fixtures.synthetic import lattice_lonlat
+
+    from coverage import add_station, remove_station
+
+    case, _ = _case(grid_case)
+    res = run_coverage(load_config(case.config))
+    # without S2 (open on weekdays only) both windows are S1's: 169 people
+    less = remove_station(res, "S2")
+    by = less.summary["coverage_by_window"]
+    assert by["工作日午间"]["population_covered"] == pytest.approx(169.0)
+    assert by["周六上午"]["population_covered"] == pytest.approx(169.0)
+    # a new station without hours counts as always open: (4, 4) adds its diamond's corner
+    lon, lat = lattice_lonlat(case.n, case.spacing_m)
+    more = add_station(less, (float(lon[4, 4]), float(lat[4, 4])), station_id="S3")
+    blocks = np.minimum(
+        np.abs(np.arange(5)[:, None] - 2) + np.abs(np.arange(5)[None, :] - 2),
+        np.abs(np.arange(5)[:, None] - 4) + np.abs(np.arange(5)[None, :] - 4),
+    )
+    expected = float(case.counts[blocks <= 2].sum())
+    assert more.summary["coverage_by_window"]["周六上午"]["population_covered"] == pytest.approx(
+        expected
+    )
+    assert more.stations["open_周六上午"].tolist() == [True, True]
+
+
+def test_a_slower_group_in_each_window(grid_case):
+    case, _ = _case(grid_case, extra=("group_speed_factor: {age_65_plus: 0.5}",))
+    res = run_coverage(load_config(case.config))
+    by = res.summary["coverage_by_window"]
+    assert by["周六上午"]["population_covered"] == pytest.approx(169.0)  # everyone's stands
+    # at half speed a block takes 4 minutes: within 5, one block. People aged 65+ live on
+    # the even rows (a fifth of each cell, 39 in all): 12 + 13 + 14 beside S1; S2 adds
+    # (0, 0) and (0, 1) on weekdays
+    old = {w: by[w]["groups"]["age_65_plus"]["population_covered"] for w in by}
+    assert old == pytest.approx({"周六上午": 39 / 5, "工作日午间": 42 / 5})
+    assert res.summary["groups"]["age_65_plus"]["covered_by_minutes"]["5"] == pytest.approx(42 / 5)
+    assert res.windows["group_age_65_plus_coverage_share"].tolist() == pytest.approx(
+        [42 / 195, 39 / 195]
+    )

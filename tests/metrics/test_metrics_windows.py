@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from coverage.engine.access import AccessModel
 from coverage.inputs.hours import HoursError
+from coverage.metrics.options import MetricOptions
 from coverage.metrics.windows import open_intervals, open_throughout, stations_open
 
 # The Comoros table lists eight sites twice, 1-24 m apart (tests/metrics/test_metrics_duplicates.py)
@@ -109,11 +111,13 @@ def _comoros_hours(stations, pbf) -> np.ndarray:
 
 
 @pytest.mark.filterwarnings(COMOROS_DUPLICATES)
+# the Comoros table lists eight sites twice, 1-24 m apart (test_metrics_duplicates.py)
+@pytest.mark.filterwarnings("ignore::coverage.metrics.duplicates.DuplicateStationWarning")
 @pytest.mark.shared
 def test_comoros_weekday_and_saturday(shared_data):
     from coverage import load_network, read_population, read_stations
+    from coverage.compute import compute_coverage
     from coverage.metrics.service_plan import ServiceOptions
-    from coverage.pipeline import compute_coverage
 
     comoros = shared_data / "comoros"
     pbf = comoros / "comores-latest.osm.pbf"
@@ -125,7 +129,11 @@ def test_comoros_weekday_and_saturday(shared_data):
     population = read_population(comoros / "com_ppp_2020_UNadj.tif")
     windows = {"工作日上午": "Mo-Fr 09:00-11:00", "周六上午": "Sa 09:00-11:00"}
     res = compute_coverage(
-        network, stations, population, service=ServiceOptions(time_windows=windows)
+        network,
+        stations,
+        population,
+        AccessModel(mode=network.mode),
+        options=MetricOptions(service=ServiceOptions(time_windows=windows)),
     )
     by = res.summary["coverage_by_window"]
     # every station is open on weekday mornings: the run's own coverage
@@ -136,7 +144,12 @@ def test_comoros_weekday_and_saturday(shared_data):
     assert by["周六上午"]["coverage_share"] < by["工作日上午"]["coverage_share"]
     # independent: a whole run from the stations open on Saturday alone
     open_sat = res.stations["open_周六上午"].to_numpy()
-    alone = compute_coverage(network, stations[open_sat].reset_index(drop=True), population)
+    alone = compute_coverage(
+        network,
+        stations[open_sat].reset_index(drop=True),
+        population,
+        AccessModel(mode=network.mode),
+    )
     assert by["周六上午"]["population_covered"] == pytest.approx(
         alone.summary["population_covered"], rel=1e-12
     )

@@ -19,6 +19,7 @@ from coverage import (
     read_population,
     read_stations,
 )
+from coverage.engine.access import AccessModel
 from coverage.inputs.tiers import UnknownTierWarning
 
 REPO = Path(__file__).resolve().parents[2]
@@ -89,8 +90,8 @@ def hostile_case(tmp_path_factory):
         load_network(case.network, speed_kmh=SPEED_KMH),
         hostile_stations,
         read_population(case.population),
+        AccessModel(mode="walk", minutes=tuple([4.0, 6.0])),
         units=units,
-        minutes=[4.0, 6.0],
         name="hostile grid",
     )
     case.extra.update(result=result, lon=lon, lat=lat)

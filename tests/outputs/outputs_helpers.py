@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from coverage.engine.access import AccessModel
+
 _STATION_DATA = re.compile(r"(\[\[.*?\]\])\.forEach\(function \(p\)")
 
 
@@ -75,7 +77,12 @@ window.addEventListener("load", function () {
       images: document.querySelectorAll(".leaflet-overlay-pane img").length,
       tiles: document.querySelectorAll(".leaflet-tile-pane img").length,
       notice: notice ? notice.style.display : null,
-      legend: !!document.getElementById("coverage15-legend")
+      legend: !!document.getElementById("coverage15-legend"),
+      pageImages: document.images.length,
+      pageImagesLoaded: Array.prototype.filter.call(document.images,
+        function (i) { return i.complete && i.naturalWidth > 0; }).length,
+      modeCharts: document.querySelectorAll("svg.modes-chart").length,
+      h1: (document.querySelector("h1") || {}).textContent || null
     });
     document.body.appendChild(out);
   }, 1500);
@@ -154,5 +161,5 @@ def point_population_result(
         load_network(case.network, speed_kmh=case.speed_kmh),
         read_stations(case.stations),
         read_population_points(table),
-        minutes=minutes,
+        AccessModel(mode="walk", minutes=tuple(minutes)),
     )

@@ -44,14 +44,13 @@ def test_demo_map_works_offline(chromium, demo_result, tmp_path, screenshot_dir)
     assert seen["title"] == (
         f"helsinki-demo · 15-min walk coverage of service pointsShare within 15 min: {share:.1%}"
     )
-    # the surface is painted in its classes: the class just within the threshold and the
-    # first class beyond it (colours from style.time_classes, blended at 70 % over the page)
+    # the surface is painted in its classes: the two commonest classes of the populated
+    # cells (colours from style.time_classes, drawn at 70 % over the page's grey)
     classes = time_classes(15.0)
-    inside, beyond = (
-        classes.colours[classes.threshold_index],
-        classes.colours[classes.threshold_index + 1],
-    )
-    for colour in (inside, beyond):
+    people = demo_result.demand.population > 0
+    counts = np.bincount(classes.classify(demo_result.point_minutes[people]))
+    for k in np.argsort(counts)[::-1][:2]:
+        colour = classes.palette()[k]
         assert colour_pixels(shot, _over_white(colour, 0.7), tolerance=0.08) > 200, colour
     # tiles cannot load offline: the page says so, discreetly
     assert seen["notice"] == "block"
@@ -93,3 +92,38 @@ def test_basemaps_work_offline(chromium, hostile_result, tmp_path, screenshot_di
         assert seen["notice"] == "none"  # no tiles, nothing failed
     else:
         assert seen["notice"] == "block"
+
+
+def test_chinese_report_renders_offline(chromium, demo_result, tmp_path, screenshot_dir):
+    """report.html (zh) of a two-mode run: the embedded map and the mode chart render."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    from coverage.outputs.report import write_report
+    from coverage.outputs.report.modes import MODE_COLOURS
+
+    figure = Figure(figsize=(2, 1))
+    figure.add_subplot().plot([0, 1], [0, 1])
+    png = io.BytesIO()
+    figure.savefig(png, format="png")
+    walk = demo_result.summary
+    ebike = {
+        **walk,
+        "mode": "ebike",
+        "coverage_by_minutes": dict.fromkeys(walk["coverage_by_minutes"], 1.0),
+    }
+    page = write_report(
+        demo_result,
+        tmp_path / "report.html",
+        lang="zh",
+        images={"总图": png.getvalue()},
+        modes={"walk": walk, "ebike": ebike},
+    )
+    shot = screenshot_dir / "demo-report-zh.png"
+    seen = probe_page(chromium, page, tmp_path, shot=shot)
+    assert seen["errors"] == []
+    assert seen["pageImages"] == seen["pageImagesLoaded"] == 1
+    assert seen["modeCharts"] == 1
+    assert seen["h1"] == "服务圈覆盖评估报告：helsinki-demo · 步行 15 分钟医保服务圈"
+    assert colour_pixels(shot, MODE_COLOURS[1]) > 200  # the e-bike bars are painted

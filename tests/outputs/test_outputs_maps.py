@@ -11,6 +11,7 @@ import pytest
 from outputs_helpers import PAYLOADS, station_points
 from pyproj import Geod
 
+from coverage.engine.access import AccessModel
 from coverage.errors import CoverageError, InputError
 from coverage.inputs.crs import wgs84_to_gcj02
 from coverage.outputs.basemaps import basemap_from_spec
@@ -242,7 +243,10 @@ def test_point_population_maps_get_isochrones(grid_case, tmp_path):
         load_network(case.network, speed_kmh=case.speed_kmh),
         read_stations(case.stations),
         read_population_points(table),
-        minutes=[2.0, 4.0],
+        AccessModel(
+            mode="walk",
+            minutes=tuple([2.0, 4.0]),
+        ),
     )
     assert result.demand.grid is None
     page = map_html(coverage_map(result))

@@ -75,3 +75,18 @@ def test_a_million_segments_in_seconds():
     hit = line_pixels(x0, y0, x1, y1, (0, 10_000, 0, 10_000), (1200, 1200))
     assert time.perf_counter() - t0 < 20  # about 1 s on an idle laptop core
     assert 0.5 < hit.mean() < 1.0
+
+
+def test_one_way_of_each_pair_matches_a_set_walk():
+    """Against a plain Python walk over the edges with a set of the pairs seen."""
+    from coverage.outputs.rasterize import one_way_of_each_pair
+
+    rng = np.random.default_rng(4)
+    u, v = rng.integers(0, 30, 400), rng.integers(0, 30, 400)
+    keep = one_way_of_each_pair(u, v)
+    edges = set(zip(u.tolist(), v.tolist(), strict=True))
+    for i, (a, b) in enumerate(zip(u.tolist(), v.tolist(), strict=True)):
+        assert keep[i] == (a <= b or (b, a) not in edges), (a, b)
+    # every undirected pair is drawn at least once
+    drawn = {(min(a, b), max(a, b)) for a, b, k in zip(u, v, keep, strict=True) if k}
+    assert drawn == {(min(a, b), max(a, b)) for a, b in edges}

@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 import osmium
+import pytest
 import rasterio
 from rasterio.transform import from_origin
 
@@ -165,3 +166,42 @@ def test_wording_follows_the_population_kind(hostile_result):
     page = report_html(points, lang="zh")
     assert "居民（按人口点位）" in page and "栅格" not in page
     assert "at their points" in report_html(points, lang="en")
+
+
+def test_multi_mode_report_compares_the_modes(hostile_result):
+    walk = hostile_result.summary
+    ebike = {
+        **walk,
+        "mode": "ebike",
+        "coverage_by_minutes": {"4": 0.75, "6": 1.0},
+        "mean_minutes": 1.5,
+        "unreachable_population": 0.0,
+        "units_by_level": {
+            level: {**info, "units_covered": info["units_populated"]}
+            for level, info in walk["units_by_level"].items()
+        },
+    }
+    modes = {"walk": walk, "ebike": ebike}
+    page = report_html(hostile_result, lang="zh", modes=modes)
+    section = page[page.index("<h2>不同出行方式比较</h2>") :]
+    section = section[: section.index("</figure>")]
+    assert "<td>步行</td>" in section and "<td>电动自行车</td>" in section
+    for k, share in walk["coverage_by_minutes"].items():
+        assert f"<td class='n'>{float(share):.1%}</td>" in section, k
+    assert "<td class='n'>100.0%</td>" in section
+    village = walk["units_by_level"]["village"]
+    assert f"{village['units_covered']} / {village['units_populated']}" in section
+    assert f"{village['units_populated']} / {village['units_populated']}" in section
+    # the chart: one bar per mode and threshold, heights proportional to the shares
+    bars = re.findall(r"<rect x='[\d.]+' y='([\d.]+)' width='[\d.]+' height='([\d.]+)' "
+                      r"fill='[^']+'><title>([^<]+)</title>", section)  # fmt: skip
+    shares = {title: float(height) for _, height, title in bars}
+    assert shares["电动自行车: 100%"] == pytest.approx(140.0)  # full height: base 170 - 30
+    walk6 = float(walk["coverage_by_minutes"]["6"])
+    assert shares[f"步行: {walk6:.0%}"] == pytest.approx(140.0 * walk6, abs=0.06)
+    n = village["units_populated"]
+    assert shares[f"电动自行车: {n}/{n}"] == pytest.approx(140.0)  # every village covered
+    part = village["units_covered"] / n
+    assert shares[f"步行: {village['units_covered']}/{n}"] == pytest.approx(140.0 * part, abs=0.06)
+    assert "<script" not in section and "http" not in section.replace("http://www.w3.org", "")
+    assert "不同出行方式比较" not in report_html(hostile_result, lang="zh", modes={"walk": walk})

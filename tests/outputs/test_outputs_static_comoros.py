@@ -12,6 +12,7 @@ import shapely
 from matplotlib import colors
 
 from coverage import compute_coverage, load_network, read_population, read_stations
+from coverage.engine.access import AccessModel
 from coverage.outputs.placement import LABEL_GID, boxes_overlap
 from coverage.outputs.static import level_map_figure, map_figure
 from coverage.outputs.style import time_classes
@@ -75,6 +76,7 @@ def comoros_result(shared_data):
         load_network(pbf),
         stations,
         read_population(comoros / "com_ppp_2020_UNadj.tif"),
+        AccessModel(mode="walk"),
         units={"island": islands, "village": villages},
         name="Comoros",
     )
@@ -124,7 +126,7 @@ def test_comoros_overview_legend_and_classes(comoros_result):
     assert drawn.sum() > 10_000
     classes = time_classes(15.0)
     palette = np.array([colors.to_rgb(c) for c in classes.palette()])
-    pixels = image[drawn][:, :3]
+    pixels = image[drawn][:, :3] / 255
     of_pixel = np.argmin(np.abs(pixels[:, None, :] - palette[None]).sum(axis=2), axis=1)
     got = np.bincount(of_pixel, minlength=classes.n + 1) / drawn.sum()
     cells = classes.classify(comoros_result.point_minutes)

@@ -21,10 +21,13 @@ from fixtures.synthetic import ORIGIN_X, ORIGIN_Y, UTM, make_grid_case
 from pyproj import Transformer
 
 from coverage.cli import main
+from coverage.compute import compute_coverage
+from coverage.compute import read_terrain as _terrain_for
 from coverage.config import load_config
+from coverage.engine.access import AccessModel
 from coverage.inputs.population import read_population
 from coverage.inputs.read import read_inputs
-from coverage.pipeline import _terrain_for, compute_coverage, run_coverage
+from coverage.pipeline import run_coverage
 from coverage.siting.coverage_sets import site_coverage
 
 N = 6
@@ -120,10 +123,8 @@ def test_each_candidate_covers_what_the_run_covers_with_it(hill):
     one = read_stations(hill / "candidates.csv")
     differ = 0
     for j in range(len(one)):
-        run = compute_coverage(
-            network, one.iloc[[j]], grid, minutes=[10], snap_to="edge", dem=terrain,
-            max_access_m=600.0,
-        )  # fmt: skip
+        access = AccessModel(minutes=(10,), max_access_m=600.0, snap_to="edge", terrain=terrain)
+        run = compute_coverage(network, one.iloc[[j]], grid, access)
         engine = np.flatnonzero(run.point_minutes[populated] <= 10.0)
         siting = np.sort(sets[j].indices)
         assert siting.tolist() == engine.tolist(), f"candidate {j}"

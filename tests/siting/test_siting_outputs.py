@@ -130,3 +130,19 @@ def test_nameless_sites_are_named_by_unit_and_place():
         "Dispensaire",  # a real name stays
     ]
     assert named["near_place"].tolist() == ["Bangoi", "Itsandra", "Itsandra"]
+
+
+def test_sites_in_the_geopackage(sited):
+    """outputs.gpkg: the sites, the stations and each unit level, as in the GeoJSON/CSV."""
+    import pyogrio
+
+    layers = [name for name, _ in pyogrio.list_layers(sited / "outputs.gpkg")]
+    assert layers[:2] == ["sites", "stations"] and "units_village" in layers
+    sites = gpd.read_file(sited / "outputs.gpkg", layer="sites")
+    web = gpd.read_file(sited / "sites.geojson")
+    table = pd.read_csv(sited / "sites.csv", encoding="utf-8-sig")
+    assert len(sites) == len(web) == len(table)
+    assert sites.crs.to_epsg() == 4326
+    assert abs(sites.geometry.x - web.geometry.x).max() < 1e-9
+    assert abs(sites.geometry.y - web.geometry.y).max() < 1e-9
+    assert list(sites["name"]) == list(web["name"])

@@ -6,10 +6,10 @@ import datetime as dt
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ... import __version__
-from ..labels import label
+from ..style import map_title
 from ..webpage import escape
 from ..writers import atomic_path
 from .sections import SECTIONS, ReportContext
@@ -35,7 +35,7 @@ th,td{border:1px solid #ccc;padding:3px 6px}th{background:#f0f4f8;text-align:lef
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 .yes{color:#1a7f37;font-weight:bold}.no{color:#b42318;font-weight:bold}
 img{max-width:100%;border:1px solid #ddd}
-.note{color:#555;font-size:12px}
+.note{color:#555;font-size:12px}tr.subtotal td{font-weight:bold;background:#f2f2f2}
 .warn{color:#b42318;font-size:13px;border-left:3px solid #b42318;padding-left:8px}
 @media print{body{margin:0;max-width:none}h2{break-before:page}
 h2.first{break-before:avoid}table{break-inside:auto}tr{break-inside:avoid}
@@ -68,6 +68,7 @@ def report_html(
     lang: str = "en",
     images: Mapping[str, bytes] | None = None,
     max_gaps: int = 30,
+    modes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> str:
     """The report as one self-contained HTML page (inline styles, data-URL images).
 
@@ -81,6 +82,8 @@ def report_html(
         Caption -> PNG bytes of the maps to embed (e.g. from :mod:`..static`).
     max_gaps : int
         Most gap areas listed (the largest by population).
+    modes : mapping, optional
+        Mode -> summary of every mode of a multi-mode run: a section compares them.
 
     Returns
     -------
@@ -89,14 +92,16 @@ def report_html(
     ctx = ReportContext(
         result=result,
         lang=lang,
-        tables=report_tables(result),
+        tables=report_tables(result, lang=lang),
         images=dict(images or {}),
         max_gaps=max_gaps,
+        modes=dict(modes or {}),
     )
-    title = label(lang, "title", minutes=ctx.headline, name=result.name)
+    mode = str(result.summary.get("mode", result.network.mode))
+    title = map_title(lang, place=result.name, mode=mode, minutes=ctx.headline)
     now = report_time(lang)
     body = [
-        f"<h1>{escape(t(lang, 'report'))}: {escape(title)}</h1>",
+        f"<h1>{escape(t(lang, 'report') + t(lang, 'colon') + title)}</h1>",
         f"<p class='meta'>{escape(t(lang, 'generated', date=now, version=__version__))}</p>",
     ]
     body += [html for html in (section(ctx) for section in SECTIONS) if html]
@@ -116,8 +121,10 @@ def write_report(
     *,
     lang: str = "en",
     images: Mapping[str, bytes] | None = None,
+    modes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Path:
     """Write :func:`report_html` to ``path``, atomically."""
     with atomic_path(path) as tmp:
-        tmp.write_text(report_html(result, lang=lang, images=images), encoding="utf-8")
+        page = report_html(result, lang=lang, images=images, modes=modes)
+        tmp.write_text(page, encoding="utf-8")
     return Path(path)

@@ -11,13 +11,16 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from ...metrics.left_out import LEFT_OUT, WARN_SHARE, left_out
 from ..labels import tier_label
 from ..webpage import escape
+from .modes import modes_section
 from .service import SERVICE_SECTIONS
 from .sources import assumptions
 from .tables import html_table
@@ -45,6 +48,8 @@ class ReportContext:
         Caption -> PNG bytes of the maps to embed.
     max_gaps : int
         Most gap areas listed.
+    modes : mapping
+        Mode -> summary of every mode of a multi-mode run (empty otherwise).
     """
 
     result: CoverageResult
@@ -52,6 +57,7 @@ class ReportContext:
     tables: Mapping[str, pd.DataFrame]
     images: Mapping[str, bytes] = field(default_factory=dict)
     max_gaps: int = 30
+    modes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def headline(self) -> float:
@@ -96,12 +102,13 @@ def headline_section(ctx: ReportContext) -> str:
     )
     by = s.get("coverage_by_minutes") or {}
     shares = " · ".join(
-        f"{escape(t(lang, 'within', minutes=float(k)))}: {float(v):.1%}" for k, v in by.items()
+        f"{escape(t(lang, 'within', minutes=float(k)) + t(lang, 'colon'))}{float(v):.1%}"
+        for k, v in by.items()
     )
     parts = [
         f"<h2 class='first'>{escape(t(lang, 'headline'))}</h2>",
         f"<div class='figures'>{boxes}</div>",
-        f"<p>{escape(t(lang, 'by_minutes'))}: {shares}</p>",
+        f"<p>{escape(t(lang, 'by_minutes') + t(lang, 'colon'))}{shares}</p>",
     ]
     parts += _left_out_line(ctx)
     levels = s.get("units_by_level") or {}
@@ -151,6 +158,45 @@ def targets_section(ctx: ReportContext) -> str:
     if "targets" in ctx.tables:
         return ctx.heading("targets") + ctx.table("targets")
     return ctx.heading("targets") + f"<p class='note'>{escape(t(ctx.lang, 'no_targets'))}</p>"
+
+
+def official_totals_section(ctx: ReportContext) -> str:
+    """Model and official population side by side per unit of the totals level.
+
+    Empty when the run had no ``population: {totals: ...}``.
+    """
+    info = ctx.result.summary.get("official_totals")
+    if not isinstance(info, dict) or info.get("level") not in ctx.result.units:
+        return ""
+    lang, s = ctx.lang, ctx.result.summary
+    table = ctx.result.units[info["level"]]
+    if not {"population_model", "population_official"} <= set(table.columns):
+        return ""
+    frame = table[["unit", "population_model", "population_official"]].copy()
+    model = frame["population_model"].to_numpy(dtype=float)
+    official = frame["population_official"].to_numpy(dtype=float)
+    frame["official_difference"] = official - model
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["official_change"] = np.where(model > 0, official / model - 1.0, np.nan)
+    intro = t(
+        lang,
+        "totals_intro",
+        level=tier_label(lang, info["level"]),
+        file=Path(str(info.get("file", ""))).name,
+        column=info.get("column", ""),
+        model=f"{float(s.get('population_model_total', 0.0)):,.0f}",
+        official=f"{float(s.get('population_official_total', 0.0)):,.0f}",
+    )
+    parts = [ctx.heading("official_totals"), f"<p>{escape(intro)}</p>"]
+    for key, names in (
+        ("totals_units_unmatched", info.get("units_unmatched")),
+        ("totals_rows_unmatched", info.get("rows_unmatched")),
+        ("totals_units_empty", info.get("units_without_population")),
+    ):
+        if names:
+            parts.append(f"<p class='warn'>{escape(t(lang, key, names='、'.join(names)))}</p>")
+    parts.append(html_table(frame, list(frame.columns), lang, ctx.headline))
+    return "".join(parts)
 
 
 def units_section(ctx: ReportContext) -> str:
@@ -220,7 +266,9 @@ def assumptions_section(ctx: ReportContext) -> str:
 #: The report's sections in page order.
 SECTIONS: tuple[Section, ...] = (
     headline_section,
+    modes_section,
     targets_section,
+    official_totals_section,
     units_section,
     stations_section,
     services_section,

@@ -13,7 +13,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from ...results import CoverageResult
 
-__all__ = ["WINDOW_PREFIX", "service_tables", "window_column"]
+__all__ = ["WINDOW_PREFIX", "group_column", "service_tables", "window_column"]
 
 #: Unit-table columns of a time window: ``window_<name>_<figure>``.
 WINDOW_PREFIX = "window_"
@@ -44,6 +44,20 @@ def window_column(column: str) -> tuple[str, str] | None:
     return None
 
 
+def group_column(column: str) -> str | None:
+    """The group of a window-table column ``group_<group>_coverage_share``, else None.
+
+    Examples
+    --------
+    >>> group_column("group_age_65_plus_coverage_share")
+    'age_65_plus'
+    """
+    prefix, suffix = "group_", "_coverage_share"
+    if column.startswith(prefix) and column.endswith(suffix) and len(column) > 21:
+        return column[len(prefix) : -len(suffix)]
+    return None
+
+
 def service_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:
     """``windows``, ``windows_by_<level>``, ``service_rules`` and ``home_service`` tables.
 
@@ -62,7 +76,8 @@ def service_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:
     tables: dict[str, pd.DataFrame] = {}
     windows = getattr(result, "windows", None)
     if isinstance(windows, pd.DataFrame) and not windows.empty:
-        tables["windows"] = windows[[c for c in _WINDOW_COLUMNS if c in windows.columns]]
+        groups = [c for c in windows.columns if group_column(c) is not None]
+        tables["windows"] = windows[[c for c in _WINDOW_COLUMNS if c in windows.columns] + groups]
         for level, table in result.units.items():
             shares = [c for c in table if (window_column(c) or ("", ""))[1] == "coverage_share"]
             if shares:

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 
 from ...inputs.hours import hours_in_chinese
-from ..labels import tier_label
+from ..labels import group_label, tier_label
 from ..webpage import escape
-from .service_tables import service_tables, window_column
+from .service_tables import group_column, service_tables, window_column
+from .subtotals import with_subtotals
 from .text import t
 
 if TYPE_CHECKING:
@@ -23,6 +24,10 @@ __all__ = ["cell", "header", "html_table", "is_missing", "is_text", "kind_of", "
 _COLUMNS: dict[str, tuple[str, str]] = {
     "unit": ("unit", "text"),
     "population": ("population", "int"),
+    "population_model": ("population_model", "int"),
+    "population_official": ("population_official", "int"),
+    "official_difference": ("official_difference", "int"),
+    "official_change": ("official_change", "share"),
     "population_covered": ("population_covered", "int"),
     "coverage_share": ("covered_share", "share"),
     "unreachable_population": ("unreachable", "int"),
@@ -41,6 +46,7 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "staff_recommended": ("staff", "int"),
     "staff_gap": ("staff_gap", "int"),
     "capacity": ("capacity", "capacity"),
+    "duplicate_of": ("duplicate_of", "text"),
     "snap_distance_m": ("snap_distance", "int"),
     "level": ("level", "tier"),
     "year": ("year", "text"),
@@ -76,6 +82,8 @@ _COLUMNS: dict[str, tuple[str, str]] = {
 _UNIT_COLUMNS = [
     "unit",
     "population",
+    "population_model",
+    "population_official",
     "population_covered",
     "coverage_share",
     "mean_minutes",
@@ -95,6 +103,7 @@ _STATION_COLUMNS = [
     "staff_recommended",
     "staff_gap",
     "capacity",
+    "duplicate_of",
     "service_rule_pass",
 ]
 _TARGET_COLUMNS = [
@@ -167,6 +176,9 @@ def header(column: str, lang: str, headline: float) -> str:
     window = window_column(column)
     if window is not None:
         return t(lang, f"window_{window[1]}", window=window[0], minutes=headline)
+    group = group_column(column)
+    if group is not None:
+        return t(lang, "window_coverage_share", window=group_label(lang, group), minutes=headline)
     key = _COLUMNS.get(column, (column, "text"))[0]
     try:
         return t(lang, key, minutes=headline)
@@ -182,6 +194,8 @@ def kind_of(column: str, frame: pd.DataFrame) -> str:
     window = window_column(column)
     if window is not None:
         return "share" if window[1] == "coverage_share" else "int"
+    if group_column(column) is not None:
+        return "share"
     return "text" if is_text(frame[column]) else "min"
 
 
@@ -190,7 +204,10 @@ def html_table(frame: pd.DataFrame, columns: Sequence[str], lang: str, headline:
     head = "".join(f"<th>{escape(header(c, lang, headline))}</th>" for c in columns)
     rows = []
     kinds = [kind_of(c, frame) for c in columns]
-    for values in frame[list(columns)].itertuples(index=False):  # keeps each column's type
+    subtotal = frame.attrs.get("subtotal_rows") or [False] * len(frame)
+    for values, total in zip(
+        frame[list(columns)].itertuples(index=False), subtotal, strict=True
+    ):  # itertuples keeps each column's type
         cells = []
         for value, kind in zip(values, kinds, strict=True):
             text = escape(cell(value, kind, lang))
@@ -199,12 +216,22 @@ def html_table(frame: pd.DataFrame, columns: Sequence[str], lang: str, headline:
             else:
                 cls = "n" if kind in ("int", "share", "min", "km2", "coord") else ""
             cells.append(f"<td class='{cls}'>{text}</td>" if cls else f"<td>{text}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
+        rows.append(("<tr class='subtotal'>" if total else "<tr>") + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def report_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:
+def report_tables(result: CoverageResult, *, lang: str = "en") -> dict[str, pd.DataFrame]:
     """The report's tables, by sheet name: units per level, targets, stations, services, gaps.
+
+    A lower level's units (villages) come grouped under their unit of the level above,
+    each group closed by a subtotal row (:func:`.subtotals.with_subtotals`).
+
+    Parameters
+    ----------
+    result : CoverageResult
+        The result.
+    lang : {"en", "zh"}
+        Language of the subtotal rows' labels.
 
     Returns
     -------
@@ -213,14 +240,24 @@ def report_tables(result: CoverageResult) -> dict[str, pd.DataFrame]:
     """
     tables: dict[str, pd.DataFrame] = {}
     for level, table in result.units.items():
-        tables[f"units_{level}" if level != "unit" else "units"] = table[
-            _columns(table, _UNIT_COLUMNS)
-        ]
+        above = next((c for c in table.columns if c in result.units and c != level), None)
+        columns = _columns(table, _UNIT_COLUMNS)
+        if above is not None:
+            columns.insert(1, above)
+        frame = table[columns]
+        if above is not None:  # subtotals from every column (mean minutes need unreachable)
+            full = with_subtotals(table, above, lambda name: t(lang, "subtotal", name=name))
+            frame = full[columns]
+            frame.attrs["subtotal_rows"] = full.attrs["subtotal_rows"]
+        tables[f"units_{level}" if level != "unit" else "units"] = frame
     targets = getattr(result, "targets", None)
     if isinstance(targets, pd.DataFrame) and not targets.empty:
         tables["targets"] = targets[_columns(targets, _TARGET_COLUMNS)]
     stations = result.stations_table()
-    tables["stations"] = stations[_columns(stations, _STATION_COLUMNS, ("staff",))]
+    columns = _columns(stations, _STATION_COLUMNS, ("staff",))
+    if "duplicate_of" in columns and stations["duplicate_of"].isna().all():
+        columns.remove("duplicate_of")  # shown only when some site is listed twice
+    tables["stations"] = stations[columns]
     services = getattr(result, "services", None)
     if isinstance(services, pd.DataFrame) and not services.empty:
         tables["services"] = services[_columns(services, _SERVICE_COLUMNS)]

@@ -9,6 +9,12 @@ from ..labels import label
 __all__ = ["t"]
 
 _EXTRA_EN = {
+    "modes_heading": "Travel modes compared",
+    "modes_note": "The same stations and residents, timed for each travel mode of this run; "
+    "each mode's own files are in its folder.",
+    "modes_share_chart": "Share of residents within each threshold",
+    "modes_units_chart": "Share of units covered (covered/populated)",
+    "modes_units_level": "Units covered: {level}",
     "minutes_value": "{minutes:g} min",
     "access_text_points": "Residents (at their points) and stations walk in a straight line at "
     "{speed:g} km/h to the road network, up to {max_m:,.0f} m; farther is unreachable.",
@@ -44,12 +50,25 @@ _EXTRA_EN = {
     "units_covered_line": "{level}: {covered} of {populated} populated units covered ({share})",
     "unit_rule": "A unit counts as covered when at least {share:.0%} of its residents are "
     "within {minutes:g} minutes of a station.",
+    "official_totals": "Model and official population",
+    "population_model": "Model population",
+    "population_official": "Official population",
+    "official_difference": "Official minus model",
+    "official_change": "Difference",
+    "totals_intro": "The residents of each {level} were rescaled to the official figures of "
+    "{file} ({column}): {model} modelled, {official} official.",
+    "totals_units_unmatched": "Units with no official figure (kept as modelled): {names}.",
+    "totals_rows_unmatched": "Rows of the table matching no unit (not used): {names}.",
+    "totals_units_empty": "Units with an official figure but no populated cell (their "
+    "residents are missing): {names}.",
     "left_out": "Population input {total}: {outside} ({outside_share}) live outside the study "
     "area and are not counted; {beyond} ({beyond_share}) live farther than {max_m:,.0f} m from "
     "any road and count as unreachable.",
     "targets": "Targets",
     "no_targets": "No targets were set in the configuration.",
     "unit_tables": "Units",
+    "subtotal": "Subtotal: {name}",
+    "duplicate_of": "Same site as",
     "station_table": "Stations and staffing",
     "services": "Service items",
     "gap_list": "Gap areas",
@@ -126,6 +145,12 @@ _EXTRA_EN = {
     "value": "Value",
 }
 _EXTRA_ZH = {
+    "modes_heading": "不同出行方式比较",
+    "modes_note": "同一批服务点与居民，按本次计算的各出行方式分别计时；"
+    "各方式的完整结果见其文件夹。",
+    "modes_share_chart": "各时间阈值内居民占比",
+    "modes_units_chart": "单元覆盖比例（已覆盖/有人口）",
+    "modes_units_level": "已覆盖单元：{level}",
     "minutes_value": "{minutes:g} 分钟",
     "access_text_points": "居民（按人口点位）与服务点以{speed:g}公里/小时直线步行接入路网，"
     "最远{max_m:,.0f}米；更远视为无法到达。",
@@ -161,11 +186,23 @@ _EXTRA_ZH = {
     "units_covered_line": "{level}：{populated}个有人口单元中{covered}个达标（{share}）",
     "unit_rule": "单元内至少{share:.0%}的常住人口可在{minutes:g}分钟内到达服务点，"
     "即视为该单元已覆盖。",
+    "official_totals": "模型人口与官方统计人口",
+    "population_model": "模型人口",
+    "population_official": "官方统计人口",
+    "official_difference": "官方减模型",
+    "official_change": "差异率",
+    "totals_intro": "各{level}人口已按{file}（{column}）的官方数据调整：模型{model}人，"
+    "官方{official}人。",
+    "totals_units_unmatched": "无官方数据的单元（保留模型人口）：{names}。",
+    "totals_rows_unmatched": "表中未匹配到单元的行（未使用）：{names}。",
+    "totals_units_empty": "有官方人口但无人口栅格的单元（其人口未计入）：{names}。",
     "left_out": "输入人口{total}人：其中{outside}人（{outside_share}）位于研究区外，未计入；"
     "{beyond}人（{beyond_share}）距道路超过{max_m:,.0f}米，计为无法到达。",
     "targets": "目标完成情况",
     "no_targets": "配置中未设定目标。",
     "unit_tables": "行政单元",
+    "subtotal": "{name} 小计",
+    "duplicate_of": "同址服务点（编号）",
     "station_table": "服务点与人员配置",
     "services": "服务事项",
     "gap_list": "服务空白区",

@@ -1,0 +1,343 @@
+"""Water barriers: off-road access legs never cross water.
+
+The water polygons are burnt into a boolean mask on a metric grid (the network's
+CRS; cells of ``cell_m``, larger when the area would need more than
+:data:`MAX_MASK_CELLS`), with each cell's distance to the other side (a land
+cell's distance to water, a water cell's to land) and a label per piece of land.
+A leg from a point to the road is *blocked* when
+
+- its two ends lie on different pieces of land (any way between them crosses
+  water), or
+- a point of it farther than ``tolerance_m`` from both ends lies in water,
+  sampled every half cell.
+
+The tolerance lets a road node a few metres inside a riverbank polygon still be
+joined. A point whose centre lies in water (a coastal or riverside cell of a
+population raster) starts its leg at the shore: water within its distance to land
+is not checked. For points on land, adding water only ever blocks more legs, so
+a leg never gets shorter when water is added.
+
+Legs of at most twice the tolerance (60 m) are never blocked. Cost: such legs,
+and a leg shorter than the distance from its start to the nearest water (it cannot
+cross any), are not walked (one mask lookup per point), and a point's nearest
+road is tested first, the next ones only when it is blocked; only legs near water
+are sampled, in vectorised blocks.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pyproj import CRS
+
+from ..inputs.network import Network
+
+__all__ = [
+    "MAX_CANDIDATES",
+    "MAX_MASK_CELLS",
+    "WaterMask",
+    "barrier_for_network",
+    "nearest_unblocked",
+    "water_mask",
+]
+
+#: Largest mask (cells); the cell grows beyond ``cell_m`` for larger areas.
+MAX_MASK_CELLS = 25_000_000
+#: Road nodes tried per point, nearest first (1, then 8, then 64): a point whose
+#: nearest 64 nodes all lie across water joins none.
+MAX_CANDIDATES = 64
+# samples walked at once
+_BLOCK = 4_000_000
+
+
+@dataclass(frozen=True)
+class WaterMask:
+    """Water on a metric grid, and each cell's distance to it.
+
+    Attributes
+    ----------
+    water : numpy.ndarray
+        (rows, cols) bool, True in water.
+    distance_m : numpy.ndarray
+        (rows, cols) float32: from a land cell, the distance to the nearest water
+        cell; from a water cell, to the nearest land cell.
+    land : numpy.ndarray
+        (rows, cols) int32 label of each piece of land (0 in water).
+    x0, y1 : float
+        West and north edges of the grid, in ``crs``.
+    cell_m : float
+        Cell size in metres.
+    crs : pyproj.CRS
+        The metric CRS of the grid (the network's).
+    tolerance_m : float
+        Water within this distance of a leg's ends does not block it.
+    """
+
+    water: np.ndarray
+    distance_m: np.ndarray
+    land: np.ndarray
+    x0: float
+    y1: float
+    cell_m: float
+    crs: CRS
+    tolerance_m: float = 30.0
+
+    def _cells(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        col = np.floor((x - self.x0) / self.cell_m).astype(np.int64)
+        row = np.floor((self.y1 - y) / self.cell_m).astype(np.int64)
+        rows, cols = self.water.shape
+        inside = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
+        return np.where(inside, row, 0), np.where(inside, col, 0), inside
+
+    def blocked(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
+        """Whether each straight leg from a point (x0, y0) to the road (x1, y1) crosses water.
+
+        Parameters
+        ----------
+        x0, y0, x1, y1 : numpy.ndarray
+            Leg ends (same shape), in the mask's CRS.
+
+        Returns
+        -------
+        numpy.ndarray
+            bool, the shape of ``x0``.
+        """
+        shape = np.shape(x0)
+        x0, y0, x1, y1 = (np.asarray(a, dtype=float).ravel() for a in (x0, y0, x1, y1))
+        length = np.hypot(x1 - x0, y1 - y0)
+        out = np.zeros(x0.size, dtype=bool)
+        # a leg within the tolerance of both ends has nothing to check
+        long = np.flatnonzero(np.isfinite(length) & (length > 2 * self.tolerance_m))
+        if long.size:
+            out[long] = self._blocked_long(x0[long], y0[long], x1[long], y1[long], length[long])
+        return out.reshape(shape)
+
+    def _blocked_long(
+        self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray, length: np.ndarray
+    ) -> np.ndarray:
+        out = np.zeros(x0.size, dtype=bool)
+        r0, c0, in0 = self._cells(x0, y0)
+        r1, c1, in1 = self._cells(x1, y1)
+        piece0 = np.where(in0, self.land[r0, c0], 0)
+        piece1 = np.where(in1, self.land[r1, c1], 0)
+        out[(piece0 > 0) & (piece1 > 0) & (piece0 != piece1)] = True
+        wet0 = in0 & self.water[r0, c0]
+        # a point in water starts at the shore; a point on land is clear of water
+        # for its distance to it (less half a cell diagonal: anywhere in its cell)
+        shore = np.where(wet0, self.distance_m[r0, c0] + self.cell_m, 0.0)
+        clear = np.where(in0 & ~wet0, self.distance_m[r0, c0] - self.cell_m * 0.71, np.inf)
+        near = ~out & (length > 2 * self.tolerance_m + shore)
+        near &= wet0 | (length >= clear)
+        todo = np.flatnonzero(near)
+        step = self.cell_m / 2.0
+        start = 0
+        while start < todo.size:
+            n_samples = np.ceil(length[todo[start:]] / step).astype(np.int64) + 1
+            stop = start + max(1, int(np.searchsorted(np.cumsum(n_samples), _BLOCK)))
+            legs = todo[start:stop]
+            counts = n_samples[: legs.size]
+            leg = np.repeat(np.arange(legs.size), counts)
+            first = np.cumsum(counts) - counts
+            frac = (np.arange(leg.size) - first[leg]) / np.maximum(counts[leg] - 1, 1)
+            i = legs[leg]
+            along = frac * length[i]
+            inner = (along > self.tolerance_m + shore[i]) & (along < length[i] - self.tolerance_m)
+            px = x0[i][inner] + frac[inner] * (x1[i] - x0[i])[inner]
+            py = y0[i][inner] + frac[inner] * (y1[i] - y0[i])[inner]
+            row, col, inside = self._cells(px, py)
+            wet = inside & self.water[row, col]
+            hit = np.zeros(legs.size, dtype=bool)
+            hit[leg[inner][wet]] = True
+            out[legs] = hit
+            start = stop
+        return out
+
+
+def water_mask(
+    polygons: object,
+    crs: CRS | str,
+    bounds: tuple[float, float, float, float],
+    *,
+    cell_m: float = 10.0,
+    tolerance_m: float = 30.0,
+) -> WaterMask | None:
+    """Burn water polygons into a :class:`WaterMask` over ``bounds``.
+
+    Parameters
+    ----------
+    polygons : geopandas.GeoSeries
+        Water polygons in any CRS.
+    crs : pyproj.CRS or str
+        The metric CRS of the network.
+    bounds : tuple of float
+        (xmin, ymin, xmax, ymax) in ``crs``: the network with its longest leg around.
+    cell_m : float
+        Smallest cell size; larger when the area would need more than
+        :data:`MAX_MASK_CELLS` cells.
+    tolerance_m : float
+        Water this close to a leg's ends does not block it.
+
+    Returns
+    -------
+    WaterMask or None
+        None when no water lies within ``bounds``.
+    """
+    import geopandas as gpd
+    import shapely
+    from rasterio.features import rasterize
+    from rasterio.transform import from_origin
+    from scipy.ndimage import distance_transform_edt, label
+
+    crs = CRS.from_user_input(crs)
+    geoms = gpd.GeoSeries(polygons).to_crs(crs)
+    area = shapely.box(*bounds)
+    geoms = geoms[geoms.intersects(area)]
+    if geoms.empty:
+        return None
+    xmin, ymin, xmax, ymax = bounds
+    cell = max(cell_m, float(np.sqrt((xmax - xmin) * (ymax - ymin) / MAX_MASK_CELLS)))
+    cols = max(1, int(np.ceil((xmax - xmin) / cell)))
+    rows = max(1, int(np.ceil((ymax - ymin) / cell)))
+    water = rasterize(
+        ((g, 1) for g in geoms.intersection(area) if not g.is_empty),
+        out_shape=(rows, cols),
+        transform=from_origin(xmin, ymax, cell, cell),
+        fill=0,
+        dtype="uint8",
+        all_touched=False,
+    ).astype(bool)
+    if not water.any():
+        return None
+    distance = (distance_transform_edt(~water) * cell).astype(np.float32)
+    distance[water] = (distance_transform_edt(water)[water] * cell).astype(np.float32)
+    land, _ = label(~water, structure=np.ones((3, 3), dtype=bool))
+    return WaterMask(water, distance, land.astype(np.int32), xmin, ymax, cell, crs, tolerance_m)
+
+
+def nearest_unblocked(
+    tree: object,
+    x: np.ndarray,
+    y: np.ndarray,
+    k: int,
+    max_distance_m: float,
+    barrier: WaterMask,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest points of a KD-tree reachable from (x, y) without crossing water.
+
+    Parameters
+    ----------
+    tree : scipy.spatial.cKDTree
+        Of the candidate points (road nodes).
+    x, y : numpy.ndarray
+        Query points.
+    k : int
+        Candidates wanted per point.
+    max_distance_m : float
+        Longest leg.
+    barrier : WaterMask
+        The water.
+
+    Returns
+    -------
+    dist, pos : numpy.ndarray
+        (points, k): distances (inf: none) and tree positions (``tree.n``: none),
+        nearest first, like ``cKDTree.query``.
+    """
+    n_tree = int(tree.n)  # type: ignore[attr-defined]
+    data = tree.data  # type: ignore[attr-defined]
+    pts = np.column_stack([x, y])
+    dist = np.full((x.size, k), np.inf)
+    pos = np.full((x.size, k), n_tree, dtype=np.int64)
+    todo = np.arange(x.size)
+    kk = min(k, n_tree)  # the nearest first: most points are done in this round
+    while todo.size:
+        d, p = tree.query(pts[todo], k=kk, distance_upper_bound=max_distance_m)  # type: ignore[attr-defined]
+        d = np.asarray(d, dtype=float).reshape(todo.size, kk)
+        p = np.asarray(p, dtype=np.int64).reshape(todo.size, kk)
+        ok = np.isfinite(d)
+        q = np.minimum(p, n_tree - 1)
+        cross = np.zeros(d.shape, dtype=bool)
+        cross[ok] = barrier.blocked(
+            np.broadcast_to(x[todo][:, None], d.shape)[ok],
+            np.broadcast_to(y[todo][:, None], d.shape)[ok],
+            data[q, 0][ok],
+            data[q, 1][ok],
+        )
+        d = np.where(cross, np.inf, d)
+        order = np.argsort(d, axis=1, kind="stable")[:, :k]
+        dist[todo] = np.take_along_axis(d, order, axis=1)
+        pos[todo] = np.where(np.isfinite(dist[todo]), np.take_along_axis(p, order, axis=1), n_tree)
+        # more candidates exist beyond the kk-th and fewer than k were reachable
+        short = np.isfinite(dist[todo]).sum(axis=1) < k
+        more = cross[:, -1]  # the kk-th was in reach (blocked): there may be more
+        todo = todo[short & more] if kk < min(n_tree, MAX_CANDIDATES) else todo[:0]
+        kk = min(max(8, kk * 8), n_tree, MAX_CANDIDATES)
+    return dist, pos
+
+
+def barrier_for_network(
+    network: Network,
+    *,
+    osm_water: bool = True,
+    layer: str | os.PathLike[str] | None = None,
+    max_access_m: float = 5000.0,
+    cell_m: float = 10.0,
+) -> WaterMask | None:
+    """The water mask of a network: water of its OSM file and an optional polygon layer.
+
+    Parameters
+    ----------
+    network : Network
+        The road network; its ``source`` file is read again for water.
+    osm_water : bool
+        Read water areas from the network's OSM file
+        (:func:`~coverage.inputs.water.read_osm_water`).
+    layer : path-like, optional
+        A ``barriers:`` polygon layer (:func:`~coverage.inputs.water.read_barrier_layer`).
+    max_access_m : float
+        Longest leg: the mask covers the network widened by it.
+    cell_m : float
+        Cell size of the mask.
+
+    Returns
+    -------
+    WaterMask or None
+        None when there is no water.
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    from ..inputs.crs import transform_xy
+    from ..inputs.water import read_barrier_layer, read_osm_water
+
+    margin = min(max_access_m, 20_000.0)
+    bounds = (
+        float(network.x.min()) - margin,
+        float(network.y.min()) - margin,
+        float(network.x.max()) + margin,
+        float(network.y.max()) + margin,
+    )
+    parts = []
+    source = Path(network.source) if network.source else None
+    osm = source is not None and source.name.lower().endswith(
+        (".pbf", ".osm", ".osm.gz", ".osm.bz2", ".xml")
+    )
+    if osm_water and source is not None and osm and source.is_file():
+        lon, lat = transform_xy(
+            np.array([bounds[0], bounds[2], bounds[0], bounds[2]]),
+            np.array([bounds[1], bounds[1], bounds[3], bounds[3]]),
+            network.crs,
+            "EPSG:4326",
+        )
+        box = (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+        parts.append(read_osm_water(source, box).to_crs(network.crs))
+    if layer is not None:
+        parts.append(read_barrier_layer(layer).to_crs(network.crs))
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return None
+    polygons = gpd.GeoSeries(pd.concat(parts, ignore_index=True), crs=network.crs)
+    return water_mask(polygons, network.crs, bounds, cell_m=cell_m)

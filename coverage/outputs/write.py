@@ -1,0 +1,273 @@
+"""The write stage: one result (or one per mode) into one output folder.
+
+:func:`write_outputs` and :func:`write_mode_outputs` build every file of a run in a
+staging folder beside the target and swap it in as one step
+(:func:`coverage.outputs.folder.publish_folder`). The travel-time surface and the
+isochrones are computed once (:mod:`coverage.outputs.products`) and handed to every
+writer, so ``travel_time.tif``, ``isochrones.geojson``, ``map.html`` and ``map.png``
+agree.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..results import CoverageResult
+from .folder import publish_folder, summary_inputs
+from .presentation import package_name, write_package, write_presentation
+from .products import make_products
+from .writers import write_csv, write_geotiff, write_json
+
+__all__ = ["write_mode_outputs", "write_output_files", "write_outputs"]
+
+
+def _write_result(
+    result: CoverageResult,
+    stage: Path,
+    *,
+    isochrone_cell_m: float,
+    isochrones_per_station: bool,
+    presentation: Mapping[str, Any],
+) -> dict[str, str]:
+    """Write one result's files into a staging folder; file kind -> relative name.
+
+    ``presentation`` holds the keyword arguments of
+    :func:`coverage.outputs.presentation.write_presentation` (basemap, lang, key).
+    """
+    names = {"summary": "summary.json", "stations": "stations.csv"}
+    for level in result.units:
+        names[f"units_{level}"] = "units.csv" if level == "unit" else f"units_{level}.csv"
+    write_json(result.summary, stage / names["summary"])
+    write_csv(result.stations_table(), stage / names["stations"])
+    for level, table in result.units.items():
+        write_csv(table, stage / names[f"units_{level}"])
+    if result.gaps is not None:
+        names["gaps"] = "gaps.geojson"
+        result.gaps.to_crs("EPSG:4326").to_file(stage / names["gaps"], driver="GeoJSON")
+    if result.home_service is not None:
+        names["home_service"] = "home_service.csv"
+        names["home_service_layer"] = "home_service.geojson"
+        home = result.home_service
+        write_csv(pd.DataFrame(home.drop(columns="geometry")), stage / names["home_service"])
+        if len(home):
+            home.to_crs("EPSG:4326").to_file(stage / names["home_service_layer"], driver="GeoJSON")
+        else:  # an empty layer still opens in GIS software
+            write_json(
+                {"type": "FeatureCollection", "features": []}, stage / "home_service.geojson"
+            )
+    for kind in ("targets", "services"):
+        if not getattr(result, kind).empty:
+            names[kind] = f"{kind}.csv"
+            write_csv(getattr(result, kind), stage / names[kind])
+    products = make_products(
+        result, isochrone_cell_m=isochrone_cell_m, per_station=isochrones_per_station
+    )
+    grid = result.demand.grid
+    if grid is not None and products.minutes_grid is not None:
+        names["travel_time"] = "travel_time.tif"
+        write_geotiff(products.minutes_grid, grid.transform, grid.crs, stage / names["travel_time"])
+    if products.isochrones.crs is not None:
+        names["isochrones"] = "isochrones.geojson"
+        products.isochrones.to_crs("EPSG:4326").to_file(
+            stage / names["isochrones"], driver="GeoJSON"
+        )
+    if products.isochrones_stations is not None:
+        names["isochrones_stations"] = "isochrones_stations.geojson"
+        products.isochrones_stations.to_crs("EPSG:4326").to_file(
+            stage / names["isochrones_stations"], driver="GeoJSON"
+        )
+    shown = write_presentation(result, stage, products=products, **presentation)
+    names.update({kind: path.relative_to(stage).as_posix() for kind, path in shown.items()})
+    return names
+
+
+def write_outputs(
+    result: CoverageResult,
+    out_dir: str | os.PathLike[str],
+    *,
+    isochrone_cell_m: float = 100.0,
+    isochrones_per_station: bool = False,
+    basemap: Any = "osm",
+    lang: str = "en",
+    tianditu_key: str | None = None,
+    package: bool = False,
+    gis: Mapping[str, Any] | None = None,
+) -> dict[str, Path]:
+    """Write a result's files into ``out_dir``, all or nothing.
+
+    Files: ``summary.json``, ``stations.csv``, ``units.csv`` (one set of units) or
+    ``units_<level>.csv`` (one per level), ``travel_time.tif`` and ``gaps.geojson``
+    (population from a raster), ``targets.csv`` (with targets), ``services.csv`` (when
+    stations list services), ``home_service.csv`` and ``home_service.geojson`` (with a
+    ``home_service`` group), ``isochrones.geojson`` (one polygon per threshold, traced on a metric
+    grid of ``isochrone_cell_m``, written in WGS84), ``isochrones_stations.geojson``
+    (with ``isochrones_per_station``), and what officials read: ``map.html`` (works
+    offline), ``map.png`` and ``map_<level>.png``, ``report.html``, ``units.xlsx`` and
+    ``assets/`` (see :mod:`coverage.outputs.presentation`).
+
+    Parameters
+    ----------
+    result : CoverageResult
+        From :func:`compute_coverage` or :func:`run_coverage`.
+    out_dir : path-like
+        Output folder: new, empty or an earlier coverage15 output; it is built beside
+        and swapped in whole (:func:`coverage.outputs.folder.publish_folder`), and a
+        folder holding other files or an input is refused with :class:`InputError`.
+    isochrone_cell_m : float
+        Cell size of the isochrone grid in metres.
+    isochrones_per_station : bool
+        Also write each station's part of every isochrone.
+    basemap : str or mapping
+        Basemap of ``map.html``: ``osm``, ``tianditu``, ``amap``, ``none`` or a custom
+        ``{url, attribution, datum}``.
+    lang : {"en", "zh"}
+        Language of the maps and the report.
+    tianditu_key : str, optional
+        Key of the Tianditu basemap (default: ``$TIANDITU_KEY``).
+    package : bool
+        Also zip every file into ``<name>.zip``, one archive to share.
+    gis : mapping, optional
+        Options of ``outputs.gpkg`` and the Shapefiles: ``output_crs``, ``shapefile``,
+        ``shapefile_encoding`` (see :func:`coverage.outputs.layers.write_gis_layers`).
+
+    Returns
+    -------
+    dict
+        File kind -> final path.
+    """
+    out = Path(out_dir)
+    with publish_folder(out, inputs=summary_inputs(result.summary), kind="run") as stage:
+        names = write_output_files(
+            result,
+            stage,
+            isochrone_cell_m=isochrone_cell_m,
+            isochrones_per_station=isochrones_per_station,
+            basemap=basemap,
+            lang=lang,
+            tianditu_key=tianditu_key,
+            package=package,
+            gis=gis,
+        )
+    return {kind: out / name for kind, name in names.items()}
+
+
+def write_output_files(
+    result: CoverageResult,
+    folder: Path,
+    *,
+    isochrone_cell_m: float = 100.0,
+    isochrones_per_station: bool = False,
+    basemap: Any = "osm",
+    lang: str = "en",
+    tianditu_key: str | None = None,
+    package: bool = False,
+    gis: Mapping[str, Any] | None = None,
+) -> dict[str, str]:
+    """Write a result's files into a folder being built (no publishing; see write_outputs).
+
+    Parameters
+    ----------
+    result : CoverageResult
+    folder : pathlib.Path
+        A staging folder from :func:`coverage.outputs.folder.publish_folder`.
+    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package, gis
+        As for :func:`write_outputs`.
+
+    Returns
+    -------
+    dict
+        File kind -> name relative to ``folder``.
+    """
+
+    shown = {"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key, **(gis or {})}
+    names = _write_result(
+        result,
+        folder,
+        isochrone_cell_m=isochrone_cell_m,
+        isochrones_per_station=isochrones_per_station,
+        presentation=shown,
+    )
+    if package:
+        names["package"] = write_package(folder, folder / package_name(result.name), lang=lang).name
+    return names
+
+
+def write_mode_outputs(
+    results: Mapping[str, CoverageResult],
+    out_dir: str | os.PathLike[str],
+    *,
+    isochrone_cell_m: float = 100.0,
+    isochrones_per_station: bool = False,
+    basemap: Any = "osm",
+    lang: str = "en",
+    tianditu_key: str | None = None,
+    package: bool = False,
+    gis: Mapping[str, Any] | None = None,
+) -> dict[str, Path]:
+    """Write the results of several modes: ``<out>/<mode>/...`` and a combined summary.
+
+    Each mode's folder holds the files of :func:`write_outputs`; ``modes_summary.csv``
+    (one row per mode: coverage share per threshold, mean minutes, unreachable
+    population) and ``modes_summary.json`` (every mode's summary) sit in ``out_dir``.
+    Everything is written all or nothing.
+
+    Parameters
+    ----------
+    results : mapping of str to CoverageResult
+        From :func:`run_coverage_modes`.
+    out_dir : path-like
+        Output folder, as for :func:`write_outputs`.
+    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package, gis
+        As for :func:`write_outputs` (the package holds every mode's folder).
+
+    Returns
+    -------
+    dict
+        File kind (``<mode>/<kind>`` for a mode's files) -> final path.
+    """
+    out = Path(out_dir)
+    paths: dict[str, Path] = {}
+    inputs = [p for r in results.values() for p in summary_inputs(r.summary)]
+    with publish_folder(out, inputs=inputs, kind="modes") as stage:
+        rows = []
+        for mode, result in results.items():
+            (stage / mode).mkdir()
+            names = _write_result(
+                result,
+                stage / mode,
+                isochrone_cell_m=isochrone_cell_m,
+                isochrones_per_station=isochrones_per_station,
+                presentation={
+                    "basemap": basemap,
+                    "lang": lang,
+                    "tianditu_key": tianditu_key,
+                    "modes": {m: r.summary for m, r in results.items()},
+                    **(gis or {}),
+                },
+            )
+            paths.update({f"{mode}/{kind}": out / mode / name for kind, name in names.items()})
+            s = result.summary
+            row = {"mode": mode, "population_total": s["population_total"]}
+            row.update({f"coverage_{k}min": v for k, v in s["coverage_by_minutes"].items()})
+            row.update(
+                {
+                    "mean_minutes": s["mean_minutes"],
+                    "unreachable_population": s["unreachable_population"],
+                    "unreachable_too_far_from_roads": s["unreachable_too_far_from_roads"],
+                    "unreachable_no_station_reachable": s["unreachable_no_station_reachable"],
+                }
+            )
+            rows.append(row)
+        write_csv(pd.DataFrame(rows), stage / "modes_summary.csv")
+        write_json({m: r.summary for m, r in results.items()}, stage / "modes_summary.json")
+        if package:
+            name = package_name(next(iter(results.values())).name) if results else "modes.zip"
+            paths["package"] = out / write_package(stage, stage / name, lang=lang).name
+    paths["modes_summary"] = out / "modes_summary.csv"
+    paths["modes_summary_json"] = out / "modes_summary.json"
+    return paths

@@ -1,0 +1,132 @@
+"""Water barriers: access legs never cross water (a river with bridges; adding water)."""
+
+from __future__ import annotations
+
+import itertools
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+from engine_graphs import random_network
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Point
+
+from coverage import compute_coverage
+from coverage.engine.access import AccessModel
+from coverage.engine.barriers import water_mask
+from coverage.engine.snapping import snap_points
+from coverage.inputs.network import Network
+from coverage.inputs.population import Demand
+
+UTM = "EPSG:32650"
+X0, Y0 = 700_000.0, 3_100_000.0
+RIVER = shapely.box(X0 - 500, Y0 + 140, X0 + 2500, Y0 + 160)  # 20 m wide, west -> east
+
+
+def _river_town() -> Network:
+    """South road (y = -200), north road (y = 300), bridges at x = 0 and x = 2000."""
+    south = [(x, -200.0) for x in range(0, 2001, 100)]
+    north = [(x, 300.0) for x in range(0, 2001, 100)]
+    west = [(0.0, y) for y in range(-100, 300, 100)]
+    east = [(2000.0, y) for y in range(-100, 300, 100)]
+    xy = np.array(south + north + west + east, dtype=float)
+    n_s, n_n, n_w = len(south), len(north), len(west)
+    idx_s = list(range(n_s))
+    idx_n = list(range(n_s, n_s + n_n))
+    idx_w = [0, *range(n_s + n_n, n_s + n_n + n_w), n_s]
+    idx_e = [n_s - 1, *range(n_s + n_n + n_w, len(xy)), n_s + n_n - 1]
+    pairs = [(a, b) for way in (idx_s, idx_n, idx_w, idx_e) for a, b in itertools.pairwise(way)]
+    a, b = np.array(pairs).T
+    u, v = np.concatenate([a, b]), np.concatenate([b, a])
+    length = np.hypot(*(xy[u] - xy[v]).T)
+    return Network(
+        node_ids=np.arange(len(xy)) + 1, lon=np.zeros(len(xy)), lat=np.zeros(len(xy)),
+        x=xy[:, 0] + X0, y=xy[:, 1] + Y0, crs=gpd.GeoSeries([], crs=UTM).crs,
+        edge_u=u, edge_v=v, edge_length_m=length, edge_seconds=length / (5 / 3.6),
+        edge_highway=np.full(u.size, "residential", dtype=object), mode="walk",
+    )  # fmt: skip
+
+
+def _mask(net, polygons, margin=1000.0, cell_m=5.0):
+    bounds = (
+        net.x.min() - margin,
+        net.y.min() - margin,
+        net.x.max() + margin,
+        net.y.max() + margin,
+    )
+    return water_mask(gpd.GeoSeries(polygons, crs=UTM), UTM, bounds, cell_m=cell_m)
+
+
+def _brute_nearest(net, px, py, water, tol=30.0):
+    """Nearest node whose leg, less ``tol`` at each end, does not meet the water."""
+    best, best_d = -1, np.inf
+    for i in range(net.n_nodes):
+        d = np.hypot(net.x[i] - px, net.y[i] - py)
+        if d > 2 * tol:
+            leg = shapely.LineString([(px, py), (net.x[i], net.y[i])])
+            inner = shapely.ops.substring(leg, tol, d - tol)
+            if inner.intersects(water):
+                continue
+        if d < best_d:
+            best, best_d = i, d
+    return best, best_d
+
+
+def test_river_with_bridges():
+    net = _river_town()
+    barrier = _mask(net, [RIVER])
+    px, py = np.array([X0 + 1000.0]), np.array([Y0 + 130.0])
+    plain = snap_points(net, px, py)
+    assert net.y[plain.nodes[0, 0]] == Y0 + 300.0  # across the river, 170 m
+    snap = snap_points(net, px, py, barrier=barrier)
+    want, want_d = _brute_nearest(net, px[0], py[0], RIVER)
+    assert snap.nodes[0, 0] == want and net.y[want] == Y0 - 200.0
+    assert snap.distance_m[0, 0] == pytest.approx(want_d)
+    edge = snap_points(net, px, py, edges=True, barrier=barrier)
+    assert edge.entry is not None and edge.entry.distance_m[0] == pytest.approx(330.0)
+
+    # the resident walks to the south road, over a bridge, to a station on the north road
+    station = gpd.GeoDataFrame(
+        {"id": ["s"], "name": ["s"], "tier": ["village"]},
+        geometry=[Point(X0 + 1000.0, Y0 + 310.0)], crs=UTM,
+    )  # fmt: skip
+    demand = Demand(x=px, y=py, population=np.ones(1), crs=net.crs, groups={})
+    graph = nx.Graph()
+    for u, v, m in zip(net.edge_u, net.edge_v, net.edge_length_m, strict=True):
+        graph.add_edge(int(u), int(v), m=float(m))
+    s_node = int(np.argmin(np.hypot(net.x - X0 - 1000, net.y - Y0 - 310)))
+    metres = nx.shortest_path_length(graph, want, s_node, weight="m") + want_d + 10.0
+    result = compute_coverage(
+        net, station, demand, AccessModel(mode=net.mode, minutes=tuple([60]), barrier=barrier)
+    )
+    assert result.point_minutes[0] == pytest.approx(metres / (5 / 3.6) / 60)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 50),
+    boxes=st.lists(
+        st.tuples(st.floats(0, 3000), st.floats(0, 3000), st.floats(5, 400), st.floats(5, 400)),
+        min_size=2,
+        max_size=6,
+    ),
+)
+def test_adding_water_never_shortens_a_leg(seed, boxes):
+    net = random_network(seed, n=120)
+    rng = np.random.default_rng(seed)
+    px = rng.uniform(0, 3000, 60) + 700_000.0
+    py = rng.uniform(0, 3000, 60) + 3_100_000.0
+    polys = [shapely.box(700_000 + x, 3_100_000 + y, 700_000 + x + w, 3_100_000 + y + h)
+             for x, y, w, h in boxes]  # fmt: skip
+    half = len(polys) // 2
+    # points on land (a point inside water starts at the shore, see the module)
+    dry = ~shapely.contains_xy(shapely.union_all(polys), px, py)
+    px, py = px[dry], py[dry]
+    legs = [snap_points(net, px, py, max_distance_m=2000.0).nearest_m]
+    for water in (polys[:half], polys):
+        barrier = _mask(net, water, cell_m=10.0)
+        legs.append(snap_points(net, px, py, max_distance_m=2000.0, barrier=barrier).nearest_m)
+    assert np.all(legs[1] >= legs[0]) and np.all(legs[2] >= legs[1])
