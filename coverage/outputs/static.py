@@ -26,6 +26,7 @@ from .labels import label, tier_label
 from .map_furniture import (
     GAP_COLOUR,
     ISO_COLOUR,
+    ISO_HALO,
     class_handles,
     key_table,
     legends,
@@ -159,8 +160,12 @@ def _surface(
         return
     if surface is None:
         values = _point_surface(result)
-    else:  # a surface handed in: NaN nobody, inf unreachable
+    else:  # a surface handed in (NaN: nobody or unreachable, inf: unreachable)
         values = np.where(np.isinf(surface), -1.0, surface).astype(np.float32)
+        d = result.demand
+        if d.rows is not None and d.cols is not None:  # populated, no station reachable
+            gone = ~np.isfinite(result.point_minutes)
+            values[d.rows[gone], d.cols[gone]] = -1.0
     warped, extent = reproject_surface(values, grid, result.network.crs)
     cls = classes.classify(np.where(warped < 0, np.inf, warped))
     # 8-bit RGBA: a county raster has millions of cells, and matplotlib resamples it
@@ -302,7 +307,7 @@ def map_figure(
         drawn_iso = iso is not None and not iso.empty
         if drawn_iso:
             iso.to_crs(result.network.crs).boundary.plot(  # type: ignore[union-attr]
-                ax=ax, color=ISO_COLOUR, linewidth=1.2, zorder=4
+                ax=ax, color=ISO_COLOUR, linewidth=1.0, zorder=4, path_effects=ISO_HALO()
             )
         symbols: list = []
         gaps = getattr(result, "gaps", None)
