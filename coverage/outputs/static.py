@@ -26,6 +26,7 @@ from .labels import label, tier_label
 from .map_furniture import (
     GAP_COLOUR,
     ISO_COLOUR,
+    ISO_HALO,
     class_handles,
     key_table,
     legends,
@@ -306,7 +307,7 @@ def map_figure(
         drawn_iso = iso is not None and not iso.empty
         if drawn_iso:
             iso.to_crs(result.network.crs).boundary.plot(  # type: ignore[union-attr]
-                ax=ax, color=ISO_COLOUR, linewidth=1.2, zorder=4
+                ax=ax, color=ISO_COLOUR, linewidth=1.0, zorder=4, path_effects=ISO_HALO()
             )
         symbols: list = []
         gaps = getattr(result, "gaps", None)
