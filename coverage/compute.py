@@ -36,7 +36,7 @@ from .metrics.membership import units_of_demand
 from .metrics.options import MetricOptions
 from .metrics.service_plan import service_plan
 from .metrics.services import service_coverage
-from .metrics.subsets import SubsetSearch
+from .metrics.subsets import SubsetSearch, group_searches
 from .metrics.targets import target_verdicts
 from .metrics.units import level_summary, unit_figures
 from .results import CoverageResult
@@ -433,6 +433,9 @@ def assemble_result(
         points_in,
         options.service,
         group_times=own,
+        group_search=group_searches(state, list(demand.groups))
+        if options.service.time_windows and group_minutes
+        else None,
     )
     table = table.join(plan.station_columns)
     for level, columns in plan.unit_columns.items():

@@ -174,7 +174,8 @@ def service_options(config: RunConfig) -> ServiceOptions:
             home_service=config.home_service,
         )
     except InputError as exc:
-        raise InputError(f"{config.service_lists}: {exc}") from None
+        where = config.service_lists if isinstance(config.service_lists, Path) else "config"
+        raise InputError(f"{where}: {exc}") from None
 
 
 def run_coverage(config: RunConfig, *, progress: bool = False) -> CoverageResult:

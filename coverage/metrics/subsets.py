@@ -10,17 +10,20 @@ Dijkstra per subset, and maps the answer back to indices of the full station tab
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
+from ..engine.groups import slower_state
 from ..engine.snapping import Snap
 from ..engine.travel_times import node_times, point_times
+from ..engine.whatif import EngineState
 from ..inputs.network import Network
 
-__all__ = ["SubsetSearch", "reach_figures"]
+__all__ = ["SubsetSearch", "group_searches", "reach_figures"]
 
 
 @dataclass(frozen=True)
@@ -107,3 +110,38 @@ def reach_figures(population: np.ndarray, minutes: np.ndarray, threshold: float)
         else np.nan,
         "unreachable_population": total - reached,
     }
+
+
+def group_searches(state: EngineState, groups: Sequence[str]) -> dict[str, SubsetSearch]:
+    """Subset searches at the speeds of the groups timed at their own speed.
+
+    One slower engine state per distinct ``group_speed_factor`` of the access model
+    (:func:`coverage.engine.groups.slower_state`); groups at everyone's speed, and
+    every group when driving, get none.
+
+    Parameters
+    ----------
+    state : EngineState
+        The state at everyone's speeds.
+    groups : sequence of str
+        The population groups of the demand.
+
+    Returns
+    -------
+    dict of str to SubsetSearch
+    """
+    if state.network.mode == "drive":
+        return {}
+    factors = {g: float(f) for g, f in state.access.group_speed_factor.items() if g in groups}
+    out: dict[str, SubsetSearch] = {}
+    for factor in sorted({f for f in factors.values() if f != 1.0}):
+        slow = slower_state(state, factor)
+        search = SubsetSearch(
+            slow.network,
+            slow.station_snap,
+            slow.point_snap,
+            slow.access.access_speed_kmh,
+            reverse=slow.index.reverse,
+        )
+        out.update({g: search for g, f in factors.items() if f == factor})
+    return out

@@ -248,11 +248,17 @@ def test_what_if_keeps_the_windows(grid_case):
     assert more.stations["open_周六上午"].tolist() == [True, True]
 
 
-def test_groups_at_their_own_speed_have_no_window_figures(grid_case):
+def test_a_slower_group_in_each_window(grid_case):
     case, _ = _case(grid_case, extra=("group_speed_factor: {age_65_plus: 0.5}",))
     res = run_coverage(load_config(case.config))
     by = res.summary["coverage_by_window"]
-    # everyone's window figures stand; the slower group's would need its own searches
-    assert by["周六上午"]["population_covered"] == pytest.approx(169.0)
-    assert by["周六上午"]["groups"] == {}
-    assert not any(c.startswith("group_") for c in res.windows.columns)
+    assert by["周六上午"]["population_covered"] == pytest.approx(169.0)  # everyone's stands
+    # at half speed a block takes 4 minutes: within 5, one block. People aged 65+ live on
+    # the even rows (a fifth of each cell, 39 in all): 12 + 13 + 14 beside S1; S2 adds
+    # (0, 0) and (0, 1) on weekdays
+    old = {w: by[w]["groups"]["age_65_plus"]["population_covered"] for w in by}
+    assert old == pytest.approx({"周六上午": 39 / 5, "工作日午间": 42 / 5})
+    assert res.summary["groups"]["age_65_plus"]["covered_by_minutes"]["5"] == pytest.approx(42 / 5)
+    assert res.windows["group_age_65_plus_coverage_share"].tolist() == pytest.approx(
+        [42 / 195, 39 / 195]
+    )
