@@ -249,22 +249,13 @@ def _title(result: CoverageResult, lang: str) -> str:
 def _isochrone(
     result: CoverageResult, surface: np.ndarray | None, isochrones: gpd.GeoDataFrame | None
 ) -> gpd.GeoDataFrame | None:
-    """The headline isochrone: the one handed in, else traced from the surface."""
+    """The headline isochrone: the one handed in, else traced as every output traces it."""
     headline = float(result.summary["minutes"])
-    if isochrones is None:
-        from ..engine.isochrones import isochrone_polygons, travel_time_surface
+    if isochrones is None:  # the one rule every output shares
+        from .products import make_products
 
-        grid = result.demand.grid
-        engine = getattr(result, "engine", None)
-        if grid is not None:
-            minutes = result.minutes_grid() if surface is None else surface
-            isochrones = isochrone_polygons(minutes, grid.transform, grid.crs, [headline])
-        elif engine is not None:  # population as points: trace on a 100 m metric grid
-            traced = travel_time_surface(engine, cell_m=100.0, max_minutes=headline)
-            isochrones = isochrone_polygons(
-                traced.minutes, traced.transform, traced.crs, [headline]
-            )
-        else:
+        isochrones = make_products(result).isochrones
+        if isochrones.crs is None:
             return None
     if "minutes" in isochrones.columns:
         isochrones = isochrones[np.isclose(isochrones["minutes"].astype(float), headline)]
