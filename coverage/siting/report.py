@@ -120,8 +120,15 @@ def _method(result: SitingResult, lang: str) -> str:
     t = site_text(lang)
     s = result.summary
     gap = "" if s.get("mip_gap") is None else t["gap"].format(gap=s["mip_gap"])
+    if s.get("meet_targets") is not None:
+        objective = t["objective_targets"].format(year=s["meet_targets"])
+    elif s.get("add") is not None:
+        kind = "units" if str(s.get("objective", "people")).startswith("units") else "people"
+        objective = t[f"objective_{kind}"].format(k=s["add"])
+    else:
+        objective = t["objective_share"]
     return t["method"].format(
-        objective=s.get("objective", s.get("problem", "")), solver=s["solver"],
+        objective=objective, solver=s["solver"],
         status=s["status"], gap=gap, share=s.get("unit_covered_share", 0.9),
         minutes=s["minutes"], mode=s["mode"], snap_to=s.get("snap_to", "node"),
         terrain=t["terrain"] if s.get("terrain") else "",

@@ -57,6 +57,7 @@ def test_report_and_workbook_in_chinese(sited):
     sites = pd.read_csv(sited / "sites.csv", encoding="utf-8-sig")
     page = (sited / "siting_report.html").read_text(encoding="utf-8")
     assert "新增站点选址报告" in page and "各层级新增前后对比" in page and "data:image/png" in page
+    assert "满足 2024 年全部目标所需的最少新增站点" in page
     assert PAYLOAD_SCRIPT not in page  # escaped
     for village in sites["village"]:
         assert village in page
