@@ -71,6 +71,8 @@ SITE_TEXT: dict[str, dict[str, str]] = {
         "Travel times use the run's access model ({mode}, linking to the road by {snap_to}"
         "{terrain}).",
         "terrain": ", with terrain",
+        "snap_node": "the nearest node",
+        "snap_edge": "the nearest segment",
         "objective_targets": "the fewest new sites meeting every {year} target",
         "objective_units": "the most units covered with {k} new sites",
         "objective_people": "the most residents covered with {k} new sites",
@@ -126,6 +128,8 @@ SITE_TEXT: dict[str, dict[str, str]] = {
         "的常住人口在 {minutes:g} 分钟内可达即为达标。出行时间采用与现状评估相同的可达性模型"
         "（{mode}，接入道路方式 {snap_to}{terrain}）。",
         "terrain": "，计入地形坡度",
+        "snap_node": "最近道路节点",
+        "snap_edge": "最近路段",
         "objective_targets": "满足 {year} 年全部目标所需的最少新增站点",
         "objective_units": "新增 {k} 个站点时达标单元最多",
         "objective_people": "新增 {k} 个站点时覆盖居民最多",
