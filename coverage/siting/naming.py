@@ -53,6 +53,7 @@ def osm_places(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
     if not str(path).lower().endswith((".pbf", ".osm")):
         return empty
     import osmium
+
     wanted = set(PLACE_VALUES)
     rows: list[tuple[str, str, float, float]] = []
 
