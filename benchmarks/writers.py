@@ -1,4 +1,5 @@
-"""Writers at scale: ``stations.csv``, ``units.xlsx`` and ``map.html`` for many stations.
+"""Writers at scale: ``stations.csv``, ``units.xlsx``, ``map.html``, ``outputs.gpkg`` and a
+whole output folder (``write_outputs``) for many stations.
 
 A generated street grid (:mod:`benchmarks.synthetic`) with ``--stations`` stations
 (10,000 by default) on a population raster; the result is computed once, then each
@@ -60,6 +61,8 @@ def _best(fn: Any, repeat: int) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     """Time the writers at each station count and print a Markdown table."""
+    from coverage import write_outputs
+    from coverage.outputs.layers import write_gis_layers
     from coverage.outputs.maps import coverage_map, save_map
     from coverage.outputs.report import write_units_xlsx
     from coverage.outputs.writers import write_csv
@@ -68,8 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stations", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args(argv)
-    print("| stations | stations.csv s | units.xlsx s | map.html s |")
-    print("|---:|---:|---:|---:|")
+    print("| stations | stations.csv s | units.xlsx s | map.html s | outputs.gpkg s | all s |")
+    print("|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         for n in args.stations:
@@ -79,7 +82,12 @@ def main(argv: list[str] | None = None) -> int:
             )
             xlsx_s = _best(lambda r=result: write_units_xlsx(r, tmp / "u.xlsx"), args.repeat)
             html_s = _best(lambda r=result: save_map(coverage_map(r), tmp / "m.html"), args.repeat)
-            print(f"| {len(result.stations):,} | {csv_s:.2f} | {xlsx_s:.2f} | {html_s:.2f} |")
+            gpkg_s = _best(lambda r=result: write_gis_layers(r, tmp), args.repeat)
+            every_s = _best(lambda r=result, k=n: write_outputs(r, tmp / f"out{k}"), args.repeat)
+            print(
+                f"| {len(result.stations):,} | {csv_s:.2f} | {xlsx_s:.2f} | {html_s:.2f} "
+                f"| {gpkg_s:.2f} | {every_s:.2f} |"
+            )
     return 0
 
 

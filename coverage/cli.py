@@ -404,7 +404,7 @@ def _summary_line(summary: dict[str, Any], out: Path) -> str:
 def _run(config_path: Path, args: argparse.Namespace) -> int:
     from .config import load_config
     from .outputs.write import write_mode_outputs, write_outputs
-    from .pipeline import run_coverage_modes
+    from .pipeline import output_options, run_coverage_modes
 
     overrides: dict[str, Any] = {}
     if getattr(args, "minutes", None):
@@ -417,23 +417,11 @@ def _run(config_path: Path, args: argparse.Namespace) -> int:
 
         resolve_tianditu_key(config.tianditu_key)
     results = run_coverage_modes(config, progress=not args.quiet)
-    options: dict[str, Any] = {
-        "isochrone_cell_m": config.isochrone_cell_m,
-        "isochrones_per_station": config.isochrones_per_station,
-        "basemap": config.basemap,
-        "lang": config.lang,
-        "tianditu_key": config.tianditu_key,
-        "package": getattr(args, "package", False),
-        "gis": {
-            "output_crs": config.output_crs,
-            "shapefile": config.shapefile,
-            "shapefile_encoding": config.shapefile_encoding,
-        },
-    }
+    options = output_options(config, package=getattr(args, "package", False))
     if len(results) == 1:
-        write_outputs(next(iter(results.values())), out, **options)
+        write_outputs(next(iter(results.values())), out, options)
     else:  # one folder per mode and a combined summary
-        write_mode_outputs(results, out, **options)
+        write_mode_outputs(results, out, options)
     if not args.quiet:
         for mode, result in results.items():
             print(_summary_line(result.summary, out if len(results) == 1 else out / mode))

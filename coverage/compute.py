@@ -36,7 +36,7 @@ from .metrics.membership import units_of_demand
 from .metrics.options import MetricOptions
 from .metrics.service_plan import service_plan
 from .metrics.services import service_coverage
-from .metrics.subsets import SubsetSearch
+from .metrics.subsets import SubsetSearch, group_searches
 from .metrics.targets import target_verdicts
 from .metrics.units import level_summary, unit_figures
 from .results import CoverageResult
@@ -147,11 +147,14 @@ def compute_coverage(
         pts = stations.to_crs(network.crs).geometry
         sx, sy = pts.x.to_numpy(), pts.y.to_numpy()
         _check_station_extent(stations, sx, sy, network, access.max_access_m)
-        station_snap = access.snap(network, sx, sy, direction="to_point")
+        index = access.road_index(network)  # built once, kept in the engine state
+        station_snap = access.snap(network, sx, sy, direction="to_point", index=index)
         steps.update()
         steps.set_postfix_str("population")
         point_snap = snap_demand(
-            demand, network.crs, lambda x, y: access.snap(network, x, y, direction="from_point")
+            demand,
+            network.crs,
+            lambda x, y: access.snap(network, x, y, direction="from_point", index=index),
         )
         pop = demand.population
         if pop.sum() > 0 and not (np.isfinite(point_snap.nearest_m) & (pop > 0)).any():
@@ -163,7 +166,7 @@ def compute_coverage(
             )
         steps.update()
         steps.set_postfix_str("shortest paths")
-        state = engine_state(network, station_snap, point_snap, access)
+        state = engine_state(network, station_snap, point_snap, access, index=index)
         group_seconds = group_point_seconds(state, access.group_speed_factor, demand.groups)
         steps.update()
         steps.set_postfix_str("figures")
@@ -374,7 +377,9 @@ def assemble_result(
     tier_station: dict[str, np.ndarray] = {}
     tier_minutes: dict[str, np.ndarray] = {}
     served = table["catchment_population"].to_numpy()
-    search = SubsetSearch(network, station_snap, point_snap, access_speed_kmh)
+    search = SubsetSearch(
+        network, station_snap, point_snap, access_speed_kmh, reverse=state.index.reverse
+    )
     if catchment_by_tier:
         by_tier, tier_station, tier_minutes = tier_catchments(search, stations, pop, headline)
         table = table.join(by_tier)
@@ -428,6 +433,9 @@ def assemble_result(
         points_in,
         options.service,
         group_times=own,
+        group_search=group_searches(state, list(demand.groups))
+        if options.service.time_windows and group_minutes
+        else None,
     )
     table = table.join(plan.station_columns)
     for level, columns in plan.unit_columns.items():

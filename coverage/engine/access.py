@@ -32,6 +32,7 @@ from ..errors import InputError
 from ..inputs.network import MODES, Network
 from ..inputs.terrain import Dem
 from .barriers import WaterMask
+from .index import RoadIndex, road_index
 from .snapping import Snap, snap_points
 
 __all__ = ["LINKING_RULES", "SNAP_CANDIDATES", "AccessModel"]
@@ -164,7 +165,13 @@ class AccessModel:
         return dataclasses.replace(self, **changes)
 
     def snap(
-        self, network: Network, x: np.ndarray, y: np.ndarray, *, direction: str = "from_point"
+        self,
+        network: Network,
+        x: np.ndarray,
+        y: np.ndarray,
+        *,
+        direction: str = "from_point",
+        index: RoadIndex | None = None,
     ) -> Snap:
         """Access legs of points to the network, by this model's linking rule.
 
@@ -180,6 +187,9 @@ class AccessModel:
         direction : {"from_point", "to_point"}
             ``"from_point"`` for residents (they travel to the road), ``"to_point"``
             for stations (reached from the road).
+        index : RoadIndex, optional
+            The network's search structures (:meth:`road_index`); built on the fly
+            when not given.
 
         Returns
         -------
@@ -198,7 +208,23 @@ class AccessModel:
             dem=self.terrain,
             barrier=self.barrier,
             link_steps=self.link_steps,
+            index=index,
         )
+
+    def road_index(self, network: Network) -> RoadIndex:
+        """The search structures of a network for this model's linking rule.
+
+        Parameters
+        ----------
+        network : Network
+            The road network of ``mode``.
+
+        Returns
+        -------
+        RoadIndex
+            Build it once and pass it to :meth:`snap` for every batch of points.
+        """
+        return road_index(network, link_steps=self.link_steps, segments=self.snap_edges)
 
     def describe(self) -> dict[str, Any]:
         """The settings as JSON-ready values (for ``summary.json`` and reports).

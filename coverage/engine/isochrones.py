@@ -32,7 +32,7 @@ from shapely.geometry import shape
 from shapely.ops import unary_union
 
 from ..errors import InputError
-from .snapping import _SAMPLE_M, _segments
+from .index import _SAMPLE_M
 from .travel_times import point_times
 from .whatif import EngineState
 
@@ -113,7 +113,7 @@ def travel_time_surface(
     # filter, run in blocks of rows to bound memory
     fx, fy, slack = net.x[reached], net.y[reached], 0.0
     if access.snap_edges:
-        seg = _segments(net)
+        seg = state.index.road_segments()
         hit = np.zeros(net.n_nodes, dtype=bool)
         hit[reached] = True
         keep = hit[seg.a] | hit[seg.b]
@@ -152,7 +152,7 @@ def travel_time_surface(
         if not near.any():
             continue
         px, py = cx[near], cy[near]
-        snap = access.snap(net, px, py, direction="from_point")
+        snap = access.snap(net, px, py, direction="from_point", index=state.index)
         secs, st = point_times(state.times, snap, access_speed_kmh=access.access_speed_kmh)
         inside = secs <= limit_s
         r_idx, c_idx = rr.ravel()[near][inside], cc.ravel()[near][inside]

@@ -34,13 +34,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from scipy.spatial import cKDTree
 
 from ..errors import InputError
 from ..inputs.network import Network
 from ..inputs.terrain import Dem, slope_factor
 from .barriers import WaterMask, nearest_unblocked
+from .index import (
+    _SAMPLE_M,
+    ISLAND_NODES,
+    RoadIndex,
+    _Segments,
+    access_nodes,
+    linkable_edges,
+    node_tree,
+    road_index,
+)
 
 __all__ = [
     "DIRECTIONS",
@@ -53,12 +62,6 @@ __all__ = [
     "snap_points",
 ]
 
-#: Connected pieces of the network with fewer nodes than this (except the largest)
-#: are islands: points never join them (see the module docstring).
-ISLAND_NODES = 40
-
-# spacing of the sample points that index road segments for the nearest-segment search
-_SAMPLE_M = 25.0
 _BANDS_M = np.array([25.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0, 3200.0])
 
 #: Directions of travel on an access leg: residents leave a point, stations are reached.
@@ -168,160 +171,6 @@ class Snap:
             None if self.climb_factor is None else self.climb_factor[rows],
             None if self.entry is None else self.entry.take(rows),
         )
-
-
-def node_tree(network: Network) -> cKDTree:
-    """The KD-tree of a network's metric node coordinates (built once per network)."""
-    cached = network.__dict__.get("_node_tree")
-    if cached is None:
-        cached = cKDTree(np.column_stack([network.x, network.y]))
-        network.__dict__["_node_tree"] = cached  # memo on the frozen instance, like cached_property
-    return cached
-
-
-def linkable_edges(network: Network, *, link_steps: bool = True) -> np.ndarray:
-    """Per edge, whether points may join it (the linking rule, :mod:`coverage.inputs.way_rules`).
-
-    Parameters
-    ----------
-    network : Network
-        The road network; its ``edge_linkable`` flags (None: all) apply.
-    link_steps : bool
-        Whether ``highway=steps`` edges are linkable.
-
-    Returns
-    -------
-    numpy.ndarray
-        One bool per directed edge.
-    """
-    mask = (
-        np.ones(network.n_edges, dtype=bool)
-        if network.edge_linkable is None
-        else np.asarray(network.edge_linkable, dtype=bool).copy()
-    )
-    if not link_steps:
-        mask &= np.asarray(network.edge_highway, dtype=object) != "steps"
-    return mask
-
-
-def access_nodes(network: Network, *, link_steps: bool = True) -> np.ndarray:
-    """Indices of the nodes points may join (built once per network and setting).
-
-    A node is an access point when it lies outside road islands and touches a
-    linkable edge (:func:`linkable_edges`).
-
-    Parameters
-    ----------
-    network : Network
-        The road network.
-    link_steps : bool
-        Whether ``highway=steps`` edges are linkable.
-
-    Returns
-    -------
-    numpy.ndarray
-        Sorted node indices of the weakly connected pieces with at least
-        :data:`ISLAND_NODES` nodes, and of the largest piece, that touch a
-        linkable edge.
-
-    Raises
-    ------
-    InputError
-        If no node of the network may be joined.
-    """
-    memo = f"_access_nodes_{link_steps}"
-    cached = network.__dict__.get(memo)
-    if cached is None:
-        from scipy.sparse.csgraph import connected_components
-
-        _, label = connected_components(network.graph, directed=True, connection="weak")
-        sizes = np.bincount(label)
-        keep = (sizes >= ISLAND_NODES) | (np.arange(sizes.size) == np.argmax(sizes))
-        touches = np.zeros(network.n_nodes, dtype=bool)
-        link = linkable_edges(network, link_steps=link_steps)
-        touches[network.edge_u[link]] = True
-        touches[network.edge_v[link]] = True
-        cached = np.flatnonzero(keep[label] & touches).astype(np.int64)
-        if cached.size == 0:
-            raise InputError(
-                f"{network.source or 'network'}: no road of the network may be joined "
-                "(every way is a tunnel, indoor, underground or, for driving, a motorway); "
-                "use an extract with surface roads"
-            )
-        network.__dict__[memo] = cached
-    return cached
-
-
-def _access_tree(network: Network, link_steps: bool = True) -> tuple[cKDTree, np.ndarray]:
-    """KD-tree of the access nodes, and the node index of each of its points."""
-    memo = f"_access_tree_{link_steps}"
-    cached = network.__dict__.get(memo)
-    if cached is None:
-        nodes = access_nodes(network, link_steps=link_steps)
-        cached = (cKDTree(np.column_stack([network.x[nodes], network.y[nodes]])), nodes)
-        network.__dict__[memo] = cached
-    return cached
-
-
-@dataclass(frozen=True)
-class _Segments:
-    """Undirected road segments with the seconds of each direction (inf: not allowed)."""
-
-    a: np.ndarray
-    b: np.ndarray
-    forward_s: np.ndarray  # a -> b
-    backward_s: np.ndarray  # b -> a
-    ax: np.ndarray
-    ay: np.ndarray
-    bx: np.ndarray
-    by: np.ndarray
-    sample_segment: np.ndarray  # segment of each sample point
-    tree: cKDTree  # of sample points every <= _SAMPLE_M along every segment
-
-
-def _segments(network: Network, link_steps: bool = True) -> _Segments:
-    """The linkable segments outside road islands (built once per network and setting)."""
-    memo = f"_segments_{link_steps}"
-    cached = network.__dict__.get(memo)
-    if cached is None:
-        on_land = np.zeros(network.n_nodes, dtype=bool)
-        on_land[access_nodes(network, link_steps=link_steps)] = True
-        # an edge's ends share a piece of the network; only linkable edges are entered
-        use = on_land[network.edge_u] & linkable_edges(network, link_steps=link_steps)
-        u, v, w = network.edge_u[use], network.edge_v[use], network.edge_seconds[use]
-        a, b = np.minimum(u, v), np.maximum(u, v)
-        frame = pd.DataFrame(
-            {
-                "a": a,
-                "b": b,
-                "forward": np.where(u == a, w, np.inf),
-                "backward": np.where(u == a, np.inf, w),
-            }
-        )
-        grouped = frame.groupby(["a", "b"], sort=True).min()
-        a = grouped.index.get_level_values("a").to_numpy(dtype=np.int64)
-        b = grouped.index.get_level_values("b").to_numpy(dtype=np.int64)
-        ax, ay, bx, by = network.x[a], network.y[a], network.x[b], network.y[b]
-        pieces = np.maximum(np.ceil(np.hypot(bx - ax, by - ay) / _SAMPLE_M), 1).astype(np.int64)
-        seg_of = np.repeat(np.arange(a.size), pieces + 1)
-        start = np.cumsum(pieces + 1) - (pieces + 1)
-        frac = (np.arange(seg_of.size) - start[seg_of]) / pieces[seg_of]
-        sx = ax[seg_of] + frac * (bx - ax)[seg_of]
-        sy = ay[seg_of] + frac * (by - ay)[seg_of]
-        cached = _Segments(
-            a,
-            b,
-            grouped["forward"].to_numpy(float),
-            grouped["backward"].to_numpy(float),
-            ax,
-            ay,
-            bx,
-            by,
-            seg_of,
-            cKDTree(np.column_stack([sx, sy])),
-        )
-        network.__dict__[memo] = cached
-    return cached
 
 
 def _project(
@@ -473,6 +322,7 @@ def snap_points(
     dem: Dem | None = None,
     link_steps: bool = True,
     barrier: WaterMask | None = None,
+    index: RoadIndex | None = None,
 ) -> Snap:
     """Candidate access legs of each point: its ``k`` nearest nodes and its nearest segment.
 
@@ -504,6 +354,10 @@ def snap_points(
         Water the legs may not cross (:mod:`coverage.engine.barriers`): each point
         joins the nearest node, and enters the nearest segment, reachable without
         crossing it.
+    index : RoadIndex, optional
+        The network's access nodes, their KD-tree and its segments
+        (:func:`~coverage.engine.index.road_index`, with the same ``link_steps``);
+        built here when not given. Pass it when snapping many batches.
 
     Returns
     -------
@@ -521,7 +375,9 @@ def snap_points(
     y = np.asarray(y, dtype=float)
     if elevation_m is None and dem is not None:
         elevation_m = dem.sample(x, y, network.crs)
-    tree, tree_nodes = _access_tree(network, link_steps)
+    if index is None or index.network is not network or index.link_steps != link_steps:
+        index = road_index(network, link_steps=link_steps, segments=edges)
+    tree, tree_nodes = index.access_tree, index.access_nodes
     k = max(1, min(int(k), tree_nodes.size))
     width = k + 2 if edges else k
     if x.size == 0:
@@ -545,7 +401,7 @@ def snap_points(
         )
         return Snap(idx, dist, None, climb)
 
-    seg = _segments(network, link_steps)
+    seg = index.road_segments()
     extra_nodes = np.full((x.size, 2), -1, dtype=np.int64)
     extra_dist = np.full((x.size, 2), np.inf)
     extra_s = np.zeros((x.size, 2))

@@ -18,6 +18,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
 from ..inputs.network import Network
+from .index import reverse_graph
 from .snapping import SegmentEntry, Snap, _part
 
 __all__ = [
@@ -48,16 +49,6 @@ class NodeTimes:
     seconds: np.ndarray
     station: np.ndarray
     station_entry: SegmentEntry | None = None
-
-
-def reverse_graph(network: Network) -> sp.csr_matrix:
-    """The network's travel-time matrix with every edge reversed (built once per network)."""
-    cached = network.__dict__.get("_reverse_graph")
-    if cached is None:
-        cached = network.graph.T.tocsr()
-        cached.sort_indices()
-        network.__dict__["_reverse_graph"] = cached
-    return cached
 
 
 def append_sources(
@@ -116,6 +107,7 @@ def node_times(
     *,
     access_speed_kmh: float,
     limit_s: float | None = None,
+    reverse: sp.csr_matrix | None = None,
 ) -> NodeTimes:
     """Multi-source shortest travel time from every node to the nearest station.
 
@@ -129,6 +121,9 @@ def node_times(
         Speed on the straight-line access legs.
     limit_s : float, optional
         Stop the search at this many seconds (nodes beyond get inf); exact below it.
+    reverse : scipy.sparse.csr_matrix, optional
+        The network's reversed graph (:attr:`RoadIndex.reverse
+        <coverage.engine.index.RoadIndex>`); built here when not given.
 
     Returns
     -------
@@ -139,7 +134,9 @@ def node_times(
     if s == 0:
         return NodeTimes(np.full(n, np.inf), np.full(n, -1, dtype=np.int64), station_snap.entry)
     access_s = station_snap.access_seconds(access_speed_kmh)
-    graph = _with_sources(reverse_graph(network), station_snap, access_s)
+    if reverse is None:
+        reverse = reverse_graph(network)
+    graph = _with_sources(reverse, station_snap, access_s)
     dist, _, sources = dijkstra(
         graph,
         directed=True,

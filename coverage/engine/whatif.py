@@ -28,8 +28,9 @@ from scipy.sparse.csgraph import dijkstra
 from ..errors import InputError
 from ..inputs.network import Network
 from .access import AccessModel
+from .index import RoadIndex, road_index
 from .snapping import SegmentEntry, Snap
-from .travel_times import NodeTimes, append_sources, node_times, point_times, reverse_graph
+from .travel_times import NodeTimes, append_sources, node_times, point_times
 
 __all__ = ["EngineState", "add_source", "engine_state", "remove_source", "snap_for_state"]
 
@@ -55,6 +56,9 @@ class EngineState:
         Seconds from each point to its nearest station (inf: unreachable).
     point_station : numpy.ndarray
         Index of that station (-1: none).
+    index : RoadIndex
+        The network's access nodes, segments and reversed graph, built once and
+        reused by every update, grid and subset search.
     """
 
     network: Network
@@ -64,6 +68,7 @@ class EngineState:
     times: NodeTimes
     point_seconds: np.ndarray
     point_station: np.ndarray
+    index: RoadIndex
 
     @property
     def n_stations(self) -> int:
@@ -77,7 +82,12 @@ class EngineState:
 
 
 def engine_state(
-    network: Network, station_snap: Snap, point_snap: Snap, access: AccessModel
+    network: Network,
+    station_snap: Snap,
+    point_snap: Snap,
+    access: AccessModel,
+    *,
+    index: RoadIndex | None = None,
 ) -> EngineState:
     """Full computation of node and point times (one multi-source Dijkstra).
 
@@ -89,15 +99,20 @@ def engine_state(
         Access legs of stations and demand points, made with ``access.snap``.
     access : AccessModel
         How the journeys are timed.
+    index : RoadIndex, optional
+        The network's search structures (:func:`~coverage.engine.index.road_index`
+        with the access model's linking rule); built here when not given.
 
     Returns
     -------
     EngineState
     """
+    if index is None or index.network is not network:
+        index = road_index(network, link_steps=access.link_steps, segments=access.snap_edges)
     speed = access.access_speed_kmh
-    times = node_times(network, station_snap, access_speed_kmh=speed)
+    times = node_times(network, station_snap, access_speed_kmh=speed, reverse=index.reverse)
     seconds, station = point_times(times, point_snap, access_speed_kmh=speed)
-    return EngineState(network, station_snap, point_snap, access, times, seconds, station)
+    return EngineState(network, station_snap, point_snap, access, times, seconds, station, index)
 
 
 def snap_for_state(state: EngineState, x: np.ndarray, y: np.ndarray, *, direction: str) -> Snap:
@@ -116,7 +131,7 @@ def snap_for_state(state: EngineState, x: np.ndarray, y: np.ndarray, *, directio
     -------
     Snap
     """
-    return state.access.snap(state.network, x, y, direction=direction)
+    return state.access.snap(state.network, x, y, direction=direction, index=state.index)
 
 
 def _stack_snaps(a: Snap, b: Snap) -> Snap:
@@ -194,7 +209,7 @@ def add_source(state: EngineState, snap: Snap, *, limit_s: float | None = None) 
         raise InputError("add_source: give the access legs of exactly one station")
     net = state.network
     n = net.n_nodes
-    graph = reverse_graph(net)
+    graph = state.index.reverse
     access = snap.access_seconds(state.access_speed_kmh)
     ok = (snap.nodes[0] >= 0) & np.isfinite(access[0])
     cols, weights = snap.nodes[0][ok], access[0][ok]
@@ -257,7 +272,7 @@ def remove_source(state: EngineState, index: int) -> EngineState:
         )
     net = state.network
     n = net.n_nodes
-    graph = reverse_graph(net)
+    graph = state.index.reverse
     cur = state.times.seconds
     label = state.times.station
     catchment = label == index

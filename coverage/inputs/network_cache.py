@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from pyproj import CRS
 
-from .network import Network
+from .graph import Network
 from .road_layer import layer_files
 
 __all__ = ["CACHE_VERSION", "cache_key", "default_cache_dir", "read_cached", "write_cached"]

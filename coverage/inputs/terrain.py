@@ -41,7 +41,7 @@ from rasterio.errors import RasterioIOError
 
 from ..errors import InputError
 from .crs import transform_xy
-from .network import Network
+from .graph import Network
 
 __all__ = [
     "Dem",

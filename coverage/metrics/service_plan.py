@@ -154,6 +154,7 @@ def service_plan(
     points_in: Mapping[str, tuple[np.ndarray, Sequence[str]]],
     options: ServiceOptions,
     group_times: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    group_search: Mapping[str, SubsetSearch] | None = None,
 ) -> ServicePlan:
     """Coverage per time window, the service-item verdicts and the home-service list.
 
@@ -177,6 +178,10 @@ def service_plan(
     group_times : mapping, optional
         Group -> (minutes, nearest station) per point for groups timed at their own
         speeds (``group_speed_factor``); the home-service list of such a group uses them.
+    group_search : mapping, optional
+        Group -> search at that group's own speed (:func:`.subsets.group_searches`),
+        for its figures in each time window; a group timed at its own speed without
+        one is left out of the window figures.
 
     Returns
     -------
@@ -223,29 +228,22 @@ def service_plan(
             }
             for row in windows.to_dict(orient="records")
         }
-        # each group's figures in each window (e.g. residents aged 65+ on Saturday); groups
-        # timed at their own speed (group_speed_factor) would need a search of their own
-        # per window and are left out rather than given everyone's times
-        timed = group_times or {}
-        same_speed = {
-            g: v
-            for g, v in demand.groups.items()
-            if g not in timed or np.array_equal(timed[g][0], point_minutes)
-        }
-        for group, values in same_speed.items():
+        # each group's figures in each window (e.g. residents aged 65+ on Saturday)
+        by_group = _group_window_minutes(
+            demand, point_minutes, masks, window_minutes, group_times or {}, group_search or {}
+        )
+        for group, minutes_of in by_group.items():
+            values = demand.groups[group]
+            figures = {w: reach_figures(values, m, threshold) for w, m in minutes_of.items()}
             windows[f"group_{group}_coverage_share"] = [
-                reach_figures(values, window_minutes[name], threshold)["coverage_share"]
-                for name in windows["window"]
+                figures[w]["coverage_share"] for w in windows["window"]
             ]
-        for name, minutes in window_minutes.items():
-            summary["coverage_by_window"][name]["groups"] = {
-                group: {
-                    k: _plain(v)
-                    for k, v in reach_figures(values, minutes, threshold).items()
-                    if k in ("population_covered", "coverage_share")
+            for w, f in figures.items():
+                summary["coverage_by_window"][w].setdefault("groups", {})[group] = {
+                    k: _plain(f[k]) for k in ("population_covered", "coverage_share")
                 }
-                for group, values in same_speed.items()
-            }
+        for name in window_minutes:
+            summary["coverage_by_window"][name].setdefault("groups", {})
     if options.service_rules:
         if "services" not in stations.columns:
             raise InputError(
@@ -305,3 +303,30 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value
+
+
+def _group_window_minutes(
+    demand: Demand,
+    point_minutes: np.ndarray,
+    masks: Mapping[str, np.ndarray],
+    window_minutes: Mapping[str, np.ndarray],
+    group_times: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    group_search: Mapping[str, SubsetSearch],
+) -> dict[str, dict[str, np.ndarray]]:
+    """Group -> window -> minutes per point, at the group's own speed where it has one.
+
+    A group at everyone's speed takes the windows' own searches; a slower group one
+    search per window from its own search (its own times where every station is open);
+    a slower group without a search is left out rather than given everyone's times.
+    """
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for group in demand.groups:
+        own = group_times.get(group)
+        if own is None or np.array_equal(own[0], point_minutes):
+            out[group] = dict(window_minutes)
+        elif group in group_search:
+            search = group_search[group]
+            out[group] = {
+                w: own[0] if mask.all() else search.minutes(mask)[0] for w, mask in masks.items()
+            }
+    return out

@@ -10,16 +10,20 @@ Dijkstra per subset, and maps the answer back to indices of the full station tab
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
+from ..engine.groups import slower_state
 from ..engine.snapping import Snap
 from ..engine.travel_times import node_times, point_times
+from ..engine.whatif import EngineState
 from ..inputs.network import Network
 
-__all__ = ["SubsetSearch", "reach_figures"]
+__all__ = ["SubsetSearch", "group_searches", "reach_figures"]
 
 
 @dataclass(frozen=True)
@@ -36,12 +40,16 @@ class SubsetSearch:
         Access legs of the demand points.
     access_speed_kmh : float
         Speed on the access legs.
+    reverse : scipy.sparse.csr_matrix, optional
+        The network's reversed graph (from the engine state's road index), reused by
+        every search; built per search when not given.
     """
 
     network: Network
     station_snap: Snap
     point_snap: Snap
     access_speed_kmh: float
+    reverse: sp.csr_matrix | None = None
 
     def minutes(self, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Minutes from each point to the nearest station among ``keep``.
@@ -64,7 +72,7 @@ class SubsetSearch:
             return np.full(n_points, np.inf), np.full(n_points, -1, dtype=np.int64)
         subset = self.station_snap.take(keep_idx)  # with edge entries and slopes
         speed = self.access_speed_kmh
-        times = node_times(self.network, subset, access_speed_kmh=speed)
+        times = node_times(self.network, subset, access_speed_kmh=speed, reverse=self.reverse)
         seconds, station = point_times(times, self.point_snap, access_speed_kmh=speed)
         full = np.where(station >= 0, keep_idx[np.maximum(station, 0)], -1).astype(np.int64)
         return seconds / 60.0, full
@@ -102,3 +110,38 @@ def reach_figures(population: np.ndarray, minutes: np.ndarray, threshold: float)
         else np.nan,
         "unreachable_population": total - reached,
     }
+
+
+def group_searches(state: EngineState, groups: Sequence[str]) -> dict[str, SubsetSearch]:
+    """Subset searches at the speeds of the groups timed at their own speed.
+
+    One slower engine state per distinct ``group_speed_factor`` of the access model
+    (:func:`coverage.engine.groups.slower_state`); groups at everyone's speed, and
+    every group when driving, get none.
+
+    Parameters
+    ----------
+    state : EngineState
+        The state at everyone's speeds.
+    groups : sequence of str
+        The population groups of the demand.
+
+    Returns
+    -------
+    dict of str to SubsetSearch
+    """
+    if state.network.mode == "drive":
+        return {}
+    factors = {g: float(f) for g, f in state.access.group_speed_factor.items() if g in groups}
+    out: dict[str, SubsetSearch] = {}
+    for factor in sorted({f for f in factors.values() if f != 1.0}):
+        slow = slower_state(state, factor)
+        search = SubsetSearch(
+            slow.network,
+            slow.station_snap,
+            slow.point_snap,
+            slow.access.access_speed_kmh,
+            reverse=slow.index.reverse,
+        )
+        out.update({g: search for g, f in factors.items() if f == factor})
+    return out

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GAP_COLOUR",
     "ISO_COLOUR",
+    "ISO_HALO",
     "class_handles",
     "key_table",
     "legends",
@@ -36,8 +37,18 @@ __all__ = [
 ]
 
 #: Outline of the headline isochrone, and of the gap areas.
-ISO_COLOUR = "#08306b"
+ISO_COLOUR = "#000000"  # drawn over a white halo: clear on yellow and on dark purple
 GAP_COLOUR = "#d7301f"
+
+
+def _halo() -> list:
+    from matplotlib.patheffects import withStroke
+
+    return [withStroke(linewidth=3.0, foreground="white")]
+
+
+#: Path effects of the isochrone outline (and its legend row).
+ISO_HALO = _halo
 _KEY_ROWS = 60  # rows of the unit-number table per column
 
 
@@ -129,7 +140,8 @@ def class_handles(classes: TimeClasses, lang: str, *, line: bool = True) -> list
         [],
         [],
         color=ISO_COLOUR if line else "none",
-        linewidth=1.6,
+        linewidth=1.2,
+        path_effects=ISO_HALO() if line else None,
         label=classes.threshold_label(lang) if line else f"—— {classes.threshold_label(lang)}",
     )
     return [*rows[: classes.threshold_index + 1], mark, *rows[classes.threshold_index + 1 :]]

@@ -34,15 +34,18 @@ if TYPE_CHECKING:
     from ..results import CoverageResult
 
 __all__ = [
+    "PopulationSymbols",
     "StationMarkers",
     "add_gaps",
     "add_isochrones",
+    "add_population_points",
     "add_stations",
     "add_units",
     "reproject_surface",
     "shift_geoms",
     "surface_grid",
     "surface_png",
+    "symbol_radius",
     "trace_isochrones",
 ]
 
@@ -291,22 +294,12 @@ def add_gaps(fmap: folium.Map, result: CoverageResult, shift: Shift, lang: str) 
 
 
 def trace_isochrones(result: CoverageResult) -> gpd.GeoDataFrame | None:
-    """The isochrones of a result when none are handed over: on the population grid, or for
-    a point population on a 100 m metric grid (None without an engine)."""
-    from ..engine.isochrones import isochrone_polygons, travel_time_surface
+    """The isochrones of a result when none are handed over, by the one rule of
+    :func:`coverage.outputs.products.make_products` (None when it has none)."""
+    from .products import make_products
 
-    grid = result.demand.grid
-    engine = getattr(result, "engine", None)
-    if grid is not None:
-        return isochrone_polygons(
-            result.minutes_grid(), grid.transform, grid.crs, result.thresholds
-        )
-    if engine is not None:
-        surface = travel_time_surface(engine, cell_m=100.0, max_minutes=max(result.thresholds))
-        return isochrone_polygons(
-            surface.minutes, surface.transform, surface.crs, result.thresholds
-        )
-    return None
+    iso = make_products(result).isochrones
+    return iso if iso.crs is not None else None
 
 
 def add_isochrones(
@@ -357,6 +350,89 @@ def add_isochrones(
             ).add_to(fmap)
             boundary = True
     return boundary
+
+
+class PopulationSymbols(MacroElement):
+    """Population points as circles sized by their people and coloured by time class."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var group = {{ this._parent.get_name() }};
+            {{ this.points|tojson }}.forEach(function (p) {
+                L.circleMarker([p[0], p[1]], {radius: p[2], color: "#333333", weight: 0.6,
+                    fillColor: p[3], fillOpacity: 0.85})
+                    .bindTooltip(p[4])
+                    .addTo(group);
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, points: list[list[float | str]]) -> None:
+        super().__init__()
+        self._name = "PopulationSymbols"
+        self.points = points
+
+
+def symbol_radius(population: np.ndarray) -> np.ndarray:
+    """Circle radius in pixels: area proportional to the people, 3 to 15 px.
+
+    Examples
+    --------
+    >>> symbol_radius(np.array([0.0, 25.0, 100.0])).round(2).tolist()
+    [3.0, 9.0, 15.0]
+    """
+    people = np.clip(np.asarray(population, dtype=float), 0.0, None)
+    top = float(people.max()) if people.size else 0.0
+    if top <= 0:
+        return np.full(people.shape, 3.0)
+    return 3.0 + 12.0 * np.sqrt(people / top)
+
+
+def add_population_points(
+    fmap: folium.Map,
+    result: CoverageResult,
+    shift: Shift,
+    classes: TimeClasses,
+    lang: str,
+) -> bool:
+    """A population given as points: proportional symbols coloured by travel time.
+
+    Returns whether any point was drawn (False for a raster population).
+    """
+    demand = result.demand
+    people = demand.population > 0
+    if demand.grid is not None or not people.any():
+        return False
+    lon, lat = transform_xy(demand.x[people], demand.y[people], demand.crs, "EPSG:4326")
+    lon, lat = shift(lon, lat)
+    minutes = np.asarray(result.point_minutes, dtype=float)[people]
+    palette = classes.palette()
+    colour = [palette[k] for k in classes.classify(minutes)]
+    radius = symbol_radius(demand.population[people])
+    names = demand.labels[people] if demand.labels is not None else [""] * int(people.sum())
+    texts = classes.labels(lang)
+    population_text = label(lang, "population")
+    order = np.argsort(-demand.population[people], kind="stable")  # small circles on top
+    points: list[list[float | str]] = []
+    for i in order:
+        k = classes.classify(minutes[i : i + 1])[0]
+        head = f"<b>{escape(names[i])}</b><br>" if names[i] else ""
+        tip = (
+            f"{head}{escape(population_text)}: {fmt(demand.population[people][i])}"
+            f"<br>{escape(texts[k])}"
+        )
+        points.append(
+            [round(float(lat[i]), 6), round(float(lon[i]), 6), round(float(radius[i]), 1),
+             colour[i], tip]
+        )  # fmt: skip
+    group = folium.FeatureGroup(name=escape(label(lang, "population_points")))
+    PopulationSymbols(points).add_to(group)
+    group.add_to(fmap)
+    return True
 
 
 class StationMarkers(MacroElement):

@@ -31,6 +31,7 @@ from .map_home import add_home_service
 from .map_layers import (
     add_gaps,
     add_isochrones,
+    add_population_points,
     add_stations,
     add_units,
     reproject_surface,
@@ -212,8 +213,10 @@ def coverage_map(
             zindex=1,
         ).add_to(fmap)
     iso = trace_isochrones(result) if isochrones is None else isochrones
-    # without a surface (population as points) the headline isochrone stands in for it
-    add_isochrones(fmap, iso, shift, classes, lang, show=grid is None)
+    # a point population: its points as symbols coloured by time class; the isochrones
+    # stay a toggle away (shown when there are no points to draw either)
+    symbols = add_population_points(fmap, result, shift, classes, lang)
+    add_isochrones(fmap, iso, shift, classes, lang, show=grid is None and not symbols)
     levels = list(result.unit_polygons)
     choropleth = add_units(
         fmap, result, shift, lang, headline, shown_level=levels[0] if levels else None
@@ -227,7 +230,7 @@ def coverage_map(
     root = fmap.get_root()
     thresholds = [] if iso is None else sorted(float(m) for m in iso["minutes"])
     legend = legend_html(
-        classes if grid is not None else None,
+        classes if grid is not None or symbols else None,
         styles,
         thresholds,
         lang,

@@ -26,6 +26,7 @@ from .labels import label, tier_label
 from .map_furniture import (
     GAP_COLOUR,
     ISO_COLOUR,
+    ISO_HALO,
     class_handles,
     key_table,
     legends,
@@ -159,8 +160,12 @@ def _surface(
         return
     if surface is None:
         values = _point_surface(result)
-    else:  # a surface handed in: NaN nobody, inf unreachable
+    else:  # a surface handed in (NaN: nobody or unreachable, inf: unreachable)
         values = np.where(np.isinf(surface), -1.0, surface).astype(np.float32)
+        d = result.demand
+        if d.rows is not None and d.cols is not None:  # populated, no station reachable
+            gone = ~np.isfinite(result.point_minutes)
+            values[d.rows[gone], d.cols[gone]] = -1.0
     warped, extent = reproject_surface(values, grid, result.network.crs)
     cls = classes.classify(np.where(warped < 0, np.inf, warped))
     # 8-bit RGBA: a county raster has millions of cells, and matplotlib resamples it
@@ -234,22 +239,13 @@ def _title(result: CoverageResult, lang: str) -> str:
 def _isochrone(
     result: CoverageResult, surface: np.ndarray | None, isochrones: gpd.GeoDataFrame | None
 ) -> gpd.GeoDataFrame | None:
-    """The headline isochrone: the one handed in, else traced from the surface."""
+    """The headline isochrone: the one handed in, else traced as every output traces it."""
     headline = float(result.summary["minutes"])
-    if isochrones is None:
-        from ..engine.isochrones import isochrone_polygons, travel_time_surface
+    if isochrones is None:  # the one rule every output shares
+        from .products import make_products
 
-        grid = result.demand.grid
-        engine = getattr(result, "engine", None)
-        if grid is not None:
-            minutes = result.minutes_grid() if surface is None else surface
-            isochrones = isochrone_polygons(minutes, grid.transform, grid.crs, [headline])
-        elif engine is not None:  # population as points: trace on a 100 m metric grid
-            traced = travel_time_surface(engine, cell_m=100.0, max_minutes=headline)
-            isochrones = isochrone_polygons(
-                traced.minutes, traced.transform, traced.crs, [headline]
-            )
-        else:
+        isochrones = make_products(result).isochrones
+        if isochrones.crs is None:
             return None
     if "minutes" in isochrones.columns:
         isochrones = isochrones[np.isclose(isochrones["minutes"].astype(float), headline)]
@@ -302,7 +298,7 @@ def map_figure(
         drawn_iso = iso is not None and not iso.empty
         if drawn_iso:
             iso.to_crs(result.network.crs).boundary.plot(  # type: ignore[union-attr]
-                ax=ax, color=ISO_COLOUR, linewidth=1.2, zorder=4
+                ax=ax, color=ISO_COLOUR, linewidth=1.0, zorder=4, path_effects=ISO_HALO()
             )
         symbols: list = []
         gaps = getattr(result, "gaps", None)

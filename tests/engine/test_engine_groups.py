@@ -116,3 +116,25 @@ def test_driving_is_unchanged_and_unknown_groups_are_refused():
         compute_coverage(
             net, stations, demand, AccessModel(mode=net.mode, group_speed_factor={"elderly": 0.75})
         )
+
+
+def test_unit_tables_use_the_group_s_own_times():
+    from shapely.geometry import box
+
+    net, demand, stations, nodes = _case()
+    half = X0 + (N - 1) * STEP / 2
+    units = gpd.GeoDataFrame(
+        {"unit": ["west", "east"]},
+        geometry=[box(X0 - 100, Y0 - 100, half, Y0 + N * STEP),
+                  box(half, Y0 - 100, X0 + N * STEP, Y0 + N * STEP)],
+        crs=UTM,
+    )  # fmt: skip
+    access = AccessModel(minutes=(10,), group_speed_factor={"age_65_plus": 0.6})
+    result = compute_coverage(net, stations, demand, access, units=units)
+    slow = _reference_minutes(net, demand, nodes, 0.6)
+    older = demand.groups["age_65_plus"]
+    table = result.units["unit"].set_index("unit")
+    west = demand.x < half
+    for name, inside in (("west", west), ("east", ~west)):
+        want = older[inside & (slow <= 10)].sum()
+        assert table.loc[name, "age_65_plus_population_covered"] == pytest.approx(want)

@@ -183,3 +183,22 @@ def test_yaml_numbers_as_written_and_duplicate_keys(tmp_path):
     path.write_text("stations: s.csv\nstations: t.csv\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"c\.yaml: line 2: key 'stations' is given twice"):
         load_config(path)
+
+
+def test_travel_model_keys():
+    c = cfg()
+    assert (c.ferry, c.ferry_speed_kmh, c.ferry_wait_minutes) == (True, 10.0, 10.0)
+    assert (c.water_barriers, c.barriers, c.link_to_steps) == (True, None, True)
+    assert (c.network_columns, c.network_snap_m, c.group_speed_factor) == (None, 0.5, None)
+    c = cfg(ferry=False, ferry_wait_minutes=0, barriers="water.gpkg", link_to_steps=False,
+            network_columns={"class": "路线等级"},
+            group_speed_factor={"age_65_plus": 0.75})  # fmt: skip
+    assert c.barriers == Path("/data/county/water.gpkg")
+    assert c.network_columns == {"class": "路线等级"}
+    assert c.group_speed_factor == {"age_65_plus": 0.75}
+    with pytest.raises(ConfigError, match="'ferry_speed_kmh' must be above 0") as err:
+        cfg(ferry_speed_kmh=-1, group_speed_factor={"age_65_plus": 3},
+            network_columns={"klass": "x"})  # fmt: skip
+    message = str(err.value)
+    assert "'group_speed_factor' factor of 'age_65_plus' must be at most 2" in message
+    assert "unknown name 'klass' (did you mean 'class'?)" in message

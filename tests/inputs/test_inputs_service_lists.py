@@ -62,3 +62,23 @@ def test_bad_list_files(tmp_path, name, text, message):
 def test_mapping_validation():
     with pytest.raises(ValueError, match="empty name"):
         service_lists_from_mapping({" ": ["a"]})
+
+
+def test_a_rule_naming_a_list_the_file_lacks(tmp_path):
+    from coverage.config import config_from_dict
+    from coverage.pipeline import service_options
+
+    path = tmp_path / "lists.yaml"
+    path.write_text("省级清单: [参保登记]\n", encoding="utf-8")
+    cfg = config_from_dict(
+        {
+            "stations": "s.csv",
+            "population": "p.tif",
+            "network": "n.osm.pbf",
+            "service_lists": str(path),
+            "service_rules": {"村": {"list": "村级清单"}},
+        },
+        base_dir=None,
+    )
+    with pytest.raises(InputError, match=r"lists\.yaml: service_rules: .*'村级清单'.*省级清单"):
+        service_options(cfg)

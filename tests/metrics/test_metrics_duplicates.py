@@ -9,6 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 from pyproj import Geod
 from shapely.geometry import Point
 
@@ -141,6 +142,13 @@ def test_a_run_marks_duplicates_in_stations_csv(grid_case, capsys):
     assert table["S3"]["staff_recommended"] == ""
     assert table["S1"]["staff_recommended"] == table["S2"]["staff_recommended"] == "2"
     assert json.loads((out / "summary.json").read_text())["stations_duplicate"] == 1
+    # the report and the workbook say which site a duplicate repeats
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "<th>Same site as</th>" in html
+    sheet = load_workbook(out / "units.xlsx")["stations"]
+    rows = {r[0]: r for r in sheet.iter_rows(values_only=True)}
+    column = rows["ID"].index("Same site as")
+    assert (rows["S3"][column], rows["S1"][column]) == ("S1", None)
 
 
 @pytest.mark.shared

@@ -179,6 +179,7 @@ def test_report_and_workbook_sections(grid_case, tmp_path, lang):
     from openpyxl import load_workbook
 
     from coverage.outputs.report import report_html, write_units_xlsx
+    from coverage.outputs.report.xlsx import sheet_title
 
     extra = (
         "service_lists: {省级清单: [事项1, 事项2, 事项3, 事项4], 村级清单: [事项1, 事项2, 事项4]}",
@@ -210,11 +211,13 @@ def test_report_and_workbook_sections(grid_case, tmp_path, lang):
         "1 of 2 stations with a rule" if lang == "en" else "有清单要求的2个服务点中，1个达标"
     ) in page
     book = load_workbook(write_units_xlsx(res, tmp_path / "u.xlsx", lang=lang))
-    assert {"windows", "windows_by_unit", "service_rules", "home_service"} <= set(book.sheetnames)
-    sheet = book["windows"]
+    sheets = {k: sheet_title(k, lang) for k in ("windows", "windows_by_unit", "service_rules")}
+    sheets["home_service"] = sheet_title("home_service", lang)
+    assert set(sheets.values()) <= set(book.sheetnames)
+    sheet = book[sheets["windows"]]
     values = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert values["周六上午"][3] == pytest.approx(169.0)
-    home = book["home_service"]
+    home = book[sheets["home_service"]]
     people = [row[2] for row in home.iter_rows(min_row=2, values_only=True)]
     assert sum(people) == pytest.approx(res.home_service["people"].sum())
 
@@ -245,11 +248,17 @@ def test_what_if_keeps_the_windows(grid_case):
     assert more.stations["open_周六上午"].tolist() == [True, True]
 
 
-def test_groups_at_their_own_speed_have_no_window_figures(grid_case):
+def test_a_slower_group_in_each_window(grid_case):
     case, _ = _case(grid_case, extra=("group_speed_factor: {age_65_plus: 0.5}",))
     res = run_coverage(load_config(case.config))
     by = res.summary["coverage_by_window"]
-    # everyone's window figures stand; the slower group's would need its own searches
-    assert by["周六上午"]["population_covered"] == pytest.approx(169.0)
-    assert by["周六上午"]["groups"] == {}
-    assert not any(c.startswith("group_") for c in res.windows.columns)
+    assert by["周六上午"]["population_covered"] == pytest.approx(169.0)  # everyone's stands
+    # at half speed a block takes 4 minutes: within 5, one block. People aged 65+ live on
+    # the even rows (a fifth of each cell, 39 in all): 12 + 13 + 14 beside S1; S2 adds
+    # (0, 0) and (0, 1) on weekdays
+    old = {w: by[w]["groups"]["age_65_plus"]["population_covered"] for w in by}
+    assert old == pytest.approx({"周六上午": 39 / 5, "工作日午间": 42 / 5})
+    assert res.summary["groups"]["age_65_plus"]["covered_by_minutes"]["5"] == pytest.approx(42 / 5)
+    assert res.windows["group_age_65_plus_coverage_share"].tolist() == pytest.approx(
+        [42 / 195, 39 / 195]
+    )

@@ -23,6 +23,7 @@ from coverage.outputs.maps import (
     save_map,
     water_features,
 )
+from coverage.outputs.style import time_classes
 
 IMAGE_BOUNDS = re.compile(r"L\.imageOverlay\(\s*\"data:image/png;base64,[^\"]+\",\s*(\[\[.*?\]\])")
 GEOD = Geod(ellps="WGS84")
@@ -253,6 +254,19 @@ def test_point_population_maps_get_isochrones(grid_case, tmp_path):
     assert '"Within 2 min"' in page and '"Within 4 min"' in page
     assert "L.imageOverlay" not in page  # no raster, no travel-time image
     # two non-empty isochrone layers and the 4-minute boundary line (points give no gap
-    # polygons; no units here); without a surface the headline isochrone opens shown
+    # polygons; no units here)
     assert page.count('"coordinates"') == 3
     assert '"4-min threshold"' in page
+    # the villages as circles coloured by their time class: the station is at the centre
+    # node, 2 minutes a block, so 13 villages (up to 2 blocks) are within 4 minutes and
+    # the 12 others 6 or 8 minutes away (the 5-10 min class); equal people, equal circles
+    blocks = re.findall(r"(\[\[.*?\]\])\.forEach\(function \(p\) \{\s*L\.circleMarker", page)
+    assert len(blocks) == 1
+    points = json.loads(blocks[0])
+    classes = time_classes(4.0)
+    colours = [p[3] for p in points]
+    assert colours.count(classes.colours[0]) == 13
+    assert colours.count(classes.colours[classes.breaks.index(10.0)]) == 12
+    assert {p[2] for p in points} == {15.0}
+    assert sum("<b>v22</b>" in p[4] for p in points) == 1
+    assert '"Residents (circle area: people; colour: minutes)"' in page

@@ -102,7 +102,8 @@ def test_units_xlsx(hostile_result, tmp_path):
 def test_units_xlsx_in_chinese(hostile_result, tmp_path):
     book = load_workbook(write_units_xlsx(hostile_result, tmp_path / "u.xlsx", lang="zh"))
     assert book.sheetnames[0] == "汇总"
-    assert [c.value for c in book["stations"][1]][:3] == ["编号", "名称", "层级"]
+    assert book.sheetnames[1:4] == ["乡镇（街道）", "村（社区）", "服务点与人员配置"]
+    assert [c.value for c in book["服务点与人员配置"][1]][:3] == ["编号", "名称", "层级"]
 
 
 def test_report_tables_keep_only_known_columns(hostile_result):

@@ -112,6 +112,7 @@ def test_villages_by_containment_with_township_subtotals(two_levels):
     # the report lists the same groups
     html = (out / "report.html").read_text(encoding="utf-8")
     assert html.count("<tr class='subtotal'>") == 2
+    assert "Same site as" not in html  # no station is listed twice here
     assert html.index(">A<") < html.index("Subtotal: west") < html.index(">C<")
 
 

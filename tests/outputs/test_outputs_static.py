@@ -83,6 +83,21 @@ def test_overview_draws_every_cell_in_its_time_class(hostile_result):
     assert len(fig.axes) == 1  # a legend, no colour bar
 
 
+def test_a_surface_handed_in_draws_the_same_classes(hostile_result):
+    """The surface computed once for every writer (NaN where unreachable) gives the same
+    image as the result's own times, unreachable cells grey included."""
+    minutes = hostile_result.point_minutes.copy()
+    minutes[:3] = np.inf  # three populated cells no station reaches
+    result = replace(hostile_result, point_minutes=minutes)
+    own = np.asarray(map_figure(result).axes[0].images[1].get_array())
+    handed = map_figure(result, surface=result.minutes_grid()).axes[0].images[1].get_array()
+    np.testing.assert_array_equal(own, np.asarray(handed))
+    grey = np.round(np.array(colors.to_rgb(time_classes(6.0).unreachable_colour)) * 255)
+    d = result.demand
+    for r, c in zip(d.rows[:3], d.cols[:3], strict=True):
+        np.testing.assert_array_equal(own[r, c, :3], grey)
+
+
 def test_overview_legend_marks_the_threshold_between_the_classes(hostile_result):
     fig = map_figure(hostile_result, lang="zh")
     labels = _legend_texts(fig.axes[0])

@@ -46,6 +46,7 @@ _COLUMNS: dict[str, tuple[str, str]] = {
     "staff_recommended": ("staff", "int"),
     "staff_gap": ("staff_gap", "int"),
     "capacity": ("capacity", "capacity"),
+    "duplicate_of": ("duplicate_of", "text"),
     "snap_distance_m": ("snap_distance", "int"),
     "level": ("level", "tier"),
     "year": ("year", "text"),
@@ -102,6 +103,7 @@ _STATION_COLUMNS = [
     "staff_recommended",
     "staff_gap",
     "capacity",
+    "duplicate_of",
     "service_rule_pass",
 ]
 _TARGET_COLUMNS = [
@@ -252,7 +254,10 @@ def report_tables(result: CoverageResult, *, lang: str = "en") -> dict[str, pd.D
     if isinstance(targets, pd.DataFrame) and not targets.empty:
         tables["targets"] = targets[_columns(targets, _TARGET_COLUMNS)]
     stations = result.stations_table()
-    tables["stations"] = stations[_columns(stations, _STATION_COLUMNS, ("staff",))]
+    columns = _columns(stations, _STATION_COLUMNS, ("staff",))
+    if "duplicate_of" in columns and stations["duplicate_of"].isna().all():
+        columns.remove("duplicate_of")  # shown only when some site is listed twice
+    tables["stations"] = stations[columns]
     services = getattr(result, "services", None)
     if isinstance(services, pd.DataFrame) and not services.empty:
         tables["services"] = services[_columns(services, _SERVICE_COLUMNS)]

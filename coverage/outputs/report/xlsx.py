@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..labels import tier_label
 from ..writers import atomic_path
 from .tables import cell, header, is_missing, kind_of, report_tables
 from .text import t
@@ -15,7 +16,7 @@ from .text import t
 if TYPE_CHECKING:
     from ...results import CoverageResult
 
-__all__ = ["write_units_xlsx"]
+__all__ = ["sheet_title", "write_units_xlsx"]
 
 
 def _sheet_name(name: str, used: set[str]) -> str:
@@ -26,6 +27,37 @@ def _sheet_name(name: str, used: set[str]) -> str:
         clean = f"{base[: 31 - len(str(i)) - 1]}_{i}"
     used.add(clean.lower())
     return clean
+
+
+#: Chinese sheet names of the report's tables (other keys keep their name).
+_SHEETS_ZH = {
+    "units": "单元",
+    "targets": "目标完成情况",
+    "stations": "服务点与人员配置",
+    "services": "服务事项",
+    "gaps": "服务空白区",
+    "windows": "分时段覆盖",
+    "windows_by_unit": "分时段单元覆盖",
+    "service_rules": "清单未达标服务点",
+    "home_service": "上门服务清单",
+}
+
+
+def sheet_title(key: str, lang: str) -> str:
+    """The sheet name of a report table: the key in English, a Chinese name for ``zh``.
+
+    Examples
+    --------
+    >>> sheet_title("units_village", "zh"), sheet_title("stations", "zh")
+    ('村（社区）', '服务点与人员配置')
+    >>> sheet_title("units_village", "en")
+    'units_village'
+    """
+    if lang != "zh":
+        return key
+    if key.startswith("units_"):
+        return tier_label(lang, key.removeprefix("units_"))
+    return _SHEETS_ZH.get(key, key)
 
 
 def write_units_xlsx(
@@ -76,7 +108,7 @@ def write_units_xlsx(
     _style_sheet(ws, Font)
     formats = {"int": "#,##0", "share": "0.0%", "min": "0.0", "km2": "#,##0.00", "coord": "0.00000"}
     for key, table in report_tables(result, lang=lang).items():
-        ws = wb.create_sheet(_sheet_name(key, used))
+        ws = wb.create_sheet(_sheet_name(sheet_title(key, lang), used))
         columns = list(table.columns)
         ws.append([header(c, lang, headline) for c in columns])
         kinds = [kind_of(c, table) for c in columns]
