@@ -1,4 +1,4 @@
-"""Command line: ``coverage15 run|demo|batch|fetch|site``: arguments -> configuration -> API.
+"""Command line: ``coverage15 run|demo|batch|fetch|site|plan``: arguments -> configuration -> API.
 
 This is the only module that configures logging and turns errors into exit codes:
 2 for bad input (one line ``error: ...``, no traceback), 1 for unexpected failures,
@@ -22,6 +22,7 @@ from typing import Any
 from . import __version__
 from .config_yaml import number
 from .errors import CoverageError, InputError, one_line
+from .plan.command import add_plan_parser, plan_command
 
 __all__ = ["main"]
 
@@ -68,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_batch_parser(sub)
     _add_fetch_parser(sub)
     _add_site_parser(sub)
+    add_plan_parser(sub)
     return parser
 
 
@@ -402,7 +404,7 @@ def _summary_line(summary: dict[str, Any], out: Path) -> str:
 def _run(config_path: Path, args: argparse.Namespace) -> int:
     from .config import load_config
     from .outputs.write import write_mode_outputs, write_outputs
-    from .pipeline import run_coverage_modes
+    from .pipeline import output_options, run_coverage_modes
 
     overrides: dict[str, Any] = {}
     if getattr(args, "minutes", None):
@@ -415,23 +417,11 @@ def _run(config_path: Path, args: argparse.Namespace) -> int:
 
         resolve_tianditu_key(config.tianditu_key)
     results = run_coverage_modes(config, progress=not args.quiet)
-    options: dict[str, Any] = {
-        "isochrone_cell_m": config.isochrone_cell_m,
-        "isochrones_per_station": config.isochrones_per_station,
-        "basemap": config.basemap,
-        "lang": config.lang,
-        "tianditu_key": config.tianditu_key,
-        "package": getattr(args, "package", False),
-        "gis": {
-            "output_crs": config.output_crs,
-            "shapefile": config.shapefile,
-            "shapefile_encoding": config.shapefile_encoding,
-        },
-    }
+    options = output_options(config, package=getattr(args, "package", False))
     if len(results) == 1:
-        write_outputs(next(iter(results.values())), out, **options)
+        write_outputs(next(iter(results.values())), out, options)
     else:  # one folder per mode and a combined summary
-        write_mode_outputs(results, out, **options)
+        write_mode_outputs(results, out, options)
     if not args.quiet:
         for mode, result in results.items():
             print(_summary_line(result.summary, out if len(results) == 1 else out / mode))
@@ -568,6 +558,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _fetch(args)
             if args.command == "site":
                 return _site(args)
+            if args.command == "plan":
+                return plan_command(args)
         except InputError as exc:
             if debug:
                 traceback.print_exc()

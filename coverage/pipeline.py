@@ -27,11 +27,13 @@ from .metrics.membership import units_of_demand
 from .metrics.official_totals import TotalsScaling, scale_to_totals, totals_columns, warn_totals
 from .metrics.options import MetricOptions
 from .metrics.service_plan import ServiceOptions
+from .outputs.options import OutputOptions
 from .results import CoverageResult
 
 __all__ = [
     "access_model",
     "metric_options",
+    "output_options",
     "run_coverage",
     "run_coverage_modes",
     "scaled_to_totals",
@@ -88,6 +90,33 @@ def access_model(
         barrier=barrier if wants_water else None,
         link_steps=config.link_to_steps,
         group_speed_factor=dict(config.group_speed_factor or {}),
+    )
+
+
+def output_options(config: RunConfig, *, package: bool = False) -> OutputOptions:
+    """What a configuration's run writes besides its figures (maps, report, GIS layers).
+
+    Parameters
+    ----------
+    config : RunConfig
+        From :func:`~coverage.load_config`.
+    package : bool
+        Also zip the folder (``--package``).
+
+    Returns
+    -------
+    OutputOptions
+    """
+    return OutputOptions(
+        isochrone_cell_m=config.isochrone_cell_m,
+        isochrones_per_station=config.isochrones_per_station,
+        basemap=config.basemap,
+        lang=config.lang,
+        tianditu_key=config.tianditu_key,
+        package=package,
+        output_crs=config.output_crs,
+        shapefile=config.shapefile,
+        shapefile_encoding=config.shapefile_encoding,
     )
 
 

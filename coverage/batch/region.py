@@ -311,24 +311,12 @@ def _write_region(
     """Write a region's outputs and manifest into a staging folder, then publish it."""
     from ..outputs.write import write_output_files
     from ..outputs.writers import write_json
+    from ..pipeline import output_options
 
     config = region.config
     inputs = [path for _, path in region_inputs(config)]
     with publish_folder(region.out, inputs=inputs, kind="batch-region") as stage:
-        written = write_output_files(
-            result,
-            stage,
-            isochrone_cell_m=config.isochrone_cell_m,
-            isochrones_per_station=config.isochrones_per_station,
-            basemap=config.basemap,
-            lang=config.lang,
-            tianditu_key=config.tianditu_key,
-            gis={
-                "output_crs": config.output_crs,
-                "shapefile": config.shapefile,
-                "shapefile_encoding": config.shapefile_encoding,
-            },
-        )
+        written = write_output_files(result, stage, output_options(config))
         manifest = {
             "region": region.name,
             "fingerprint": plan.fingerprint,

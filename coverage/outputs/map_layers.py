@@ -309,22 +309,12 @@ def add_gaps(fmap: folium.Map, result: CoverageResult, shift: Shift, lang: str) 
 
 
 def trace_isochrones(result: CoverageResult) -> gpd.GeoDataFrame | None:
-    """The isochrones of a result when none are handed over: on the population grid, or for
-    a point population on a 100 m metric grid (None without an engine)."""
-    from ..engine.isochrones import isochrone_polygons, travel_time_surface
+    """The isochrones of a result when none are handed over, by the one rule of
+    :func:`coverage.outputs.products.make_products` (None when it has none)."""
+    from .products import make_products
 
-    grid = result.demand.grid
-    engine = getattr(result, "engine", None)
-    if grid is not None:
-        return isochrone_polygons(
-            result.minutes_grid(), grid.transform, grid.crs, result.thresholds
-        )
-    if engine is not None:
-        surface = travel_time_surface(engine, cell_m=100.0, max_minutes=max(result.thresholds))
-        return isochrone_polygons(
-            surface.minutes, surface.transform, surface.crs, result.thresholds
-        )
-    return None
+    iso = make_products(result).isochrones
+    return iso if iso.crs is not None else None
 
 
 def add_isochrones(

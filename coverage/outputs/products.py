@@ -15,12 +15,15 @@ population raster.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 
 from ..engine.isochrones import Surface, isochrone_polygons, travel_time_surface
-from ..results import CoverageResult
+
+if TYPE_CHECKING:
+    from ..results import CoverageResult
 
 __all__ = ["Products", "make_products"]
 

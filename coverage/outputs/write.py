@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..results import CoverageResult
 from .folder import publish_folder, summary_inputs
+from .options import OutputOptions
 from .presentation import package_name, write_package, write_presentation
 from .products import make_products
 from .writers import write_csv, write_geotiff, write_json
@@ -29,16 +30,10 @@ __all__ = ["write_mode_outputs", "write_output_files", "write_outputs"]
 def _write_result(
     result: CoverageResult,
     stage: Path,
-    *,
-    isochrone_cell_m: float,
-    isochrones_per_station: bool,
-    presentation: Mapping[str, Any],
+    options: OutputOptions,
+    modes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, str]:
-    """Write one result's files into a staging folder; file kind -> relative name.
-
-    ``presentation`` holds the keyword arguments of
-    :func:`coverage.outputs.presentation.write_presentation` (basemap, lang, key).
-    """
+    """Write one result's files into a staging folder; file kind -> relative name."""
     names = {"summary": "summary.json", "stations": "stations.csv"}
     for level in result.units:
         names[f"units_{level}"] = "units.csv" if level == "unit" else f"units_{level}.csv"
@@ -65,7 +60,9 @@ def _write_result(
             names[kind] = f"{kind}.csv"
             write_csv(getattr(result, kind), stage / names[kind])
     products = make_products(
-        result, isochrone_cell_m=isochrone_cell_m, per_station=isochrones_per_station
+        result,
+        isochrone_cell_m=options.isochrone_cell_m,
+        per_station=options.isochrones_per_station,
     )
     grid = result.demand.grid
     if grid is not None and products.minutes_grid is not None:
@@ -81,7 +78,9 @@ def _write_result(
         products.isochrones_stations.to_crs("EPSG:4326").to_file(
             stage / names["isochrones_stations"], driver="GeoJSON"
         )
-    shown = write_presentation(result, stage, products=products, **presentation)
+    shown = write_presentation(
+        result, stage, products=products, modes=modes, **options.presentation()
+    )
     names.update({kind: path.relative_to(stage).as_posix() for kind, path in shown.items()})
     return names
 
@@ -89,14 +88,8 @@ def _write_result(
 def write_outputs(
     result: CoverageResult,
     out_dir: str | os.PathLike[str],
-    *,
-    isochrone_cell_m: float = 100.0,
-    isochrones_per_station: bool = False,
-    basemap: Any = "osm",
-    lang: str = "en",
-    tianditu_key: str | None = None,
-    package: bool = False,
-    gis: Mapping[str, Any] | None = None,
+    options: OutputOptions | None = None,
+    **settings: Any,
 ) -> dict[str, Path]:
     """Write a result's files into ``out_dir``, all or nothing.
 
@@ -118,64 +111,44 @@ def write_outputs(
         Output folder: new, empty or an earlier coverage15 output; it is built beside
         and swapped in whole (:func:`coverage.outputs.folder.publish_folder`), and a
         folder holding other files or an input is refused with :class:`InputError`.
-    isochrone_cell_m : float
-        Cell size of the isochrone grid in metres.
-    isochrones_per_station : bool
-        Also write each station's part of every isochrone.
-    basemap : str or mapping
-        Basemap of ``map.html``: ``osm``, ``tianditu``, ``amap``, ``none`` or a custom
-        ``{url, attribution, datum}``.
-    lang : {"en", "zh"}
-        Language of the maps and the report.
-    tianditu_key : str, optional
-        Key of the Tianditu basemap (default: ``$TIANDITU_KEY``).
-    package : bool
-        Also zip every file into ``<name>.zip``, one archive to share.
-    gis : mapping, optional
-        Options of ``outputs.gpkg`` and the Shapefiles: ``output_crs``, ``shapefile``,
-        ``shapefile_encoding`` (see :func:`coverage.outputs.layers.write_gis_layers`).
+    options : OutputOptions, optional
+        What to write and how (:class:`~coverage.outputs.options.OutputOptions`:
+        isochrone grid, basemap, language, package, GIS layers; default: the
+        defaults; :func:`coverage.pipeline.output_options` reads them from a
+        configuration).
+    **settings
+        Single options by name (``lang="zh"``, ``package=True``, ``gis={...}``),
+        applied on top of ``options``.
 
     Returns
     -------
     dict
         File kind -> final path.
     """
+    options = OutputOptions.from_settings(options, settings)
     out = Path(out_dir)
     with publish_folder(out, inputs=summary_inputs(result.summary), kind="run") as stage:
-        names = write_output_files(
-            result,
-            stage,
-            isochrone_cell_m=isochrone_cell_m,
-            isochrones_per_station=isochrones_per_station,
-            basemap=basemap,
-            lang=lang,
-            tianditu_key=tianditu_key,
-            package=package,
-            gis=gis,
-        )
+        names = write_output_files(result, stage, options)
     return {kind: out / name for kind, name in names.items()}
 
 
 def write_output_files(
     result: CoverageResult,
     folder: Path,
-    *,
-    isochrone_cell_m: float = 100.0,
-    isochrones_per_station: bool = False,
-    basemap: Any = "osm",
-    lang: str = "en",
-    tianditu_key: str | None = None,
-    package: bool = False,
-    gis: Mapping[str, Any] | None = None,
+    options: OutputOptions | None = None,
+    **settings: Any,
 ) -> dict[str, str]:
     """Write a result's files into a folder being built (no publishing; see write_outputs).
 
     Parameters
     ----------
     result : CoverageResult
+        The result.
     folder : pathlib.Path
         A staging folder from :func:`coverage.outputs.folder.publish_folder`.
-    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package, gis
+    options : OutputOptions, optional
+        As for :func:`write_outputs`.
+    **settings
         As for :func:`write_outputs`.
 
     Returns
@@ -183,31 +156,19 @@ def write_output_files(
     dict
         File kind -> name relative to ``folder``.
     """
-
-    shown = {"basemap": basemap, "lang": lang, "tianditu_key": tianditu_key, **(gis or {})}
-    names = _write_result(
-        result,
-        folder,
-        isochrone_cell_m=isochrone_cell_m,
-        isochrones_per_station=isochrones_per_station,
-        presentation=shown,
-    )
-    if package:
-        names["package"] = write_package(folder, folder / package_name(result.name), lang=lang).name
+    options = OutputOptions.from_settings(options, settings)
+    names = _write_result(result, folder, options)
+    if options.package:
+        package = write_package(folder, folder / package_name(result.name), lang=options.lang)
+        names["package"] = package.name
     return names
 
 
 def write_mode_outputs(
     results: Mapping[str, CoverageResult],
     out_dir: str | os.PathLike[str],
-    *,
-    isochrone_cell_m: float = 100.0,
-    isochrones_per_station: bool = False,
-    basemap: Any = "osm",
-    lang: str = "en",
-    tianditu_key: str | None = None,
-    package: bool = False,
-    gis: Mapping[str, Any] | None = None,
+    options: OutputOptions | None = None,
+    **settings: Any,
 ) -> dict[str, Path]:
     """Write the results of several modes: ``<out>/<mode>/...`` and a combined summary.
 
@@ -222,7 +183,7 @@ def write_mode_outputs(
         From :func:`run_coverage_modes`.
     out_dir : path-like
         Output folder, as for :func:`write_outputs`.
-    isochrone_cell_m, isochrones_per_station, basemap, lang, tianditu_key, package, gis
+    options, **settings
         As for :func:`write_outputs` (the package holds every mode's folder).
 
     Returns
@@ -230,6 +191,7 @@ def write_mode_outputs(
     dict
         File kind (``<mode>/<kind>`` for a mode's files) -> final path.
     """
+    options = OutputOptions.from_settings(options, settings)
     out = Path(out_dir)
     paths: dict[str, Path] = {}
     inputs = [p for r in results.values() for p in summary_inputs(r.summary)]
@@ -238,17 +200,7 @@ def write_mode_outputs(
         for mode, result in results.items():
             (stage / mode).mkdir()
             names = _write_result(
-                result,
-                stage / mode,
-                isochrone_cell_m=isochrone_cell_m,
-                isochrones_per_station=isochrones_per_station,
-                presentation={
-                    "basemap": basemap,
-                    "lang": lang,
-                    "tianditu_key": tianditu_key,
-                    "modes": {m: r.summary for m, r in results.items()},
-                    **(gis or {}),
-                },
+                result, stage / mode, options, modes={m: r.summary for m, r in results.items()}
             )
             paths.update({f"{mode}/{kind}": out / mode / name for kind, name in names.items()})
             s = result.summary
@@ -265,9 +217,9 @@ def write_mode_outputs(
             rows.append(row)
         write_csv(pd.DataFrame(rows), stage / "modes_summary.csv")
         write_json({m: r.summary for m, r in results.items()}, stage / "modes_summary.json")
-        if package:
+        if options.package:
             name = package_name(next(iter(results.values())).name) if results else "modes.zip"
-            paths["package"] = out / write_package(stage, stage / name, lang=lang).name
+            paths["package"] = out / write_package(stage, stage / name, lang=options.lang).name
     paths["modes_summary"] = out / "modes_summary.csv"
     paths["modes_summary_json"] = out / "modes_summary.json"
     return paths

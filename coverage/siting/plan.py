@@ -18,21 +18,19 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..compute import read_terrain as _terrain_for
 from ..config import RunConfig
-from ..engine.access import SNAP_CANDIDATES
-from ..engine.snapping import Snap, snap_points
+from ..engine.access import AccessModel
+from ..engine.snapping import Snap
 from ..engine.travel_times import node_times, point_times
 from ..errors import InputError
 from ..inputs.crs import transform_xy
 from ..inputs.network import Network
 from ..inputs.population import Demand, PopulationGrid, demand_from_grid
 from ..inputs.read import read_inputs
-from ..inputs.terrain import Dem
 from ..metrics.requirements import TierRule
 from ..metrics.targets import Target
 from ..metrics.units import DEFAULT_UNIT_COVERED_SHARE
-from ..pipeline import scaled_to_totals
+from ..pipeline import access_model, scaled_to_totals
 from .candidates import (
     candidates_from_file,
     candidates_from_gaps,
@@ -68,16 +66,12 @@ def _capacity(candidates: gpd.GeoDataFrame, capacity: float | None) -> np.ndarra
 Snapper = Callable[[np.ndarray, np.ndarray, str], Snap]
 
 
-def _snapper(network: Network, *, max_access_m: float, snap_to: str, dem: Dem | None) -> Snapper:
-    """The run's snapping (linking rule, slope of the legs) for this network."""
-    if snap_to not in ("edge", "node"):
-        raise InputError(f"snap_to must be 'edge' or 'node', got {snap_to!r}")
+def _snapper(network: Network, access: AccessModel) -> Snapper:
+    """The run's snapping (:meth:`AccessModel.snap`) on this network, its index built once."""
+    index = access.road_index(network)
 
     def snap(x: np.ndarray, y: np.ndarray, direction: str) -> Snap:
-        return snap_points(
-            network, x, y, k=SNAP_CANDIDATES, max_distance_m=max_access_m,
-            edges=snap_to == "edge", direction=direction, dem=dem,
-        )  # fmt: skip
+        return access.snap(network, x, y, direction=direction, index=index)
 
     return snap
 
@@ -123,8 +117,7 @@ def site_stations(
     targets: Sequence[Target] = (),
     require: Sequence[TierRule] = (),
     site_tier: str | None = None,
-    snap_to: str = "node",
-    dem: Dem | None = None,
+    access: AccessModel | None = None,
 ) -> SitingResult:
     """Choose new sites among ``candidates``, the existing stations staying as they are.
 
@@ -183,10 +176,11 @@ def site_stations(
         Tier rules, kept as constraints with ``add`` and ``meet_targets``.
     site_tier : str, optional
         Tier of candidates without a ``tier`` column (default: the rules' tier).
-    snap_to : {"node", "edge"}
-        Linking rule of the access legs, as in :func:`~coverage.compute_coverage`.
-    dem : Dem, optional
-        Elevations for the slope of the access legs (the network carries its own).
+    access : AccessModel, optional
+        The run's access model (:func:`coverage.pipeline.access_model`): its
+        snapping (linking rule, slope, water) times every leg, and its speed and
+        longest leg replace ``access_speed_kmh`` and ``max_access_m``. Default: a
+        model of the network's mode with those two values.
 
     Returns
     -------
@@ -238,7 +232,13 @@ def site_stations(
     populated = np.flatnonzero(demand.population > 0)
     pop = demand.population[populated]
     dx, dy = transform_xy(demand.x[populated], demand.y[populated], demand.crs, network.crs)
-    snap = _snapper(network, max_access_m=max_access_m, snap_to=snap_to, dem=dem)
+    if access is None:
+        access = AccessModel(
+            mode=network.mode, minutes=(float(minutes),), access_speed_kmh=access_speed_kmh,
+            max_access_m=max_access_m,
+        )  # fmt: skip
+    access_speed_kmh, max_access_m = access.access_speed_kmh, access.max_access_m
+    snap = _snapper(network, access)
     demand_snap = snap(dx, dy, "from_point")
 
     t0 = time.perf_counter()
@@ -253,14 +253,14 @@ def site_stations(
         )
     is_open = ~np.isin(ids, closing)
     station_snap = snap(sx, sy, "to_point")
-    access = {"minutes": minutes, "access_speed_kmh": access_speed_kmh}
+    timing = {"minutes": minutes, "access_speed_kmh": access_speed_kmh}
     covered_before = (
-        _station_minutes(network, station_snap.take(np.flatnonzero(is_open)), demand_snap, **access)
+        _station_minutes(network, station_snap.take(np.flatnonzero(is_open)), demand_snap, **timing)
         <= minutes
     )
     before = float(pop[covered_before].sum())
     with_all = (
-        float(pop[_station_minutes(network, station_snap, demand_snap, **access) <= minutes].sum())
+        float(pop[_station_minutes(network, station_snap, demand_snap, **timing) <= minutes].sum())
         if closing
         else before
     )
@@ -376,8 +376,9 @@ def site_stations(
         "unit_covered_share": float(unit_covered_share),
         "minutes": float(minutes),
         "mode": network.mode,
-        "snap_to": snap_to,
-        "terrain": dem is not None,
+        "snap_to": access.snap_to,
+        "terrain": access.terrain is not None,
+        "access": access.describe(),
         "population_total": total,
         "before": {
             "population_covered": before,
@@ -530,8 +531,8 @@ def run_siting(
     stations = inputs.stations
     demand, _ = scaled_to_totals(inputs, config)  # the run's people (official totals)
     network = inputs.networks.get(mode, inputs.network) if mode else inputs.network
-    terrain = _terrain_for(network, config.dem)
-    snap = _snapper(network, max_access_m=config.max_access_m, snap_to=config.snap_to, dem=terrain)
+    access = access_model(config, network, mode=mode or network.mode)
+    snap = _snapper(network, access)
     minutes = config.threshold_minutes
     pieces = []
     for source in candidates:
@@ -572,8 +573,7 @@ def run_siting(
         minutes=minutes,
         access_speed_kmh=config.access_speed_kmh,
         max_access_m=config.max_access_m,
-        snap_to=config.snap_to,
-        dem=terrain,
+        access=access,
         name=config.name,
         progress=progress,
         units=inputs.units,

@@ -151,3 +151,11 @@ def test_class_table_is_documented():
         for mode, cell in zip(MODES, cells[2:], strict=True):
             kmh = SPEEDS_KMH[mode].get(highway)
             assert cell == "-" if kmh is None else float(cell) == kmh, (cls, mode)
+
+
+def test_gbk_shapefile_without_cpg(tmp_path):
+    path = _write(tmp_path)
+    (tmp_path / "roads.cpg").unlink()
+    with pytest.warns(DanglingEndsWarning):
+        _, _, _, ways = road_layer_ways(path)
+    assert set(ways["highway"]) == {"secondary", "tertiary", "trunk", "unclassified"}
