@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -18,11 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..compute import read_terrain as _terrain_for
 from ..config import RunConfig
-from ..engine.access import SNAP_CANDIDATES
-from ..engine.snapping import Snap, snap_points
-from ..engine.travel_times import node_times, point_times
 from ..errors import InputError
 from ..inputs.crs import transform_xy
 from ..inputs.network import Network
@@ -32,7 +28,7 @@ from ..inputs.terrain import Dem
 from ..metrics.requirements import TierRule
 from ..metrics.targets import Target
 from ..metrics.units import DEFAULT_UNIT_COVERED_SHARE
-from ..pipeline import scaled_to_totals
+from ..pipeline import access_model, scaled_to_totals
 from .candidates import (
     candidates_from_file,
     candidates_from_gaps,
@@ -46,6 +42,8 @@ from .optimise import Selection, maximal_covering, set_covering
 from .policy import parse_objective, policy_figures, policy_problem, unit_columns, unit_table
 from .result import SitingResult
 from .robustness import station_criticality
+from .timing import snapper as _snapper  # (tests and benchmarks import these names from here)
+from .timing import station_minutes as _station_minutes
 from .unit_model import UnitSelection, site_for_units, site_steps
 
 __all__ = ["SitingResult", "run_siting", "site_stations", "write_siting_outputs"]
@@ -62,40 +60,6 @@ def _capacity(candidates: gpd.GeoDataFrame, capacity: float | None) -> np.ndarra
         fill = np.inf if capacity is None else float(capacity)
         return np.where(np.isnan(values), fill, values)
     return None if capacity is None else np.full(len(candidates), float(capacity))
-
-
-#: Snaps points to the network as the run does: ``snap(x, y, direction)``.
-Snapper = Callable[[np.ndarray, np.ndarray, str], Snap]
-
-
-def _snapper(network: Network, *, max_access_m: float, snap_to: str, dem: Dem | None) -> Snapper:
-    """The run's snapping (linking rule, slope of the legs) for this network."""
-    if snap_to not in ("edge", "node"):
-        raise InputError(f"snap_to must be 'edge' or 'node', got {snap_to!r}")
-
-    def snap(x: np.ndarray, y: np.ndarray, direction: str) -> Snap:
-        return snap_points(
-            network, x, y, k=SNAP_CANDIDATES, max_distance_m=max_access_m,
-            edges=snap_to == "edge", direction=direction, dem=dem,
-        )  # fmt: skip
-
-    return snap
-
-
-def _station_minutes(
-    network: Network,
-    station_snap: Snap,
-    demand_snap: Snap,
-    *,
-    minutes: float,
-    access_speed_kmh: float,
-) -> np.ndarray:
-    """Minutes from each demand point to its nearest station (inf beyond ``minutes``)."""
-    times = node_times(
-        network, station_snap, access_speed_kmh=access_speed_kmh, limit_s=minutes * 60.0
-    )
-    seconds, _ = point_times(times, demand_snap, access_speed_kmh=access_speed_kmh)
-    return seconds / 60.0
 
 
 def site_stations(
@@ -125,6 +89,7 @@ def site_stations(
     site_tier: str | None = None,
     snap_to: str = "node",
     dem: Dem | None = None,
+    rules: Mapping[str, Any] | None = None,
 ) -> SitingResult:
     """Choose new sites among ``candidates``, the existing stations staying as they are.
 
@@ -187,6 +152,8 @@ def site_stations(
         Linking rule of the access legs, as in :func:`~coverage.compute_coverage`.
     dem : Dem, optional
         Elevations for the slope of the access legs (the network carries its own).
+    rules : mapping, optional
+        The access model's ``barrier`` (water) and ``link_steps``, as the run snaps.
 
     Returns
     -------
@@ -238,7 +205,7 @@ def site_stations(
     populated = np.flatnonzero(demand.population > 0)
     pop = demand.population[populated]
     dx, dy = transform_xy(demand.x[populated], demand.y[populated], demand.crs, network.crs)
-    snap = _snapper(network, max_access_m=max_access_m, snap_to=snap_to, dem=dem)
+    snap = _snapper(network, max_access_m=max_access_m, snap_to=snap_to, dem=dem, rules=rules)
     demand_snap = snap(dx, dy, "from_point")
 
     t0 = time.perf_counter()
@@ -530,8 +497,11 @@ def run_siting(
     stations = inputs.stations
     demand, _ = scaled_to_totals(inputs, config)  # the run's people (official totals)
     network = inputs.networks.get(mode, inputs.network) if mode else inputs.network
-    terrain = _terrain_for(network, config.dem)
-    snap = _snapper(network, max_access_m=config.max_access_m, snap_to=config.snap_to, dem=terrain)
+    access = access_model(config, network)  # the run's DEM, water barriers and linking rule
+    terrain, rules = access.terrain, {"barrier": access.barrier, "link_steps": access.link_steps}
+    snap = _snapper(
+        network, max_access_m=config.max_access_m, snap_to=config.snap_to, dem=terrain, rules=rules
+    )
     minutes = config.threshold_minutes
     pieces = []
     for source in candidates:
@@ -574,6 +544,7 @@ def run_siting(
         max_access_m=config.max_access_m,
         snap_to=config.snap_to,
         dem=terrain,
+        rules=rules,
         name=config.name,
         progress=progress,
         units=inputs.units,
