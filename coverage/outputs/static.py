@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -117,21 +117,31 @@ def _frame(ax: Axes, result: CoverageResult) -> None:
     ax.set_aspect("equal", adjustable="box")
 
 
-def _roads(ax: Axes, result: CoverageResult, dpi: float) -> None:
-    """The road network as one grey image over the map's frame."""
+def _roads(
+    ax: Axes, result: CoverageResult, dpi: float, images: dict[Any, np.ndarray] | None
+) -> None:
+    """The road network as one grey image over the map's frame.
+
+    ``images`` keeps the image per frame and size, for the next figure of the result.
+    """
     net = result.network
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     width_px = max(int(ax.get_position().width * _figure_inches(ax)[0] * dpi), 16)
     height_px = max(round(width_px * (y1 - y0) / (x1 - x0)), 16)
-    draw = one_way_of_each_pair(net.edge_u, net.edge_v)  # a two-way street once
-    u, v = net.edge_u[draw], net.edge_v[draw]
-    hit = line_pixels(
-        net.x[u], net.y[u], net.x[v], net.y[v], (x0, x1, y0, y1), (height_px, width_px)
-    )
-    rgba = np.zeros((*hit.shape, 4), dtype=np.float32)
-    rgba[..., :3] = _ROAD_RGB
-    rgba[..., 3] = hit * 0.3
+    key = (x0, x1, y0, y1, height_px, width_px)
+    rgba = None if images is None else images.get(key)
+    if rgba is None:
+        draw = one_way_of_each_pair(net.edge_u, net.edge_v)  # a two-way street once
+        u, v = net.edge_u[draw], net.edge_v[draw]
+        hit = line_pixels(
+            net.x[u], net.y[u], net.x[v], net.y[v], (x0, x1, y0, y1), (height_px, width_px)
+        )
+        rgba = np.zeros((*hit.shape, 4), dtype=np.uint8)
+        rgba[..., :3] = np.round(np.array(_ROAD_RGB) * 255)
+        rgba[..., 3] = hit * round(0.3 * 255)
+        if images is not None:
+            images[key] = rgba
     # above the travel-time colours (the streets stay readable), below every outline
     ax.imshow(
         rgba, extent=(x0, x1, y0, y1), origin="upper", interpolation="antialiased", zorder=2.5
@@ -259,6 +269,7 @@ def map_figure(
     dpi: float = 150,
     surface: np.ndarray | None = None,
     isochrones: gpd.GeoDataFrame | None = None,
+    road_images: dict[Any, np.ndarray] | None = None,
 ) -> Figure:
     """The overview map: travel-time classes, headline isochrone, gap areas and stations.
 
@@ -276,6 +287,9 @@ def map_figure(
     isochrones : geopandas.GeoDataFrame, optional
         Isochrone polygons with a ``minutes`` column (the headline one is drawn);
         traced from the surface when absent.
+    road_images : dict, optional
+        Shared by the figures of one result (:func:`static_maps` passes one), so the
+        roads are drawn once for all of them.
 
     Returns
     -------
@@ -288,7 +302,7 @@ def map_figure(
         fig, ax = _figure(dpi)
         classes = time_classes(float(result.summary["minutes"]))
         _frame(ax, result)
-        _roads(ax, result, dpi)
+        _roads(ax, result, dpi, road_images)
         if result.demand.grid is not None:
             _surface(ax, result, classes, surface)
             size_keys: list = []
@@ -326,7 +340,12 @@ def map_figure(
 
 
 def level_map_figure(
-    result: CoverageResult, level: str, *, lang: str = "en", dpi: float = 150
+    result: CoverageResult,
+    level: str,
+    *,
+    lang: str = "en",
+    dpi: float = 150,
+    road_images: dict[Any, np.ndarray] | None = None,
 ) -> Figure:
     """A choropleth of one unit level's covered share, with the stations.
 
@@ -343,6 +362,8 @@ def level_map_figure(
         Language of the labels.
     dpi : float
         Resolution; the figure is A4-high (8.27 in), wider when it holds a key table.
+    road_images : dict, optional
+        As in :func:`map_figure`.
 
     Returns
     -------
@@ -357,7 +378,7 @@ def level_map_figure(
     with figure_fonts():
         fig, ax = _figure(dpi, width=_A4 * 1.45)
         _frame(ax, result)
-        _roads(ax, result, dpi)
+        _roads(ax, result, dpi, road_images)
         polygons.plot(
             ax=ax,
             color=[share_colour(s) for s in share],
@@ -447,10 +468,13 @@ def static_maps(
         ``"map_png"`` and ``"map_<level>_png"`` -> path.
     """
     out = Path(folder)
-    fig = map_figure(result, lang=lang, dpi=dpi, surface=surface, isochrones=isochrones)
+    images: dict[Any, np.ndarray] = {}  # the roads, drawn once for every map
+    fig = map_figure(
+        result, lang=lang, dpi=dpi, surface=surface, isochrones=isochrones, road_images=images
+    )
     paths = {"map_png": save_figure(fig, out / "map.png")}
     for level in result.unit_polygons:
         if level in result.units:
-            fig = level_map_figure(result, level, lang=lang, dpi=dpi)
+            fig = level_map_figure(result, level, lang=lang, dpi=dpi, road_images=images)
             paths[f"map_{level}_png"] = save_figure(fig, out / f"map_{level}.png")
     return paths

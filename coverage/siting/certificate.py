@@ -39,6 +39,7 @@ __all__ = [
     "certify",
     "lagrangian_bound",
     "lagrangian_mclp",
+    "lp_greedy",
     "lp_multipliers",
     "reduced_cost_fixing",
 ]
@@ -58,12 +59,15 @@ class Certificate:
         ``c_j`` per site.
     seconds : float
         Time to find the multipliers and evaluate the bound.
+    lp_sites : numpy.ndarray
+        The LP relaxation's ``x`` per site.
     """
 
     bound: float
     multipliers: np.ndarray
     site_values: np.ndarray
     seconds: float
+    lp_sites: np.ndarray
 
 
 def lagrangian_bound(
@@ -103,7 +107,7 @@ def lagrangian_bound(
 
 def lp_multipliers(
     rows: sp.csr_matrix, w: np.ndarray, k: int, *, time_limit_s: float = 60.0
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """Duals of the MCLP's LP relaxation (HiGHS IPX, no crossover) as multipliers.
 
     Parameters
@@ -119,8 +123,10 @@ def lp_multipliers(
 
     Returns
     -------
-    numpy.ndarray
+    multipliers : numpy.ndarray
         ``lambda`` per demand row, in ``[0, w]``.
+    sites : numpy.ndarray
+        The LP's ``x`` per site (nearly integral in practice: a good start).
     """
     import highspy
 
@@ -155,10 +161,14 @@ def lp_multipliers(
     lp.a_matrix_.value_ = a.data.astype(np.float64)
     h.passModel(lp)
     h.run()
-    duals = np.asarray(h.getSolution().row_dual, dtype=np.float64)[:g]
+    solution = h.getSolution()
+    duals = np.asarray(solution.row_dual, dtype=np.float64)[:g]
+    primal = np.asarray(solution.col_value, dtype=np.float64)[:n]
+    if primal.size != n or not np.all(np.isfinite(primal)):
+        primal = np.zeros(n)
     if duals.size != g or not np.all(np.isfinite(duals)):
-        return np.asarray(w, dtype=np.float64).copy()  # the trivial multipliers: still a bound
-    return np.clip(np.abs(duals), 0.0, w)
+        return np.asarray(w, dtype=np.float64).copy(), primal  # trivial multipliers: a bound
+    return np.clip(np.abs(duals), 0.0, w), primal
 
 
 def certify(
@@ -182,12 +192,40 @@ def certify(
     Certificate
     """
     start = time.perf_counter()
-    lam = lp_multipliers(rows, w, k, time_limit_s=time_limit_s)
+    lam, x = lp_multipliers(rows, w, k, time_limit_s=time_limit_s)
     bound, c = lagrangian_bound(rows, w, k, lam)
     trivial, _ = lagrangian_bound(rows, w, k, np.zeros_like(w))
     if trivial < bound:  # lambda = 0 bounds by the total weight
         bound, lam, c = trivial, np.zeros_like(w), np.zeros(rows.shape[1])
-    return Certificate(bound, lam, c, time.perf_counter() - start)
+    return Certificate(bound, lam, c, time.perf_counter() - start, x)
+
+
+def lp_greedy(sets: sp.csr_matrix, w: np.ndarray, k: int, lp_sites: np.ndarray) -> list[int]:
+    """Sites the LP relaxation takes whole, completed greedily to ``k`` sites.
+
+    Parameters
+    ----------
+    sets : scipy.sparse.csr_matrix
+        ``(sites, demand rows)`` 0/1 pattern.
+    w : numpy.ndarray
+        Weight of each demand row.
+    k : int
+        Number of sites.
+    lp_sites : numpy.ndarray
+        The LP's ``x`` per site (:attr:`Certificate.lp_sites`).
+
+    Returns
+    -------
+    list of int
+    """
+    seed = np.flatnonzero(lp_sites >= 1.0 - 1e-6)
+    seed = seed[np.argsort(-lp_sites[seed], kind="stable")][:k]
+    cover = _Cover(sets, np.asarray(w, dtype=np.float64).copy(), None)
+    for j in seed:
+        cover.add(int(j))
+    rest = np.setdiff1d(np.arange(sets.shape[0]), seed)
+    more, _ = _lazy_greedy(cover, rest, max_sites=k - seed.size)
+    return [int(j) for j in seed] + more
 
 
 def reduced_cost_fixing(
@@ -262,12 +300,19 @@ def lagrangian_mclp(
     greedy, gains = _lazy_greedy(cover, np.arange(n), max_sites=k)
     value = float(np.sum(gains))
     cert = certify(rows, w, k, time_limit_s=time_limit_s)
-    if (cert.bound - value) > mip_rel_gap * cert.bound:
-        better = swap_improve(cover.sets, w, greedy, max_seconds=0.1 * time_limit_s)
+
+    def weight(sites: list[int]) -> float:
         covered = np.zeros(w.size, dtype=bool)
-        covered[cover.sets[better].indices] = True
-        if float(w[covered].sum()) > value:
-            greedy, value = better, float(w[covered].sum())
+        covered[cover.sets[sites].indices] = True
+        return float(w[covered].sum())
+
+    seeded = lp_greedy(cover.sets, w, k, cert.lp_sites)
+    if weight(seeded) > value:
+        greedy, value = seeded, weight(seeded)
+    if (cert.bound - value) > mip_rel_gap * cert.bound:
+        better = swap_improve(cover.sets, w, greedy, max_seconds=0.02 * time_limit_s)
+        if weight(better) > value:
+            greedy, value = better, weight(better)
     x = np.zeros(n)
     x[greedy] = 1.0
     info: dict[str, Any] = {

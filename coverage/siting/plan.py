@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -19,12 +19,14 @@ import pandas as pd
 
 from .. import __version__
 from ..config import RunConfig
+from ..engine.access import AccessModel
+from ..engine.snapping import Snap
+from ..engine.travel_times import node_times, point_times
 from ..errors import InputError
 from ..inputs.crs import transform_xy
 from ..inputs.network import Network
 from ..inputs.population import Demand, PopulationGrid, demand_from_grid
 from ..inputs.read import read_inputs
-from ..inputs.terrain import Dem
 from ..metrics.requirements import TierRule
 from ..metrics.targets import Target
 from ..metrics.units import DEFAULT_UNIT_COVERED_SHARE
@@ -42,8 +44,6 @@ from .optimise import Selection, maximal_covering, set_covering
 from .policy import parse_objective, policy_figures, policy_problem, unit_columns, unit_table
 from .result import SitingResult
 from .robustness import station_criticality
-from .timing import snapper as _snapper  # (tests and benchmarks import these names from here)
-from .timing import station_minutes as _station_minutes
 from .unit_model import UnitSelection, site_for_units, site_steps
 
 __all__ = ["SitingResult", "run_siting", "site_stations", "write_siting_outputs"]
@@ -60,6 +60,36 @@ def _capacity(candidates: gpd.GeoDataFrame, capacity: float | None) -> np.ndarra
         fill = np.inf if capacity is None else float(capacity)
         return np.where(np.isnan(values), fill, values)
     return None if capacity is None else np.full(len(candidates), float(capacity))
+
+
+#: Snaps points to the network as the run does: ``snap(x, y, direction)``.
+Snapper = Callable[[np.ndarray, np.ndarray, str], Snap]
+
+
+def _snapper(network: Network, access: AccessModel) -> Snapper:
+    """The run's snapping (:meth:`AccessModel.snap`) on this network, its index built once."""
+    index = access.road_index(network)
+
+    def snap(x: np.ndarray, y: np.ndarray, direction: str) -> Snap:
+        return access.snap(network, x, y, direction=direction, index=index)
+
+    return snap
+
+
+def _station_minutes(
+    network: Network,
+    station_snap: Snap,
+    demand_snap: Snap,
+    *,
+    minutes: float,
+    access_speed_kmh: float,
+) -> np.ndarray:
+    """Minutes from each demand point to its nearest station (inf beyond ``minutes``)."""
+    times = node_times(
+        network, station_snap, access_speed_kmh=access_speed_kmh, limit_s=minutes * 60.0
+    )
+    seconds, _ = point_times(times, demand_snap, access_speed_kmh=access_speed_kmh)
+    return seconds / 60.0
 
 
 def site_stations(
@@ -87,9 +117,7 @@ def site_stations(
     targets: Sequence[Target] = (),
     require: Sequence[TierRule] = (),
     site_tier: str | None = None,
-    snap_to: str = "node",
-    dem: Dem | None = None,
-    rules: Mapping[str, Any] | None = None,
+    access: AccessModel | None = None,
 ) -> SitingResult:
     """Choose new sites among ``candidates``, the existing stations staying as they are.
 
@@ -148,12 +176,11 @@ def site_stations(
         Tier rules, kept as constraints with ``add`` and ``meet_targets``.
     site_tier : str, optional
         Tier of candidates without a ``tier`` column (default: the rules' tier).
-    snap_to : {"node", "edge"}
-        Linking rule of the access legs, as in :func:`~coverage.compute_coverage`.
-    dem : Dem, optional
-        Elevations for the slope of the access legs (the network carries its own).
-    rules : mapping, optional
-        The access model's ``barrier`` (water) and ``link_steps``, as the run snaps.
+    access : AccessModel, optional
+        The run's access model (:func:`coverage.pipeline.access_model`): its
+        snapping (linking rule, slope, water) times every leg, and its speed and
+        longest leg replace ``access_speed_kmh`` and ``max_access_m``. Default: a
+        model of the network's mode with those two values.
 
     Returns
     -------
@@ -205,7 +232,13 @@ def site_stations(
     populated = np.flatnonzero(demand.population > 0)
     pop = demand.population[populated]
     dx, dy = transform_xy(demand.x[populated], demand.y[populated], demand.crs, network.crs)
-    snap = _snapper(network, max_access_m=max_access_m, snap_to=snap_to, dem=dem, rules=rules)
+    if access is None:
+        access = AccessModel(
+            mode=network.mode, minutes=(float(minutes),), access_speed_kmh=access_speed_kmh,
+            max_access_m=max_access_m,
+        )  # fmt: skip
+    access_speed_kmh, max_access_m = access.access_speed_kmh, access.max_access_m
+    snap = _snapper(network, access)
     demand_snap = snap(dx, dy, "from_point")
 
     t0 = time.perf_counter()
@@ -220,14 +253,14 @@ def site_stations(
         )
     is_open = ~np.isin(ids, closing)
     station_snap = snap(sx, sy, "to_point")
-    access = {"minutes": minutes, "access_speed_kmh": access_speed_kmh}
+    timing = {"minutes": minutes, "access_speed_kmh": access_speed_kmh}
     covered_before = (
-        _station_minutes(network, station_snap.take(np.flatnonzero(is_open)), demand_snap, **access)
+        _station_minutes(network, station_snap.take(np.flatnonzero(is_open)), demand_snap, **timing)
         <= minutes
     )
     before = float(pop[covered_before].sum())
     with_all = (
-        float(pop[_station_minutes(network, station_snap, demand_snap, **access) <= minutes].sum())
+        float(pop[_station_minutes(network, station_snap, demand_snap, **timing) <= minutes].sum())
         if closing
         else before
     )
@@ -343,8 +376,9 @@ def site_stations(
         "unit_covered_share": float(unit_covered_share),
         "minutes": float(minutes),
         "mode": network.mode,
-        "snap_to": snap_to,
-        "terrain": dem is not None,
+        "snap_to": access.snap_to,
+        "terrain": access.terrain is not None,
+        "access": access.describe(),
         "population_total": total,
         "before": {
             "population_covered": before,
@@ -497,11 +531,8 @@ def run_siting(
     stations = inputs.stations
     demand, _ = scaled_to_totals(inputs, config)  # the run's people (official totals)
     network = inputs.networks.get(mode, inputs.network) if mode else inputs.network
-    access = access_model(config, network)  # the run's DEM, water barriers and linking rule
-    terrain, rules = access.terrain, {"barrier": access.barrier, "link_steps": access.link_steps}
-    snap = _snapper(
-        network, max_access_m=config.max_access_m, snap_to=config.snap_to, dem=terrain, rules=rules
-    )
+    access = access_model(config, network, mode=mode or network.mode)
+    snap = _snapper(network, access)
     minutes = config.threshold_minutes
     pieces = []
     for source in candidates:
@@ -542,9 +573,7 @@ def run_siting(
         minutes=minutes,
         access_speed_kmh=config.access_speed_kmh,
         max_access_m=config.max_access_m,
-        snap_to=config.snap_to,
-        dem=terrain,
-        rules=rules,
+        access=access,
         name=config.name,
         progress=progress,
         units=inputs.units,

@@ -255,7 +255,7 @@ def _sites_figure(result: SitingResult, lang: str, dpi: float) -> Any:
                linewidths=1.2, zorder=6)  # fmt: skip
     for x, y, rank in zip(pts.geometry.x, pts.geometry.y, sites["rank"], strict=True):
         ax.text(x, y, str(rank), color="white", ha="center", va="center", fontsize=7,
-                fontweight="bold", zorder=7)  # fmt: skip
+                zorder=7)  # fmt: skip
     if result.units or len(sites):
         ax.set_aspect("equal")
         ax.autoscale()
@@ -306,7 +306,7 @@ def _site_list(fig: Any, result: SitingResult, lang: str, rows: int = 28) -> Non
         lines.append(f"{row.rank:>2}. {name}" + (f" [{where}]" if where else "") + f"  {what}")
     if len(sites) > rows:
         lines.append("…")
-    fig.text(0.66, 0.70, drawable(t["sites"], "Proposed sites"), fontsize=10, weight="bold",
+    fig.text(0.66, 0.70, drawable(t["sites"], "Proposed sites"), fontsize=11,
              va="top")  # fmt: skip
     fig.text(0.66, 0.67, drawable("\n".join(lines), ""), fontsize=7.5, va="top", linespacing=1.5)
 

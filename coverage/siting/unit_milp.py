@@ -120,6 +120,7 @@ class UnitModel:
 
     n_sites: int
     merged: sp.csr_matrix  # rows x sites
+    pattern: sp.csr_matrix  # sites x demand points
     weight: np.ndarray  # people per merged row
     unit_cols: list[tuple[UnitLevel, np.ndarray]]  # level, open unit indices (z columns)
     rows: list[sp.csr_matrix] = field(default_factory=list)
@@ -168,6 +169,21 @@ class UnitModel:
         cost[self.n_sites : self.n_sites + self.n_rows] = self.weight
         return cost
 
+    def start(self, sites: Sequence[int], population: np.ndarray, base: np.ndarray) -> np.ndarray:
+        """Every column's value for a set of sites (a MIP start)."""
+        x = np.zeros(self.n_sites)
+        x[list(sites)] = 1.0
+        y = (np.asarray(self.merged @ x).ravel() > 0).astype(float)
+        covered = np.asarray(base, dtype=bool).copy()
+        pattern = self.pattern
+        if len(sites):
+            covered[pattern[list(sites)].indices] = True
+        z = [
+            units_covered(level, population, covered)[open_units].astype(float)
+            for level, open_units in self.unit_cols
+        ]
+        return np.concatenate([x, y, *z])
+
     def mip(self, cost: np.ndarray, forced: np.ndarray, *, maximise: bool) -> Mip:
         lower = np.zeros(self.n_cols)
         lower[forced] = 1.0
@@ -184,6 +200,41 @@ class UnitModel:
             row_upper=np.concatenate(self.upper),
             maximise=maximise,
         )
+
+
+def _cardinality_rows(
+    pattern: sp.csr_matrix,
+    population: np.ndarray,
+    base: np.ndarray,
+    level: UnitLevel,
+    open_units: np.ndarray,
+    need: np.ndarray,
+    k: int,
+    model: UnitModel,
+) -> sp.csr_matrix:
+    """``sum_{j reaching u} x_j - m_u z_u >= 0`` for each open unit ``u``.
+
+    ``m_u`` is the fewest sites that can bring ``u`` over the line: the smallest
+    ``m`` whose ``m`` largest contributions (people of ``u`` a site newly covers)
+    reach the people ``u`` still needs. Valid for every solution, and much
+    stronger than the people rows in the LP relaxation when a unit needs several.
+    """
+    unit = level.unit_of_point
+    points = np.flatnonzero((unit >= 0) & ~np.asarray(base, dtype=bool))
+    member = sp.csr_matrix(
+        (population[points], (points, unit[points])), shape=(pattern.shape[1], level.n_units)
+    )
+    gives = sp.csc_matrix(pattern @ member[:, open_units])  # sites x open units
+    rows, cols, vals = [], [], []
+    for q in range(open_units.size):
+        lo, hi = gives.indptr[q], gives.indptr[q + 1]
+        sites, amounts = gives.indices[lo:hi], gives.data[lo:hi]
+        ranked = np.cumsum(np.sort(amounts)[::-1])
+        m = int(np.searchsorted(ranked, need[open_units[q]] * (1.0 - 1e-9))) + 1
+        rows += [q] * (sites.size + 1)
+        cols += [*sites.tolist(), model.z_offset(k) + q]
+        vals += [1.0] * sites.size + [-float(min(m, max(sites.size, 1)))]
+    return sp.csr_matrix((vals, (rows, cols)), shape=(open_units.size, model.n_cols))
 
 
 def build_unit_model(
@@ -212,7 +263,7 @@ def build_unit_model(
         sp.csr_matrix(sp.vstack(blocks)), np.where(reached, weight, 0.0)
     )
     merged = sp.csr_matrix(merged_all[:, :n_sites])
-    model = UnitModel(n_sites, merged, merged_w, [])
+    model = UnitModel(n_sites, merged, pattern, merged_w, [])
     offset = n_sites
     opened: list[tuple[UnitLevel, np.ndarray, sp.csr_matrix]] = []
     for level in levels:
@@ -260,6 +311,8 @@ def build_unit_model(
             ]
         )
         model.add(sp.csr_matrix(y) + z, 0.0, np.inf)
+        model.add(_cardinality_rows(pattern, population, base, level, open_units, need, k, model),
+                  0.0, np.inf)  # fmt: skip
     for rule in tiers:
         units = np.flatnonzero(rule.need > 0)
         if units.size == 0:

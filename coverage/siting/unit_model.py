@@ -53,6 +53,7 @@ __all__ = [
     "TierNeed",
     "UnitLevel",
     "UnitSelection",
+    "dominated_sites",
     "site_for_units",
     "site_steps",
     "units_covered",
@@ -168,6 +169,138 @@ def _check_reachable(
             )
 
 
+def dominated_sites(
+    pattern: sp.csr_matrix,
+    covered_before: np.ndarray,
+    tiers: Sequence[TierNeed] = (),
+    forced: np.ndarray | None = None,
+) -> np.ndarray:
+    """Candidates another one makes useless: it reaches all their uncovered points.
+
+    Site ``j`` is dominated by site ``i`` when every demand point ``j`` would newly
+    cover, ``i`` covers too (ties: the lower index stays) and both count the same for
+    every tier rule (same unit, same tier). Swapping ``j`` for ``i`` in any solution
+    keeps every target, rule and person, so an optimal solution without the
+    dominated sites exists, whatever the objective. Forced sites are never dropped.
+
+    Parameters
+    ----------
+    pattern : scipy.sparse.csr_matrix
+        ``(sites, demand points)`` 0/1 coverage.
+    covered_before : numpy.ndarray
+        Points the existing stations already cover (they do not count).
+    tiers : sequence of TierNeed
+        Tier rules.
+    forced : numpy.ndarray, optional
+        Forced sites.
+
+    Returns
+    -------
+    numpy.ndarray
+        bool per site.
+
+    Examples
+    --------
+    >>> a = sp.csr_matrix(np.array([[1, 1, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1]]))
+    >>> dominated_sites(a, np.array([False, False, False])).tolist()
+    [False, True, True, False]
+    """
+    n = pattern.shape[0]
+    fresh = sp.csr_matrix(pattern[:, np.flatnonzero(~np.asarray(covered_before, dtype=bool))])
+    fresh.data[:] = 1.0
+    size = np.diff(fresh.indptr)
+    signature = np.zeros(n, dtype=np.int64)
+    for rule in tiers:
+        key = np.where(rule.site_counts, rule.site_unit + 1, 0)
+        signature = signature * (int(key.max(initial=0)) + 1) + key
+    overlap = sp.coo_matrix(fresh @ fresh.T)
+    i, j, v = overlap.row, overlap.col, overlap.data
+    covers = (i != j) & (v >= size[j]) & (signature[i] == signature[j])
+    covers &= (size[i] > size[j]) | (i < j)
+    out = np.zeros(n, dtype=bool)
+    out[j[covers]] = True
+    # a site reaching no one new is dominated by any other of its signature
+    empty = size == 0
+    if empty.any():
+        first: dict[int, int] = {}
+        for k in np.flatnonzero(empty | ~out):
+            first.setdefault(int(signature[k]), int(k))
+        for k in np.flatnonzero(empty):
+            if first[int(signature[k])] != k:
+                out[k] = True
+    if forced is not None and len(forced):
+        out[np.asarray(forced, dtype=np.int64)] = False
+    return out
+
+
+def _target_greedy(
+    pattern: sp.csr_matrix,
+    population: np.ndarray,
+    base: np.ndarray,
+    levels: Sequence[UnitLevel],
+    tiers: Sequence[TierNeed],
+    forced: np.ndarray,
+    *,
+    budget: int | None,
+    counted: set[str] | None,
+) -> list[int]:
+    """A quick feasible start: sites that bring units over the line fastest.
+
+    Each step takes the site whose uncovered residents weigh most, a resident of a
+    unit not yet covered weighing ``1 / (people the unit still needs)``, so a site
+    that completes a unit scores about 1 per unit. It stops when every target is
+    met (``budget`` None) or after ``budget`` sites; then each unit short of a tier
+    rule gets its best site of that tier.
+    """
+    covered = base.copy()
+    chosen = [int(j) for j in forced]
+    for j in chosen:
+        covered[pattern.indices[pattern.indptr[j] : pattern.indptr[j + 1]]] = True
+    goal = [lv for lv in levels if (lv.target_share is not None if budget is None else
+            counted is None or lv.name in counted)]  # fmt: skip
+    required = {lv.name: _required(lv, population) for lv in goal if budget is None}
+
+    def weights() -> np.ndarray:
+        w = np.zeros(population.size)
+        for lv in goal:
+            done = units_covered(lv, population, covered)
+            if budget is None and done.sum() >= required[lv.name]:
+                continue
+            unit = lv.unit_of_point
+            inside = unit >= 0
+            need = lv.covered_share * np.bincount(
+                unit[inside], weights=population[inside], minlength=lv.n_units
+            ) - np.bincount(
+                unit[inside], weights=np.where(covered[inside], population[inside], 0.0),
+                minlength=lv.n_units,
+            )  # fmt: skip
+            scale = np.where(~done & (need > 0), 1.0 / np.maximum(need, 1e-9), 0.0)
+            w[inside] += population[inside] * scale[unit[inside]]
+        return np.where(covered, 0.0, w)
+
+    limit = pattern.shape[0] if budget is None else budget
+    while len(chosen) < limit:
+        score = np.asarray(pattern @ weights()).ravel()
+        score[chosen] = -np.inf
+        j = int(np.argmax(score))
+        if not score[j] > 0:
+            break
+        chosen.append(j)
+        covered[pattern.indices[pattern.indptr[j] : pattern.indptr[j + 1]]] = True
+    for rule in tiers:
+        have = np.bincount(
+            rule.site_unit[chosen][(rule.site_unit[chosen] >= 0) & rule.site_counts[chosen]],
+            minlength=rule.need.size,
+        ) if chosen else np.zeros(rule.need.size, dtype=np.int64)  # fmt: skip
+        people = np.asarray(pattern @ np.where(covered, 0.0, population)).ravel()
+        for u in np.flatnonzero(have < rule.need):
+            pool = np.flatnonzero((rule.site_unit == u) & rule.site_counts)
+            pool = pool[~np.isin(pool, chosen)]
+            take = pool[np.argsort(-people[pool], kind="stable")][: int(rule.need[u] - have[u])]
+            chosen += [int(j) for j in take]
+    return chosen
+
+
 def site_steps(
     sets: sp.spmatrix,
     population: np.ndarray,
@@ -225,41 +358,67 @@ def _rank(
     forced: np.ndarray,
     count_levels: set[str] | None,
 ) -> tuple[np.ndarray, np.ndarray, list[dict[str, np.ndarray]], np.ndarray]:
-    """Order the chosen sites: forced first, then the most units (then people) each step."""
+    """Order the chosen sites: forced first, then the most units (then people) each step.
+
+    Each unit keeps its covered people, so a site's score needs only the points it
+    newly covers (not a pass over every demand point).
+    """
     covered = base.copy()
     counted = [lv for lv in levels if count_levels is None or lv.name in count_levels]
-    state = {lv.name: units_covered(lv, population, covered) for lv in counted}
+    total: dict[str, np.ndarray] = {}
+    people: dict[str, np.ndarray] = {}
+    line: dict[str, np.ndarray] = {}
+    for lv in counted:
+        inside = lv.unit_of_point >= 0
+        u, p = lv.unit_of_point[inside], population[inside]
+        total[lv.name] = np.bincount(u, weights=p, minlength=lv.n_units)
+        line[lv.name] = lv.covered_share * (1.0 - _REL_TOL) * total[lv.name]
 
     def fresh_of(j: int) -> np.ndarray:
         idx = pattern.indices[pattern.indptr[j] : pattern.indptr[j + 1]]
         return idx[~covered[idx]]
 
+    def take(j: int) -> None:
+        fresh = fresh_of(j)
+        covered[fresh] = True
+        for lv in counted:
+            unit = lv.unit_of_point[fresh]
+            ok = unit >= 0
+            people[lv.name] += np.bincount(
+                unit[ok], weights=population[fresh][ok], minlength=lv.n_units
+            )
+
+    def done(lv: UnitLevel, have: np.ndarray) -> np.ndarray:
+        return (total[lv.name] > 0) & (have >= line[lv.name])
+
     def score(j: int) -> tuple[int, float, int]:
         fresh = fresh_of(j)
         gained = 0
-        if fresh.size:
-            trial = covered.copy()
-            trial[fresh] = True
-            for lv in counted:
-                gained += int((units_covered(lv, population, trial) & ~state[lv.name]).sum())
+        for lv in counted:
+            unit = lv.unit_of_point[fresh]
+            ok = unit >= 0
+            add = np.bincount(unit[ok], weights=population[fresh][ok], minlength=lv.n_units)
+            have = people[lv.name]
+            gained += int((done(lv, have + add) & ~done(lv, have)).sum())
         return gained, float(population[fresh].sum()), -j
 
+    for lv in counted:
+        inside = (lv.unit_of_point >= 0) & covered
+        people[lv.name] = np.bincount(
+            lv.unit_of_point[inside], weights=population[inside], minlength=lv.n_units
+        ).astype(np.float64)
     order = [int(j) for j in forced]
     for j in order:
-        covered[fresh_of(j)] = True
+        take(j)
     rest = [int(j) for j in chosen if int(j) not in set(order)]
-    for lv in counted:
-        state[lv.name] = units_covered(lv, population, covered)
     while rest:
         best = max(rest, key=score)
         rest.remove(best)
-        covered[fresh_of(best)] = True
-        for lv in counted:
-            state[lv.name] = units_covered(lv, population, covered)
+        take(best)
         order.append(best)
     sites = np.asarray(order, dtype=np.int64)
-    people, moved = site_steps(pattern, population, base, levels, sites)
-    return sites, people, moved, np.isin(sites, forced)
+    gains, moved = site_steps(pattern, population, base, levels, sites)
+    return sites, gains, moved, np.isin(sites, forced)
 
 
 def site_for_units(
@@ -349,6 +508,13 @@ def site_for_units(
         raise InputError(f"--force: {f.size} sites are forced but only {add} may be added")
     everything = _covered_by(pattern, np.arange(n_sites), base)
     _check_reachable(levels, population, everything, tiers)
+    keep = np.flatnonzero(~dominated_sites(pattern, base, tiers, f))
+    full_pattern, full_n = pattern, n_sites
+    pattern, n_sites = sp.csr_matrix(pattern[keep]), keep.size
+    tiers = [
+        TierNeed(r.level, r.tier, r.need, r.site_unit[keep], r.site_counts[keep]) for r in tiers
+    ]
+    f = np.searchsorted(keep, f)
     model = build_unit_model(pattern, population, base, everything, levels, tiers)
     for k, (level, open_units) in enumerate(model.unit_cols):
         if level.target_share is None or objective != "count":
@@ -363,13 +529,21 @@ def site_for_units(
             )  # fmt: skip
             model.add(row, float(left), np.inf)
     people = model.people_cost()
-    sizes = {"sites": n_sites, "demand_rows": model.n_rows}
+    sizes = {"sites": full_n, "sites_dominated": full_n - n_sites, "demand_rows": model.n_rows}
+    start_sites = _target_greedy(
+        pattern, population, base, levels, tiers, f,
+        budget=None if objective == "count" else int(add),  # type: ignore[arg-type]
+        counted=wanted,
+    )  # fmt: skip
+    warm: np.ndarray | None = model.start(start_sites, population, base)
+    if objective != "count" and len(start_sites) > int(add):  # type: ignore[arg-type]
+        warm = None  # the tier rules took more sites than the budget: no start
     if objective == "count":
         first_cost = np.zeros(model.n_cols)
         first_cost[:n_sites] = 1.0
         first = solve_mip(
             model.mip(first_cost, f, maximise=False), time_limit_s=time_limit_s,
-            mip_rel_gap=mip_rel_gap,
+            mip_rel_gap=mip_rel_gap, start=warm,
         )  # fmt: skip
         value = float(np.round(first["values"][:n_sites]).sum())
         model.add(model.site_row(), -np.inf, value)
@@ -378,14 +552,14 @@ def site_for_units(
         if objective == "units":
             first = solve_mip(
                 model.mip(model.units_row(wanted).toarray().ravel(), f, maximise=True),
-                time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap,
+                time_limit_s=time_limit_s, mip_rel_gap=mip_rel_gap, start=warm,
             )  # fmt: skip
             value = float(np.round(first["values"] @ model.units_row(wanted).toarray().ravel()))
             model.add(model.units_row(wanted), value, np.inf)
         else:
             first = solve_mip(
                 model.mip(people, f, maximise=True), time_limit_s=time_limit_s,
-                mip_rel_gap=mip_rel_gap,
+                mip_rel_gap=mip_rel_gap, start=warm,
             )  # fmt: skip
             value = float(first["values"] @ people)
     values = first["values"]
@@ -399,8 +573,11 @@ def site_for_units(
             values = second["values"]
         except SolverError:
             pass  # keep the first stage's sites: they meet every constraint
-    chosen = np.flatnonzero(values[:n_sites] > 0.5)
-    sites, gains, moved, is_forced = _rank(pattern, population, base, levels, chosen, f, wanted)
+    chosen = keep[np.flatnonzero(values[:n_sites] > 0.5)]
+    f = keep[f]
+    sites, gains, moved, is_forced = _rank(
+        full_pattern, population, base, levels, chosen, f, wanted
+    )
     bound = first["bound"]
     return UnitSelection(
         sites=sites,

@@ -241,3 +241,28 @@ def test_every_figure_in_chinese_has_every_glyph(hostile_result, tmp_path):
     for text in texts:
         assert text.get_fontfamily()[0] == family, text.get_text()
     assert figures[0].axes[0].get_title().startswith("龙泉市 · 步行")
+
+
+def test_the_roads_are_rasterised_once_for_all_maps(hostile_result, tmp_path, monkeypatch):
+    """Overview and level maps share one frame, so one road image serves them all."""
+    import coverage.outputs.static as static
+
+    calls = []
+    real = static.line_pixels
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(static, "line_pixels", counted)
+    paths = static_maps(hostile_result, tmp_path, dpi=60)
+    assert len(paths) == 3 and len(calls) == 1
+    images: dict = {}
+    overview = map_figure(hostile_result, dpi=60, road_images=images)
+    level = level_map_figure(hostile_result, "village", dpi=60, road_images=images)
+    assert len(images) == 1 and len(calls) == 2
+    np.testing.assert_array_equal(
+        overview.axes[0].images[0].get_array(), level.axes[0].images[0].get_array()
+    )
+    roads = np.asarray(overview.axes[0].images[0].get_array())
+    assert roads.dtype == np.uint8 and roads[..., 3].any()  # the grid's streets are drawn

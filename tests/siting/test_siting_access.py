@@ -22,12 +22,10 @@ from pyproj import Transformer
 
 from coverage.cli import main
 from coverage.compute import compute_coverage
-from coverage.compute import read_terrain as _terrain_for
 from coverage.config import load_config
-from coverage.engine.access import AccessModel
 from coverage.inputs.population import read_population
 from coverage.inputs.read import read_inputs
-from coverage.pipeline import run_coverage
+from coverage.pipeline import access_model, run_coverage
 from coverage.siting.coverage_sets import site_coverage
 
 N = 6
@@ -97,11 +95,11 @@ def test_each_candidate_covers_what_the_run_covers_with_it(hill):
     config = load_config(hill / "hill.yaml", modes=["walk"])
     inputs = read_inputs(config)
     network = inputs.network
-    terrain = _terrain_for(network, config.dem)
-    assert terrain is not None and config.snap_to == "edge"
+    access = access_model(config, network)
+    assert access.terrain is not None and access.snap_to == "edge"
     from coverage.siting.plan import _snapper
 
-    snap = _snapper(network, max_access_m=600.0, snap_to="edge", dem=terrain)
+    snap = _snapper(network, access)
     demand = inputs.demand
     populated = np.flatnonzero(demand.population > 0)
     t = Transformer.from_crs(demand.crs, network.crs, always_xy=True)
@@ -123,7 +121,6 @@ def test_each_candidate_covers_what_the_run_covers_with_it(hill):
     one = read_stations(hill / "candidates.csv")
     differ = 0
     for j in range(len(one)):
-        access = AccessModel(minutes=(10,), max_access_m=600.0, snap_to="edge", terrain=terrain)
         run = compute_coverage(network, one.iloc[[j]], grid, access)
         engine = np.flatnonzero(run.point_minutes[populated] <= 10.0)
         siting = np.sort(sets[j].indices)

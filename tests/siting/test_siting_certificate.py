@@ -82,7 +82,8 @@ def test_exact_through_the_certificate_is_the_enumerated_optimum(seed, k):
     assert via.status == "optimal" and via.mip_gap <= 1e-6
     assert via.bound >= best - 1e-6
     solved = lagrangian_mclp(sp.csr_matrix(sets.T), w, k, time_limit_s=30, mip_rel_gap=1e-6)
-    assert solved["greedy"] <= best + 1e-9 <= solved["certificate"]["bound"] + 1e-9
+    assert solved["greedy"] <= solved["incumbent"] <= best + 1e-9
+    assert best <= solved["certificate"]["bound"] + 1e-9
 
 
 def test_forced_sites_with_the_certificate():
@@ -112,3 +113,16 @@ def test_exchanges_escape_the_greedy_trap_and_never_lose():
         better = swap_improve(sets, w, start.sites.tolist())
         value = float(w[np.unique(sets[better].indices)].sum())
         assert len(better) == 3 and start.objective - 1e-9 <= value <= optimum(sets, w, 3)[0] + 1e-9
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lp_seeded_greedy_keeps_k_sites_and_the_lp_ones(seed):
+    from coverage.siting.certificate import lp_greedy
+
+    sets, w = instance(seed)
+    cert = certify(sp.csr_matrix(sets.T), w, 3)
+    picked = lp_greedy(sp.csr_matrix(sets), w, 3, cert.lp_sites)
+    assert len(set(picked)) == 3
+    assert set(np.flatnonzero(cert.lp_sites >= 1 - 1e-6)[:3]) <= set(picked)
+    value = float(w[np.unique(sets[picked].indices)].sum())
+    assert value <= optimum(sets, w, 3)[0] + 1e-9 <= cert.bound + 1e-9

@@ -201,3 +201,20 @@ def test_ranking_puts_the_site_moving_most_units_first():
     assert [m["village"].tolist() for m in sel.units_moved] == [[1, 2], [0]]
     assert sel.people.tolist() == [2.0, 30.0]
     assert pd.Series(sel.people).sum() == 32.0
+
+
+def test_dominance_respects_tier_rules_forced_sites_and_covered_points():
+    from coverage.siting.unit_model import dominated_sites
+
+    a = sp.csr_matrix(np.array([[1, 1, 0, 0], [1, 0, 0, 0], [0, 1, 1, 0], [0, 0, 0, 1]]))
+    free = np.zeros(4, dtype=bool)
+    assert dominated_sites(a, free).tolist() == [False, True, False, False]
+    # point 2 already covered: site 2 then only adds point 1, which site 0 reaches too
+    assert dominated_sites(a, np.array([False, False, True, False])).tolist() == [
+        False, True, True, False,
+    ]  # fmt: skip
+    # a site that counts for a tier rule is not replaced by one that does not
+    rule = TierNeed("v", "village", np.array([1]), np.zeros(4, dtype=np.int64),
+                    np.array([False, True, False, False]))  # fmt: skip
+    assert dominated_sites(a, free, [rule]).tolist() == [False, False, False, False]
+    assert dominated_sites(a, free, forced=np.array([1])).tolist() == [False] * 4
