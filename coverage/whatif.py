@@ -61,6 +61,7 @@ def _rebuild(
         name=result.name,
         options=result.metric_options,
         group_minutes={g: (secs / 60.0, st) for g, (secs, st) in group_seconds.items()},
+        unit_of_point=result.unit_of_point,
     )
     # what the run added about its inputs (files, population outside the area) stays
     kept = {k: v for k, v in result.summary.items() if k not in new.summary}

@@ -71,6 +71,7 @@ _TEXT = {
         "tiles_failed": "Basemap tiles could not be loaded (offline?); the overlays still work.",
         "exported": "Exported to {folder}",
         "bad_request": "The request was not understood; reload the page.",
+        "unexpected": "Unexpected failure ({error}); nothing was changed.",
     },
     "zh": {
         "heading": "服务点布局规划",
@@ -112,6 +113,7 @@ _TEXT = {
         "tiles_failed": "底图瓦片无法加载（可能离线），叠加图层仍可使用。",
         "exported": "已导出至 {folder}",
         "bad_request": "无法识别该请求，请刷新页面。",
+        "unexpected": "意外错误（{error}），方案未作更改。",
     },
 }
 

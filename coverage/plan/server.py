@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import EditRefused, InputError
+from ..errors import EditRefused, InputError, one_line
 from ..inputs.crs import gcj02_to_wgs84
 from ..outputs.basemaps import Basemap, basemap_from_spec, display_shift
 from ..outputs.folder import publish_folder, summary_inputs
@@ -425,6 +425,10 @@ class _Handler(BaseHTTPRequestHandler):
             reply = app.edit(action, body)
         except EditRefused as exc:
             self._json(400, {"message": exc.text(app.lang), "en": exc.en, "zh": exc.zh})
+            return
+        except Exception as exc:  # the page shows it; the session is unchanged
+            text = f"{type(exc).__name__}: {one_line(str(exc))}"
+            self._json(500, {"message": page_text(app.lang, "unexpected", error=text)})
             return
         self._json(200, reply)
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 from coverage import load_config, run_coverage
+from coverage.metrics.duplicates import DuplicateStationWarning
+from coverage.metrics.left_out import PopulationLeftOutWarning
 
 
 @pytest.fixture(scope="module")
@@ -30,3 +34,16 @@ def plan_case(tmp_path_factory):
     lon, lat = lattice_lonlat(case.n, case.spacing_m)
     case.extra.update(lon=lon, lat=lat, result=run_coverage(load_config(case.config)))
     return case
+
+
+@pytest.fixture(scope="session")
+def comoros_plan(shared_data, tmp_path_factory):
+    """The Comoros run (islands, villages, targets; Chinese) and its configuration."""
+    from fixtures.comoros import write_comoros_config
+
+    config = write_comoros_config(tmp_path_factory.mktemp("comoros-plan"), shared_data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DuplicateStationWarning)  # 8 sites listed twice
+        warnings.simplefilter("ignore", PopulationLeftOutWarning)  # people at sea, off the islands
+        result = run_coverage(load_config(config))
+    return config, result

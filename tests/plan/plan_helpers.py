@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,8 @@ import pandas as pd
 import pytest
 
 from coverage import load_config, run_coverage
+from coverage.metrics.duplicates import DuplicateStationWarning
+from coverage.metrics.left_out import PopulationLeftOutWarning
 
 
 def run_with_stations(case, rows: list[str], folder: Path):
@@ -32,3 +35,13 @@ def assert_same_coverage(planned, reference) -> None:
     for level, table in reference.units.items():
         pd.testing.assert_series_equal(planned.units[level]["covered"], table["covered"])
     pd.testing.assert_frame_equal(planned.targets, reference.targets)
+
+
+def run_with_frame(config: Path, stations, folder: Path):
+    """``coverage15 run``'s result of ``config`` with the station table ``stations``."""
+    path = folder / "edited_stations.geojson"
+    stations.to_file(path, driver="GeoJSON")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DuplicateStationWarning)  # 8 sites listed twice
+        warnings.simplefilter("ignore", PopulationLeftOutWarning)  # people at sea, off the islands
+        return run_coverage(load_config(config, stations=str(path)))
