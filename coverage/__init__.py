@@ -27,7 +27,7 @@ from .outputs.write import write_outputs
 from .pipeline import access_model, run_coverage
 from .results import CoverageResult
 from .siting import SitingResult, run_siting, site_stations, write_siting_outputs
-from .whatif import add_station, remove_station
+from .whatif import add_station, move_station, remove_station
 
 __all__ = [
     "AccessModel",
@@ -49,6 +49,7 @@ __all__ = [
     "fetch_worldpop",
     "load_config",
     "load_network",
+    "move_station",
     "prepare_demo",
     "read_boundaries",
     "read_population",

@@ -1,4 +1,4 @@
-"""Command line: ``coverage15 run|demo|batch|fetch|site``: arguments -> configuration -> API.
+"""Command line: ``coverage15 run|demo|batch|fetch|site|plan``: arguments -> configuration -> API.
 
 This is the only module that configures logging and turns errors into exit codes:
 2 for bad input (one line ``error: ...``, no traceback), 1 for unexpected failures,
@@ -22,6 +22,7 @@ from typing import Any
 from . import __version__
 from .config_yaml import number
 from .errors import CoverageError, InputError, one_line
+from .plan.command import add_plan_parser, plan_command
 
 __all__ = ["main"]
 
@@ -68,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_batch_parser(sub)
     _add_fetch_parser(sub)
     _add_site_parser(sub)
+    add_plan_parser(sub)
     return parser
 
 
@@ -556,6 +558,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _fetch(args)
             if args.command == "site":
                 return _site(args)
+            if args.command == "plan":
+                return plan_command(args)
         except InputError as exc:
             if debug:
                 traceback.print_exc()

@@ -300,6 +300,7 @@ def assemble_result(
     extra: Mapping[str, Any] | None = None,
     input_columns: Sequence[str] | None = None,
     group_minutes: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    unit_of_point: Mapping[str, np.ndarray] | None = None,
 ) -> CoverageResult:
     """Figures, tables and the result of a computed engine state.
 
@@ -328,6 +329,10 @@ def assemble_result(
     group_minutes : mapping, optional
         Group -> (minutes, station) per point at the group's own speed
         (``group_speed_factor``); other groups use everyone's times.
+    unit_of_point : mapping, optional
+        Level -> unit index of each demand point, as a previous result of the same
+        demand and units holds it (``CoverageResult.unit_of_point``); what-if updates
+        pass it so the points are not placed in their units again.
 
     Returns
     -------
@@ -394,17 +399,19 @@ def assemble_result(
     points_in: dict[str, tuple[np.ndarray, list[str]]] = {}
     for level, polygons in levels.items():
         polygons = polygons.reset_index(drop=True)
-        unit_of_point = units_of_demand(polygons, demand)
-        if (unit_of_point < 0).all():
+        in_unit = (unit_of_point or {}).get(level)
+        if in_unit is None or len(in_unit) != len(demand):
+            in_unit = units_of_demand(polygons, demand)
+        if (in_unit < 0).all():
             raise InputError(
                 f"{polygons.attrs.get('source', 'boundaries')}: no population lies inside "
                 f"any '{level}' unit; the boundaries and the population cover different "
                 "areas (check the file and its CRS)"
             )
         unit_polygons[level] = polygons
-        points_in[level] = (unit_of_point, polygons["unit"].tolist())
+        points_in[level] = (in_unit, polygons["unit"].tolist())
         unit_tables[level] = unit_figures(
-            unit_of_point,
+            in_unit,
             polygons["unit"].tolist(),
             pop,
             point_minutes,
@@ -419,7 +426,7 @@ def assemble_result(
             unit_tables[level].insert(1, str(above), polygons["parent"].to_numpy())
         for group, values in demand.groups.items():  # e.g. age_65_plus_population
             per_group = unit_figures(
-                unit_of_point, polygons["unit"].tolist(), values, own_minutes[group], headline
+                in_unit, polygons["unit"].tolist(), values, own_minutes[group], headline
             )
             for col in ("population", "population_covered", "coverage_share"):
                 unit_tables[level][f"{group}_{col}"] = per_group[col].to_numpy()
@@ -519,6 +526,7 @@ def assemble_result(
         engine=state,
         metric_options=options,
         station_input_columns=tuple(stations.columns if input_columns is None else input_columns),
+        unit_of_point={level: points_in[level][0] for level in points_in},
     )
 
 

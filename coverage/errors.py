@@ -12,6 +12,7 @@ __all__ = [
     "ConfigError",
     "CoverageError",
     "DownloadError",
+    "EditRefused",
     "InputError",
     "MissingDependencyError",
     "SolverError",
@@ -57,3 +58,24 @@ class SolverError(CoverageError, RuntimeError):
 def one_line(message: str) -> str:
     """Collapse a message to a single line (errors are printed on one line)."""
     return " ".join(str(message).split())
+
+
+class EditRefused(InputError):
+    """An edit of a planning session was refused (bad point, unknown or taken id).
+
+    Parameters
+    ----------
+    message : str
+        The English message (also ``str(error)``).
+    zh : str
+        The same message in Chinese, shown on a Chinese page.
+    """
+
+    def __init__(self, message: object = "", zh: str = "") -> None:
+        super().__init__(message)
+        self.en = one_line(str(message))
+        self.zh = one_line(zh) if zh else self.en
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` (``zh`` or ``en``)."""
+        return self.zh if lang == "zh" else self.en

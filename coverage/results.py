@@ -79,6 +79,9 @@ class CoverageResult:
     station_input_columns : tuple of str
         The columns of the station table as given (before the figures were added),
         for what-if updates.
+    unit_of_point : dict of str to numpy.ndarray
+        Level -> index of the unit each demand point lies in (-1: none), for what-if
+        updates (placing two million points in their units takes a second).
     """
 
     name: str
@@ -101,6 +104,7 @@ class CoverageResult:
     engine: EngineState | None = field(default=None, repr=False, compare=False)
     metric_options: MetricOptions | None = field(default=None, repr=False, compare=False)
     station_input_columns: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    unit_of_point: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def coverage_share(self) -> float:

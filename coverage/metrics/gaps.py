@@ -20,6 +20,7 @@ from rasterio.features import shapes
 from scipy import ndimage
 from shapely.geometry import shape
 
+from ..inputs.crs import local_metric_crs
 from ..inputs.population import Demand
 from .units import largest_by_group
 
@@ -143,7 +144,11 @@ def gap_areas(
     out = gpd.GeoDataFrame(
         table.drop(columns="label").reset_index(drop=True), geometry=geometry, crs=grid.crs
     )
-    metric = out if out.crs.is_projected else out.to_crs(out.estimate_utm_crs())
+    if out.crs.is_projected or out.empty:
+        metric = out
+    else:  # the local UTM zone (geopandas' estimate_utm_crs costs ~0.2 s a call)
+        west, south, east, north = out.total_bounds
+        metric = out.to_crs(local_metric_crs((west + east) / 2, (south + north) / 2))
     out.insert(out.columns.get_loc("cells") + 1, "area_km2", metric.geometry.area.to_numpy() / 1e6)
     return out[[*columns, "geometry"]]
 

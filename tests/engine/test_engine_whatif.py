@@ -10,7 +10,7 @@ from coverage import compute_coverage, load_config, read_population, read_statio
 from coverage.engine.access import AccessModel
 from coverage.engine.snapping import snap_points
 from coverage.engine.whatif import add_source, engine_state, remove_source
-from coverage.whatif import add_station, remove_station
+from coverage.whatif import add_station, move_station, remove_station
 
 
 def _snap(net, xy, direction, edges):
@@ -117,3 +117,42 @@ def test_result_api_add_and_remove_station(grid_case):
         remove_station(base, "nope")
     with pytest.raises(ValueError, match="exists"):
         add_station(base, (lon, lat), station_id="S1")
+
+
+def test_move_station_equals_a_run_with_the_station_elsewhere(grid_case):
+    case = grid_case(n=6, station_nodes=[(0, 0), (5, 5)], minutes=[3.0, 5.0], boundaries=True)
+    base = run_coverage(load_config(case.config))
+    stations = read_stations(case.stations)
+    stations["note"] = ["first", "second"]  # an extra column travels with the station
+    base = compute_coverage(
+        base.network,
+        stations,
+        read_population(case.population),
+        base.engine.access,
+        units=base.unit_polygons["unit"],
+    )
+    lon, lat = stations.geometry.x.mean(), stations.geometry.y.mean()
+    moved = move_station(base, "S1", (lon, lat))
+    assert moved.stations["id"].tolist() == ["S2", "S1"]
+    assert moved.stations["note"].tolist() == ["second", "first"]
+    elsewhere = stations.copy()
+    elsewhere.loc[0, "geometry"] = type(stations.geometry.iloc[0])(lon, lat)
+    full = compute_coverage(
+        base.network,
+        elsewhere,
+        read_population(case.population),
+        base.engine.access,
+        units=base.unit_polygons["unit"],
+    )
+    np.testing.assert_allclose(moved.point_minutes, full.point_minutes, rtol=1e-12)
+    assert moved.summary["coverage_by_minutes"] == pytest.approx(
+        full.summary["coverage_by_minutes"]
+    )
+    assert moved.units["unit"]["covered"].tolist() == full.units["unit"]["covered"].tolist()
+    # the units of the demand points are carried over, not placed again
+    assert moved.unit_of_point["unit"] is base.unit_of_point["unit"]
+    np.testing.assert_array_equal(base.unit_of_point["unit"], full.unit_of_point["unit"])
+    twice = add_station(remove_station(base, "S1"), (lon, lat), station_id="S1")
+    np.testing.assert_allclose(twice.point_minutes, moved.point_minutes, rtol=1e-12)
+    with pytest.raises(ValueError, match="move_station: no station with id 'S9'"):
+        move_station(base, "S9", (lon, lat))

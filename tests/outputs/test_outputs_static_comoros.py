@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import warnings
 
-import geopandas as gpd
 import numpy as np
 import pytest
-import shapely
+from fixtures.comoros import HEALTH_TIERS, comoros_units
 from matplotlib import colors
 
 from coverage import compute_coverage, load_network, read_population, read_stations
@@ -22,56 +20,14 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore::coverage.metrics.duplicates.DuplicateStationWarning"
 )
 
-UTM = 32738  # UTM 38S, the Comoros
-
-
-def _osm(pbf):
-    import pyrosm
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pyrosm's pandas/shapely deprecation noise
-        osm = pyrosm.OSM(str(pbf))
-        boundaries = osm.get_boundaries()
-        places = osm.get_data_by_custom_criteria(
-            custom_filter={"place": ["city", "town", "village", "hamlet"]},
-            filter_type="keep",
-            keep_nodes=True,
-            keep_ways=False,
-            keep_relations=False,
-        )
-    return boundaries, places
-
-
-def _villages(boundaries, places) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """The islands (OSM admin level 4) and villages: the Voronoi cell of each named
-    OSM place (city, town, village, hamlet), clipped to the islands."""
-    islands = boundaries[boundaries["admin_level"] == "4"]
-    islands = gpd.GeoDataFrame(
-        {"unit": islands["name"].to_numpy()}, geometry=islands.geometry.to_numpy(), crs=4326
-    )
-    tags = [json.loads(t) if isinstance(t, str) else {} for t in places["tags"]]
-    places = places.assign(unit=[t.get("name:fr") or t.get("name") for t in tags])
-    places = places[places.geom_type.eq("Point") & places["unit"].notna()]
-    places = places.drop_duplicates("unit").to_crs(UTM)
-    land = islands.to_crs(UTM)
-    cells = shapely.voronoi_polygons(
-        shapely.MultiPoint(list(places.geometry)),
-        extend_to=land.union_all().envelope.buffer(5000),
-    )
-    cells = gpd.GeoDataFrame(geometry=list(cells.geoms), crs=UTM)
-    cells = gpd.sjoin(cells, places[["unit", "geometry"]], predicate="contains")
-    cells = gpd.overlay(cells[["unit", "geometry"]], land[["geometry"]], how="intersection")
-    return islands, cells.dissolve(by="unit", as_index=False).to_crs(4326)
-
 
 @pytest.fixture(scope="module")
 def comoros_result(shared_data):
     comoros = shared_data / "comoros"
     pbf = comoros / "comores-latest.osm.pbf"
-    islands, villages = _villages(*_osm(pbf))
+    islands, villages = comoros_units(pbf)
     stations = read_stations(comoros / "health.gpkg")
-    tiers = {"hospital": "county", "clinic": "township", "doctors": "township"}
-    stations["tier"] = stations["amenity"].map(tiers).fillna("village")
+    stations["tier"] = stations["amenity"].map(HEALTH_TIERS).fillna("village")
     return compute_coverage(
         load_network(pbf),
         stations,
