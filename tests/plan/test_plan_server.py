@@ -21,7 +21,7 @@ from coverage.plan.server import PLAN_STATIONS, make_server
 def served(plan_case, tmp_path):
     """A running server on a free port; yields (server, token)."""
     server = make_server(
-        start_session(plan_case.extra["result"]),
+        start_session(plan_case.extra["result"], lang="zh"),
         port=0,
         lang="zh",
         basemap="none",
@@ -250,3 +250,21 @@ def test_cli_refuses_a_bad_port(plan_case, capsys):
 
     assert main(["plan", str(plan_case.config), "--port", "70000", "--no-browser"]) == 2
     assert "error: --port must be between 0 and 65535" in capsys.readouterr().err
+
+
+def test_the_page_follows_the_configured_language(plan_case):
+    from coverage.outputs.basemaps import Basemap, display_shift
+    from coverage.plan.page import page_html
+
+    result = plan_case.extra["result"]
+    base = Basemap("none")
+    pages = {
+        lang: page_html(result, token="t0k", basemap=base, shift=display_shift(base), lang=lang)
+        for lang in ("en", "zh")
+    }
+    assert 'lang="en"' in pages["en"] and "Station planning" in pages["en"]
+    assert "Share within 5 min" in pages["en"] and "服务点布局规划" not in pages["en"]
+    assert 'lang="zh-CN"' in pages["zh"] and "5分钟覆盖率" in pages["zh"]
+    # the page's settings are JSON in a script block that never runs, "<" escaped
+    assert '<script type="application/json" id="plan-config">' in pages["zh"]
+    assert "</script>" not in pages["zh"].split('id="plan-config">')[1].split("</script>")[0]
