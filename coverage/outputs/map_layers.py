@@ -41,6 +41,7 @@ __all__ = [
     "add_population_points",
     "add_stations",
     "add_units",
+    "mark_unreachable",
     "reproject_surface",
     "shift_geoms",
     "surface_grid",
@@ -127,6 +128,20 @@ def surface_grid(result: CoverageResult) -> np.ndarray:
     surface = np.full(grid.shape, np.nan, dtype=np.float32)
     surface[result.demand.rows, result.demand.cols] = result.point_minutes
     return surface
+
+
+def mark_unreachable(minutes: np.ndarray, result: CoverageResult) -> np.ndarray:
+    """A copy of a surface with its populated cells that reach no station set to inf.
+
+    A surface handed over by a run (``travel_time.tif``'s values) holds NaN both off
+    the populated cells and where no station is reached; the map tells them apart.
+    """
+    out = np.array(minutes, dtype=np.float32, copy=True)
+    rows, cols = result.demand.rows, result.demand.cols
+    if rows is not None and cols is not None:
+        values = out[rows, cols]
+        out[rows, cols] = np.where(np.isnan(values), np.inf, values)
+    return out
 
 
 def surface_png(

@@ -34,6 +34,7 @@ from .map_layers import (
     add_population_points,
     add_stations,
     add_units,
+    mark_unreachable,
     reproject_surface,
     surface_grid,
     surface_png,
@@ -202,7 +203,7 @@ def coverage_map(
         note = label(lang, "background" if has_water else "no_water")
     grid = result.demand.grid
     if grid is not None:
-        minutes = surface_grid(result) if surface is None else surface
+        minutes = surface_grid(result) if surface is None else mark_unreachable(surface, result)
         url, bounds = surface_png(minutes, grid, classes, shift)
         folium.raster_layers.ImageOverlay(
             url,

@@ -22,6 +22,7 @@ from .maps import ASSETS, coverage_map, save_map
 from .products import Products, make_products
 from .report import write_report, write_units_xlsx
 from .static import static_maps
+from .style import map_title
 from .writers import atomic_path
 
 if TYPE_CHECKING:
@@ -111,8 +112,9 @@ def write_presentation(
     images = {}
     for kind, path in pngs.items():
         level = kind.removeprefix("map_").removesuffix("_png")
+        mode = str(result.summary.get("mode", result.network.mode))
         caption = (
-            label(lang, "title", minutes=headline, name=result.name)
+            map_title(lang, place=result.name, mode=mode, minutes=headline)
             if kind == "map_png"
             else label(lang, "covered_share", minutes=headline) + f" ({tier_label(lang, level)})"
         )

@@ -17,9 +17,7 @@ import geopandas as gpd
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ..errors import InputError
 from ..inputs.crs import local_metric_crs
-from ..inputs.stations import read_osm_pois
 
 __all__ = ["PLACE_VALUES", "name_sites", "osm_places"]
 
@@ -48,22 +46,34 @@ def osm_places(path: str | os.PathLike[str]) -> gpd.GeoDataFrame:
     Returns
     -------
     geopandas.GeoDataFrame
-        ``name``, ``place`` and ``geometry``; empty when the extract has none or
-        cannot be read as PBF.
+        ``name``, ``place`` and ``geometry`` of the named place nodes (read with
+        pyosmium); empty when the extract has none or cannot be read.
     """
     empty = gpd.GeoDataFrame({"name": [], "place": []}, geometry=[], crs="EPSG:4326")
-    if str(path).lower().endswith(".pbf") is False:
+    if not str(path).lower().endswith((".pbf", ".osm")):
         return empty
+    import osmium
+
+    wanted = set(PLACE_VALUES)
+    rows: list[tuple[str, str, float, float]] = []
+
+    class _Places(osmium.SimpleHandler):  # type: ignore[misc]
+        def node(self, n: object) -> None:
+            tags = n.tags  # type: ignore[attr-defined]
+            place, name = tags.get("place"), tags.get("name")
+            if place in wanted and name and n.location.valid():  # type: ignore[attr-defined]
+                loc = n.location  # type: ignore[attr-defined]
+                rows.append((str(name), str(place), float(loc.lon), float(loc.lat)))
+
     try:
-        pois = read_osm_pois(path, {"place": list(PLACE_VALUES)})
-    except InputError:
+        _Places().apply_file(str(path))
+    except (RuntimeError, OSError):
         return empty
-    if pois.empty or "name" not in pois:
+    if not rows:
         return empty
-    named = pois[pois["name"].fillna("").astype(str).str.strip() != ""]
     return gpd.GeoDataFrame(
-        {"name": named["name"].astype(str).to_numpy(), "place": named["place"].to_numpy()},
-        geometry=named.geometry.to_numpy(),
+        {"name": [r[0] for r in rows], "place": [r[1] for r in rows]},
+        geometry=gpd.points_from_xy([r[2] for r in rows], [r[3] for r in rows]),
         crs="EPSG:4326",
     )
 

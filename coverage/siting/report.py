@@ -15,10 +15,11 @@ from typing import Any
 
 import pandas as pd
 
+from ..outputs.style import mode_name
 from ..outputs.webpage import escape
 from ..outputs.writers import atomic_path, safe_table
 from .result import SitingResult
-from .text import site_text
+from .text import level_name, site_text
 
 __all__ = ["level_table", "site_table", "siting_report_html", "target_table", "write_sites_xlsx"]
 
@@ -32,7 +33,7 @@ def level_table(result: SitingResult, lang: str = "en") -> pd.DataFrame:
     t = site_text(lang)
     rows = [
         {
-            t["level"]: level,
+            t["level"]: level_name(level, lang),
             t["units"]: u["units_populated"],
             t["covered_before"]: u["units_covered_before"],
             t["covered_after"]: u["units_covered_after"],
@@ -49,7 +50,7 @@ def target_table(result: SitingResult, lang: str = "en") -> pd.DataFrame:
     t = site_text(lang)
     rows = [
         {
-            t["level"]: x["level"],
+            t["level"]: level_name(x["level"], lang),
             t["year"]: x["year"],
             t["target"]: _share(x["target_share"]),
             t["required"]: x["units_required"],
@@ -67,7 +68,7 @@ def _rule_table(result: SitingResult, lang: str) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                t["rule"]: t["rule_text"].format(**r),
+                t["rule"]: t["rule_text"].format(**{**r, "level": level_name(r["level"], lang)}),
                 t["short_before"]: r["units_short_before"],
                 t["short_after"]: r["units_short_after"],
             }
@@ -86,7 +87,7 @@ def site_table(result: SitingResult, lang: str = "en") -> pd.DataFrame:
     )
     for level in levels:
         if level in sites:
-            out[level] = sites[level].to_numpy()
+            out[level_name(level, lang)] = sites[level].to_numpy()
     if "near_place" in sites:
         out[t["near"]] = [
             f"{p} ({m / 1000:.1f} km)" if p else ""
@@ -120,10 +121,18 @@ def _method(result: SitingResult, lang: str) -> str:
     t = site_text(lang)
     s = result.summary
     gap = "" if s.get("mip_gap") is None else t["gap"].format(gap=s["mip_gap"])
+    if s.get("meet_targets") is not None:
+        objective = t["objective_targets"].format(year=s["meet_targets"])
+    elif s.get("add") is not None:
+        kind = "units" if str(s.get("objective", "people")).startswith("units") else "people"
+        objective = t[f"objective_{kind}"].format(k=s["add"])
+    else:
+        objective = t["objective_share"]
     return t["method"].format(
-        objective=s.get("objective", s.get("problem", "")), solver=s["solver"],
+        objective=objective, solver=s["solver"],
         status=s["status"], gap=gap, share=s.get("unit_covered_share", 0.9),
-        minutes=s["minutes"], mode=s["mode"], snap_to=s.get("snap_to", "node"),
+        minutes=s["minutes"], mode=mode_name(lang, s["mode"]),
+        snap_to=t["snap_" + s.get("snap_to", "node")],
         terrain=t["terrain"] if s.get("terrain") else "",
     )  # fmt: skip
 

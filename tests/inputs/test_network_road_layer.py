@@ -159,3 +159,33 @@ def test_gbk_shapefile_without_cpg(tmp_path):
     with pytest.warns(DanglingEndsWarning):
         _, _, _, ways = road_layer_ways(path)
     assert set(ways["highway"]) == {"secondary", "tertiary", "trunk", "unclassified"}
+
+
+def test_a_run_on_a_road_layer_equals_the_same_roads_from_osm(grid_case, tmp_path):
+    """The hand-solvable grid region, its streets given as a GeoPackage in EPSG:4549."""
+    from fixtures.synthetic import grid_ways, lattice_lonlat
+
+    from coverage.config import load_config
+    from coverage.pipeline import run_coverage
+
+    case = grid_case(n=7, minutes=[2, 4, 6], fmt="xml")
+    lon, lat = lattice_lonlat(case.n, case.spacing_m)
+    lines = [shapely.LineString([(lon.ravel()[i - 1], lat.ravel()[i - 1]) for i in way])
+             for way in grid_ways(case.n)]  # fmt: skip
+    layer = case.folder / "roads.gpkg"
+    gpd.GeoDataFrame({"等级": ["乡道"] * len(lines)}, geometry=lines, crs=4326).to_crs(
+        "EPSG:4549"
+    ).to_file(layer)
+    osm = run_coverage(load_config(case.config))
+    text = case.config.read_text(encoding="utf-8").replace(case.network.name, layer.name)
+    (case.folder / "layer.yaml").write_text(text, encoding="utf-8")
+    county = run_coverage(load_config(case.folder / "layer.yaml"))
+    assert county.network.n_nodes == osm.network.n_nodes == case.n * case.n
+    np.testing.assert_allclose(county.point_minutes, osm.point_minutes, atol=1e-3)
+    for minutes in (2, 4, 6):
+        assert county.summary["coverage_by_minutes"][str(minutes)] == pytest.approx(
+            osm.summary["coverage_by_minutes"][str(minutes)]
+        )
+        assert osm.summary["coverage_by_minutes"][str(minutes)] == pytest.approx(
+            case.covered(minutes) / case.counts.sum()
+        )

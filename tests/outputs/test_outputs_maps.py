@@ -270,3 +270,34 @@ def test_point_population_maps_get_isochrones(grid_case, tmp_path):
     assert {p[2] for p in points} == {15.0}
     assert sum("<b>v22</b>" in p[4] for p in points) == 1
     assert '"Residents (circle area: people; colour: minutes)"' in page
+
+
+def test_handed_surface_shows_unreachable_cells_grey(hostile_result):
+    """A run hands over travel_time.tif's values (NaN where no station is reached): the
+    map draws those populated cells in the unreachable class, the rest stays clear."""
+    import base64
+    import io
+
+    from matplotlib import colors
+    from matplotlib import image as mpimg
+
+    from coverage.outputs.map_layers import mark_unreachable
+    from coverage.outputs.style import UNREACHABLE_COLOUR
+
+    surface = hostile_result.minutes_grid()
+    rows, cols = hostile_result.demand.rows, hostile_result.demand.cols
+    surface[rows[0], cols[0]] = np.nan  # one populated cell reaches no station
+    marked = mark_unreachable(surface, hostile_result)
+    assert np.isinf(marked[rows[0], cols[0]]) and np.isfinite(marked[rows[1:], cols[1:]]).all()
+    populated = np.zeros(surface.shape, dtype=bool)
+    populated[rows, cols] = True
+    assert np.isnan(marked[~populated]).all()
+
+    def grey_pixels(page: str) -> int:
+        url = re.search(r'"data:image/png;base64,([^"]+)"', page).group(1)
+        rgba = mpimg.imread(io.BytesIO(base64.b64decode(url)), format="png")
+        grey = np.array(colors.to_rgb(UNREACHABLE_COLOUR))
+        return int(((np.abs(rgba[..., :3] - grey).max(axis=-1) < 0.02) & (rgba[..., 3] > 0)).sum())
+
+    assert grey_pixels(map_html(coverage_map(hostile_result))) == 0
+    assert grey_pixels(map_html(coverage_map(hostile_result, surface=surface))) > 0

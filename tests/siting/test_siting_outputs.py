@@ -57,6 +57,7 @@ def test_report_and_workbook_in_chinese(sited):
     sites = pd.read_csv(sited / "sites.csv", encoding="utf-8-sig")
     page = (sited / "siting_report.html").read_text(encoding="utf-8")
     assert "新增站点选址报告" in page and "各层级新增前后对比" in page and "data:image/png" in page
+    assert "满足 2024 年全部目标所需的最少新增站点" in page
     assert PAYLOAD_SCRIPT not in page  # escaped
     for village in sites["village"]:
         assert village in page
@@ -146,3 +147,26 @@ def test_sites_in_the_geopackage(sited):
     assert abs(sites.geometry.x - web.geometry.x).max() < 1e-9
     assert abs(sites.geometry.y - web.geometry.y).max() < 1e-9
     assert list(sites["name"]) == list(web["name"])
+
+
+def test_named_places_are_read_from_the_extract(tmp_path):
+    import osmium
+    from osmium.osm.mutable import Node
+
+    from coverage.siting.naming import osm_places
+
+    path = tmp_path / "places.osm.pbf"
+    writer = osmium.SimpleWriter(str(path))
+    try:
+        writer.add_node(
+            Node(id=1, location=(43.25, -11.70), tags={"place": "village", "name": "Bangoi"})
+        )
+        writer.add_node(Node(id=2, location=(43.26, -11.70), tags={"place": "village"}))  # no name
+        writer.add_node(Node(id=3, location=(43.27, -11.70), tags={"amenity": "bank", "name": "B"}))
+        writer.add_node(Node(id=4, location=(43.28, -11.70), tags={"place": "town", "name": "镇"}))
+    finally:
+        writer.close()
+    places = osm_places(path)
+    assert places["name"].tolist() == ["Bangoi", "镇"]
+    assert places["place"].tolist() == ["village", "town"]
+    assert osm_places(tmp_path / "roads.shp").empty
