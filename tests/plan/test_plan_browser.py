@@ -202,6 +202,15 @@ def test_add_move_close_undo_in_the_browser(chromium, plan_case, tmp_path, scree
             assert "研究区域之外" in page.inner_text("#message")
             assert page.evaluate("JSON.stringify(window.planState)") == before
             page.screenshot(path=str(screenshot_dir / "plan-grid.png"))
+
+            # export the scenario on screen into a folder named in the panel
+            page.fill("#folder", "方案导出")
+            edit_and_wait(page, lambda: page.click("#export"))
+            out = tmp_path / "方案导出"
+            assert "已导出至" in page.inner_text("#message")
+            assert (out / "map.html").is_file() and (out / "report.html").is_file()
+            exported = (out / "plan_stations.csv").read_text(encoding="utf-8-sig").splitlines()
+            assert [row.split(",")[0] for row in exported] == ["id", "S1", "P1", "S2"]
             # the browser logs the refused edit's 400; nothing else went wrong
             assert errors == [
                 "Failed to load resource: the server responded with a status of 400 (Bad Request)"
