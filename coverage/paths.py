@@ -12,13 +12,42 @@ from __future__ import annotations
 import dataclasses
 import errno
 import os
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from .errors import InputError
 
-__all__ = ["iter_paths", "resolve_path", "resolve_paths"]
+__all__ = ["CACHE_ENV", "default_cache_dir", "iter_paths", "resolve_path", "resolve_paths"]
+
+#: Environment variable naming the cache folder (downloads, graph cache, demo inputs).
+CACHE_ENV = "COVERAGE15_CACHE_DIR"
+
+
+def default_cache_dir() -> Path:
+    """The one cache folder of coverage15: ``$COVERAGE15_CACHE_DIR``, else the user's.
+
+    The user cache folder is ``$XDG_CACHE_HOME/coverage15`` or ``~/.cache/coverage15``
+    on Linux, ``~/Library/Caches/coverage15`` on macOS and
+    ``%LOCALAPPDATA%\\coverage15\\Cache`` on Windows (the locations ``platformdirs``
+    gives, computed here without the dependency). Downloads and the graph cache both
+    live below it.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser()
+    if sys.platform == "win32":  # pragma: no cover - platform specific
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "coverage15" / "Cache"
+    if sys.platform == "darwin":  # pragma: no cover - platform specific
+        return Path.home() / "Library" / "Caches" / "coverage15"
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "coverage15"
 
 
 def _loop(path: Path | str) -> InputError:

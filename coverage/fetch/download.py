@@ -21,7 +21,6 @@ import hashlib
 import http.client
 import os
 import re
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -32,11 +31,11 @@ from tqdm.auto import tqdm
 
 from .. import __version__
 from ..errors import DownloadError, InputError
+from ..paths import CACHE_ENV, default_cache_dir
 
 __all__ = ["CACHE_ENV", "Download", "cache_path", "default_cache_dir", "download"]
 
 #: Environment variable naming the cache folder (overrides the platform default).
-CACHE_ENV = "COVERAGE15_CACHE_DIR"
 
 _CHUNK = 1 << 16
 _HEX = re.compile(r"\b([0-9a-fA-F]{64}|[0-9a-fA-F]{32})\b")
@@ -75,30 +74,6 @@ class Download:
         if self.resumed_from_bytes:
             how += f", resumed at {self.resumed_from_bytes:,} bytes"
         return f"Download({self.url!r} -> {self.path.name}, {self.size_bytes:,} bytes, {how})"
-
-
-def default_cache_dir() -> Path:
-    """The cache folder: ``$COVERAGE15_CACHE_DIR``, else the user cache folder.
-
-    The user cache folder is ``$XDG_CACHE_HOME/coverage15`` or ``~/.cache/coverage15``
-    on Linux, ``~/Library/Caches/coverage15`` on macOS and
-    ``%LOCALAPPDATA%\\coverage15\\Cache`` on Windows (the locations ``platformdirs``
-    gives, computed here without the dependency).
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env).expanduser()
-    if sys.platform == "win32":  # pragma: no cover - platform specific
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "coverage15" / "Cache"
-    if sys.platform == "darwin":  # pragma: no cover - platform specific
-        return Path.home() / "Library" / "Caches" / "coverage15"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "coverage15"
 
 
 def cache_path(url: str, cache_dir: str | os.PathLike[str]) -> Path:

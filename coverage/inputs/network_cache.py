@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 import tempfile
 import zipfile
 from collections.abc import Mapping
@@ -28,6 +27,7 @@ from pathlib import Path
 import numpy as np
 from pyproj import CRS
 
+from ..paths import default_cache_dir
 from .graph import Network
 from .road_layer import layer_files
 
@@ -48,20 +48,6 @@ _ARRAYS = (
     "edge_seconds",
 )
 _CHUNK = 1 << 20
-
-
-def default_cache_dir() -> Path:
-    """The default cache folder (``COVERAGE15_CACHE_DIR`` or the user cache folder)."""
-    env = os.environ.get("COVERAGE15_CACHE_DIR")
-    if env:
-        return Path(env).expanduser()
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return base / "coverage15"
 
 
 def _file_hash(path: str | os.PathLike[str]) -> str:

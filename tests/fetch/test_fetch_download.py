@@ -174,3 +174,16 @@ def test_cache_path_and_default_dir(monkeypatch, tmp_path):
     monkeypatch.delenv("COVERAGE15_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_dir() == tmp_path / "xdg" / "coverage15"
+
+
+def test_one_cache_folder_rule(monkeypatch, tmp_path):
+    from coverage.fetch import default_cache_dir as fetch_rule
+    from coverage.inputs.network_cache import default_cache_dir as graph_rule
+    from coverage.paths import default_cache_dir
+
+    assert fetch_rule is default_cache_dir and graph_rule is default_cache_dir
+    monkeypatch.setenv("COVERAGE15_CACHE_DIR", str(tmp_path / "c"))
+    assert default_cache_dir() == tmp_path / "c"
+    monkeypatch.delenv("COVERAGE15_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert default_cache_dir() == tmp_path / "xdg" / "coverage15"

@@ -93,6 +93,19 @@ def test_run_tables_reach_a_spreadsheet_as_text(grid_case, tmp_path):
     )
     units_table = pd.read_csv(files["units_unit"], encoding="utf-8-sig")
     assert units_table["population"].dtype.kind in "if"
+    # units.xlsx stays typed: the names as given, stored as text; the figures as numbers
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(files["units_xlsx"])["stations"]
+    header = [c.value for c in sheet[1]]
+    name_col, covered_col = header.index("Name"), header.index("Within 5 min")
+    rows = list(sheet.iter_rows(min_row=2))
+    assert sorted(r[name_col].value for r in rows) == sorted(names)
+    assert all(r[name_col].data_type == "s" for r in rows)
+    assert all(r[covered_col].data_type == "n" for r in rows)
+    assert sum(r[covered_col].value for r in rows) == pytest.approx(
+        result.summary["population_covered"]
+    )
 
 
 def _is_number(text: str) -> bool:

@@ -33,7 +33,7 @@ def test_add_move_close_undo_equal_runs_on_the_edited_table(plan_case, tmp_path)
 
     # add a village point at (5, 1): the west unit becomes covered, both targets met
     added = open_station(start, *_at(case, (5, 1)), tier="village")
-    p1 = node_row(case, "P1", "新服务点 P1", "village", (5, 1))
+    p1 = node_row(case, "P1", "New station P1", "village", (5, 1))
     assert_same_coverage(added.current.result, run_with_stations(case, [s1, s2, p1], tmp_path))
     assert [(c.unit, c.was, c.now) for c in added.changed] == [("west", False, True)]
     assert added.current.result.targets["met"].tolist() == [True, True]
@@ -128,7 +128,10 @@ def test_a_point_beyond_max_access_m_from_the_roads_is_refused(plan_case, tmp_pa
 
 def test_rename_and_view(plan_case):
     case = plan_case
-    session = open_station(start_session(case.extra["result"]), *_at(case, (5, 1)), tier="village")
+    start = start_session(case.extra["result"], lang="zh")
+    session = open_station(start, *_at(case, (5, 1)), tier="village")
+    assert session.current.name == "方案 1"
+    assert session.current.result.stations["name"].iloc[-1] == "新服务点 P1"
     session = rename_scenario(session, -1, "  西片 新增 村点 ")
     assert session.current.name == "西片 新增 村点"
     view = session_view(session, canvas=None, shift=lambda x, y: (x, y), lang="zh")
@@ -149,7 +152,10 @@ def test_rename_and_view(plan_case):
     assert view["stations"][2]["tier_label"] == "村（社区）"
     catchments = result.stations["catchment_population"].tolist()
     assert [s["catchment"] for s in view["stations"]] == catchments
-    assert [s["name"] for s in view["scenarios"]] == ["现状 current", "西片 新增 村点"]
+    assert [s["name"] for s in view["scenarios"]] == ["现状", "西片 新增 村点"]
+    english = open_station(start_session(case.extra["result"]), *_at(case, (5, 1)), tier="village")
+    assert [s.name for s in english.scenarios] == ["Current", "Plan 1"]
+    assert english.current.result.stations["name"].iloc[-1] == "New station P1"
 
 
 def test_surface_png_paints_each_class(plan_case):
