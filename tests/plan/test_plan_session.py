@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pytest
 from plan_helpers import assert_same_coverage, node_row, run_with_stations
 
@@ -181,3 +182,40 @@ def test_surface_png_paints_each_class(plan_case):
     np.testing.assert_allclose(pixels[inside][:, :3] / 255, expected[:, :3], atol=1 / 255)
     assert (pixels[inside][:, 3] == round(255 * 0.7)).all()
     assert (pixels[~inside][:, 3] == 0).all()
+
+
+def test_demo_edits_equal_runs_on_the_edited_table(tmp_path):
+    """The embedded demo (central Helsinki, 33 stations): close, move and add."""
+    import pandas as pd
+
+    from coverage import load_config, prepare_demo, run_coverage
+
+    config = prepare_demo(tmp_path / "demo")
+    result = run_coverage(load_config(config))
+    table = pd.read_csv(config.parent / "stations.csv", encoding="utf-8-sig")
+    first, second, third = (str(i) for i in table["id"].iloc[:3])
+    where = table.set_index("id")
+    moved_to = (float(where.loc[second, "lon"]) + 0.004, float(where.loc[second, "lat"]))
+    added_at = (float(table["lon"].mean()), float(table["lat"].mean()) + 0.003)
+
+    session = close_station(start_session(result), first)
+    session = move_station(session, second, *moved_to)
+    session = open_station(session, *added_at, tier="partner-pharmacy", name="Uusi apteekki")
+    session = close_station(session, third)
+    session = undo_edit(session)
+
+    edited = table[table["id"] != first].copy()
+    edited.loc[edited["id"] == second, ["lon", "lat"]] = moved_to
+    new = {"id": "P1", "name": "Uusi apteekki", "tier": "partner-pharmacy"}
+    edited = pd.concat(
+        [edited, pd.DataFrame([{**new, "lon": added_at[0], "lat": added_at[1]}])],
+        ignore_index=True,
+    )
+    path = tmp_path / "edited.csv"
+    edited.to_csv(path, index=False)
+    reference = run_coverage(load_config(config, stations=str(path)))
+    planned = session.current.result
+    for key in ("coverage_by_minutes", "population_by_minutes", "mean_minutes", "stations"):
+        assert planned.summary[key] == pytest.approx(reference.summary[key], rel=1e-12), key
+    np.testing.assert_allclose(planned.point_minutes, reference.point_minutes, rtol=1e-12)
+    assert planned.summary["coverage_by_minutes"]["5"] != result.summary["coverage_by_minutes"]["5"]
