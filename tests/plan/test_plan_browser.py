@@ -211,6 +211,16 @@ def test_add_move_close_undo_in_the_browser(chromium, plan_case, tmp_path, scree
             assert (out / "map.html").is_file() and (out / "report.html").is_file()
             exported = (out / "plan_stations.csv").read_text(encoding="utf-8-sig").splitlines()
             assert [row.split(",")[0] for row in exported] == ["id", "S1", "P1", "S2"]
+
+            # a click on the first siting candidate opens a station exactly there
+            candidate = page.evaluate("window.planState.candidates")[0]
+            edit_and_wait(page, lambda: page.locator('[data-candidate="0"]').click())
+            opened = station_table(server.app.session.current.result).iloc[-1]
+            assert (opened["lon"], opened["lat"]) == pytest.approx(
+                (candidate["lon"], candidate["lat"]), abs=1e-7
+            )
+            assert opened["tier"] == "village"
+            assert page.locator("[data-station]").count() == 4
             # the browser logs the refused edit's 400; nothing else went wrong
             assert errors == [
                 "Failed to load resource: the server responded with a status of 400 (Bad Request)"

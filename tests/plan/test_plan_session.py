@@ -9,6 +9,7 @@ import pytest
 from plan_helpers import assert_same_coverage, node_row, run_with_stations
 
 from coverage.errors import EditRefused
+from coverage.inputs.crs import transform_xy
 from coverage.plan import (
     close_station,
     move_station,
@@ -154,6 +155,17 @@ def test_rename_and_view(plan_case):
     catchments = result.stations["catchment_population"].tolist()
     assert [s["catchment"] for s in view["stations"]] == catchments
     assert [s["name"] for s in view["scenarios"]] == ["现状", "西片 新增 村点"]
+    # siting candidates: the most populated cells still beyond the threshold, 1 km apart
+    minutes, people = result.point_minutes, result.demand.population
+    beyond = (minutes > result.summary["minutes"]) & (people > 0)
+    candidate = view["candidates"][0]
+    populations = [c["population"] for c in view["candidates"]]
+    assert populations == sorted(populations, reverse=True)
+    assert set(populations) <= set(people[beyond])
+    assert candidate["population"] == people[beyond].max()
+    best = np.flatnonzero(beyond)[np.argmax(people[beyond])]
+    x, y = transform_xy(result.demand.x[[best]], result.demand.y[[best]], result.demand.crs, 4326)
+    assert (candidate["lon"], candidate["lat"]) == pytest.approx((x[0], y[0]), abs=1e-7)
     english = open_station(start_session(case.extra["result"]), *_at(case, (5, 1)), tier="village")
     assert [s.name for s in english.scenarios] == ["Current", "Plan 1"]
     assert english.current.result.stations["name"].iloc[-1] == "New station P1"
