@@ -125,6 +125,7 @@ _TIERS_ZH = {
     "partner-pharmacy": "合作药店",
     "partner-insurer": "合作保险机构",
     "unit": "单元",
+    "island": "岛屿",
 }
 
 _LABELS = MappingProxyType({"en": MappingProxyType(_EN), "zh": MappingProxyType(_ZH)})

@@ -92,7 +92,7 @@ def plan_command(args: argparse.Namespace) -> int:
     result = run_coverage(config, progress=not args.quiet)
     inputs = [args.config, *(path for name, path in iter_paths(config) if name != "out")]
     server = make_server(
-        start_session(result),
+        start_session(result, lang=config.lang),
         port=args.port,
         lang=config.lang,
         basemap=config.basemap,

@@ -20,7 +20,7 @@ from ..outputs.basemaps import Basemap, tile_layers
 from ..outputs.labels import label, tier_label
 from ..outputs.map_layers import shift_geoms
 from ..outputs.map_legend import shape_svg
-from ..outputs.style import map_title, tier_styles
+from ..outputs.style import map_title, tier_styles, time_classes
 from ..outputs.webpage import escape
 from ..results import CoverageResult
 
@@ -70,6 +70,12 @@ _TEXT = {
         "edit_close": "closed",
         "tiles_failed": "Basemap tiles could not be loaded (offline?); the overlays still work.",
         "exported": "Exported to {folder}",
+        "legend_minutes": "Minutes to the nearest station",
+        "legend_units": "Units",
+        "unit_covered": "covered",
+        "unit_not_covered": "not covered",
+        "unit_changed": "changed by the last edit",
+        "legend_stations": "Stations",
         "bad_request": "The request was not understood; reload the page.",
         "unexpected": "Unexpected failure ({error}); nothing was changed.",
     },
@@ -112,6 +118,12 @@ _TEXT = {
         "edit_close": "关闭",
         "tiles_failed": "底图瓦片无法加载（可能离线），叠加图层仍可使用。",
         "exported": "已导出至 {folder}",
+        "legend_minutes": "到最近服务点的时间（分钟）",
+        "legend_units": "行政单元",
+        "unit_covered": "已覆盖",
+        "unit_not_covered": "未覆盖",
+        "unit_changed": "本次调整改变结论",
+        "legend_stations": "服务点",
         "bad_request": "无法识别该请求，请刷新页面。",
         "unexpected": "意外错误（{error}），方案未作更改。",
     },
@@ -133,6 +145,19 @@ def _tiers(result: CoverageResult, lang: str) -> dict[str, Any]:
         out[tier]["label"] = tier_label(lang, tier)
     out[""] = {"svg": shape_svg("circle", "#555555", 14), "size": 14, "colour": "#555555"}
     return out
+
+
+def _legend(result: CoverageResult, lang: str, tiers: dict[str, Any]) -> dict[str, Any]:
+    """Legend entries: the surface's time classes, the unit verdicts and the tiers shown."""
+    classes = time_classes(float(result.summary["minutes"]))
+    shown = sorted(set(result.stations["tier"].dropna().astype(str)) | {"village"})
+    return {
+        "classes": [
+            {"colour": c, "label": t}
+            for c, t in zip(classes.palette(), classes.labels(lang), strict=True)
+        ],
+        "tiers": [{"tier": t, "svg": tiers[t]["svg"], "label": tier_label(lang, t)} for t in shown],
+    }
 
 
 def _levels(result: CoverageResult, shift: Callable[..., Any], lang: str) -> list[dict]:
@@ -208,6 +233,7 @@ def page_html(
         "tiers": tiers,
         "levels": _levels(result, shift, lang),
         "bounds": _bounds(result, shift),
+        "legend": _legend(result, lang, tiers),
     }
     blob = json.dumps(config, ensure_ascii=False).replace("<", "\\u003c")
     options = "".join(
@@ -284,9 +310,16 @@ button {{ margin-top: 5px; padding: 4px 10px; cursor: pointer; }}
 #message.ok {{ background: #e3f3e6; }}
 body.busy #map {{ cursor: progress; }}
 .plan-station {{ background: none; border: none; }}
+.leaflet-image-layer {{ image-rendering: pixelated; }}
 #tile-notice {{ display: none; position: absolute; bottom: 22px; left: 8px; z-index: 1000;
   background: rgba(255,255,255,.85); padding: 2px 6px; font-size: 11px; color: #555; }}
 .popup button {{ display: block; }}
+.plan-legend {{ background: rgba(255,255,255,.92); padding: 6px 8px; font-size: 12px;
+  line-height: 1.35; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3); }}
+.plan-legend b {{ display: block; margin-top: 3px; }}
+.plan-legend i {{ display: inline-block; width: 14px; height: 10px; margin-right: 5px;
+  vertical-align: middle; }}
+.plan-legend .marker {{ display: inline-block; vertical-align: middle; margin-right: 5px; }}
 </style>
 </head>
 <body>

@@ -134,9 +134,21 @@ class PlanApp:
             The edit was refused; the session is unchanged.
         """
         started = time.perf_counter()
+        if action == "export":  # writing takes seconds: the page may still read the state
+            with self.lock:
+                session = self.session
+            folder = export_scenario(
+                session,
+                body.get("folder"),
+                base_dir=self.base_dir,
+                inputs=self.inputs,
+                write_options=self.write_options,
+            )
+            with self.lock:
+                view = self.view()
+            return {"state": view, "message": page_text(self.lang, "exported", folder=folder)}
         with self.lock:
             session = self.session
-            message = ""
             if action == "add":
                 lon, lat = self.to_wgs84(body.get("lon"), body.get("lat"))
                 session = open_station(
@@ -156,19 +168,10 @@ class PlanApp:
                 session = undo_edit(session)
             elif action == "rename":
                 session = rename_scenario(session, body.get("index"), body.get("name"))
-            elif action == "export":
-                folder = export_scenario(
-                    session,
-                    body.get("folder"),
-                    base_dir=self.base_dir,
-                    inputs=self.inputs,
-                    write_options=self.write_options,
-                )
-                message = page_text(self.lang, "exported", folder=folder)
             self.session = session
             view = self.view()
         self.timings.append(time.perf_counter() - started)
-        return {"state": view, "message": message}
+        return {"state": view, "message": ""}
 
 
 def _resolve(folder: object, base_dir: Path) -> Path:

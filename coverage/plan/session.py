@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..engine.whatif import snap_for_state
 from ..errors import EditRefused
 from ..inputs.crs import transform_xy
 from ..inputs.stations import STATION_OUTPUT_COLUMNS
@@ -109,11 +110,15 @@ class Session:
         Units whose verdict the last edit (or undo) changed.
     counter : int
         Number of stations opened so far (names the next new station ``P<n>``).
+    lang : {"en", "zh"}
+        Language of the default names (``方案 1`` or ``Plan 1``, ``新服务点 P1`` or
+        ``New station P1``).
     """
 
     scenarios: tuple[Scenario, ...]
     changed: tuple[UnitChange, ...] = ()
     counter: int = 0
+    lang: str = "en"
 
     @property
     def current(self) -> Scenario:
@@ -121,15 +126,17 @@ class Session:
         return self.scenarios[-1]
 
 
-def start_session(result: CoverageResult, *, name: str = "现状 current") -> Session:
+def start_session(result: CoverageResult, *, name: str | None = None, lang: str = "en") -> Session:
     """A session whose only scenario is ``result``.
 
     Parameters
     ----------
     result : CoverageResult
         From :func:`~coverage.run_coverage` (it must keep its engine state).
-    name : str
-        Name of the first scenario.
+    name : str, optional
+        Name of the first scenario (default ``现状`` or ``Current``).
+    lang : {"en", "zh"}
+        Language of the default names.
 
     Returns
     -------
@@ -145,7 +152,9 @@ def start_session(result: CoverageResult, *, name: str = "现状 current") -> Se
             "this result keeps no engine state; compute it with run_coverage",
             "该结果未保留计算状态，请用 run_coverage 重新计算",
         )
-    return Session(scenarios=(Scenario(name=_clean_name(name), result=result),))
+    zh = lang == "zh"
+    first = _clean_name(name if name is not None else "现状" if zh else "Current")
+    return Session(scenarios=(Scenario(name=first, result=result),), lang="zh" if zh else "en")
 
 
 def _clean_name(name: object) -> str:
@@ -204,7 +213,7 @@ def _check_point(result: CoverageResult, lon: object, lat: object) -> tuple[floa
         raise EditRefused("this result keeps no engine state", "该结果未保留计算状态")
     network = state.network
     mx, my = transform_xy(np.array([x]), np.array([y]), "EPSG:4326", network.crs)
-    snap = state.access.snap(network, mx, my, direction="to_point")
+    snap = snap_for_state(state, mx, my, direction="to_point")  # the state's road index
     if not np.isfinite(snap.nearest_m[0]):
         limit = state.access.max_access_m
         raise EditRefused(
@@ -268,9 +277,10 @@ def _verdicts(column: pd.Series) -> list[bool | None]:
 
 def _push(session: Session, result: CoverageResult, edit: str, *, counter: int = -1) -> Session:
     number = len(session.scenarios)
-    scenario = Scenario(name=f"方案 {number} plan {number}", result=result, edit=edit)
-    return Session(
-        scenarios=(*session.scenarios, scenario),
+    name = f"方案 {number}" if session.lang == "zh" else f"Plan {number}"
+    return replace(
+        session,
+        scenarios=(*session.scenarios, Scenario(name=name, result=result, edit=edit)),
         changed=unit_changes(session.current.result, result),
         counter=session.counter if counter < 0 else counter,
     )
@@ -331,7 +341,8 @@ def open_station(
                 f"id: a station {sid!r} exists; give another id",
                 f"编号：服务点 {sid!r} 已存在，请换一个编号",
             )
-    label = _clean_name(name) if name not in (None, "") else f"新服务点 {sid}"
+    default = f"新服务点 {sid}" if session.lang == "zh" else f"New station {sid}"
+    label = _clean_name(name) if name not in (None, "") else default
     new = add_station(result, (x, y), station_id=sid, name=label, tier=tier_code)
     return _push(session, new, f"add {sid}", counter=counter)
 
@@ -397,10 +408,8 @@ def undo_edit(session: Session) -> Session:
     if len(session.scenarios) < 2:
         raise EditRefused("undo: nothing to undo", "撤销：没有可撤销的操作")
     kept = session.scenarios[:-1]
-    return Session(
-        scenarios=kept,
-        changed=unit_changes(session.current.result, kept[-1].result),
-        counter=session.counter,
+    return replace(
+        session, scenarios=kept, changed=unit_changes(session.current.result, kept[-1].result)
     )
 
 

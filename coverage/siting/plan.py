@@ -286,8 +286,9 @@ def site_stations(
     kwargs: dict[str, Any] = {"forced": forced, "capacity": cap, "time_limit_s": time_limit_s}
     goal: float | None = None
     policy = (
-        policy_problem(
-            units, dx, dy, network.crs, pop, stations[is_open], candidates,
+        policy_problem(  # units found in the demand's own CRS, exactly as the run does
+            units, demand.x[populated], demand.y[populated], demand.crs, pop,
+            stations[is_open], candidates,
             covered_share=unit_covered_share, targets=targets, rules=require,
             year=meet_targets, site_tier=site_tier,
         )

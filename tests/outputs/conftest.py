@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
+from fixtures.browser import chromium, screenshot_dir  # noqa: F401 (fixtures)
 from outputs_helpers import PAYLOAD_ATTR, PAYLOAD_SCRIPT, PAYLOAD_TEMPLATE, PAYLOAD_TIER
 from shapely.geometry import box
 
@@ -111,48 +109,3 @@ def demo_result(tmp_path_factory):
 
     config = prepare_demo(tmp_path_factory.mktemp("demo-inputs"))
     return run_coverage(load_config(config))
-
-
-# --- headless Chromium -------------------------------------------------------------------
-
-_BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-
-
-def _find_browser() -> str | None:
-    return next((p for p in map(shutil.which, _BROWSERS) if p), None)
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """Path of a Chromium binary; installs Debian's ``chromium`` with apt-get when missing.
-
-    Skips (with the reason) only when it is missing and cannot be installed: not root,
-    no apt-get, or the installation failed.
-    """
-    exe = _find_browser()
-    if exe is not None:
-        return exe
-    if shutil.which("apt-get") is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
-        pytest.skip("headless Chromium is missing and apt-get as root is unavailable to install it")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    steps = (
-        ["apt-get", "update", "-q"],
-        ["apt-get", "install", "-y", "-q", "-o", "DPkg::Lock::Timeout=600", "chromium"],
-    )
-    for step in steps:
-        done = subprocess.run(step, capture_output=True, text=True, env=env, timeout=1800)
-        if done.returncode != 0:
-            tail = " ".join(done.stderr.split()[-30:])
-            pytest.skip(f"could not install chromium with {' '.join(step)}: {tail}")
-    exe = _find_browser()
-    if exe is None:
-        pytest.skip("apt-get installed chromium but no chromium binary is on PATH")
-    return exe
-
-
-@pytest.fixture(scope="session")
-def screenshot_dir() -> Path:
-    """Where the browser tests put their screenshots (kept for a human to look at)."""
-    folder = REPO / "out" / "test-screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder

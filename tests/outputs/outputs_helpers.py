@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+from fixtures.browser import HEADLESS_FLAGS
 
 from coverage.engine.access import AccessModel
 
@@ -29,13 +30,7 @@ PAYLOADS = (PAYLOAD_SCRIPT, PAYLOAD_ATTR, PAYLOAD_TEMPLATE, PAYLOAD_TIER)
 #: Flags of every run: headless, no background traffic, and the network cut (every
 #: host resolves to nothing and every request goes to a closed local proxy port).
 OFFLINE_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
+    *HEADLESS_FLAGS,
     "--proxy-server=127.0.0.1:9",
     "--proxy-bypass-list=<-loopback>",
     "--host-resolver-rules=MAP * ~NOTFOUND",

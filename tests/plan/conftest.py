@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 import pytest
+from fixtures.browser import chromium, screenshot_dir  # noqa: F401 (fixtures)
 
 from coverage import load_config, run_coverage
 from coverage.metrics.duplicates import DuplicateStationWarning

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -45,3 +46,17 @@ def run_with_frame(config: Path, stations, folder: Path):
         warnings.simplefilter("ignore", DuplicateStationWarning)  # 8 sites listed twice
         warnings.simplefilter("ignore", PopulationLeftOutWarning)  # people at sea, off the islands
         return run_coverage(load_config(config, stations=str(path)))
+
+
+def uncovered_village_point(result) -> tuple[float, float]:
+    """The most populated cell of the uncovered village nearest to being covered."""
+    from coverage.inputs.crs import transform_xy
+
+    table = result.units["village"]
+    village = table[table["covered"].eq(False)].sort_values("coverage_share").index[-1]
+    polygon = result.unit_polygons["village"].to_crs(result.demand.crs).geometry.iloc[village]
+    demand = result.demand
+    inside = gpd.GeoSeries(gpd.points_from_xy(demand.x, demand.y)).within(polygon).to_numpy()
+    best = np.flatnonzero(inside)[np.argmax(demand.population[inside])]
+    lon, lat = transform_xy(demand.x[[best]], demand.y[[best]], demand.crs, "EPSG:4326")
+    return float(lon[0]), float(lat[0])

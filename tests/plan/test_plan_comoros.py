@@ -7,7 +7,7 @@ import time
 import geopandas as gpd
 import numpy as np
 import pytest
-from plan_helpers import assert_same_coverage, run_with_frame
+from plan_helpers import assert_same_coverage, run_with_frame, uncovered_village_point
 
 from coverage.plan import close_station, move_station, open_station, start_session, undo_edit
 from coverage.plan.view import SurfaceCanvas, session_view
@@ -17,20 +17,6 @@ pytestmark = [
     # the Comoros table lists eight sites twice, 1-24 m apart
     pytest.mark.filterwarnings("ignore::coverage.metrics.duplicates.DuplicateStationWarning"),
 ]
-
-
-def uncovered_village_point(result) -> tuple[float, float]:
-    """The most populated cell of the uncovered village nearest to being covered."""
-    from coverage.inputs.crs import transform_xy
-
-    table = result.units["village"]
-    village = table[table["covered"].eq(False)].sort_values("coverage_share").index[-1]
-    polygon = result.unit_polygons["village"].to_crs(result.demand.crs).geometry.iloc[village]
-    demand = result.demand
-    inside = gpd.GeoSeries(gpd.points_from_xy(demand.x, demand.y)).within(polygon).to_numpy()
-    best = np.flatnonzero(inside)[np.argmax(demand.population[inside])]
-    lon, lat = transform_xy(demand.x[[best]], demand.y[[best]], demand.crs, "EPSG:4326")
-    return float(lon[0]), float(lat[0])
 
 
 def test_comoros_edits_equal_runs_on_the_edited_table(comoros_plan, tmp_path):

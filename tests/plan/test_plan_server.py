@@ -21,7 +21,7 @@ from coverage.plan.server import PLAN_STATIONS, make_server
 def served(plan_case, tmp_path):
     """A running server on a free port; yields (server, token)."""
     server = make_server(
-        start_session(plan_case.extra["result"]),
+        start_session(plan_case.extra["result"], lang="zh"),
         port=0,
         lang="zh",
         basemap="none",
@@ -250,3 +250,56 @@ def test_cli_refuses_a_bad_port(plan_case, capsys):
 
     assert main(["plan", str(plan_case.config), "--port", "70000", "--no-browser"]) == 2
     assert "error: --port must be between 0 and 65535" in capsys.readouterr().err
+
+
+def test_the_page_follows_the_configured_language(plan_case):
+    from coverage.outputs.basemaps import Basemap, display_shift
+    from coverage.plan.page import page_html
+
+    result = plan_case.extra["result"]
+    base = Basemap("none")
+    pages = {
+        lang: page_html(result, token="t0k", basemap=base, shift=display_shift(base), lang=lang)
+        for lang in ("en", "zh")
+    }
+    assert 'lang="en"' in pages["en"] and "Station planning" in pages["en"]
+    assert "Share within 5 min" in pages["en"] and "服务点布局规划" not in pages["en"]
+    assert 'lang="zh-CN"' in pages["zh"] and "5分钟覆盖率" in pages["zh"]
+    # the page's settings are JSON in a script block that never runs, "<" escaped
+    assert '<script type="application/json" id="plan-config">' in pages["zh"]
+    assert "</script>" not in pages["zh"].split('id="plan-config">')[1].split("</script>")[0]
+
+
+def test_on_a_gcj02_basemap_the_page_draws_and_sends_shifted_points(plan_case, tmp_path):
+    from coverage.inputs.crs import wgs84_to_gcj02
+
+    lon, lat = plan_case.extra["lon"], plan_case.extra["lat"]
+    server = make_server(
+        start_session(plan_case.extra["result"], lang="zh"),
+        port=0,
+        lang="zh",
+        basemap="amap",  # the grid lies in Zhejiang: AMap draws it 300-600 m away in GCJ-02
+        base_dir=tmp_path,
+    )
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        shown = {s["id"]: (s["lon"], s["lat"]) for s in _state(server)["stations"]}
+        gx, gy = wgs84_to_gcj02(lon[1, 1], lat[1, 1])
+        assert shown["S1"] == pytest.approx((float(gx[0]), float(gy[0])), abs=1e-7)
+        assert abs(shown["S1"][0] - lon[1, 1]) > 1e-3  # really shifted
+        # a click at node (5, 1) on the AMap tiles opens the station at the node itself
+        gx, gy = wgs84_to_gcj02(lon[5, 1], lat[5, 1])
+        status, _ = _post(
+            server,
+            server.app.token,
+            "add",
+            {"lon": float(gx[0]), "lat": float(gy[0]), "tier": "village"},
+        )
+        assert status == 200
+        added = server.app.session.current.result.stations.iloc[-1]
+        assert (added["lon"], added["lat"]) == pytest.approx((lon[5, 1], lat[5, 1]), abs=1e-8)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pytest
 from plan_helpers import assert_same_coverage, node_row, run_with_stations
 
@@ -33,7 +34,7 @@ def test_add_move_close_undo_equal_runs_on_the_edited_table(plan_case, tmp_path)
 
     # add a village point at (5, 1): the west unit becomes covered, both targets met
     added = open_station(start, *_at(case, (5, 1)), tier="village")
-    p1 = node_row(case, "P1", "新服务点 P1", "village", (5, 1))
+    p1 = node_row(case, "P1", "New station P1", "village", (5, 1))
     assert_same_coverage(added.current.result, run_with_stations(case, [s1, s2, p1], tmp_path))
     assert [(c.unit, c.was, c.now) for c in added.changed] == [("west", False, True)]
     assert added.current.result.targets["met"].tolist() == [True, True]
@@ -128,7 +129,10 @@ def test_a_point_beyond_max_access_m_from_the_roads_is_refused(plan_case, tmp_pa
 
 def test_rename_and_view(plan_case):
     case = plan_case
-    session = open_station(start_session(case.extra["result"]), *_at(case, (5, 1)), tier="village")
+    start = start_session(case.extra["result"], lang="zh")
+    session = open_station(start, *_at(case, (5, 1)), tier="village")
+    assert session.current.name == "方案 1"
+    assert session.current.result.stations["name"].iloc[-1] == "新服务点 P1"
     session = rename_scenario(session, -1, "  西片 新增 村点 ")
     assert session.current.name == "西片 新增 村点"
     view = session_view(session, canvas=None, shift=lambda x, y: (x, y), lang="zh")
@@ -149,7 +153,10 @@ def test_rename_and_view(plan_case):
     assert view["stations"][2]["tier_label"] == "村（社区）"
     catchments = result.stations["catchment_population"].tolist()
     assert [s["catchment"] for s in view["stations"]] == catchments
-    assert [s["name"] for s in view["scenarios"]] == ["现状 current", "西片 新增 村点"]
+    assert [s["name"] for s in view["scenarios"]] == ["现状", "西片 新增 村点"]
+    english = open_station(start_session(case.extra["result"]), *_at(case, (5, 1)), tier="village")
+    assert [s.name for s in english.scenarios] == ["Current", "Plan 1"]
+    assert english.current.result.stations["name"].iloc[-1] == "New station P1"
 
 
 def test_surface_png_paints_each_class(plan_case):
@@ -175,3 +182,40 @@ def test_surface_png_paints_each_class(plan_case):
     np.testing.assert_allclose(pixels[inside][:, :3] / 255, expected[:, :3], atol=1 / 255)
     assert (pixels[inside][:, 3] == round(255 * 0.7)).all()
     assert (pixels[~inside][:, 3] == 0).all()
+
+
+def test_demo_edits_equal_runs_on_the_edited_table(tmp_path):
+    """The embedded demo (central Helsinki, 33 stations): close, move and add."""
+    import pandas as pd
+
+    from coverage import load_config, prepare_demo, run_coverage
+
+    config = prepare_demo(tmp_path / "demo")
+    result = run_coverage(load_config(config))
+    table = pd.read_csv(config.parent / "stations.csv", encoding="utf-8-sig")
+    first, second, third = (str(i) for i in table["id"].iloc[:3])
+    where = table.set_index("id")
+    moved_to = (float(where.loc[second, "lon"]) + 0.004, float(where.loc[second, "lat"]))
+    added_at = (float(table["lon"].mean()), float(table["lat"].mean()) + 0.003)
+
+    session = close_station(start_session(result), first)
+    session = move_station(session, second, *moved_to)
+    session = open_station(session, *added_at, tier="partner-pharmacy", name="Uusi apteekki")
+    session = close_station(session, third)
+    session = undo_edit(session)
+
+    edited = table[table["id"] != first].copy()
+    edited.loc[edited["id"] == second, ["lon", "lat"]] = moved_to
+    new = {"id": "P1", "name": "Uusi apteekki", "tier": "partner-pharmacy"}
+    edited = pd.concat(
+        [edited, pd.DataFrame([{**new, "lon": added_at[0], "lat": added_at[1]}])],
+        ignore_index=True,
+    )
+    path = tmp_path / "edited.csv"
+    edited.to_csv(path, index=False)
+    reference = run_coverage(load_config(config, stations=str(path)))
+    planned = session.current.result
+    for key in ("coverage_by_minutes", "population_by_minutes", "mean_minutes", "stations"):
+        assert planned.summary[key] == pytest.approx(reference.summary[key], rel=1e-12), key
+    np.testing.assert_allclose(planned.point_minutes, reference.point_minutes, rtol=1e-12)
+    assert planned.summary["coverage_by_minutes"]["5"] != result.summary["coverage_by_minutes"]["5"]
