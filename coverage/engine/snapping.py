@@ -64,6 +64,11 @@ __all__ = [
 
 _BANDS_M = np.array([25.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1600.0, 3200.0])
 
+#: Segment samples (25 m apart) tried per point behind water, nearest first (16, 64,
+#: then 256): a point whose nearest 256 samples all lie across water enters no segment
+#: and joins the road at a node instead.
+MAX_SEGMENT_SAMPLES = 256
+
 #: Directions of travel on an access leg: residents leave a point, stations are reached.
 DIRECTIONS = ("from_point", "to_point")
 
@@ -260,16 +265,25 @@ def _nearest_segments(
         ys = np.broadcast_to(y[todo][:, None], cs.shape)
         t, d = _project(seg, cs, xs, ys)
         d = np.where(within, d, np.inf)
-        if barrier is not None:
-            d = np.where(_entry_blocked(seg, barrier, cs, t, xs, ys), np.inf, d)
+        if barrier is not None:  # only an entry nearer than the best so far can win
+            check = np.isfinite(d) & (d < best_d[todo][:, None])
+            if check.any():
+                blocked = np.zeros(d.shape, dtype=bool)
+                blocked[check] = _entry_blocked(
+                    seg, barrier, cs[check], t[check], xs[check], ys[check]
+                )
+                d = np.where(blocked, np.inf, d)
         col = np.argmin(d, axis=1)  # ties: the candidate whose sample is nearest
         one = np.arange(todo.size)
         c, tt, dd = cs[one, col], t[one, col], d[one, col]
         better = dd < best_d[todo]
         r = todo[better]
         best_s[r], best_t[r], best_d[r] = c[better], tt[better], dd[better]
-        # points whose k-th sample is still inside the radius may have more candidates
-        todo = todo[within[:, -1]] if kk < n_samples else todo[:0]
+        # points whose k-th sample is still inside the radius may have more candidates;
+        # behind water the search stops after MAX_SEGMENT_SAMPLES samples, as the node
+        # search does after MAX_CANDIDATES nodes (legs are costly to check for water)
+        more = kk < n_samples and (barrier is None or kk < MAX_SEGMENT_SAMPLES)
+        todo = todo[within[:, -1]] if more else todo[:0]
         k *= 4
     p = np.flatnonzero(best_d <= max_distance_m)
     return p, best_s[p], best_t[p], best_d[p]

@@ -60,6 +60,8 @@
     overlays[level.label] = layer;
     layer.addTo(map);
   });
+  var candidateLayer = L.layerGroup().addTo(map);
+  overlays[text.candidates] = candidateLayer;
   var stationLayer = L.layerGroup().addTo(map);
   overlays[text.stations] = stationLayer;
   L.control.layers(null, overlays, {collapsed: true}).addTo(map);
@@ -90,7 +92,15 @@
         box.appendChild(row);
       });
     }
+    var candidateRow = el("div");
+    var ring = el("i");
+    ring.style.border = "2px dashed #6a3d9a";
+    ring.style.borderRadius = "50%";
+    ring.style.width = "10px";
+    candidateRow.appendChild(ring);
+    candidateRow.appendChild(document.createTextNode(text.candidates));
     box.appendChild(el("b", null, text.legend_stations));
+    box.appendChild(candidateRow);
     config.legend.tiers.forEach(function (t) {
       var row = el("div");
       var marker = el("span", "marker");
@@ -169,6 +179,26 @@
         if (node) { node.setAttribute("data-station", s.id); }
       });
       marker.addTo(stationLayer);
+    });
+  }
+
+  function drawCandidates() {
+    candidateLayer.clearLayers();
+    (state.candidates || []).forEach(function (c, i) {
+      var marker = L.circleMarker([c.lat, c.lon], {
+        radius: 7, color: "#6a3d9a", weight: 2, dashArray: "3 2", fillColor: "#ffffff",
+        fillOpacity: 0.6, bubblingMouseEvents: false, className: "plan-candidate"
+      });
+      marker.bindTooltip(el("span", null, format(text.candidate, {n: people(c.population)})));
+      marker.on("click", function () {
+        send("add", {lon: c.lon, lat: c.lat, tier: document.getElementById("tier").value,
+                     name: document.getElementById("new-name").value});
+      });
+      marker.on("add", function () {
+        var node = marker.getElement();
+        if (node) { node.setAttribute("data-candidate", String(i)); }
+      });
+      marker.addTo(candidateLayer);
     });
   }
 
@@ -254,6 +284,7 @@
     window.planState = next;
     drawSurface();
     drawUnits();
+    drawCandidates();
     drawStations();
     drawHeadline();
     drawLevels();

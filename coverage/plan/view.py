@@ -186,6 +186,31 @@ def _stations(result: CoverageResult, shift: Shift, lang: str) -> list[dict[str,
     ]
 
 
+#: Siting candidates shown on the page: the most populated uncovered cells, this far apart.
+CANDIDATES = 30
+CANDIDATE_SPACING_M = 1000.0
+
+
+def _candidates(result: CoverageResult, shift: Shift) -> list[dict[str, Any]]:
+    """The most populated cells beyond the threshold, spaced apart (siting's gap candidates)."""
+    from ..siting.candidates import candidates_from_gaps
+
+    found = candidates_from_gaps(
+        result.demand,
+        result.point_minutes,
+        threshold=float(result.summary["minutes"]),
+        count=CANDIDATES,
+        spacing_m=CANDIDATE_SPACING_M,
+    )
+    if found.empty:
+        return []
+    lon, lat = shift(found.geometry.x.to_numpy(), found.geometry.y.to_numpy())
+    return [
+        {"lon": round(float(x), 7), "lat": round(float(y), 7), "population": float(p)}
+        for x, y, p in zip(lon, lat, found["population"], strict=True)
+    ]
+
+
 def session_view(
     session: Session,
     *,
@@ -218,8 +243,10 @@ def session_view(
         ``units_covered``, ``units_to_cover``, ``met``, and ``covered``: each unit's
         verdict), ``changed`` (``level``, ``index``, ``unit``, ``was``, ``now``),
         ``stations`` (``id``, ``name``, ``tier``, ``lon``, ``lat``, ``catchment``),
-        ``scenarios`` (``name``, ``edit``, ``share``), ``current`` and ``surface``
-        (``url``, ``bounds``).
+        ``scenarios`` (``name``, ``edit``, ``share``), ``current``, ``surface``
+        (``url``, ``bounds``) and ``candidates`` (``lon``, ``lat``, ``population``: the
+        most populated cells beyond the threshold, 1 km apart, where a click opens a
+        station).
     """
     result = session.current.result
     s = result.summary
@@ -243,6 +270,7 @@ def session_view(
         ],
         "current": len(session.scenarios) - 1,
         "surface": None,
+        "candidates": _candidates(result, shift),
     }
     if canvas is not None and surface:
         view["surface"] = {"url": canvas.png(result), "bounds": canvas.bounds}

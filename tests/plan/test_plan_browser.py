@@ -211,6 +211,16 @@ def test_add_move_close_undo_in_the_browser(chromium, plan_case, tmp_path, scree
             assert (out / "map.html").is_file() and (out / "report.html").is_file()
             exported = (out / "plan_stations.csv").read_text(encoding="utf-8-sig").splitlines()
             assert [row.split(",")[0] for row in exported] == ["id", "S1", "P1", "S2"]
+
+            # a click on the first siting candidate opens a station exactly there
+            candidate = page.evaluate("window.planState.candidates")[0]
+            edit_and_wait(page, lambda: page.locator('[data-candidate="0"]').click())
+            opened = station_table(server.app.session.current.result).iloc[-1]
+            assert (opened["lon"], opened["lat"]) == pytest.approx(
+                (candidate["lon"], candidate["lat"]), abs=1e-7
+            )
+            assert opened["tier"] == "village"
+            assert page.locator("[data-station]").count() == 4
             # the browser logs the refused edit's 400; nothing else went wrong
             assert errors == [
                 "Failed to load resource: the server responded with a status of 400 (Bad Request)"
@@ -264,3 +274,47 @@ def test_comoros_edits_in_the_browser_within_half_a_second(
             assert errors == []
             assert foreign == []
     assert np.median(list(ms.values())) < 1000, ms
+
+
+def test_demo_in_english_in_the_browser(chromium, tmp_path):
+    """The embedded demo (central Helsinki, 33 stations, no units), page in English."""
+    import geopandas as gpd
+
+    from coverage import load_config, prepare_demo, run_coverage
+
+    config = prepare_demo(tmp_path / "demo")
+    result = run_coverage(load_config(config))
+    first, second = (str(i) for i in result.stations["id"].iloc[:2])
+    where = result.stations.set_index("id")
+    with served(result, tmp_path, lang="en") as server:
+        with browser_page(chromium, tmp_path, server.url[:-1]) as (page, errors, foreign):
+            page.goto(server.url)
+            wait_for(page, "window.planReady === true")
+            assert page.locator("[data-station]").count() == 33
+            assert "No unit boundaries" in page.inner_text("#levels")
+            zoom_to = "([lat, lon]) => planMap.setView([lat, lon], 16, {animate: false})"
+            page.evaluate(zoom_to, [where.loc[first, "lat"], where.loc[first, "lon"]])
+            edit_and_wait(page, lambda: close_by_popup(page, first))
+            page.evaluate(zoom_to, [where.loc[second, "lat"], where.loc[second, "lon"]])
+            target = (where.loc[second, "lon"] + 0.002, where.loc[second, "lat"] - 0.001)
+            edit_and_wait(page, lambda: drag(page, second, *target))
+            page.select_option("#tier", "partner-pharmacy")
+            page.fill("#new-name", "Uusi apteekki")
+            beside = (target[0] + 0.001, target[1])  # not on the moved station's marker
+            edit_and_wait(page, lambda: page.mouse.click(*map_pixel(page, *beside)))
+            edit_and_wait(page, lambda: page.click("#undo"))
+            edit_and_wait(page, lambda: page.mouse.click(*map_pixel(page, *beside)))
+            assert page.inner_text("#scenarios").count("Plan") == 3
+            current = server.app.session.current.result
+            assert current.stations["name"].iloc[-1] == "Uusi apteekki"
+            table = station_table(current)
+            frame = gpd.GeoDataFrame(
+                table, geometry=gpd.points_from_xy(table["lon"], table["lat"]), crs="EPSG:4326"
+            ).drop(columns=["lon", "lat"])
+            reference = run_with_frame(config, frame, tmp_path)
+            assert reference.summary["stations"] == 33
+            panel_matches(page, reference)
+            shares = page.evaluate("window.planState.scenarios.map(s => s.share)")
+            assert shares[0] == pytest.approx(result.coverage_share, rel=1e-12)
+            assert errors == []
+            assert foreign == []

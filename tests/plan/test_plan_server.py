@@ -303,3 +303,23 @@ def test_on_a_gcj02_basemap_the_page_draws_and_sends_shifted_points(plan_case, t
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+def test_a_client_that_is_not_on_this_computer_is_refused(served):
+    """Bound to 127.0.0.1, no other host can connect; the handler refuses one anyway."""
+    from email.message import Message
+
+    from coverage.plan.server import _Handler
+
+    server, token = served
+    port = server.server_address[1]
+    handler = _Handler.__new__(_Handler)
+    handler.server = server
+    handler.headers = Message()
+    handler.headers["Host"] = f"127.0.0.1:{port}"
+    handler.headers["Origin"] = f"http://127.0.0.1:{port}"
+    handler.headers["X-Plan-Token"] = token
+    for address, allowed in (("127.0.0.1", True), ("::1", True), ("192.168.1.20", False)):
+        handler.client_address = (address, 50000)
+        assert handler._allowed(post=True) is allowed, address
+        assert handler._allowed(post=False) is allowed, address

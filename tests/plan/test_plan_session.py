@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
 import pytest
 from plan_helpers import assert_same_coverage, node_row, run_with_stations
 
 from coverage.errors import EditRefused
+from coverage.inputs.crs import transform_xy
 from coverage.plan import (
     close_station,
     move_station,
@@ -153,6 +155,17 @@ def test_rename_and_view(plan_case):
     catchments = result.stations["catchment_population"].tolist()
     assert [s["catchment"] for s in view["stations"]] == catchments
     assert [s["name"] for s in view["scenarios"]] == ["现状", "西片 新增 村点"]
+    # siting candidates: the most populated cells still beyond the threshold, 1 km apart
+    minutes, people = result.point_minutes, result.demand.population
+    beyond = (minutes > result.summary["minutes"]) & (people > 0)
+    candidate = view["candidates"][0]
+    populations = [c["population"] for c in view["candidates"]]
+    assert populations == sorted(populations, reverse=True)
+    assert set(populations) <= set(people[beyond])
+    assert candidate["population"] == people[beyond].max()
+    best = np.flatnonzero(beyond)[np.argmax(people[beyond])]
+    x, y = transform_xy(result.demand.x[[best]], result.demand.y[[best]], result.demand.crs, 4326)
+    assert (candidate["lon"], candidate["lat"]) == pytest.approx((x[0], y[0]), abs=1e-7)
     english = open_station(start_session(case.extra["result"]), *_at(case, (5, 1)), tier="village")
     assert [s.name for s in english.scenarios] == ["Current", "Plan 1"]
     assert english.current.result.stations["name"].iloc[-1] == "New station P1"
@@ -181,3 +194,40 @@ def test_surface_png_paints_each_class(plan_case):
     np.testing.assert_allclose(pixels[inside][:, :3] / 255, expected[:, :3], atol=1 / 255)
     assert (pixels[inside][:, 3] == round(255 * 0.7)).all()
     assert (pixels[~inside][:, 3] == 0).all()
+
+
+def test_demo_edits_equal_runs_on_the_edited_table(tmp_path):
+    """The embedded demo (central Helsinki, 33 stations): close, move and add."""
+    import pandas as pd
+
+    from coverage import load_config, prepare_demo, run_coverage
+
+    config = prepare_demo(tmp_path / "demo")
+    result = run_coverage(load_config(config))
+    table = pd.read_csv(config.parent / "stations.csv", encoding="utf-8-sig")
+    first, second, third = (str(i) for i in table["id"].iloc[:3])
+    where = table.set_index("id")
+    moved_to = (float(where.loc[second, "lon"]) + 0.004, float(where.loc[second, "lat"]))
+    added_at = (float(table["lon"].mean()), float(table["lat"].mean()) + 0.003)
+
+    session = close_station(start_session(result), first)
+    session = move_station(session, second, *moved_to)
+    session = open_station(session, *added_at, tier="partner-pharmacy", name="Uusi apteekki")
+    session = close_station(session, third)
+    session = undo_edit(session)
+
+    edited = table[table["id"] != first].copy()
+    edited.loc[edited["id"] == second, ["lon", "lat"]] = moved_to
+    new = {"id": "P1", "name": "Uusi apteekki", "tier": "partner-pharmacy"}
+    edited = pd.concat(
+        [edited, pd.DataFrame([{**new, "lon": added_at[0], "lat": added_at[1]}])],
+        ignore_index=True,
+    )
+    path = tmp_path / "edited.csv"
+    edited.to_csv(path, index=False)
+    reference = run_coverage(load_config(config, stations=str(path)))
+    planned = session.current.result
+    for key in ("coverage_by_minutes", "population_by_minutes", "mean_minutes", "stations"):
+        assert planned.summary[key] == pytest.approx(reference.summary[key], rel=1e-12), key
+    np.testing.assert_allclose(planned.point_minutes, reference.point_minutes, rtol=1e-12)
+    assert planned.summary["coverage_by_minutes"]["5"] != result.summary["coverage_by_minutes"]["5"]
