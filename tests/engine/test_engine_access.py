@@ -81,27 +81,28 @@ def test_old_keywords_warn_and_give_the_same_result(grid_case):
     assert case.covered(5.0) == pytest.approx(new.summary["population_by_minutes"]["5"])
 
 
-def _fine_population(path, n, spacing_m, cell_m=70.0):
-    """People on a grid finer than the streets, so residents sit inside the blocks."""
-    size = n * spacing_m
-    cells = int(size // cell_m)
-    rng = np.random.default_rng(3)
-    counts = rng.integers(1, 30, size=(cells, cells)).astype("float32")
-    transform = Affine(cell_m, 0, ORIGIN_X - spacing_m / 2, 0, -cell_m, ORIGIN_Y + spacing_m / 2)
+def _write_utm_raster(path, values, transform, nodata):
     with rasterio.open(
         path,
         "w",
         driver="GTiff",
-        height=cells,
-        width=cells,
+        height=values.shape[0],
+        width=values.shape[1],
         count=1,
         dtype="float32",
         crs=UTM,
         transform=transform,
-        nodata=-1.0,
+        nodata=nodata,
     ) as dst:
-        dst.write(counts, 1)
-    return float(counts.sum())
+        dst.write(values.astype("float32"), 1)
+
+
+def _fine_population(path, n, spacing_m, cell_m=70.0):
+    """People on a grid finer than the streets, so residents sit inside the blocks."""
+    cells = int(n * spacing_m // cell_m)
+    counts = np.random.default_rng(3).integers(1, 30, size=(cells, cells))
+    transform = Affine(cell_m, 0, ORIGIN_X - spacing_m / 2, 0, -cell_m, ORIGIN_Y + spacing_m / 2)
+    _write_utm_raster(path, counts, transform, nodata=-1.0)
 
 
 def _slope_dem(path, n, spacing_m, pixel_m=25.0):
@@ -109,23 +110,9 @@ def _slope_dem(path, n, spacing_m, pixel_m=25.0):
     size = (n + 2) * spacing_m
     cells = int(size // pixel_m)
     x0, y0 = ORIGIN_X - 1.5 * spacing_m, ORIGIN_Y + 1.5 * spacing_m
-    xs = (np.arange(cells) + 0.5) * pixel_m
-    ys = (np.arange(cells) + 0.5) * pixel_m
-    xx, yy = np.meshgrid(xs, ys)
+    xx, yy = np.meshgrid((np.arange(cells) + 0.5) * pixel_m, (np.arange(cells) + 0.5) * pixel_m)
     z = 0.12 * xx + 40.0 * np.exp(-(((yy - size / 2) / 150.0) ** 2))
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        height=cells,
-        width=cells,
-        count=1,
-        dtype="float32",
-        crs=UTM,
-        transform=Affine(pixel_m, 0, x0, 0, -pixel_m, y0),
-        nodata=-9999.0,
-    ) as dst:
-        dst.write(z.astype("float32"), 1)
+    _write_utm_raster(path, z, Affine(pixel_m, 0, x0, 0, -pixel_m, y0), nodata=-9999.0)
 
 
 def _hilly_case(grid_case):
