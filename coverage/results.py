@@ -111,8 +111,18 @@ class CoverageResult:
         """Share of residents within the headline threshold (0..1)."""
         return float(self.summary["coverage_share"])
 
-    def minutes_grid(self) -> np.ndarray:
-        """Travel-time surface on the population grid (float32 minutes, NaN: none).
+    def minutes_grid(self, *, unreachable: float = np.nan) -> np.ndarray:
+        """Travel-time surface on the population grid (float32 minutes, NaN: no cell).
+
+        Parameters
+        ----------
+        unreachable : float
+            Value of populated cells that reach no station (NaN, or ``inf`` to tell
+            them apart from cells without people).
+
+        Returns
+        -------
+        numpy.ndarray
 
         Raises
         ------
@@ -124,7 +134,7 @@ class CoverageResult:
             raise ValueError("this result's population is a point table, not a raster")
         surface = np.full(grid.shape, np.nan, dtype=np.float32)
         m = self.point_minutes
-        surface[self.demand.rows, self.demand.cols] = np.where(np.isfinite(m), m, np.nan)
+        surface[self.demand.rows, self.demand.cols] = np.where(np.isfinite(m), m, unreachable)
         return surface
 
     def with_summary(self, summary: dict[str, Any]) -> CoverageResult:

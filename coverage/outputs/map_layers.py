@@ -122,12 +122,7 @@ def surface_grid(result: CoverageResult) -> np.ndarray:
     ValueError
         If the population did not come from a raster.
     """
-    grid = result.demand.grid
-    if grid is None or result.demand.rows is None or result.demand.cols is None:
-        raise ValueError("a travel-time surface needs population from a raster")
-    surface = np.full(grid.shape, np.nan, dtype=np.float32)
-    surface[result.demand.rows, result.demand.cols] = result.point_minutes
-    return surface
+    return result.minutes_grid(unreachable=np.inf)
 
 
 def mark_unreachable(minutes: np.ndarray, result: CoverageResult) -> np.ndarray:
