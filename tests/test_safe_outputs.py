@@ -96,7 +96,11 @@ def test_interrupted_runs_leave_complete_outputs(grid_case, tmp_path, sig):
         time.sleep(delay)
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=120)
-        assert proc.returncode in (0, 130, -sig), err
+        # A signal that lands while an extension module initialises (matplotlib's
+        # ft2font) can make CPython abort at finalisation; that happens before the
+        # run starts, so nothing may have been written either way.
+        aborted_in_startup = proc.returncode == -signal.SIGABRT and "initialization failed" in err
+        assert proc.returncode in (0, 130, -sig) or aborted_in_startup, err
         if proc.returncode == 130:  # interrupted inside the run, not while Python was starting
             assert "Traceback" not in err and err.strip().startswith("error: interrupted")
         assert _consistent(out) in (3.0, 9.0)
