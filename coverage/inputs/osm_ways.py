@@ -159,7 +159,7 @@ def _pbf_way_refs(
     refs: list[int] = []
     processor = osmium.FileProcessor(str(path), osmium.osm.WAY)
     for way in processor.with_filter(osmium.filter.KeyFilter("highway")):
-        if way.id in keep:
+        if isinstance(way, osmium.osm.Way) and way.id in keep:
             way_refs = [n.ref for n in way.nodes]
             refs.extend(way_refs)
             counts.append(len(way_refs))
@@ -167,7 +167,7 @@ def _pbf_way_refs(
     ferries = []
     processor = osmium.FileProcessor(str(path), osmium.osm.WAY)
     for way in processor.with_filter(osmium.filter.TagFilter(("route", "ferry"))):
-        if "highway" not in way.tags:
+        if isinstance(way, osmium.osm.Way) and "highway" not in way.tags:
             tags = tuple(way.tags.get(k) for k in OSM_TAGS)
             ferries.append((int(way.id), [n.ref for n in way.nodes], tags))
     way_of_ref = np.repeat(np.asarray(ways, dtype=np.int64), counts)
@@ -182,6 +182,8 @@ def _pbf_nodes(path: Path, ids: set[int]) -> pd.DataFrame:
     if ids:
         processor = osmium.FileProcessor(str(path), osmium.osm.NODE)
         for node in processor.with_filter(osmium.filter.IdFilter(ids)):
+            if not isinstance(node, osmium.osm.Node):
+                continue
             loc = node.location
             rows.append(
                 (node.id, loc.lon if loc.valid() else np.nan, loc.lat if loc.valid() else np.nan)
