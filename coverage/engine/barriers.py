@@ -2,8 +2,13 @@
 
 The water polygons are burnt into a boolean mask on a metric grid (the network's
 CRS; cells of ``cell_m``, larger when the area would need more than
-:data:`MAX_MASK_CELLS`), with each cell's distance to the other side (a land
-cell's distance to water, a water cell's to land) and a label per piece of land.
+:data:`MAX_MASK_CELLS`), with a label per piece of land and, for the cells where
+legs start, the distance to the other side (a land cell's distance to water, a
+water cell's to land). That distance is the exact Euclidean distance transform,
+looked up per cell in KD-trees of the shore cells (the nearest water cell of a
+land cell always has a land neighbour, and the other way round), so a mask of
+tens of millions of cells costs a few shore cells rather than two full-grid
+transforms.
 A leg from a point to the road is *blocked* when
 
 - its two ends lie on different pieces of land (any way between them crosses
@@ -29,6 +34,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from pyproj import CRS
@@ -61,9 +67,6 @@ class WaterMask:
     ----------
     water : numpy.ndarray
         (rows, cols) bool, True in water.
-    distance_m : numpy.ndarray
-        (rows, cols) float32: from a land cell, the distance to the nearest water
-        cell; from a water cell, to the nearest land cell.
     land : numpy.ndarray
         (rows, cols) int32 label of each piece of land (0 in water).
     x0, y1 : float
@@ -74,16 +77,55 @@ class WaterMask:
         The metric CRS of the grid (the network's).
     tolerance_m : float
         Water within this distance of a leg's ends does not block it.
+    wet_shore, dry_shore : scipy.spatial.cKDTree, optional
+        (row, col) of the water cells next to land and of the land cells next to
+        water (4-neighbours); built from ``water`` when not given.
     """
 
     water: np.ndarray
-    distance_m: np.ndarray
     land: np.ndarray
     x0: float
     y1: float
     cell_m: float
     crs: CRS
     tolerance_m: float = 30.0
+    wet_shore: Any = None
+    dry_shore: Any = None
+
+    def __post_init__(self) -> None:
+        if self.wet_shore is None or self.dry_shore is None:
+            wet, dry = _shore_trees(self.water)
+            object.__setattr__(self, "wet_shore", wet)
+            object.__setattr__(self, "dry_shore", dry)
+
+    def distance_m(self, row: np.ndarray, col: np.ndarray, *, upto_m: float = np.inf) -> np.ndarray:
+        """Distance from each cell to the other side, as the grid's distance transform.
+
+        Parameters
+        ----------
+        row, col : numpy.ndarray
+            Cells of the grid (same shape).
+        upto_m : float
+            Distances beyond this come back as ``inf`` (faster look-ups).
+
+        Returns
+        -------
+        numpy.ndarray
+            float: from a land cell, the distance between its centre and the
+            nearest water cell's; from a water cell, to the nearest land cell's
+            (``inf`` when there is none within ``upto_m``).
+        """
+        row = np.asarray(row, dtype=np.int64).ravel()
+        col = np.asarray(col, dtype=np.int64).ravel()
+        out = np.full(row.size, np.inf)
+        wet = self.water[row, col]
+        bound = upto_m / self.cell_m if np.isfinite(upto_m) else np.inf
+        for mask, tree in ((~wet, self.wet_shore), (wet, self.dry_shore)):
+            idx = np.flatnonzero(mask)
+            if idx.size and tree.n:
+                d, _ = tree.query(np.column_stack([row[idx], col[idx]]), distance_upper_bound=bound)
+                out[idx] = np.asarray(d, dtype=float) * self.cell_m
+        return out
 
     def _cells(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         col = np.floor((x - self.x0) / self.cell_m).astype(np.int64)
@@ -126,9 +168,15 @@ class WaterMask:
         out[(piece0 > 0) & (piece1 > 0) & (piece0 != piece1)] = True
         wet0 = in0 & self.water[r0, c0]
         # a point in water starts at the shore; a point on land is clear of water
-        # for its distance to it (less half a cell diagonal: anywhere in its cell)
-        shore = np.where(wet0, self.distance_m[r0, c0] + self.cell_m, 0.0)
-        clear = np.where(in0 & ~wet0, self.distance_m[r0, c0] - self.cell_m * 0.71, np.inf)
+        # for its distance to it (less half a cell diagonal: anywhere in its cell).
+        # Beyond the longest leg the distance decides nothing: not looked up.
+        to_side = np.full(x0.size, np.inf)
+        look = np.flatnonzero(in0 & ~out)
+        if look.size:
+            upto = float(length[look].max()) + 2 * self.cell_m
+            to_side[look] = self.distance_m(r0[look], c0[look], upto_m=upto)
+        shore = np.where(wet0, to_side + self.cell_m, 0.0)
+        clear = np.where(in0 & ~wet0, to_side - self.cell_m * 0.71, np.inf)
         near = ~out & (length > 2 * self.tolerance_m + shore)
         near &= wet0 | (length >= clear)
         todo = np.flatnonzero(near)
@@ -189,7 +237,7 @@ def water_mask(
     import shapely
     from rasterio.features import rasterize
     from rasterio.transform import from_origin
-    from scipy.ndimage import distance_transform_edt, label
+    from scipy.ndimage import label
 
     crs = CRS.from_user_input(crs)
     geoms = gpd.GeoSeries(polygons).to_crs(crs)
@@ -211,10 +259,29 @@ def water_mask(
     ).astype(bool)
     if not water.any():
         return None
-    distance = (distance_transform_edt(~water) * cell).astype(np.float32)
-    distance[water] = (distance_transform_edt(water)[water] * cell).astype(np.float32)
     land, _ = label(~water, structure=np.ones((3, 3), dtype=bool))
-    return WaterMask(water, distance, land.astype(np.int32), xmin, ymax, cell, crs, tolerance_m)
+    return WaterMask(water, land.astype(np.int32), xmin, ymax, cell, crs, tolerance_m)
+
+
+def _shore_trees(water: np.ndarray) -> tuple[Any, Any]:
+    """KD-trees of (row, col) of the water cells next to land and the land cells next to water.
+
+    The nearest water cell of a land cell is next to land (a step from it towards
+    the land cell is closer, so it is land), and the other way round: the two
+    trees give the exact distance transform of each side.
+    """
+    from scipy.spatial import cKDTree
+
+    differs = np.zeros(water.shape, dtype=bool)
+    across_rows = water[1:, :] != water[:-1, :]
+    across_cols = water[:, 1:] != water[:, :-1]
+    differs[1:, :] |= across_rows
+    differs[:-1, :] |= across_rows
+    differs[:, 1:] |= across_cols
+    differs[:, :-1] |= across_cols
+    wet = np.argwhere(differs & water)
+    dry = np.argwhere(differs & ~water)
+    return cKDTree(wet.reshape(-1, 2)), cKDTree(dry.reshape(-1, 2))
 
 
 def nearest_unblocked(

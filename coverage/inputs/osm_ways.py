@@ -1,6 +1,8 @@
 """Reading the highway and ferry ways of OpenStreetMap extracts, from PBF or XML.
 
-An ``.osm.pbf`` file is parsed with pyrosm (compiled, vectorised); an ``.osm`` XML
+An ``.osm.pbf`` file is parsed with pyrosm (compiled, vectorised; the ways' node
+references, which find gaps in clipped extracts, and the ferry ways with osmium's
+compiled filters); an ``.osm`` XML
 file (optionally ``.gz``/``.bz2``) with the standard library's streaming XML
 parser. Both return the same nodes and the same tags (:data:`OSM_TAGS`) per
 segment between consecutive way nodes, so the same data in either format gives
@@ -132,6 +134,63 @@ def _lengths(
     return np.asarray(Geod(ellps="WGS84").inv(lon[ia], lat[ia], lon[ib], lat[ib])[2], dtype=float)
 
 
+def _pbf_way_refs(
+    path: Path, highway_ids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, list[tuple[int, list[int], tuple[Any, ...]]]]:
+    """Each kept highway way's node references, and the ferry ways, read with osmium.
+
+    pyrosm's network frame has no node lists unless asked to build one per segment
+    row (slow on long ways), so the references that find gaps in clipped ways are
+    read here in one pass over the file's ways (compiled tag filters; one Python
+    step per kept way). Ferry ways (``route=ferry`` without a ``highway`` tag)
+    come with their tags.
+
+    Returns
+    -------
+    way_of_ref, refs : numpy.ndarray
+        The highway ways in ``highway_ids`` as consecutive node references.
+    ferries : list of (way id, refs, tags)
+    """
+    import osmium
+
+    keep = set(highway_ids.tolist())
+    counts: list[int] = []
+    ways: list[int] = []
+    refs: list[int] = []
+    processor = osmium.FileProcessor(str(path), osmium.osm.WAY)
+    for way in processor.with_filter(osmium.filter.KeyFilter("highway")):
+        if isinstance(way, osmium.osm.Way) and way.id in keep:
+            way_refs = [n.ref for n in way.nodes]
+            refs.extend(way_refs)
+            counts.append(len(way_refs))
+            ways.append(way.id)
+    ferries = []
+    processor = osmium.FileProcessor(str(path), osmium.osm.WAY)
+    for way in processor.with_filter(osmium.filter.TagFilter(("route", "ferry"))):
+        if isinstance(way, osmium.osm.Way) and "highway" not in way.tags:
+            tags = tuple(way.tags.get(k) for k in OSM_TAGS)
+            ferries.append((int(way.id), [n.ref for n in way.nodes], tags))
+    way_of_ref = np.repeat(np.asarray(ways, dtype=np.int64), counts)
+    return way_of_ref, np.asarray(refs, dtype=np.int64), ferries
+
+
+def _pbf_nodes(path: Path, ids: set[int]) -> pd.DataFrame:
+    """The nodes ``ids`` of a PBF file (those present), as ``id``, ``lon``, ``lat``."""
+    import osmium
+
+    rows = []
+    if ids:
+        processor = osmium.FileProcessor(str(path), osmium.osm.NODE)
+        for node in processor.with_filter(osmium.filter.IdFilter(ids)):
+            if not isinstance(node, osmium.osm.Node):
+                continue
+            loc = node.location
+            rows.append(
+                (node.id, loc.lon if loc.valid() else np.nan, loc.lat if loc.valid() else np.nan)
+            )
+    return pd.DataFrame(rows, columns=["id", "lon", "lat"]).astype({"id": np.int64})
+
+
 def _read_pbf(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
     import pyrosm
 
@@ -139,45 +198,44 @@ def _read_pbf(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFr
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            osm = pyrosm.OSM(str(path), keep_metadata=False, keep_node_info=True)
+            osm = pyrosm.OSM(str(path), keep_metadata=False)
             result = osm.get_network(network_type="all", nodes=True, extra_attributes=extra)
-            ferries = osm.get_network(
-                network_type="all",
-                nodes=True,
-                custom_filter=['["route"="ferry"]'],
-                extra_attributes=extra,
+        if result is None or result[0] is None:
+            raise InputError(
+                f"{path}: the OSM file has no highway ways; use an extract that covers the "
+                "study area"
             )
-    except Exception as exc:  # pyrosm raises bare Exceptions and KeyErrors on bad files
+        nodes, edges = result
+        edges = edges.reset_index(drop=True)
+        highway_ids = np.unique(edges["id"].to_numpy(np.int64))
+        way_of_ref, refs, ferry_ways = _pbf_way_refs(path, highway_ids)
+        ferry_nodes = _pbf_nodes(path, {r for _, fr, _ in ferry_ways for r in fr})
+    except InputError:
+        raise
+    except Exception as exc:  # pyrosm and osmium raise bare Exceptions on bad files
         raise InputError(
             f"{path}: cannot read this OSM PBF file ({type(exc).__name__}: {exc}); "
             "it may be truncated or corrupt, download it again"
         ) from None
-    if result is None or result[0] is None:
-        raise InputError(
-            f"{path}: the OSM file has no highway ways; use an extract that covers the study area"
-        )
-    nodes, edges = result
-    if ferries is not None and ferries[1] is not None and len(ferries[1]):
-        edges = pd.concat([edges, ferries[1]], ignore_index=True)
-        nodes = pd.concat([nodes, ferries[0]], ignore_index=True).drop_duplicates("id")
+    if len(ferry_nodes):
+        nodes = pd.concat([nodes, ferry_nodes], ignore_index=True).drop_duplicates("id")
     ids = nodes["id"].to_numpy(dtype=np.int64)
     lon = nodes["lon"].to_numpy(dtype=float)
     lat = nodes["lat"].to_numpy(dtype=float)
     _check_coordinates(path, ids, lon, lat)
-    edges = edges.reset_index(drop=True)
     # pyrosm joins the nodes either side of a missing node; find those gaps from
     # each way's full node list and leave them out, as the XML reader does
-    first = ~edges["id"].duplicated().to_numpy()
-    lists = edges["nodes"].to_numpy(dtype=object)[first]
-    counts = np.fromiter((len(r) for r in lists), dtype=np.int64, count=lists.size)
-    refs = np.fromiter(
-        (int(r) for lst in lists for r in lst), dtype=np.int64, count=int(counts.sum())
-    )
-    way_of_ref = np.repeat(edges["id"].to_numpy(dtype=np.int64)[first], counts)
     present = np.isin(refs, ids)
     _, gap_from, gap_to = _gaps(way_of_ref, refs, present)
     gap_rows = np.zeros(len(edges), dtype=bool)
-    if gap_from.size:
+    f_way = np.repeat(
+        np.asarray([w for w, _, _ in ferry_ways], dtype=np.int64),
+        [len(fr) for _, fr, _ in ferry_ways],
+    )
+    f_refs = np.asarray([r for _, fr, _ in ferry_ways for r in fr], dtype=np.int64)
+    f_present = np.isin(f_refs, ids)
+    f_starts, f_gap_from, f_gap_to = _gaps(f_way, f_refs, f_present)
+    if gap_from.size or f_gap_from.size:
         gap_keys = pd.MultiIndex.from_arrays([way_of_ref[gap_from], refs[gap_from], refs[gap_to]])
         row_keys = pd.MultiIndex.from_arrays(
             [
@@ -189,18 +247,26 @@ def _read_pbf(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFr
         gap_rows = row_keys.isin(gap_keys)
         u, v = edges["u"].to_numpy(np.int64), edges["v"].to_numpy(np.int64)
         seg_m = _lengths(ids, lon, lat, u, v)
+        f_gap_m = _lengths(ids, lon, lat, f_refs[f_gap_from], f_refs[f_gap_to]).sum()
+        f_kept_m = _lengths(ids, lon, lat, f_refs[f_starts], f_refs[f_starts + 1]).sum()
         _warn_gaps(
             path,
-            int(np.unique(way_of_ref[~present]).size),
-            int(np.unique(way_of_ref[gap_from]).size),
-            int(first.sum()),
-            float(seg_m[gap_rows].sum()),
-            float(seg_m[~gap_rows].sum()),
+            int(np.unique(way_of_ref[~present]).size + np.unique(f_way[~f_present]).size),
+            int(np.unique(way_of_ref[gap_from]).size + np.unique(f_way[f_gap_from]).size),
+            int(highway_ids.size + len(ferry_ways)),
+            float(seg_m[gap_rows].sum() + f_gap_m),
+            float(seg_m[~gap_rows].sum() + f_kept_m),
         )
     edges = edges.loc[~gap_rows]
     ways = pd.DataFrame(
         {c: edges[c] if c in edges.columns else None for c in ("u", "v", *OSM_TAGS)}
     ).reset_index(drop=True)
+    if f_starts.size:
+        tags_of = {w: t for w, _, t in ferry_ways}
+        ferry = pd.DataFrame([tags_of[w] for w in f_way[f_starts]], columns=list(OSM_TAGS))
+        ferry.insert(0, "v", f_refs[f_starts + 1])
+        ferry.insert(0, "u", f_refs[f_starts])
+        ways = pd.concat([ways, ferry], ignore_index=True)
     return ids, lon, lat, ways
 
 

@@ -61,7 +61,11 @@ def tag(ways: pd.DataFrame, key: str) -> pd.Series:
     """A tag's values, stripped and lower case ('' where unset)."""
     if key not in ways.columns:
         return pd.Series("", index=ways.index, dtype="string")
-    return ways[key].astype("string").fillna("").str.strip().str.lower()
+    # a few distinct values over many segments: clean each distinct value once
+    codes, values = pd.factorize(ways[key], use_na_sentinel=True)
+    clean = pd.Series(values, dtype="string").fillna("").str.strip().str.lower()
+    table = np.append(clean.to_numpy(dtype=object), "")  # code -1 (unset) -> ''
+    return pd.Series(table[codes], index=ways.index, dtype="string", name=key)
 
 
 def allowed(ways: pd.DataFrame, mode: str) -> np.ndarray:

@@ -130,3 +130,30 @@ def test_adding_water_never_shortens_a_leg(seed, boxes):
         barrier = _mask(net, water, cell_m=10.0)
         legs.append(snap_points(net, px, py, max_distance_m=2000.0, barrier=barrier).nearest_m)
     assert np.all(legs[1] >= legs[0]) and np.all(legs[2] >= legs[1])
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    shape=st.tuples(st.integers(1, 40), st.integers(1, 40)),
+    wet=st.floats(0.05, 0.95),
+)
+def test_shore_distances_equal_the_distance_transform(seed, shape, wet):
+    """Each cell's distance to the other side equals scipy's exact Euclidean transform."""
+    from scipy.ndimage import distance_transform_edt
+
+    from coverage.engine.barriers import WaterMask
+
+    rng = np.random.default_rng(seed)
+    water = rng.random(shape) < wet
+    water[rng.integers(0, shape[0]), rng.integers(0, shape[1])] = True
+    mask = WaterMask(water, np.zeros(shape, np.int32), 0.0, 0.0, 25.0, UTM)
+    rows, cols = np.indices(shape)
+    got = mask.distance_m(rows, cols).reshape(shape)
+    want = np.where(water, distance_transform_edt(water), distance_transform_edt(~water)) * 25.0
+    if water.all():  # no land: no shore to walk to
+        assert np.isinf(got).all()
+    else:
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+    bounded = mask.distance_m(rows, cols, upto_m=60.0).reshape(shape)
+    np.testing.assert_array_equal(np.where(got <= 60.0, got, np.inf), bounded)

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from fixtures.synthetic import write_osm_xml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import Geod, Transformer
 from shapely.geometry import Point
 
@@ -231,3 +233,27 @@ def _metric(demand, net):
     from coverage.inputs.crs import transform_xy
 
     return transform_xy(demand.x, demand.y, demand.crs, net.crs)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.just(float("nan")),
+            st.sampled_from([" Yes", "no", "NO ", "", "-1", "yes;no", "Tunnel"]),
+            st.integers(-3, 3),
+            st.text(max_size=4),
+        ),
+        max_size=30,
+    )
+)
+def test_tag_values_are_cleaned_as_the_plain_string_pipeline(values):
+    """Cleaning each distinct value once equals stripping and lower-casing every row."""
+    from coverage.inputs.way_rules import tag
+
+    ways = pd.DataFrame(
+        {"tunnel": pd.Series(values, dtype=object)}, index=range(5, 5 + len(values))
+    )
+    want = ways["tunnel"].astype("string").fillna("").str.strip().str.lower()
+    pd.testing.assert_series_equal(tag(ways, "tunnel"), want)

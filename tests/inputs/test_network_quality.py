@@ -39,6 +39,29 @@ def test_gaps_in_ways_are_left_out_and_warned(tmp_path, writer):
 
 
 @pytest.mark.parametrize("writer", [write_osm_xml, write_osm_pbf])
+def test_gaps_in_ferry_ways_are_left_out_too(tmp_path, writer):
+    lon, lat = _line(11)
+    path = tmp_path / ("ferry.osm" if writer is write_osm_xml else "ferry.osm.pbf")
+    # a road 1-4 and a ferry 4-11 whose node 7 is missing: the crossing 6 -> 8
+    # (200 m) is lost, the road's 300 m and the ferry's 500 m either side remain
+    writer(
+        path,
+        lon,
+        lat,
+        [[1, 2, 3, 4], list(range(4, 12))],
+        [{"highway": "residential"}, {"route": "ferry"}],
+        frozenset({7}),
+    )
+    with pytest.warns(IncompleteWaysWarning, match=r"1 of 2 ways .* 20\.0% .*\(0\.2 km\)"):
+        net = load_network(path, metric_crs=CRS)
+    pairs = {
+        tuple(sorted(p))
+        for p in zip(net.node_ids[net.edge_u], net.node_ids[net.edge_v], strict=False)
+    }
+    assert pairs == {(1, 2), (2, 3), (3, 4), (4, 5), (5, 6), (8, 9), (9, 10), (10, 11)}
+
+
+@pytest.mark.parametrize("writer", [write_osm_xml, write_osm_pbf])
 def test_ways_cut_at_the_extract_edge_are_normal(tmp_path, writer, recwarn):
     lon, lat = _line(6)
     path = tmp_path / ("edge.osm" if writer is write_osm_xml else "edge.osm.pbf")
