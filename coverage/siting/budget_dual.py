@@ -59,6 +59,8 @@ class BudgetDual:
         The ``mu`` of the bound.
     solves : int
         Number of ``I(mu)`` solved.
+    ruled_out : int
+        Sites the ``duals`` left out of the last ``I(mu)`` solved.
     seconds : float
         Wall time.
     """
@@ -69,6 +71,7 @@ class BudgetDual:
     proven: bool
     multiplier: float
     solves: int
+    ruled_out: int
     seconds: float
 
 
@@ -146,6 +149,7 @@ def budget_dual(
     multiplier: float,
     time_limit_s: float,
     incumbent: np.ndarray | None = None,
+    duals: np.ndarray | None = None,
     rel_tol: float = 1e-6,
 ) -> BudgetDual:
     """Search the budget multiplier for a solution of ``I(mu)`` with ``k`` sites.
@@ -164,6 +168,13 @@ def budget_dual(
         Time limit of the whole search; no ``I(mu)`` solve runs past it.
     incumbent : numpy.ndarray, optional
         Sites of a known feasible answer (kept if nothing better is found).
+    duals : numpy.ndarray, optional
+        Multipliers ``lambda`` of the demand rows (e.g. the LP's duals,
+        :attr:`~coverage.siting.certificate.Certificate.multipliers`). With them each
+        ``I(mu)`` drops the sites that cannot beat the best answer known at that
+        ``mu``: ``I(mu) <= sum_i (w_i - lambda_i) + sum_j max(0, c_j - mu)`` with
+        ``c_j = sum_i a_ij lambda_i``, and opening a site with ``c_j < mu`` lowers
+        that bound by ``mu - c_j``.
     rel_tol : float
         Relative gap at which the answer counts as proven optimal.
 
@@ -184,34 +195,51 @@ def budget_dual(
     mu: float | None
     mu, step, solves = max(float(multiplier), 0.0), max(1e-3 * float(multiplier), 1e-9), 0
     warm: np.ndarray | None = None
+    lam = None if duals is None else np.clip(np.asarray(duals, dtype=np.float64), 0.0, w)
+    site_value = np.zeros(n) if lam is None else np.asarray(rows.T @ lam).ravel()
+    rest = 0.0 if lam is None else float(np.sum(w - lam))
+    ruled_out = 0
+    lines = [(best_value, int(best_sites.size))]  # (F(x), |x|) of every answer seen
     trail: tuple[float, float, int] | None = None  # the previous point
     tangent = True  # whether the last bracketed step was the tangents' crossing
     while True:
         left = deadline - time.perf_counter()
         if left <= 0:
             break
-        mip = _inner_mip(rows, w, mu)
+        floor = max(f - mu * c for f, c in lines)  # I(mu) >= the best answer known
+        keep = np.arange(n)
+        if lam is not None:
+            upper = rest + float(np.maximum(site_value - mu, 0.0).sum())
+            margin = 1e-9 * max(abs(floor), 1.0)
+            keep = np.flatnonzero(upper - np.maximum(mu - site_value, 0.0) >= floor - margin)
+        sub = sp.csr_matrix(rows[:, keep])
+        live = np.diff(sub.indptr) > 0  # rows no site kept can cover stay uncovered
+        sub, sw = sp.csr_matrix(sub[live]), w[live]
         start_x = None
         if warm is not None:
-            start_x = np.concatenate([warm, (np.asarray(rows @ warm).ravel() > 0).astype(float)])
+            on = warm[keep]
+            start_x = np.concatenate([on, (np.asarray(sub @ on).ravel() > 0).astype(float)])
         solved = solve_mip(
-            mip, time_limit_s=left, mip_rel_gap=1e-9, start=start_x, deadline=deadline
-        )
+            _inner_mip(sub, sw, mu), time_limit_s=left, mip_rel_gap=1e-9, start=start_x,
+            deadline=deadline,
+        )  # fmt: skip
         solves += 1
-        x = np.round(solved["values"][:n])
+        ruled_out = n - keep.size
+        x = np.zeros(n)
+        x[keep] = np.round(solved["values"][: keep.size])
         sites = np.flatnonzero(x > 0.5)
         value = covered_weight(sets, w, sites)
-        if solved["bound"] is not None and mu * k + solved["bound"] < best_bound:
-            best_bound, best_mu = mu * k + solved["bound"], mu
+        if solved["bound"] is not None and mu * k + max(solved["bound"], floor) < best_bound:
+            best_bound, best_mu = mu * k + max(solved["bound"], floor), mu  # any better x: kept
         if sites.size <= k:
             repaired = _complete(sets, w, sites, k)
         else:
             repaired = trim_to(sets, w, sites, k)
         for candidate in (sites, repaired):
-            if candidate.size <= k:
-                v = covered_weight(sets, w, candidate)
-                if v > best_value:
-                    best_sites, best_value = np.sort(candidate), v
+            v = covered_weight(sets, w, candidate)
+            lines.append((v, int(candidate.size)))
+            if candidate.size <= k and v > best_value:
+                best_sites, best_value = np.sort(candidate), v
         log.debug(
             "budget multiplier %.6f: %d sites, covered %.3f, bound %.3f, best %.3f",
             mu, sites.size, value, best_bound, best_value,
@@ -237,6 +265,7 @@ def budget_dual(
         proven=best_value >= best_bound * (1.0 - rel_tol),
         multiplier=best_mu,
         solves=solves,
+        ruled_out=ruled_out,
         seconds=time.perf_counter() - start,
     )
 

@@ -343,11 +343,11 @@ def lagrangian_mclp(
     left = max(time_limit_s - (time.perf_counter() - start), 0.0)
     dual = budget_dual(
         rows, w, k, multiplier=mu, time_limit_s=left, incumbent=np.asarray(greedy),
-        rel_tol=mip_rel_gap,
+        duals=cert.multipliers, rel_tol=mip_rel_gap,
     )  # fmt: skip
     info["budget_dual"] = {
         "value": dual.value, "bound": dual.bound, "multiplier": dual.multiplier,
-        "solves": dual.solves, "seconds": dual.seconds, "proven": dual.proven,
+        "solves": dual.solves, "ruled_out": dual.ruled_out, "seconds": dual.seconds, "proven": dual.proven,
     }  # fmt: skip
     bound = min(cert.bound, dual.bound)
     if dual.value > value:

@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 
 from coverage.siting.budget_dual import budget_dual, covered_weight, trim_to
-from coverage.siting.certificate import lagrangian_mclp
+from coverage.siting.certificate import certify, lagrangian_mclp
 from coverage.siting.milp import coverage_mip, solve_mip
 from coverage.siting.optimise import maximal_covering
 
@@ -64,29 +64,36 @@ def test_bound_is_the_enumerated_lagrangian_and_a_proof_is_the_optimum(seed):
     for k in (3, 5):
         best = float(value[masks.sum(1) <= k].max())
         mu = 0.5 * best / k
-        found = budget_dual(rows, w, k, multiplier=mu, time_limit_s=30)
-        assert found.sites.size <= k
-        assert found.value == pytest.approx(covered_weight(sets, w, found.sites))
-        assert found.value <= best + 1e-9 <= found.bound + 1e-6
-        # B(mu) = mu k + max over every set S of (covered(S) - mu |S|), by enumeration
-        at = found.multiplier
-        enumerated = at * k + float(np.max(value - at * masks.sum(1)))
-        assert found.bound == pytest.approx(enumerated, rel=1e-7, abs=1e-6)
-        if found.proven:
-            assert found.value == pytest.approx(best, rel=1e-6)
+        # without multipliers, and with the LP's (the sites they rule out at each mu
+        # must not change I(mu))
+        for duals in (None, certify(rows, w, k).multipliers):
+            found = budget_dual(rows, w, k, multiplier=mu, time_limit_s=30, duals=duals)
+            assert found.sites.size <= k
+            assert found.value == pytest.approx(covered_weight(sets, w, found.sites))
+            assert found.value <= best + 1e-9 <= found.bound + 1e-6
+            # B(mu) = mu k + max over every set S of (covered(S) - mu |S|), by enumeration
+            at = found.multiplier
+            enumerated = at * k + float(np.max(value - at * masks.sum(1)))
+            assert found.bound == pytest.approx(enumerated, rel=1e-7, abs=1e-6)
+            if found.proven:
+                assert found.value == pytest.approx(best, rel=1e-6)
 
 
 def test_the_search_proves_on_most_towns_and_not_on_all():
-    proven = []
+    proven, ruled_out = [], 0
     for seed in range(30):
         sets, w = town(seed)
         best = optimum(sets, w, 4)
-        found = budget_dual(sp.csr_matrix(sets.T), w, 4, multiplier=best / 8, time_limit_s=30)
+        rows = sp.csr_matrix(sets.T)
+        duals = certify(rows, w, 4).multipliers
+        found = budget_dual(rows, w, 4, multiplier=best / 8, time_limit_s=30, duals=duals)
         proven.append(found.proven)
+        ruled_out += found.ruled_out
         assert found.value <= best + 1e-9 <= found.bound + 1e-6
     # a proof needs some multiplier at which the unbudgeted optimum takes exactly k
     # sites; on a few towns the covered weight is not concave in k there
     assert 10 <= sum(proven) < 30
+    assert ruled_out > 0  # the duals left sites out of I(mu), and the answers held
 
 
 @pytest.mark.parametrize("seed", range(12))
