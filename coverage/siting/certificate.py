@@ -347,7 +347,8 @@ def lagrangian_mclp(
     )  # fmt: skip
     info["budget_dual"] = {
         "value": dual.value, "bound": dual.bound, "multiplier": dual.multiplier,
-        "solves": dual.solves, "ruled_out": dual.ruled_out, "seconds": dual.seconds, "proven": dual.proven,
+        "solves": dual.solves, "ruled_out": dual.ruled_out, "seconds": dual.seconds,
+        "proven": dual.proven,
     }  # fmt: skip
     bound = min(cert.bound, dual.bound)
     if dual.value > value:
