@@ -200,6 +200,12 @@ def bench_large(
     merged, mw = _merge_rows(_pattern(sets), weights)
     solved = lagrangian_mclp(merged, mw, k, time_limit_s=time_limit_s, mip_rel_gap=1e-9)
     exact_s = time.perf_counter() - start
+    dual = solved.get("budget_dual") or {}
+    print(
+        f"  large: exact {solved['status']} in {exact_s:.0f} s (limit {time_limit_s:.0f} s), "
+        f"gap {solved['mip_gap']:.1e}, {dual.get('solves', 0)} multiplier solves",
+        flush=True,
+    )
     chosen = np.flatnonzero(solved["values"] > 0.5)
     reached = np.zeros(weights.size, dtype=bool)
     reached[sets[chosen].indices] = True

@@ -165,7 +165,8 @@ def budget_dual(
     multiplier : float
         The starting ``mu`` (the LP relaxation's budget dual is a good one).
     time_limit_s : float
-        Time limit of the whole search; no ``I(mu)`` solve runs past it.
+        Time limit of the whole search; each ``I(mu)`` solve is interrupted a little
+        before it (up to 5 s), as HiGHS takes a moment to stop.
     incumbent : numpy.ndarray, optional
         Sites of a known feasible answer (kept if nothing better is found).
     duals : numpy.ndarray, optional
@@ -183,7 +184,8 @@ def budget_dual(
     BudgetDual
     """
     start = time.perf_counter()
-    deadline = start + float(time_limit_s)
+    # HiGHS takes a few seconds to wind up after an interrupt on large models
+    deadline = start + float(time_limit_s) - min(5.0, 0.05 * float(time_limit_s))
     w = np.asarray(w, dtype=np.float64)
     sets = sp.csr_matrix(rows.T)
     n = sets.shape[0]
@@ -195,6 +197,9 @@ def budget_dual(
     mu: float | None
     mu, step, solves = max(float(multiplier), 0.0), max(1e-3 * float(multiplier), 1e-9), 0
     warm: np.ndarray | None = None
+    if best_sites.size:  # the incumbent is an answer of every I(mu) too
+        warm = np.zeros(n)
+        warm[best_sites] = 1.0
     lam = None if duals is None else np.clip(np.asarray(duals, dtype=np.float64), 0.0, w)
     site_value = np.zeros(n) if lam is None else np.asarray(rows.T @ lam).ravel()
     rest = 0.0 if lam is None else float(np.sum(w - lam))
