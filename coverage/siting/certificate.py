@@ -19,7 +19,10 @@ The same bound rules sites out (Lagrangian reduced-cost fixing): forcing a site
 ``j`` outside the ``k`` best into the solution bounds the covered weight by
 ``L - c_(k) + c_j``; when that is below ``G`` no optimal solution contains ``j``,
 and symmetrically a site among the ``k`` best whose removal bounds it below ``G``
-is in every optimal solution. The exact solver then works on the few sites left.
+is in every optimal solution. The exact solver (:func:`lagrangian_mclp`) first tries
+the budget multiplier search (:mod:`~coverage.siting.budget_dual`), which proves the
+optimum at scale, and works on the sites left by fixing only when that search ends
+without a proof.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from .budget_dual import budget_dual
 from .greedy import _Cover, _lazy_greedy, swap_improve
 from .milp import _quiet_stdout, coverage_mip, solve_mip
 
@@ -270,7 +274,13 @@ def lagrangian_mclp(
     time_limit_s: float,
     mip_rel_gap: float,
 ) -> dict[str, Any]:
-    """The exact MCLP through a greedy start, the certificate and reduced-cost fixing.
+    """The exact MCLP: greedy start, certificate, budget multiplier search, then a MILP.
+
+    The LP-seeded greedy answer is proven optimal by the certificate alone when it is
+    within ``mip_rel_gap``; otherwise the budget multiplier search
+    (:mod:`~coverage.siting.budget_dual`) looks for a proof, and only if it finds none
+    in time does HiGHS solve the MCLP on the sites reduced-cost fixing leaves, from the
+    best answer found, interrupted at the time limit.
 
     Parameters
     ----------
@@ -281,7 +291,7 @@ def lagrangian_mclp(
     k : int
         Number of sites to choose.
     time_limit_s : float
-        Time limit of the LP and the MILP together.
+        Time limit of the whole solve (LP, multiplier search and MILP).
     mip_rel_gap : float
         Relative gap at which to stop (the greedy answer is returned when the
         certificate alone proves it within the gap).
@@ -291,7 +301,8 @@ def lagrangian_mclp(
     dict
         As :func:`~coverage.siting.milp.solve_mip` (``values`` holds the ``x`` of
         every site only), plus ``greedy`` (its covered weight), ``certificate``
-        (the bound and its seconds) and ``fixed`` (sites ruled out and fixed in).
+        (the bound and its seconds), ``budget_dual`` (what the multiplier search
+        found, when it ran) and ``fixed`` (sites ruled out and fixed in).
     """
     start = time.perf_counter()
     n = rows.shape[1]
@@ -328,7 +339,32 @@ def lagrangian_mclp(
             "size": {"variables": 0, "constraints": 0, "nonzeros": 0},
             "fixed": {"out": n - k, "in": k},
         }  # fmt: skip
+    mu = float(np.sort(cert.site_values)[::-1][k - 1]) if k > 0 else 0.0
+    left = max(time_limit_s - (time.perf_counter() - start), 0.0)
+    dual = budget_dual(
+        rows, w, k, multiplier=mu, time_limit_s=left, incumbent=np.asarray(greedy),
+        duals=cert.multipliers, rel_tol=mip_rel_gap,
+    )  # fmt: skip
+    info["budget_dual"] = {
+        "value": dual.value, "bound": dual.bound, "multiplier": dual.multiplier,
+        "solves": dual.solves, "ruled_out": dual.ruled_out, "seconds": dual.seconds,
+        "proven": dual.proven,
+    }  # fmt: skip
+    bound = min(cert.bound, dual.bound)
+    if dual.value > value:
+        greedy, value = [int(j) for j in dual.sites], dual.value
+    x = np.zeros(n)
+    x[greedy] = 1.0
     out, in_ = reduced_cost_fixing(cert, k, value)
+    left = time_limit_s - (time.perf_counter() - start)
+    if dual.proven or left <= 0:
+        return {
+            **info, "values": x, "status": "optimal" if dual.proven else "time_limit",
+            "mip_gap": max((bound - value) / bound, 0.0) if bound > 0 else 0.0,
+            "bound": bound, "seconds": time.perf_counter() - start,
+            "size": {"variables": 0, "constraints": 0, "nonzeros": 0},
+            "fixed": {"out": int(out.sum()), "in": int(in_.sum())},
+        }  # fmt: skip
     keep = np.flatnonzero(~out)
     sub = sp.csr_matrix(rows[:, keep])
     live = np.diff(sub.indptr) > 0
@@ -341,17 +377,20 @@ def lagrangian_mclp(
     if local[forced].all():
         y = (np.asarray(sub @ local).ravel() > 0).astype(float)
         warm = np.concatenate([local, y])
-    left = max(time_limit_s - (time.perf_counter() - start), 1.0)
-    solved = solve_mip(mip, time_limit_s=left, mip_rel_gap=mip_rel_gap, start=warm)
-    x = np.zeros(n)
-    x[keep] = np.round(solved["values"][: keep.size])
-    if float(solved["values"] @ mip.cost) < value - 1e-9 * max(value, 1.0):
-        x = np.zeros(n)  # the MILP stopped below the greedy answer: keep the greedy one
-        x[greedy] = 1.0
-    bound = min(cert.bound, solved["bound"]) if solved["bound"] is not None else cert.bound
-    found = max(float(solved["values"] @ mip.cost), value)
+    solved = solve_mip(
+        mip, time_limit_s=left, mip_rel_gap=mip_rel_gap, start=warm,
+        deadline=start + time_limit_s,
+    )  # fmt: skip
+    if solved["bound"] is not None:  # any answer above `value` uses only the sites kept
+        bound = min(bound, max(solved["bound"], value))
+    found = float(solved["values"] @ mip.cost)
+    if found > value:
+        x = np.zeros(n)
+        x[keep] = np.round(solved["values"][: keep.size])
+        value = found
+    gap = max((bound - value) / bound, 0.0) if bound > 0 else 0.0
     return {
         **solved, **info, "values": x, "seconds": time.perf_counter() - start, "bound": bound,
-        "mip_gap": max((bound - found) / bound, 0.0) if bound > 0 else 0.0,
+        "mip_gap": gap, "status": "optimal" if gap <= mip_rel_gap else solved["status"],
         "fixed": {"out": int(out.sum()), "in": int(in_.sum())},
     }  # fmt: skip

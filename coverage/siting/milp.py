@@ -63,6 +63,7 @@ def solve_mip(
     mip_rel_gap: float,
     start: np.ndarray | None = None,
     lp_solver: str | None = None,
+    deadline: float | None = None,
 ) -> dict[str, Any]:
     """Solve a :class:`Mip` with HiGHS.
 
@@ -78,6 +79,10 @@ def solve_mip(
         A feasible solution (every column) to start from.
     lp_solver : str, optional
         HiGHS's ``mip_lp_solver`` (e.g. ``"ipx"`` for very large root LPs).
+    deadline : float, optional
+        A :func:`time.perf_counter` instant at which HiGHS is interrupted wherever it
+        is (its own time limit is not checked everywhere, e.g. in the root node's
+        cut loop); the best solution found so far is returned.
 
     Returns
     -------
@@ -120,6 +125,8 @@ def solve_mip(
         sol.col_value = np.asarray(start, dtype=np.float64)
         sol.value_valid = True
         h.setSolution(sol)
+    if deadline is not None:
+        _interrupt_at(h, deadline)
     began = time.perf_counter()
     h.run()
     seconds = time.perf_counter() - began
@@ -153,6 +160,18 @@ def solve_mip(
             "nonzeros": int(mip.rows.nnz),
         },
     }
+
+
+def _interrupt_at(h: Any, deadline: float) -> None:
+    """Make HiGHS stop at ``deadline`` (checked at each of its interrupt callbacks)."""
+
+    def stop(event: Any) -> None:
+        if time.perf_counter() >= deadline:
+            event.interrupt()
+
+    h.cbSimplexInterrupt += stop
+    h.cbIpmInterrupt += stop
+    h.cbMipInterrupt += stop
 
 
 def mip_value(mip: Mip, values: np.ndarray) -> float:
