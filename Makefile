@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-dev
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: setup demo test check lint typecheck bench fuzz batch-sample clean
+.PHONY: setup demo test check lint typecheck bench fuzz batch-sample docs-images clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench: $(BENCH_STAMP)
 ## fuzz: the fuzz and property tests with many more examples (HYPOTHESIS_PROFILE=fuzz)
 fuzz: setup
 	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest tests/test_fuzz.py tests/test_properties.py
+
+## docs-images: draw the pictures of docs/img/ again from ../shared/data and the demo
+docs-images: setup
+	$(PY) scripts/docs_images.py --shared ../shared/data --out docs/img
 
 ## batch-sample: regenerate the maps of the sample batch (data/sample_batch/, writes out/sample_batch/)
 batch-sample: setup

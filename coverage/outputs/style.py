@@ -2,10 +2,13 @@
 
 Travel times are drawn in discrete classes (<=5, 5-10, 10-15, 15-30, 30-60, >60 min and
 unreachable) whose boundaries include the headline threshold (:func:`time_classes`),
-coloured from viridis: the classes within the threshold from its bright half, the
-classes beyond it from its dark half, so the threshold is a visible step in lightness
-(readable with any colour-vision deficiency and in grey print); unreachable places are
-grey. Tiers get a colour and a shape (so they stay distinct in black-and-white print),
+coloured from two perceptually uniform, colour-blind-safe maps: the classes within
+the threshold from viridis' bright half (yellow to green), the classes beyond it from
+inferno's dark half (crimson, purple, deep indigo), so the threshold is a change of hue
+and the largest step in lightness, and every class beyond it stays distinct (30-60 and
+over 60 minutes, the usual picture of a rural county, no longer share one purple);
+lightness falls class by class, so the order reads in grey print too. Unreachable
+places are grey. Tiers get a colour and a shape (so they stay distinct in black-and-white print),
 unit shares a five-step red-to-green scale. Titles name the place, the travel mode and
 the threshold (:func:`map_title`).
 """
@@ -20,6 +23,7 @@ import numpy as np
 from matplotlib import colormaps, colors
 
 __all__ = [
+    "BEYOND_CMAP",
     "MINUTES_CMAP",
     "MODE_NAMES",
     "SHARE_BINS",
@@ -55,8 +59,9 @@ _KNOWN_SHAPES = {
     "partner-insurer": "triangle-down",
 }
 _SHAPES = ("circle", "square", "triangle", "diamond", "hexagon", "triangle-down", "star")
-# no grey (the colour of unreachable places) and no yellow-green-blue (the time classes)
-_OTHER_COLOURS = ("#e7298a", "#8c510a", "#c51b7d", "#d95f02", "#542788", "#35978f")
+# no grey (unreachable places), no yellow-green-teal (the classes a station sits in) and
+# none of the crimson-purple-indigo beyond the threshold
+_OTHER_COLOURS = ("#e7298a", "#8c510a", "#d95f02", "#35978f", "#f781bf", "#1f78b4")
 
 #: Matplotlib marker of each shape (the static maps use the same shapes as the web map).
 MPL_MARKERS = {
@@ -69,8 +74,11 @@ MPL_MARKERS = {
     "star": "*",
 }
 
-#: Colour map the travel-time classes are taken from (perceptually uniform, colour-blind safe).
+#: Colour map of the travel-time classes within the threshold (perceptually uniform,
+#: colour-blind safe).
 MINUTES_CMAP = "viridis"
+#: Colour map of the classes beyond the threshold.
+BEYOND_CMAP = "inferno"
 
 _RAMP_CMAP = "RdYlGn_r"
 
@@ -254,13 +262,14 @@ def time_classes(threshold: float, breaks: Iterable[float] = TIME_BREAKS) -> Tim
     edges = tuple(kept)
     k = edges.index(t) + 1  # classes within the threshold
     m = len(edges) + 1 - k  # classes beyond it
-    cmap = colormaps[MINUTES_CMAP]
-    # positions on the colour map: steps of at most 0.18 on each side, 0.28 across the
-    # threshold, so the threshold is the largest step in lightness
+    # within: viridis from its yellow end, steps of at most 0.18; beyond: inferno from
+    # its crimson (0.45) down to deep indigo (0.08), steps of at most 0.2, so the step
+    # across the threshold is also the largest in lightness (grey print)
     near = 1.0 - np.arange(k) * min(0.18, 0.4 / max(k - 1, 1))
-    top = near[-1] - 0.28
-    far = top - np.arange(m) * min(0.18, top / max(m - 1, 1))
-    hexes = tuple(colors.to_hex(cmap(float(v))) for v in np.concatenate([near, far]))
+    far = 0.45 - np.arange(m) * min(0.2, 0.37 / max(m - 1, 1))
+    hexes = tuple(colors.to_hex(colormaps[MINUTES_CMAP](float(v))) for v in near) + tuple(
+        colors.to_hex(colormaps[BEYOND_CMAP](float(v))) for v in far
+    )
     return TimeClasses(breaks=edges, threshold=t, colours=hexes)
 
 

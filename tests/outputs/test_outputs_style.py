@@ -141,3 +141,29 @@ def test_mode_names_and_titles_differ_by_mode():
     )
     with pytest.raises(ValueError, match="lang"):
         map_title("fr", place="x", mode="walk", minutes=15)
+
+
+def _lab(hex_colour: str) -> np.ndarray:
+    """CIE L*a*b* (D65) of an sRGB colour, from the standard formulas."""
+    rgb = np.array(colors.to_rgb(hex_colour))
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = (
+        np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+        @ linear
+        / np.array([0.95047, 1.0, 1.08883])
+    )
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz * (29 / 6) ** 2 / 3 + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+@pytest.mark.parametrize(("threshold", "apart"), [(5, 12), (10, 18), (15, 35), (20, 30), (30, 30)])
+def test_classes_beyond_the_threshold_stay_apart(threshold, apart):
+    """Neighbouring classes stay apart in CIE76 colour difference; at the default 15
+    minutes every pair is at least 35 apart (30-60 and >60 were 25 apart, indigo
+    against dark purple, and looked alike on screen)."""
+    c = time_classes(threshold)
+    lab = np.array([_lab(h) for h in c.colours])
+    delta = np.linalg.norm(np.diff(lab, axis=0), axis=1)
+    assert delta.min() >= apart, dict(zip(c.colours[1:], delta.round(1), strict=True))
+    # the threshold is a change of hue too: within greenish-yellow (a* < 0), beyond red-purple
+    assert lab[c.threshold_index, 1] < 0 < lab[c.threshold_index + 1, 1]
