@@ -61,6 +61,8 @@ class BudgetDual:
         Number of ``I(mu)`` solved.
     ruled_out : int
         Sites the ``duals`` left out of the last ``I(mu)`` solved.
+    size : dict
+        ``variables``, ``constraints`` and ``nonzeros`` of that ``I(mu)``.
     seconds : float
         Wall time.
     """
@@ -73,6 +75,7 @@ class BudgetDual:
     solves: int
     ruled_out: int
     seconds: float
+    size: dict[str, int]
 
 
 def covered_weight(sets: sp.csr_matrix, w: np.ndarray, sites: np.ndarray) -> float:
@@ -204,6 +207,7 @@ def budget_dual(
     site_value = np.zeros(n) if lam is None else np.asarray(rows.T @ lam).ravel()
     rest = 0.0 if lam is None else float(np.sum(w - lam))
     ruled_out = 0
+    size = {"variables": 0, "constraints": 0, "nonzeros": 0}
     lines = [(best_value, int(best_sites.size))]  # (F(x), |x|) of every answer seen
     trail: tuple[float, float, int] | None = None  # the previous point
     tangent = True  # whether the last bracketed step was the tangents' crossing
@@ -229,7 +233,7 @@ def budget_dual(
             deadline=deadline,
         )  # fmt: skip
         solves += 1
-        ruled_out = n - keep.size
+        ruled_out, size = n - keep.size, solved["size"]
         x = np.zeros(n)
         x[keep] = np.round(solved["values"][: keep.size])
         sites = np.flatnonzero(x > 0.5)
@@ -271,6 +275,7 @@ def budget_dual(
         multiplier=best_mu,
         solves=solves,
         ruled_out=ruled_out,
+        size=size,
         seconds=time.perf_counter() - start,
     )
 

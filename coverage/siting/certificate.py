@@ -361,8 +361,7 @@ def lagrangian_mclp(
         return {
             **info, "values": x, "status": "optimal" if dual.proven else "time_limit",
             "mip_gap": max((bound - value) / bound, 0.0) if bound > 0 else 0.0,
-            "bound": bound, "seconds": time.perf_counter() - start,
-            "size": {"variables": 0, "constraints": 0, "nonzeros": 0},
+            "bound": bound, "seconds": time.perf_counter() - start, "size": dual.size,
             "fixed": {"out": int(out.sum()), "in": int(in_.sum())},
         }  # fmt: skip
     keep = np.flatnonzero(~out)

@@ -131,7 +131,10 @@ def test_exact_path_reports_which_step_proved_it():
             if "budget_dual" not in solved:
                 steps.append("certificate")
             else:
-                steps.append("dual" if solved["budget_dual"]["proven"] else "milp")
+                dual = solved["budget_dual"]
+                steps.append("dual" if dual["proven"] else "milp")
+                if dual["proven"]:  # the size of the last I(mu): the sites left, a y per row
+                    assert solved["size"]["variables"] > sets.shape[0] - dual["ruled_out"]
     assert {"certificate", "dual", "milp"} <= set(steps)
 
 
