@@ -198,7 +198,8 @@ def budget_dual(
     above: tuple[float, float, int] | None = None  # (mu, F(x), |x|) with |x| > k
     below: tuple[float, float, int] | None = None  # with |x| < k
     mu: float | None
-    mu, step, solves = max(float(multiplier), 0.0), max(1e-3 * float(multiplier), 1e-9), 0
+    mu, solves = max(float(multiplier), 0.0), 0
+    step = 1e-3 * (mu if mu > 0 else max(float(w.sum()) / max(k, 1), 1e-9))  # first move
     warm: np.ndarray | None = None
     if best_sites.size:  # the incumbent is an answer of every I(mu) too
         warm = np.zeros(n)

@@ -171,3 +171,13 @@ def test_a_passed_deadline_interrupts_highs_with_the_start_kept():
     assert time.perf_counter() - began < 5.0
     assert solved["status"] == "time_limit"
     assert float(solved["values"] @ mip.cost) >= float(start @ mip.cost) - 1e-6
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_zero_starting_multiplier_still_finds_its_way(seed):
+    sets, w = scattered(seed)
+    best = optimum(sets, w, 3)
+    found = budget_dual(sp.csr_matrix(sets.T), w, 3, multiplier=0.0, time_limit_s=30)
+    assert found.multiplier > 0.0 and found.solves > 1
+    assert found.value <= best + 1e-9 <= found.bound + 1e-6
+    assert not found.proven or found.value == pytest.approx(best, rel=1e-6)
