@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,9 +24,18 @@ from ..errors import SolverError
 __all__ = ["Mip", "coverage_mip", "mip_value", "solve_mip"]
 
 
+_STDOUT_LOCK = threading.Lock()  # solves may run in threads (coverage.siting.unit_split)
+
+
 @contextlib.contextmanager
 def _quiet_stdout() -> Iterator[None]:
     """Silence the C-level stdout (HiGHS prints a banner when its first model is created)."""
+    with _STDOUT_LOCK, _silenced():
+        yield
+
+
+@contextlib.contextmanager
+def _silenced() -> Iterator[None]:
     try:
         fd = sys.stdout.fileno()
     except (AttributeError, OSError, ValueError):  # no real stdout (e.g. a notebook)

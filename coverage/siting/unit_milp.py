@@ -126,6 +126,8 @@ class UnitModel:
     rows: list[sp.csr_matrix] = field(default_factory=list)
     lower: list[np.ndarray] = field(default_factory=list)
     upper: list[np.ndarray] = field(default_factory=list)
+    # per open unit: z column, its demand rows, people it may leave uncovered, people it needs
+    covers: list[tuple[int, np.ndarray, float, float]] = field(default_factory=list)
 
     @property
     def n_rows(self) -> int:
@@ -311,6 +313,10 @@ def build_unit_model(
             ]
         )
         model.add(sp.csr_matrix(y) + z, 0.0, np.inf)
+        for q, u in enumerate(open_units):
+            inside = rows_of.indices[rows_of.indptr[q] : rows_of.indptr[q + 1]]
+            slack = float(merged_w[inside].sum() - need[u])
+            model.covers.append((model.z_offset(k) + q, inside, slack, float(need[u])))
         model.add(_cardinality_rows(pattern, population, base, level, open_units, need, k, model),
                   0.0, np.inf)  # fmt: skip
     for rule in tiers:

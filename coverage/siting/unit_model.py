@@ -27,13 +27,19 @@ the stations of tier ``T`` already in ``u``). The objectives:
 
 Units the candidates cannot cover even all together are left out (``z_u = 0``), so
 the rows stay few. Each unit row is divided by ``s P_u - B_u`` so that the solver's
-feasibility tolerance is relative. After the solve, every figure reported is
+feasibility tolerance is relative. The cover rows of :mod:`~coverage.siting.unit_cuts`
+tighten the relaxation. For ``"count"`` without tier rules, when the sites and units
+fall into parts that share no site (islands, valleys) and the whole model is not
+proven within a quarter of the time limit, the parts are solved one by one and
+combined exactly (:mod:`~coverage.siting.unit_split`); the whole model's answer stays
+when that does not finish. After the solve, every figure reported is
 recomputed from the chosen sites with the same rule as the run's unit tables
 (:func:`units_covered`), never read from the solver's variables.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Sequence
@@ -47,7 +53,9 @@ from ..errors import InputError, SolverError
 from .dominance import dominated_sites
 from .milp import solve_mip
 from .optimise import _pattern
+from .unit_cuts import must_cover_cuts
 from .unit_milp import TierNeed, UnitLevel, build_unit_model, units_covered
+from .unit_split import parts, split_count
 
 __all__ = [
     "OBJECTIVES",
@@ -64,6 +72,7 @@ __all__ = [
 OBJECTIVES = ("count", "units", "people")
 
 _REL_TOL = 1e-9  # as in coverage.metrics.units
+_WHOLE_SHARE = 0.25  # of the time limit for the whole model before solving it by parts
 
 
 @dataclass(frozen=True)
@@ -395,7 +404,8 @@ def site_for_units(
     forced : sequence of int
         Sites that must be chosen.
     time_limit_s : float
-        Time limit of each of the two solves.
+        Time limit of the first solve (the whole model, then the parts) and, for
+        what is left of it, of the second (people among the best sets).
     mip_rel_gap : float
         Relative gap at which the solver stops.
 
@@ -453,17 +463,22 @@ def site_for_units(
     ]
     f = np.searchsorted(keep, f)
     model = build_unit_model(pattern, population, base, everything, levels, tiers)
+    model.add(must_cover_cuts(model), 0.0, np.inf)
+    plain = dataclasses.replace(model, rows=list(model.rows), lower=list(model.lower),
+                                upper=list(model.upper))  # fmt: skip
+    goals: list[tuple[np.ndarray, int]] = []
     for k, (level, open_units) in enumerate(model.unit_cols):
         if level.target_share is None or objective != "count":
             continue
         already = int(units_covered(level, population, base).sum())
         left = _required(level, population) - already
         if left > 0:
+            cols = model.z_offset(k) + np.arange(open_units.size)
+            goals.append((cols, left))
             row = sp.csr_matrix(
-                (np.ones(open_units.size), (np.zeros(open_units.size, dtype=np.int64),
-                 model.z_offset(k) + np.arange(open_units.size))),
+                (np.ones(cols.size), (np.zeros(cols.size, dtype=np.int64), cols)),
                 shape=(1, model.n_cols),
-            )  # fmt: skip
+            )
             model.add(row, float(left), np.inf)
     people = model.people_cost()
     sizes = {"sites": full_n, "sites_dominated": full_n - n_sites, "demand_rows": model.n_rows}
@@ -478,10 +493,22 @@ def site_for_units(
     if objective == "count":
         first_cost = np.zeros(model.n_cols)
         first_cost[:n_sites] = 1.0
+        # parts that share no site are solved one by one if the whole does not finish soon
+        by_parts = not tiers and bool(goals) and len(parts(plain)) > 1
         first = solve_mip(
-            model.mip(first_cost, f, maximise=False), time_limit_s=time_limit_s,
+            model.mip(first_cost, f, maximise=False),
+            time_limit_s=time_limit_s * (_WHOLE_SHARE if by_parts else 1.0),
             mip_rel_gap=mip_rel_gap, start=warm,
         )  # fmt: skip
+        if first["status"] != "optimal" and by_parts:
+            began = time.perf_counter() - first["seconds"]
+            by_part = split_count(plain, f, goals, deadline=start + time_limit_s)
+            if by_part is not None and len(by_part) <= np.round(first["values"][:n_sites]).sum():
+                first = {
+                    **first, "values": model.start(by_part, population, base),
+                    "status": "optimal", "bound": float(len(by_part)), "mip_gap": 0.0,
+                }  # fmt: skip
+            first["seconds"] = time.perf_counter() - began
         value = float(np.round(first["values"][:n_sites]).sum())
         model.add(model.site_row(), -np.inf, value)
     else:
@@ -505,7 +532,7 @@ def site_for_units(
         try:
             second = solve_mip(
                 model.mip(people, f, maximise=True), time_limit_s=remaining,
-                mip_rel_gap=mip_rel_gap,
+                mip_rel_gap=mip_rel_gap, start=values,
             )  # fmt: skip
             values = second["values"]
         except SolverError:
