@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ASSETS",
+    "MapScript",
     "coverage_map",
     "credits_text",
     "escape",
@@ -81,7 +82,7 @@ def credits_text(result: CoverageResult, lang: str) -> str:
     return " | ".join(parts)
 
 
-class _MapScript(MacroElement):
+class MapScript(MacroElement):
     """Attribution of the data, and the notice shown when basemap tiles fail to load."""
 
     _template = Template(
@@ -227,7 +228,7 @@ def coverage_map(
     styles = tier_styles(result.stations["tier"].astype(str))
     add_stations(fmap, result, shift, lang, headline, styles)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    _MapScript(escape(credits_text(result, lang))).add_to(fmap)
+    MapScript(escape(credits_text(result, lang))).add_to(fmap)
     root = fmap.get_root()
     thresholds = [] if iso is None else sorted(float(m) for m in iso["minutes"])
     legend = legend_html(
