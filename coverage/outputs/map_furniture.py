@@ -277,7 +277,11 @@ def key_table(
     if header:
         columns = [[header, *column] for column in columns]
     width = (1.0 - left) / len(columns)
-    size = 5.5 if len(rows) <= _KEY_ROWS else 4.5
+    # as large as the page allows: the longest column fills 0.92 down to 0.05 of the
+    # height (a line takes about 1.28 times the font size at this line spacing)
+    lines = max(len(column) for column in columns)
+    height_pt = 0.87 * float(fig.get_size_inches()[1]) * 72.0
+    size = float(np.clip(height_pt / (lines * 1.28), 4.5, 8.0))
     for k, column in enumerate(columns):
         fig.text(
             left + k * width,
