@@ -42,7 +42,7 @@ from .map_layers import (
 )
 from .map_legend import FONT_CSS, legend_html, tile_notice, title_html
 from .style import map_title, tier_styles, time_classes
-from .webpage import ASSETS, escape, map_html, save_map
+from .webpage import ASSETS, escape, map_html, offline_map, save_map
 
 if TYPE_CHECKING:
     from ..results import CoverageResult
@@ -185,7 +185,7 @@ def coverage_map(
     headline = float(result.summary["minutes"])
     classes = time_classes(headline)
     lon, lat = shift(*_study_lonlat(result))
-    fmap = folium.Map(location=[float(np.median(lat)), float(np.median(lon))], tiles=None)
+    fmap = offline_map(location=[float(np.median(lat)), float(np.median(lon))], tiles=None)
     fmap.get_root().header.add_child(folium.Element(FONT_CSS))  # type: ignore[attr-defined]
     for layer in layers:
         folium.TileLayer(

@@ -26,7 +26,7 @@ from ..outputs.map_layers import shift_geoms
 from ..outputs.map_legend import tile_notice
 from ..outputs.maps import MapScript
 from ..outputs.static import page_figure, save_figure
-from ..outputs.webpage import escape, save_map
+from ..outputs.webpage import escape, offline_map, save_map
 from .result import SitingResult
 from .text import level_name, site_text
 
@@ -101,7 +101,7 @@ def sites_map(
         lon, lat = np.append(lon, [x0, x1]), np.append(lat, [y0, y1])
     ok = np.isfinite(lon) & np.isfinite(lat)
     lon, lat = shift(lon[ok], lat[ok]) if ok.any() else (np.array([0.0]), np.array([0.0]))
-    fmap = folium.Map(location=[float(np.median(lat)), float(np.median(lon))], tiles=None)
+    fmap = offline_map(location=[float(np.median(lat)), float(np.median(lon))], tiles=None)
     for layer in tile_layers(base, lang=lang, tianditu_key=tianditu_key):
         folium.TileLayer(
             tiles=layer["url"], attr=escape(layer["attr"]), name=escape(layer["name"]),
