@@ -188,24 +188,27 @@ class WaterMask:
         near &= wet0 | (length >= clear)
         todo = np.flatnonzero(near)
         step = self.cell_m / 2.0
+        n_samples = np.ceil(length[todo] / step).astype(np.int64) + 1
+        ends = np.cumsum(n_samples)
         start = 0
         while start < todo.size:
-            n_samples = np.ceil(length[todo[start:]] / step).astype(np.int64) + 1
-            stop = start + max(1, int(np.searchsorted(np.cumsum(n_samples), _BLOCK)))
+            done = int(ends[start - 1]) if start else 0
+            stop = start + max(1, int(np.searchsorted(ends[start:], done + _BLOCK)))
             legs = todo[start:stop]
-            counts = n_samples[: legs.size]
+            counts = n_samples[start:stop]
             leg = np.repeat(np.arange(legs.size), counts)
             first = np.cumsum(counts) - counts
             frac = (np.arange(leg.size) - first[leg]) / np.maximum(counts[leg] - 1, 1)
             i = legs[leg]
             along = frac * length[i]
             inner = (along > self.tolerance_m + shore[i]) & (along < length[i] - self.tolerance_m)
-            px = x0[i][inner] + frac[inner] * (x1[i] - x0[i])[inner]
-            py = y0[i][inner] + frac[inner] * (y1[i] - y0[i])[inner]
+            i, frac, leg = i[inner], frac[inner], leg[inner]
+            px = x0[i] + frac * (x1[i] - x0[i])
+            py = y0[i] + frac * (y1[i] - y0[i])
             row, col, inside = self._cells(px, py)
             wet = inside & self.water[row, col]
             hit = np.zeros(legs.size, dtype=bool)
-            hit[leg[inner][wet]] = True
+            hit[leg[wet]] = True
             out[legs] = hit
             start = stop
         return out
