@@ -41,7 +41,7 @@ from .metrics.service_plan import HomeService
 from .metrics.service_rules import ServiceRule, check_rule_lists
 from .metrics.targets import Target
 from .metrics.units import DEFAULT_UNIT_COVERED_SHARE
-from .paths import resolve_paths
+from .paths import default_cache_dir, resolve_paths
 
 __all__ = ["MODES", "PopulationSource", "RunConfig", "config_from_dict", "load_config"]
 
@@ -295,6 +295,11 @@ class RunConfig:
     def threshold_minutes(self) -> float:
         """The headline threshold: 15 if listed in ``minutes``, else the largest listed."""
         return 15.0 if 15.0 in self.minutes else max(self.minutes)
+
+    @property
+    def cache_folder(self) -> Path | None:
+        """Where this run keeps its caches (graphs, water masks), or None with ``cache: false``."""
+        return (self.cache_dir or default_cache_dir()) if self.cache else None
 
     @property
     def run_modes(self) -> tuple[str, ...]:

@@ -16,7 +16,8 @@ from pathlib import Path
 from .compute import compute_coverage, read_terrain
 from .config import RunConfig
 from .engine.access import AccessModel
-from .engine.barriers import WaterMask, barrier_for_network
+from .engine.barrier_cache import cached_barrier
+from .engine.barriers import WaterMask
 from .errors import InputError
 from .inputs.network import Network
 from .inputs.population import Demand
@@ -74,11 +75,12 @@ def access_model(
         terrain = read_terrain(network, config.dem)
     wants_water = config.water_barriers or config.barriers is not None
     if network is not None and wants_water and (barrier is None or barrier.crs != network.crs):
-        barrier = barrier_for_network(
+        barrier = cached_barrier(
             network,
             osm_water=config.water_barriers,
             layer=config.barriers,
             max_access_m=config.max_access_m,
+            cache_dir=config.cache_folder,
         )
     return AccessModel(
         mode=mode or (network.mode if network is not None else config.run_modes[0]),

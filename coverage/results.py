@@ -146,9 +146,11 @@ class CoverageResult:
         return pd.DataFrame(self.stations.drop(columns="geometry"))
 
     def explore(self, **kwargs: Any) -> folium.Map:
-        """An interactive folium map of the result.
+        """An interactive folium map of the result, as ``map.html`` draws it.
 
-        See :func:`coverage.outputs.maps.coverage_map` for the keyword arguments.
+        Shown in Jupyter, the map's page carries Leaflet and its styles itself (no CDN),
+        so it draws on a machine without internet. See
+        :func:`coverage.outputs.maps.coverage_map` for the keyword arguments.
         """
         from .outputs.maps import coverage_map
 

@@ -44,12 +44,19 @@ from ..inputs.network import Network
 __all__ = [
     "MAX_CANDIDATES",
     "MAX_MASK_CELLS",
+    "TOLERANCE_M",
     "WaterMask",
+    "barrier_bounds",
     "barrier_for_network",
+    "land_pieces",
     "nearest_unblocked",
     "water_mask",
+    "water_source",
 ]
 
+#: Water this close to a leg's ends does not block it (a road node a few metres inside
+#: a riverbank polygon still joins).
+TOLERANCE_M = 30.0
 #: Largest mask (cells); the cell grows beyond ``cell_m`` for larger areas.
 MAX_MASK_CELLS = 25_000_000
 #: Road nodes tried per point, nearest first (1, then 8, then 64): a point whose
@@ -88,7 +95,7 @@ class WaterMask:
     y1: float
     cell_m: float
     crs: CRS
-    tolerance_m: float = 30.0
+    tolerance_m: float = TOLERANCE_M
     wet_shore: Any = None
     dry_shore: Any = None
 
@@ -181,24 +188,27 @@ class WaterMask:
         near &= wet0 | (length >= clear)
         todo = np.flatnonzero(near)
         step = self.cell_m / 2.0
+        n_samples = np.ceil(length[todo] / step).astype(np.int64) + 1
+        ends = np.cumsum(n_samples)
         start = 0
         while start < todo.size:
-            n_samples = np.ceil(length[todo[start:]] / step).astype(np.int64) + 1
-            stop = start + max(1, int(np.searchsorted(np.cumsum(n_samples), _BLOCK)))
+            done = int(ends[start - 1]) if start else 0
+            stop = start + max(1, int(np.searchsorted(ends[start:], done + _BLOCK)))
             legs = todo[start:stop]
-            counts = n_samples[: legs.size]
+            counts = n_samples[start:stop]
             leg = np.repeat(np.arange(legs.size), counts)
             first = np.cumsum(counts) - counts
             frac = (np.arange(leg.size) - first[leg]) / np.maximum(counts[leg] - 1, 1)
             i = legs[leg]
             along = frac * length[i]
             inner = (along > self.tolerance_m + shore[i]) & (along < length[i] - self.tolerance_m)
-            px = x0[i][inner] + frac[inner] * (x1[i] - x0[i])[inner]
-            py = y0[i][inner] + frac[inner] * (y1[i] - y0[i])[inner]
+            i, frac, leg = i[inner], frac[inner], leg[inner]
+            px = x0[i] + frac * (x1[i] - x0[i])
+            py = y0[i] + frac * (y1[i] - y0[i])
             row, col, inside = self._cells(px, py)
             wet = inside & self.water[row, col]
             hit = np.zeros(legs.size, dtype=bool)
-            hit[leg[inner][wet]] = True
+            hit[leg[wet]] = True
             out[legs] = hit
             start = stop
         return out
@@ -210,7 +220,7 @@ def water_mask(
     bounds: tuple[float, float, float, float],
     *,
     cell_m: float = 10.0,
-    tolerance_m: float = 30.0,
+    tolerance_m: float = TOLERANCE_M,
 ) -> WaterMask | None:
     """Burn water polygons into a :class:`WaterMask` over ``bounds``.
 
@@ -237,7 +247,6 @@ def water_mask(
     import shapely
     from rasterio.features import rasterize
     from rasterio.transform import from_origin
-    from scipy.ndimage import label
 
     crs = CRS.from_user_input(crs)
     geoms = gpd.GeoSeries(polygons).to_crs(crs)
@@ -259,8 +268,15 @@ def water_mask(
     ).astype(bool)
     if not water.any():
         return None
+    return WaterMask(water, land_pieces(water), xmin, ymax, cell, crs, tolerance_m)
+
+
+def land_pieces(water: np.ndarray) -> np.ndarray:
+    """A label per piece of land (8-connected), 0 in water: (rows, cols) int32."""
+    from scipy.ndimage import label
+
     land, _ = label(~water, structure=np.ones((3, 3), dtype=bool))
-    return WaterMask(water, land.astype(np.int32), xmin, ymax, cell, crs, tolerance_m)
+    return np.asarray(land, dtype=np.int32)
 
 
 def _shore_trees(water: np.ndarray) -> tuple[Any, Any]:
@@ -380,19 +396,10 @@ def barrier_for_network(
     from ..inputs.crs import transform_xy
     from ..inputs.water import read_barrier_layer, read_osm_water
 
-    margin = min(max_access_m, 20_000.0)
-    bounds = (
-        float(network.x.min()) - margin,
-        float(network.y.min()) - margin,
-        float(network.x.max()) + margin,
-        float(network.y.max()) + margin,
-    )
+    bounds = barrier_bounds(network, max_access_m)
     parts = []
-    source = Path(network.source) if network.source else None
-    osm = source is not None and source.name.lower().endswith(
-        (".pbf", ".osm", ".osm.gz", ".osm.bz2", ".xml")
-    )
-    if osm_water and source is not None and osm and source.is_file():
+    source = water_source(network) if osm_water else None
+    if source is not None:
         lon, lat = transform_xy(
             np.array([bounds[0], bounds[2], bounds[0], bounds[2]]),
             np.array([bounds[1], bounds[1], bounds[3], bounds[3]]),
@@ -408,3 +415,24 @@ def barrier_for_network(
         return None
     polygons = gpd.GeoSeries(pd.concat(parts, ignore_index=True), crs=network.crs)
     return water_mask(polygons, network.crs, bounds, cell_m=cell_m)
+
+
+def barrier_bounds(network: Network, max_access_m: float) -> tuple[float, float, float, float]:
+    """The extent of a network's water mask: the network widened by the longest leg
+    (at most 20 km), in its CRS, as (xmin, ymin, xmax, ymax)."""
+    margin = min(max_access_m, 20_000.0)
+    return (
+        float(network.x.min()) - margin,
+        float(network.y.min()) - margin,
+        float(network.x.max()) + margin,
+        float(network.y.max()) + margin,
+    )
+
+
+def water_source(network: Network) -> Path | None:
+    """The network's OSM file, whose water areas the mask reads, or None (not OSM)."""
+    source = Path(network.source) if network.source else None
+    osm = source is not None and source.name.lower().endswith(
+        (".pbf", ".osm", ".osm.gz", ".osm.bz2", ".xml")
+    )
+    return source if osm and source is not None and source.is_file() else None

@@ -31,7 +31,15 @@ from ..paths import default_cache_dir
 from .graph import Network
 from .road_layer import layer_files
 
-__all__ = ["CACHE_VERSION", "cache_key", "default_cache_dir", "read_cached", "write_cached"]
+__all__ = [
+    "CACHE_VERSION",
+    "cache_key",
+    "default_cache_dir",
+    "file_hash",
+    "read_cached",
+    "save_npz",
+    "write_cached",
+]
 
 #: Version of the graph-building rules; part of every key.
 CACHE_VERSION = 2
@@ -50,7 +58,8 @@ _ARRAYS = (
 _CHUNK = 1 << 20
 
 
-def _file_hash(path: str | os.PathLike[str]) -> str:
+def file_hash(path: str | os.PathLike[str]) -> str:
+    """SHA-256 (hex) of a file's content: cache keys follow content, not names or dates."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while chunk := handle.read(_CHUNK):
@@ -98,13 +107,13 @@ def cache_key(
     """
     parts = {
         "version": CACHE_VERSION,
-        "osm": [_file_hash(f) for f in layer_files(path)],
+        "osm": [file_hash(f) for f in layer_files(path)],
         "layer": None if layer is None else {str(k): str(v) for k, v in layer.items()},
         "mode": mode,
         "speeds": sorted((str(k), float(v)) for k, v in speeds.items()),
         "speed_kmh": speed_kmh,
         "metric_crs": metric_crs,
-        "dem": None if dem is None else _file_hash(dem),
+        "dem": None if dem is None else file_hash(dem),
         "ferry": None if ferry is None else [float(f) for f in ferry],
     }
     text = json.dumps(parts, sort_keys=True)
@@ -133,7 +142,8 @@ def read_cached(cache_dir: str | os.PathLike[str], key: str) -> Network | None:
     if not path.is_file():
         return None
     try:
-        with np.load(path, allow_pickle=False) as data:
+        # the file is opened here so that it is closed even when numpy cannot read it
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
             arrays = {name: data[name] for name in _ARRAYS}
             highway = data["edge_highway"].astype(object)
             elevation = data["node_elevation_m"] if "node_elevation_m" in data.files else None
@@ -182,6 +192,18 @@ def write_cached(cache_dir: str | os.PathLike[str], key: str, network: Network) 
     arrays["crs_wkt"] = np.asarray(network.crs.to_wkt())
     arrays["mode"] = np.asarray(network.mode)
     arrays["source"] = np.asarray(network.source)
+    return save_npz(final, arrays)
+
+
+def save_npz(final: Path, arrays: Mapping[str, np.ndarray]) -> Path | None:
+    """Write arrays as one ``.npz`` file, atomically (a temporary file renamed).
+
+    Returns
+    -------
+    pathlib.Path or None
+        ``final``, or None if its folder is not writable (caching is an
+        optimisation; a read-only cache never fails a run).
+    """
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)

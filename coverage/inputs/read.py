@@ -33,7 +33,6 @@ from pyproj import CRS, Transformer
 from ..errors import InputError
 from .boundaries import read_boundary_levels
 from .network import Network, load_networks
-from .network_cache import default_cache_dir
 from .official_totals import OfficialTotals, read_official_totals
 from .population import (
     Demand,
@@ -306,7 +305,7 @@ def read_inputs(config: RunConfig, *, progress: bool = False) -> InputData:
         speeds_kmh=config.speeds_kmh,
         metric_crs=config.metric_crs,
         dem=config.dem,
-        cache_dir=(config.cache_dir or default_cache_dir()) if config.cache else None,
+        cache_dir=config.cache_folder,
         progress=progress,
         ferry=config.ferry,
         ferry_speed_kmh=config.ferry_speed_kmh,

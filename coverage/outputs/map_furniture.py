@@ -273,11 +273,26 @@ def key_table(
         + (f"{share[i]:.0%}" if np.isfinite(share[i]) else "-")
         for i, n in sorted(numbers.items(), key=lambda kv: kv[1])
     ]
-    columns = [rows[k : k + _KEY_ROWS] for k in range(0, len(rows), _KEY_ROWS)]
+    # as large as the page allows: a column runs from 0.92 down to 0.05 of the height
+    # (a line takes about 1.28 times the font size at this line spacing) and is no
+    # wider than its share of the room (a character about 0.6 of the size, CJK 1.0);
+    # the rows per column (at least _KEY_ROWS) are those giving the largest print
+    fig_w, fig_h = (float(v) for v in fig.get_size_inches())
+    ems = max(sum(1.0 if ord(ch) > 0x2E80 else 0.6 for ch in row) for row in [header, *rows])
+
+    def print_size(per_column: int) -> float:
+        n_columns = -(-len(rows) // per_column)
+        lines = min(per_column, len(rows)) + (1 if header else 0)
+        tall = (0.87 * fig_h * 72.0) / (lines * 1.28)
+        wide = ((1.0 - left) / n_columns * fig_w * 72.0) / (ems + 1.0)
+        return min(tall, wide, 8.0)
+
+    per_column = max(range(_KEY_ROWS, max(_KEY_ROWS, len(rows)) + 1), key=print_size)
+    size = max(print_size(per_column), 3.5)
+    columns = [rows[k : k + per_column] for k in range(0, len(rows), per_column)]
     if header:
         columns = [[header, *column] for column in columns]
     width = (1.0 - left) / len(columns)
-    size = 5.5 if len(rows) <= _KEY_ROWS else 4.5
     for k, column in enumerate(columns):
         fig.text(
             left + k * width,

@@ -42,13 +42,14 @@ from .map_layers import (
 )
 from .map_legend import FONT_CSS, legend_html, tile_notice, title_html
 from .style import map_title, tier_styles, time_classes
-from .webpage import ASSETS, escape, map_html, save_map
+from .webpage import ASSETS, escape, map_html, offline_map, save_map
 
 if TYPE_CHECKING:
     from ..results import CoverageResult
 
 __all__ = [
     "ASSETS",
+    "MapScript",
     "coverage_map",
     "credits_text",
     "escape",
@@ -81,7 +82,7 @@ def credits_text(result: CoverageResult, lang: str) -> str:
     return " | ".join(parts)
 
 
-class _MapScript(MacroElement):
+class MapScript(MacroElement):
     """Attribution of the data, and the notice shown when basemap tiles fail to load."""
 
     _template = Template(
@@ -184,7 +185,7 @@ def coverage_map(
     headline = float(result.summary["minutes"])
     classes = time_classes(headline)
     lon, lat = shift(*_study_lonlat(result))
-    fmap = folium.Map(location=[float(np.median(lat)), float(np.median(lon))], tiles=None)
+    fmap = offline_map(location=[float(np.median(lat)), float(np.median(lon))], tiles=None)
     fmap.get_root().header.add_child(folium.Element(FONT_CSS))  # type: ignore[attr-defined]
     for layer in layers:
         folium.TileLayer(
@@ -227,7 +228,7 @@ def coverage_map(
     styles = tier_styles(result.stations["tier"].astype(str))
     add_stations(fmap, result, shift, lang, headline, styles)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    _MapScript(escape(credits_text(result, lang))).add_to(fmap)
+    MapScript(escape(credits_text(result, lang))).add_to(fmap)
     root = fmap.get_root()
     thresholds = [] if iso is None else sorted(float(m) for m in iso["minutes"])
     legend = legend_html(

@@ -58,13 +58,28 @@ if TYPE_CHECKING:
 
     from ..results import CoverageResult
 
-__all__ = ["level_map_figure", "map_figure", "save_figure", "static_maps"]
+__all__ = ["level_map_figure", "map_figure", "page_figure", "save_figure", "static_maps"]
 
 _A4 = 8.27  # inches, the width of A4 portrait
 _ROAD_RGB = (0.25, 0.25, 0.25)
 
 
-def _figure(dpi: float, width: float = _A4) -> tuple[Figure, Axes]:
+def page_figure(dpi: float, width: float = _A4) -> tuple[Figure, Axes]:
+    """An A4-high page with one map axes (no frame) and room for legends below.
+
+    Parameters
+    ----------
+    dpi : float
+        Resolution of the saved image.
+    width : float
+        Page width in inches (A4 portrait by default; wider pages keep the map's
+        width and add room on the right for a key).
+
+    Returns
+    -------
+    (matplotlib.figure.Figure, matplotlib.axes.Axes)
+        Not attached to pyplot; save it with :func:`save_figure`.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -299,7 +314,7 @@ def map_figure(
     from matplotlib.lines import Line2D
 
     with figure_fonts():
-        fig, ax = _figure(dpi)
+        fig, ax = page_figure(dpi)
         classes = time_classes(float(result.summary["minutes"]))
         _frame(ax, result)
         _roads(ax, result, dpi, road_images)
@@ -376,7 +391,7 @@ def level_map_figure(
     polygons = result.unit_polygons[level].to_crs(result.network.crs)
     share = table["coverage_share"].to_numpy(dtype=float)
     with figure_fonts():
-        fig, ax = _figure(dpi, width=_A4 * 1.45)
+        fig, ax = page_figure(dpi, width=_A4 * 1.45)
         _frame(ax, result)
         _roads(ax, result, dpi, road_images)
         polygons.plot(

@@ -20,11 +20,21 @@ from pathlib import Path
 
 import folium
 import numpy as np
+from branca.element import Figure
 
 from ..errors import CoverageError
 from .writers import atomic_path
 
-__all__ = ["ASSETS", "escape", "fmt", "map_html", "save_map"]
+__all__ = [
+    "ASSETS",
+    "OfflineFigure",
+    "escape",
+    "fmt",
+    "inline_assets",
+    "map_html",
+    "offline_map",
+    "save_map",
+]
 
 ASSETS = Path(__file__).with_name("assets")
 
@@ -90,8 +100,8 @@ def _asset_text(name: str) -> str:
     return text
 
 
-def map_html(fmap: folium.Map) -> str:
-    """The map as one self-contained HTML page (scripts and styles inline).
+def inline_assets(page: str) -> str:
+    """A rendered page with folium's CDN scripts and styles replaced by the vendored ones.
 
     Raises
     ------
@@ -99,7 +109,6 @@ def map_html(fmap: folium.Map) -> str:
         If the page would still load a script or style sheet from the network (a
         folium element whose library is not vendored).
     """
-    page = fmap.get_root().render()
 
     def replace(match: re.Match[str]) -> str:
         url = match.group("js") or match.group("css")
@@ -118,6 +127,37 @@ def map_html(fmap: folium.Map) -> str:
         return f"<style>{text}</style>"
 
     return _TAG.sub(replace, page)
+
+
+class OfflineFigure(Figure):
+    """A folium page that renders self-contained, in a file and in Jupyter alike.
+
+    ``render()`` (used by ``save``, by :func:`map_html` and by the notebook display,
+    which puts the page in an iframe) inlines the vendored assets, so a map shown in a
+    notebook on a machine without internet draws as ``map.html`` does.
+    """
+
+    def render(self, **kwargs: object) -> str:
+        return inline_assets(super().render(**kwargs))
+
+
+def offline_map(**kwargs: object) -> folium.Map:
+    """A :class:`folium.Map` whose page is an :class:`OfflineFigure` (no CDN at view time)."""
+    fmap = folium.Map(**kwargs)  # type: ignore[arg-type]
+    OfflineFigure().add_child(fmap)
+    return fmap
+
+
+def map_html(fmap: folium.Map) -> str:
+    """The map as one self-contained HTML page (scripts and styles inline).
+
+    Raises
+    ------
+    CoverageError
+        If the page would still load a script or style sheet from the network (a
+        folium element whose library is not vendored).
+    """
+    return inline_assets(fmap.get_root().render())
 
 
 def save_map(fmap: folium.Map, path: str | os.PathLike[str]) -> Path:

@@ -24,9 +24,9 @@ from ..outputs.labels import label
 from ..outputs.map_furniture import north_arrow, scale_bar
 from ..outputs.map_layers import shift_geoms
 from ..outputs.map_legend import tile_notice
-from ..outputs.maps import _MapScript
-from ..outputs.static import _figure, save_figure
-from ..outputs.webpage import escape, save_map
+from ..outputs.maps import MapScript
+from ..outputs.static import page_figure, save_figure
+from ..outputs.webpage import escape, offline_map, save_map
 from .result import SitingResult
 from .text import level_name, site_text
 
@@ -101,7 +101,7 @@ def sites_map(
         lon, lat = np.append(lon, [x0, x1]), np.append(lat, [y0, y1])
     ok = np.isfinite(lon) & np.isfinite(lat)
     lon, lat = shift(lon[ok], lat[ok]) if ok.any() else (np.array([0.0]), np.array([0.0]))
-    fmap = folium.Map(location=[float(np.median(lat)), float(np.median(lon))], tiles=None)
+    fmap = offline_map(location=[float(np.median(lat)), float(np.median(lon))], tiles=None)
     for layer in tile_layers(base, lang=lang, tianditu_key=tianditu_key):
         folium.TileLayer(
             tiles=layer["url"], attr=escape(layer["attr"]), name=escape(layer["name"]),
@@ -156,7 +156,7 @@ def sites_map(
         ).add_to(group)
     group.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    _MapScript(escape(label(lang, "roads_credit"))).add_to(fmap)  # credits, tile notice
+    MapScript(escape(label(lang, "roads_credit"))).add_to(fmap)  # credits, tile notice
     root = fmap.get_root()
     root.html.add_child(folium.Element(_legend(result, lang)))  # type: ignore[attr-defined]
     root.html.add_child(folium.Element(tile_notice(lang)))  # type: ignore[attr-defined]
@@ -237,7 +237,7 @@ def _sites_figure(result: SitingResult, lang: str, dpi: float) -> Any:
         c = first.geometry.union_all().centroid
         lon0, lat0 = float(c.x), float(c.y)
     crs = local_metric_crs(lon0, lat0)
-    fig, ax = _figure(dpi, width=11.69)
+    fig, ax = page_figure(dpi, width=11.69)
     levels = list(result.units.items())
     for k, (_level, frame) in enumerate(levels):
         shown = frame.to_crs(crs)

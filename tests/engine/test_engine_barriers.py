@@ -157,3 +157,19 @@ def test_shore_distances_equal_the_distance_transform(seed, shape, wet):
         np.testing.assert_allclose(got, want, rtol=1e-12)
     bounded = mask.distance_m(rows, cols, upto_m=60.0).reshape(shape)
     np.testing.assert_array_equal(np.where(got <= 60.0, got, np.inf), bounded)
+
+
+@pytest.mark.parametrize("block", [1, 7, 500])
+def test_legs_walked_in_small_blocks_give_the_same_answer(monkeypatch, block):
+    """Samples are walked in blocks of ``_BLOCK``: any block size gives the same legs."""
+    from coverage.engine import barriers
+
+    net = _river_town()
+    mask = _mask(net, [RIVER, shapely.box(X0 + 600, Y0 - 120, X0 + 700, Y0 - 60)])
+    rng = np.random.default_rng(11)
+    x0, y0 = X0 + rng.uniform(-300, 2300, 3000), Y0 + rng.uniform(-400, 500, 3000)
+    x1, y1 = X0 + rng.uniform(-300, 2300, 3000), Y0 + rng.uniform(-400, 500, 3000)
+    whole = mask.blocked(x0, y0, x1, y1)
+    monkeypatch.setattr(barriers, "_BLOCK", block)
+    np.testing.assert_array_equal(mask.blocked(x0, y0, x1, y1), whole)
+    assert 0.1 < whole.mean() < 0.9

@@ -127,3 +127,20 @@ def test_chinese_report_renders_offline(chromium, demo_result, tmp_path, screens
     assert seen["modeCharts"] == 1
     assert seen["h1"] == "服务圈覆盖评估报告：helsinki-demo · 步行 15 分钟医保服务圈"
     assert colour_pixels(shot, MODE_COLOURS[1]) > 200  # the e-bike bars are painted
+
+
+def test_notebook_display_works_offline(chromium, demo_result, tmp_path):
+    """``result.explore()`` in Jupyter: the iframe page carries Leaflet itself (no CDN)."""
+    import html
+    import re
+
+    shown = demo_result.explore()._repr_html_()
+    match = re.search(r'srcdoc="([^"]*)"', shown)
+    assert match is not None
+    page = html.unescape(match.group(1))
+    assert not re.search(r'<script src="https?:|<link rel="stylesheet" href="https?:', page)
+    (tmp_path / "notebook.html").write_text(page, encoding="utf-8")
+    seen = probe_page(chromium, tmp_path / "notebook.html", tmp_path)
+    assert seen["errors"] == []
+    assert seen["containers"] == 1
+    assert seen["stations"] == len(demo_result.stations) == 33

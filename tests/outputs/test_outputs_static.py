@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from dataclasses import replace
 
@@ -266,3 +267,30 @@ def test_the_roads_are_rasterised_once_for_all_maps(hostile_result, tmp_path, mo
     )
     roads = np.asarray(overview.axes[0].images[0].get_array())
     assert roads.dtype == np.uint8 and roads[..., 3].any()  # the grid's streets are drawn
+
+
+@pytest.mark.parametrize(("units", "lang"), [(40, "en"), (120, "zh"), (131, "en"), (400, "zh")])
+def test_unit_key_fills_the_page_without_overlapping(units, lang):
+    """The numbered-unit key: large print, columns side by side, all inside the page."""
+    from coverage.outputs.fonts import figure_fonts
+    from coverage.outputs.map_furniture import key_table
+    from coverage.outputs.static import page_figure
+
+    names = [("村" if lang == "zh" else "Village ") + f"{i} Mdjini-Bambao" for i in range(units)]
+    table = pd.DataFrame({"unit": names})
+    share = np.linspace(0.0, 1.0, units)
+    with figure_fonts():
+        fig, _ = page_figure(100, width=8.27 * 1.45)
+        key_table(fig, {i: i + 1 for i in range(units)}, table, names, share, left=0.69)
+        renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+        texts = [t for t in fig.texts if t.get_text().strip()]
+        boxes = sorted((t.get_window_extent(renderer) for t in texts), key=lambda b: b.x0)
+    width, height = fig.bbox.width, fig.bbox.height
+    assert len(boxes) <= -(-units // 60)
+    for left, right in itertools.pairwise(boxes):
+        assert left.x1 <= right.x0  # columns side by side, never over each other
+    assert all(b.x1 <= width + 0.5 and b.y0 >= 0 and b.y1 <= height for b in boxes)
+    size = texts[0].get_fontsize()
+    assert size >= 3.5
+    if units <= 120:  # one or two columns: larger than the old fixed 4.5 / 5.5 pt
+        assert size > 5.5
