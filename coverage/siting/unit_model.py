@@ -103,7 +103,9 @@ class UnitSelection:
     seconds : float
         Wall time of the solves.
     model : dict
-        Sizes of the model.
+        Sizes of the model; with ``"count"``, ``parts`` (parts of sites and units
+        sharing no site) and ``proven_by_parts`` (1 when solving the parts one by
+        one gave the proof).
     """
 
     sites: np.ndarray
@@ -494,7 +496,9 @@ def site_for_units(
         first_cost = np.zeros(model.n_cols)
         first_cost[:n_sites] = 1.0
         # parts that share no site are solved one by one if the whole does not finish soon
-        by_parts = not tiers and bool(goals) and len(parts(plain)) > 1
+        n_parts = len(parts(plain)) if goals and not tiers else 0
+        by_parts = n_parts > 1
+        sizes["parts"] = n_parts
         first = solve_mip(
             model.mip(first_cost, f, maximise=False),
             time_limit_s=time_limit_s * (_WHOLE_SHARE if by_parts else 1.0),
@@ -508,6 +512,7 @@ def site_for_units(
                     **first, "values": model.start(by_part, population, base),
                     "status": "optimal", "bound": float(len(by_part)), "mip_gap": 0.0,
                 }  # fmt: skip
+                sizes["proven_by_parts"] = 1
             first["seconds"] = time.perf_counter() - began
         value = float(np.round(first["values"][:n_sites]).sum())
         model.add(model.site_row(), -np.inf, value)

@@ -126,8 +126,8 @@ def test_by_parts_gives_up_after_its_deadline():
     assert split_count(model, np.empty(0, dtype=np.int64), goals, deadline=0.0) is None
 
 
-@pytest.mark.parametrize("seed", [0, 3])
-def test_site_for_units_proves_by_parts_when_the_whole_stops(monkeypatch, seed):
+@pytest.mark.parametrize(("seed", "by_parts"), [(0, 1), (3, 0)])  # seed 3: presolve proves it
+def test_site_for_units_proves_by_parts_when_the_whole_stops(monkeypatch, seed, by_parts):
     sets, population, base, village = archipelago(seed)
     levels = levels_of(village, (0.5, 0.5))
     fewest, hits = enumerated_fewest(sets, population, base, levels)
@@ -138,6 +138,7 @@ def test_site_for_units_proves_by_parts_when_the_whole_stops(monkeypatch, seed):
     monkeypatch.setattr(unit_model, "_WHOLE_SHARE", 1e-9)  # the whole model stops at once
     sel = unit_model.site_for_units(sets, population, base, levels, objective="count")
     assert sel.status == "optimal" and sel.bound == len(sel) == fewest
+    assert sel.model["parts"] == 3 and sel.model.get("proven_by_parts", 0) == by_parts
     assert meets(sets, population, base, levels, sel.sites)
     covered = base | (np.asarray(sets[sel.sites].sum(axis=0)).ravel() > 0)
     assert float(population[covered].sum()) == pytest.approx(most)  # then the most people
