@@ -152,7 +152,7 @@ def _part_costs(
                 return None
             sub = _sub_mip(mip, cols, [(per[k], goal[k]) for k in range(len(need))])
             try:
-                out = solve_mip(sub, time_limit_s=left_s, mip_rel_gap=0.0)
+                out = solve_mip(sub, time_limit_s=left_s, mip_rel_gap=0.0, deadline=deadline)
             except SolverError:
                 return None
             if out["status"] != "optimal":
