@@ -95,15 +95,14 @@ def test_parts_are_the_islands():
         assert len(set((sites // 4).tolist())) == 1
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+# the draws whose islands can meet all three target pairs (seeds 1, 3, 4 and 6 cannot
+# meet some; an unreachable target stops the run before any solve, elsewhere)
+@pytest.mark.parametrize("seed", [0, 2, 5, 7])
 @pytest.mark.parametrize("targets", [(0.5, 0.5), (None, 0.6), (0.34, 0.25)])
 def test_by_parts_is_the_enumerated_fewest(seed, targets):
     sets, population, base, village = archipelago(seed)
     levels = levels_of(village, targets)
-    try:
-        fewest, _ = enumerated_fewest(sets, population, base, levels)
-    except AssertionError:
-        pytest.skip("targets out of reach on this draw")
+    fewest, _ = enumerated_fewest(sets, population, base, levels)
     model, goals = model_and_goals(sets, population, base, levels)
     chosen = split_count(model, np.empty(0, dtype=np.int64), goals, deadline=1e18)
     assert chosen is not None and len(chosen) == fewest
