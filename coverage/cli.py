@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .config import config_keys_help
 from .config_yaml import number
 from .errors import CoverageError, InputError, one_line
 from .plan.command import add_plan_parser, plan_command
@@ -52,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
         help="compute coverage for the region a configuration file describes",
         description="Compute coverage for a region: summary.json, stations.csv, units.csv, "
         "travel_time.tif, isochrones.geojson and map.html in the output folder.",
+        epilog=config_keys_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.add_argument("config", type=Path, help="YAML run configuration")
     run.add_argument(

@@ -43,7 +43,14 @@ from .metrics.targets import Target
 from .metrics.units import DEFAULT_UNIT_COVERED_SHARE
 from .paths import default_cache_dir, resolve_paths
 
-__all__ = ["MODES", "PopulationSource", "RunConfig", "config_from_dict", "load_config"]
+__all__ = [
+    "MODES",
+    "PopulationSource",
+    "RunConfig",
+    "config_from_dict",
+    "config_keys_help",
+    "load_config",
+]
 
 
 @dataclass(frozen=True)
@@ -324,6 +331,37 @@ class RunConfig:
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(RunConfig)}
+
+
+def config_keys_help(width: int = 100) -> str:
+    """Every configuration key with its one line of help (required keys first), as text.
+
+    Parameters
+    ----------
+    width : int
+        Line width to wrap the help at.
+
+    Returns
+    -------
+    str
+        One entry per key, ``key`` then its help indented below it; used by
+        ``coverage15 run --help``.
+    """
+    import textwrap
+
+    def required(f: dataclasses.Field[Any]) -> bool:
+        return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+    fields = sorted(_FIELDS.values(), key=lambda f: not required(f))
+    lines = ["configuration keys (YAML; * required):"]
+    for f in fields:
+        lines.append(f"  {f.name}{' *' if required(f) else ''}")
+        lines += textwrap.wrap(
+            str(f.metadata["help"]), width, initial_indent=" " * 6, subsequent_indent=" " * 6
+        )
+    return "\n".join(lines)
+
+
 _REQUIRED = [n for n, f in _FIELDS.items() if f.default is dataclasses.MISSING]
 
 

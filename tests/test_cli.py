@@ -172,3 +172,29 @@ def test_interrupt_swallowed_by_a_library_still_exits_130(sig, monkeypatch, caps
     assert main(["run", "county.yaml"]) == 130
     assert capsys.readouterr().err.startswith("error: interrupted")
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored
+
+
+def test_run_help_lists_every_configuration_key(capsys):
+    """``coverage15 run --help`` names every key of the YAML file, the required ones marked."""
+    import dataclasses
+
+    from coverage.config import RunConfig
+
+    with pytest.raises(SystemExit) as stop:
+        main(["run", "--help"])
+    assert stop.value.code == 0
+    text = capsys.readouterr().out
+    listed = re.findall(r"^  (\w+)( \*)?$", text, flags=re.MULTILINE)
+    fields = dataclasses.fields(RunConfig)
+    assert {name for name, _ in listed} == {f.name for f in fields}
+    required = {f.name for f in fields if f.default is dataclasses.MISSING}
+    assert (
+        {name for name, star in listed if star}
+        == required
+        == {
+            "stations",
+            "population",
+            "network",
+        }
+    )
+    assert "isochrone_cell_m" in text and "water_barriers" in text
