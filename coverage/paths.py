@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import hashlib
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -19,10 +20,27 @@ from typing import Any
 
 from .errors import InputError
 
-__all__ = ["CACHE_ENV", "default_cache_dir", "iter_paths", "resolve_path", "resolve_paths"]
+__all__ = [
+    "CACHE_ENV",
+    "default_cache_dir",
+    "file_hash",
+    "iter_paths",
+    "resolve_path",
+    "resolve_paths",
+]
 
 #: Environment variable naming the cache folder (downloads, graph cache, demo inputs).
 CACHE_ENV = "COVERAGE15_CACHE_DIR"
+
+
+def file_hash(path: str | os.PathLike[str]) -> str:
+    """SHA-256 (hex) of a file's content: caches and freshness checks follow content,
+    not names or dates (a renamed or touched file is the same, an edited one is not)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def default_cache_dir() -> Path:

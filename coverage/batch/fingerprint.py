@@ -10,7 +10,6 @@ source rasters (followed through nested VRTs).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import os
 import xml.etree.ElementTree as ET
@@ -20,7 +19,7 @@ from typing import Any
 
 from .. import __version__
 from ..config import RunConfig
-from ..paths import iter_paths
+from ..paths import file_hash, iter_paths
 
 __all__ = ["fingerprint", "input_problems", "region_inputs", "sidecars"]
 
@@ -103,11 +102,7 @@ def _file_digest(path: Path) -> dict[str, Any] | None:
     """SHA-256 and size of a file (None if it is not a file: the run will say why)."""
     if not path.is_file():
         return None
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return {"sha256": digest.hexdigest(), "bytes": path.stat().st_size}
+    return {"sha256": file_hash(path), "bytes": path.stat().st_size}
 
 
 def _input_digest(path: Path) -> dict[str, Any] | None:

@@ -23,8 +23,9 @@ import numpy as np
 from pyproj import CRS
 
 from ..inputs.graph import Network
-from ..inputs.network_cache import file_hash, save_npz
+from ..inputs.network_cache import save_npz
 from ..inputs.road_layer import layer_files
+from ..paths import file_hash
 from .barriers import (
     TOLERANCE_M,
     WaterMask,

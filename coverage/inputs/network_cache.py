@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from pyproj import CRS
 
-from ..paths import default_cache_dir
+from ..paths import default_cache_dir, file_hash
 from .graph import Network
 from .road_layer import layer_files
 
@@ -35,7 +35,6 @@ __all__ = [
     "CACHE_VERSION",
     "cache_key",
     "default_cache_dir",
-    "file_hash",
     "read_cached",
     "save_npz",
     "write_cached",
@@ -55,16 +54,6 @@ _ARRAYS = (
     "edge_length_m",
     "edge_seconds",
 )
-_CHUNK = 1 << 20
-
-
-def file_hash(path: str | os.PathLike[str]) -> str:
-    """SHA-256 (hex) of a file's content: cache keys follow content, not names or dates."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def cache_key(

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .budget_dual import budget_dual
+from .budget_dual import budget_dual, covered_weight
 from .greedy import _Cover, _lazy_greedy, swap_improve
 from .milp import _quiet_stdout, coverage_mip, solve_mip
 
@@ -313,9 +313,7 @@ def lagrangian_mclp(
     cert = certify(rows, w, k, time_limit_s=time_limit_s)
 
     def weight(sites: list[int]) -> float:
-        covered = np.zeros(w.size, dtype=bool)
-        covered[cover.sets[sites].indices] = True
-        return float(w[covered].sum())
+        return covered_weight(cover.sets, w, np.asarray(sites, dtype=np.int64))
 
     seeded = lp_greedy(cover.sets, w, k, cert.lp_sites)
     if weight(seeded) > value:
