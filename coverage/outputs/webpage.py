@@ -157,7 +157,10 @@ def map_html(fmap: folium.Map) -> str:
         If the page would still load a script or style sheet from the network (a
         folium element whose library is not vendored).
     """
-    return inline_assets(fmap.get_root().render())
+    root = fmap.get_root()
+    page = root.render()
+    # a map of :func:`offline_map` renders inlined already; any other is inlined here
+    return page if isinstance(root, OfflineFigure) else inline_assets(page)
 
 
 def save_map(fmap: folium.Map, path: str | os.PathLike[str]) -> Path:

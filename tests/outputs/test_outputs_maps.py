@@ -301,3 +301,12 @@ def test_handed_surface_shows_unreachable_cells_grey(hostile_result):
 
     assert grey_pixels(map_html(coverage_map(hostile_result))) == 0
     assert grey_pixels(map_html(coverage_map(hostile_result, surface=surface))) > 0
+
+
+def test_a_plain_folium_map_is_inlined_too():
+    """A map not built by coverage15 (a user's own folium map) gets the same offline page."""
+    import folium
+
+    page = map_html(folium.Map(location=[-11.7, 43.3], tiles=None))
+    assert not re.search(r'<script src="https?:|<link rel="stylesheet" href="https?:', page)
+    assert "L.map(" in page and page.count("<script>") >= 2  # Leaflet and jQuery inline
