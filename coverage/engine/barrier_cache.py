@@ -3,12 +3,15 @@
 Building a :class:`~coverage.engine.barriers.WaterMask` reads the water of the OSM
 file again and burns it into a grid of up to 25 million cells; on a county by the
 sea that is most of a re-run's time once the graph itself comes from the cache. An
-entry keeps the burnt mask (one bit a cell) under a key that hashes what it depends
-on: the content of the OSM file (when its water is read) and of the ``barriers:``
-layer with its sidecars, the grid (bounds, cell size, CRS), the tolerance and
-:data:`BARRIER_CACHE_VERSION`. The pieces of land and the shore trees are rebuilt
-from the mask on reading (a fraction of a second). "No water here" is cached too.
-Entries are written atomically; a damaged one is ignored and rebuilt.
+entry keeps the burnt mask (one bit a cell) and the shore cells in
+``water-<key>.npz``, and the pieces of land (a label a cell) in
+``water-<key>.land.npy``, read memory-mapped: a re-run touches only the pages of
+the cells its legs start and end in. The key hashes what the mask depends on: the
+content of the OSM file (when its water is read) and of the ``barriers:`` layer
+with its sidecars, the grid (bounds, cell size, CRS), the tolerance and
+:data:`BARRIER_CACHE_VERSION`. "No water here" is cached too. Both files are
+written atomically, the labels first; an entry with a damaged or missing part is
+ignored and rebuilt.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from pathlib import Path
 
 import numpy as np
 from pyproj import CRS
+from scipy.spatial import cKDTree
 
 from ..inputs.graph import Network
-from ..inputs.network_cache import save_npz
+from ..inputs.network_cache import save_npy, save_npz
 from ..inputs.road_layer import layer_files
 from ..paths import file_hash
 from .barriers import (
@@ -31,7 +35,6 @@ from .barriers import (
     WaterMask,
     barrier_bounds,
     barrier_for_network,
-    land_pieces,
     water_source,
 )
 
@@ -45,7 +48,7 @@ __all__ = [
 ]
 
 #: Version of the mask-building rules; part of every key.
-BARRIER_CACHE_VERSION = 1
+BARRIER_CACHE_VERSION = 2
 #: What :func:`read_barrier` returns for a cached "no water within the bounds".
 NO_WATER = "no water"
 
@@ -96,6 +99,10 @@ def _entry(cache_dir: str | os.PathLike[str], key: str) -> Path:
     return Path(cache_dir) / f"{key}.npz"
 
 
+def _land_entry(cache_dir: str | os.PathLike[str], key: str) -> Path:
+    return Path(cache_dir) / f"{key}.land.npy"
+
+
 def read_barrier(cache_dir: str | os.PathLike[str], key: str) -> WaterMask | str | None:
     """The cached mask of a key, :data:`NO_WATER`, or None when absent or unreadable."""
     path = _entry(cache_dir, key)
@@ -111,9 +118,15 @@ def read_barrier(cache_dir: str | os.PathLike[str], key: str) -> WaterMask | str
             water = bits.astype(bool).reshape(rows, cols)
             x0, y1, cell, tolerance = (float(v) for v in data["grid"])
             crs = CRS.from_wkt(str(data["crs_wkt"]))
+            wet, dry = data["wet_shore"], data["dry_shore"]
+        land = np.load(_land_entry(cache_dir, key), mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError):
         return None  # damaged or from an incompatible version: rebuilt by the caller
-    return WaterMask(water, land_pieces(water), x0, y1, cell, crs, tolerance)
+    if land.shape != water.shape or land.dtype.kind != "u":
+        return None
+    return WaterMask(
+        water, land, x0, y1, cell, crs, tolerance, wet_shore=cKDTree(wet), dry_shore=cKDTree(dry)
+    )
 
 
 def write_barrier(
@@ -121,15 +134,20 @@ def write_barrier(
 ) -> Path | None:
     """Store a mask (or "no water" for None) under a key, atomically; None if not writable."""
     if mask is None:
-        arrays = {"no_water": np.asarray(True)}
-    else:
-        arrays = {
-            "no_water": np.asarray(False),
-            "shape": np.asarray(mask.water.shape, dtype=np.int64),
-            "water_bits": np.packbits(mask.water.ravel()),
-            "grid": np.asarray([mask.x0, mask.y1, mask.cell_m, mask.tolerance_m]),
-            "crs_wkt": np.asarray(mask.crs.to_wkt()),
-        }
+        return save_npz(_entry(cache_dir, key), {"no_water": np.asarray(True)})
+    pieces = int(mask.land.max()) if mask.land.size else 0
+    dtype = np.uint8 if pieces <= np.iinfo(np.uint8).max else np.uint32
+    if save_npy(_land_entry(cache_dir, key), np.asarray(mask.land, dtype=dtype)) is None:
+        return None
+    arrays = {
+        "no_water": np.asarray(False),
+        "shape": np.asarray(mask.water.shape, dtype=np.int64),
+        "water_bits": np.packbits(mask.water.ravel()),
+        "grid": np.asarray([mask.x0, mask.y1, mask.cell_m, mask.tolerance_m]),
+        "crs_wkt": np.asarray(mask.crs.to_wkt()),
+        "wet_shore": np.asarray(mask.wet_shore.data, dtype=np.int32),
+        "dry_shore": np.asarray(mask.dry_shore.data, dtype=np.int32),
+    }
     return save_npz(_entry(cache_dir, key), arrays)
 
 

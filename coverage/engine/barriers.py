@@ -187,31 +187,56 @@ class WaterMask:
         near = ~out & (length > 2 * self.tolerance_m + shore)
         near &= wet0 | (length >= clear)
         todo = np.flatnonzero(near)
-        step = self.cell_m / 2.0
+        # A wet sample proves a crossing at any spacing: a coarse pass (four cells
+        # apart) settles the legs over open water cheaply; only the legs it finds
+        # dry are sampled again every half cell, which is what decides them.
+        for step in (self.cell_m * 4.0, self.cell_m / 2.0):
+            if not todo.size:
+                break
+            hit = self._wet_samples(todo, x0, y0, x1, y1, length, shore, step)
+            out[todo[hit]] = True
+            todo = todo[~hit]
+        return out
+
+    def _wet_samples(
+        self,
+        todo: np.ndarray,
+        x0: np.ndarray,
+        y0: np.ndarray,
+        x1: np.ndarray,
+        y1: np.ndarray,
+        length: np.ndarray,
+        shore: np.ndarray,
+        step: float,
+    ) -> np.ndarray:
+        """Whether a sample every ``step`` metres of each leg ``todo`` lies in water.
+
+        Samples within the tolerance of the road end, or of the start (plus the
+        way to the shore for a start in water), are not looked at.
+        """
+        hit = np.zeros(todo.size, dtype=bool)
         n_samples = np.ceil(length[todo] / step).astype(np.int64) + 1
         ends = np.cumsum(n_samples)
         start = 0
         while start < todo.size:
             done = int(ends[start - 1]) if start else 0
             stop = start + max(1, int(np.searchsorted(ends[start:], done + _BLOCK)))
-            legs = todo[start:stop]
             counts = n_samples[start:stop]
-            leg = np.repeat(np.arange(legs.size), counts)
+            leg = np.repeat(np.arange(start, stop), counts)
             first = np.cumsum(counts) - counts
-            frac = (np.arange(leg.size) - first[leg]) / np.maximum(counts[leg] - 1, 1)
-            i = legs[leg]
+            frac = (np.arange(leg.size) - first[leg - start]) / np.maximum(
+                counts[leg - start] - 1, 1
+            )
+            i = todo[leg]
             along = frac * length[i]
             inner = (along > self.tolerance_m + shore[i]) & (along < length[i] - self.tolerance_m)
             i, frac, leg = i[inner], frac[inner], leg[inner]
-            px = x0[i] + frac * (x1[i] - x0[i])
-            py = y0[i] + frac * (y1[i] - y0[i])
-            row, col, inside = self._cells(px, py)
-            wet = inside & self.water[row, col]
-            hit = np.zeros(legs.size, dtype=bool)
-            hit[leg[wet]] = True
-            out[legs] = hit
+            row, col, inside = self._cells(
+                x0[i] + frac * (x1[i] - x0[i]), y0[i] + frac * (y1[i] - y0[i])
+            )
+            hit[leg[inside & self.water[row, col]]] = True
             start = stop
-        return out
+        return hit
 
 
 def water_mask(

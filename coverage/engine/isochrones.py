@@ -38,6 +38,8 @@ from .whatif import EngineState
 
 #: Most cells of an isochrone grid (two arrays of 8 bytes a cell: 800 MB).
 MAX_GRID_CELLS = 50_000_000
+# cells a side of the tiles that rule out the grid far from every reached point
+_TILE = 8
 
 __all__ = ["Surface", "isochrone_polygons", "travel_time_surface"]
 
@@ -142,20 +144,42 @@ def travel_time_surface(
     minutes = np.full((rows, cols), np.nan)
     station = np.full((rows, cols), -1, dtype=np.int64)
     tree = cKDTree(np.column_stack([fx, fy]))
+    bound = reach_m + slack
+    # tiles of _TILE x _TILE cells: a tile whose centre is farther than the bound plus
+    # its half diagonal from every point holds no cell within the bound (the sea
+    # between islands, the hills between valleys); only the others' cells are looked up
+    tile_rows, tile_cols = -(-rows // _TILE), -(-cols // _TILE)
+    tr, tc = np.mgrid[0:tile_rows, 0:tile_cols]
+    half_diag = _TILE * cell_m * np.sqrt(0.5)
+    tile_d, _ = tree.query(
+        np.column_stack(
+            [
+                x0 + (tc.ravel() + 0.5) * _TILE * cell_m,
+                y1 - (tr.ravel() + 0.5) * _TILE * cell_m,
+            ]
+        ),
+        k=1,
+        distance_upper_bound=bound + half_diag,
+    )
+    open_tile = np.isfinite(tile_d).reshape(tile_rows, tile_cols)
     block = max(1, 2_000_000 // cols)
     for r0 in range(0, rows, block):
         rr, cc = np.mgrid[r0 : min(rows, r0 + block), 0:cols]
-        cx = x0 + (cc.ravel() + 0.5) * cell_m
-        cy = y1 - (rr.ravel() + 0.5) * cell_m
-        dist, _ = tree.query(np.column_stack([cx, cy]), k=1, distance_upper_bound=reach_m + slack)
+        rr, cc = rr.ravel(), cc.ravel()
+        look = open_tile[rr // _TILE, cc // _TILE]
+        rr, cc = rr[look], cc[look]
+        cx = x0 + (cc + 0.5) * cell_m
+        cy = y1 - (rr + 0.5) * cell_m
+        dist, _ = tree.query(np.column_stack([cx, cy]), k=1, distance_upper_bound=bound)
         near = np.isfinite(dist)
         if not near.any():
             continue
+        rr, cc = rr[near], cc[near]
         px, py = cx[near], cy[near]
         snap = access.snap(net, px, py, direction="from_point", index=state.index)
         secs, st = point_times(state.times, snap, access_speed_kmh=access.access_speed_kmh)
         inside = secs <= limit_s
-        r_idx, c_idx = rr.ravel()[near][inside], cc.ravel()[near][inside]
+        r_idx, c_idx = rr[inside], cc[inside]
         minutes[r_idx, c_idx] = secs[inside] / 60.0
         station[r_idx, c_idx] = st[inside]
     return Surface(minutes, station, transform, net.crs)

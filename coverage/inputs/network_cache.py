@@ -21,8 +21,9 @@ import json
 import os
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 from pyproj import CRS
@@ -36,6 +37,7 @@ __all__ = [
     "cache_key",
     "default_cache_dir",
     "read_cached",
+    "save_npy",
     "save_npz",
     "write_cached",
 ]
@@ -193,6 +195,21 @@ def save_npz(final: Path, arrays: Mapping[str, np.ndarray]) -> Path | None:
         ``final``, or None if its folder is not writable (caching is an
         optimisation; a read-only cache never fails a run).
     """
+    return _save_atomic(final, lambda handle: np.savez(handle, **arrays))  # type: ignore[arg-type]
+
+
+def save_npy(final: Path, array: np.ndarray) -> Path | None:
+    """Write one array as a ``.npy`` file (readable memory-mapped), atomically.
+
+    Returns
+    -------
+    pathlib.Path or None
+        As for :func:`save_npz`.
+    """
+    return _save_atomic(final, lambda handle: np.save(handle, array, allow_pickle=False))
+
+
+def _save_atomic(final: Path, write: Callable[[IO[bytes]], object]) -> Path | None:
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
@@ -200,7 +217,7 @@ def save_npz(final: Path, arrays: Mapping[str, np.ndarray]) -> Path | None:
         return None
     try:
         with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)  # type: ignore[arg-type]
+            write(handle)
         os.replace(tmp, final)
     except OSError:
         return None

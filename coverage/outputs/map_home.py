@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import folium
 
 from .labels import group_label
-from .map_layers import Shift, shift_geoms
+from .map_layers import Shift, feature_collection, shift_geoms
 from .webpage import escape, fmt
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def add_home_service(
     frame["_weight"] = 1.0 + 3.0 * home["people"].to_numpy() / top
     group = group_label(lang, str(result.summary.get("home_service", {}).get("group", "")))
     folium.GeoJson(
-        frame.__geo_interface__,
+        feature_collection(frame),
         name=escape(names["layer"].format(group=group)),
         show=False,
         style_function=lambda feature: {

@@ -38,6 +38,7 @@ from .map_furniture import (
 )
 from .map_layers import reproject_surface
 from .maps import credits_text
+from .mpl_paths import fill, outline
 from .placement import place_labels
 from .rasterize import line_pixels, one_way_of_each_pair
 from .style import (
@@ -158,9 +159,7 @@ def _roads(
         if images is not None:
             images[key] = rgba
     # above the travel-time colours (the streets stay readable), below every outline
-    ax.imshow(
-        rgba, extent=(x0, x1, y0, y1), origin="upper", interpolation="antialiased", zorder=2.5
-    )
+    ax.imshow(rgba, extent=(x0, x1, y0, y1), origin="upper", interpolation="nearest", zorder=2.5)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
 
@@ -326,21 +325,31 @@ def map_figure(
         iso = _isochrone(result, surface, isochrones)
         drawn_iso = iso is not None and not iso.empty
         if drawn_iso:
-            iso.to_crs(result.network.crs).boundary.plot(  # type: ignore[union-attr]
-                ax=ax, color=ISO_COLOUR, linewidth=1.0, zorder=4, path_effects=ISO_HALO()
+            outline(
+                ax,
+                iso.to_crs(result.network.crs),  # type: ignore[union-attr]
+                color=ISO_COLOUR,
+                linewidth=1.0,
+                zorder=4,
+                path_effects=ISO_HALO(),
             )
         symbols: list = []
         gaps = getattr(result, "gaps", None)
         if gaps is not None and len(gaps):
-            gaps.to_crs(result.network.crs).boundary.plot(
-                ax=ax, color=GAP_COLOUR, linewidth=0.9, linestyle="--", zorder=5
+            outline(
+                ax,
+                gaps.to_crs(result.network.crs),
+                color=GAP_COLOUR,
+                linewidth=0.9,
+                linestyle="--",
+                zorder=5,
             )
             symbols.append(
                 Line2D([], [], color=GAP_COLOUR, linestyle="--", label=label(lang, "gaps"))
             )
         for polygons in list(result.unit_polygons.values())[:1]:  # the first level only
-            polygons.to_crs(result.network.crs).boundary.plot(
-                ax=ax, color="#333333", linewidth=0.6, zorder=3
+            outline(
+                ax, polygons.to_crs(result.network.crs), color="#333333", linewidth=0.6, zorder=3
             )
         symbols += size_keys + station_markers(ax, result, lang, edge="#111111")
         ax.set_title(_title(result, lang), fontsize=12)
@@ -394,9 +403,10 @@ def level_map_figure(
         fig, ax = page_figure(dpi, width=_A4 * 1.45)
         _frame(ax, result)
         _roads(ax, result, dpi, road_images)
-        polygons.plot(
-            ax=ax,
-            color=[share_colour(s) for s in share],
+        fill(
+            ax,
+            polygons,
+            [share_colour(s) for s in share],
             edgecolor="#333333",
             linewidth=0.6,
             alpha=0.8,

@@ -22,7 +22,7 @@ from .folder import publish_folder, summary_inputs
 from .options import OutputOptions
 from .presentation import package_name, write_package, write_presentation
 from .products import make_products
-from .writers import write_csv, write_geotiff, write_json
+from .writers import write_csv, write_geojson, write_geotiff, write_json
 
 __all__ = ["write_mode_outputs", "write_output_files", "write_outputs"]
 
@@ -43,14 +43,14 @@ def _write_result(
         write_csv(table, stage / names[f"units_{level}"])
     if result.gaps is not None:
         names["gaps"] = "gaps.geojson"
-        result.gaps.to_crs("EPSG:4326").to_file(stage / names["gaps"], driver="GeoJSON")
+        write_geojson(result.gaps, stage / names["gaps"])
     if result.home_service is not None:
         names["home_service"] = "home_service.csv"
         names["home_service_layer"] = "home_service.geojson"
         home = result.home_service
         write_csv(pd.DataFrame(home.drop(columns="geometry")), stage / names["home_service"])
         if len(home):
-            home.to_crs("EPSG:4326").to_file(stage / names["home_service_layer"], driver="GeoJSON")
+            write_geojson(home, stage / names["home_service_layer"])
         else:  # an empty layer still opens in GIS software
             write_json(
                 {"type": "FeatureCollection", "features": []}, stage / "home_service.geojson"
@@ -70,14 +70,10 @@ def _write_result(
         write_geotiff(products.minutes_grid, grid.transform, grid.crs, stage / names["travel_time"])
     if products.isochrones.crs is not None:
         names["isochrones"] = "isochrones.geojson"
-        products.isochrones.to_crs("EPSG:4326").to_file(
-            stage / names["isochrones"], driver="GeoJSON"
-        )
+        write_geojson(products.isochrones, stage / names["isochrones"])
     if products.isochrones_stations is not None:
         names["isochrones_stations"] = "isochrones_stations.geojson"
-        products.isochrones_stations.to_crs("EPSG:4326").to_file(
-            stage / names["isochrones_stations"], driver="GeoJSON"
-        )
+        write_geojson(products.isochrones_stations, stage / names["isochrones_stations"])
     shown = write_presentation(
         result, stage, products=products, modes=modes, **options.presentation()
     )

@@ -73,6 +73,61 @@ def _default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def geojson_text(frame: Any) -> str:
+    """A GeoDataFrame as GeoJSON FeatureCollection text, its geometries written by GEOS.
+
+    The features of ``frame.__geo_interface__`` for plain values (missing ones as
+    null; no bounding boxes; ``id`` the index), without building every coordinate as
+    a Python tuple first: a gap layer traced from a raster has a hundred thousand
+    vertices. Coordinates are written as they are (lon/lat for a file: transform first).
+    """
+    import shapely
+
+    values = frame.geometry.to_numpy()
+    geometries = np.where(shapely.is_missing(values), "null", shapely.to_geojson(values))
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name)).replace([np.inf, -np.inf], np.nan)
+    properties = table.astype(object).where(table.notna(), None).to_dict("records")
+    features = ",".join(
+        f'{{"id":{json.dumps(str(i), ensure_ascii=False)},"type":"Feature","properties":'
+        f'{json.dumps(p, ensure_ascii=False, default=_default, allow_nan=False)},"geometry":{g}}}'
+        for i, p, g in zip(frame.index, properties, geometries, strict=True)
+    )
+    return f'{{"type":"FeatureCollection","features":[{features}]}}'
+
+
+def feature_collection(frame: Any) -> dict:
+    """:func:`geojson_text` as a dict (for folium layers).
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> frame = gpd.GeoDataFrame({"n": [1]}, geometry=[shapely.Point(1.5, 2)])
+    >>> feature = feature_collection(frame)["features"][0]
+    >>> feature["id"], feature["properties"], feature["geometry"]["coordinates"]
+    ('0', {'n': 1}, [1.5, 2.0])
+    """
+    return json.loads(geojson_text(frame))
+
+
+def write_geojson(frame: Any, path: str | os.PathLike[str]) -> Path:
+    """Write a GeoDataFrame as GeoJSON in WGS84 lon/lat (RFC 7946), atomically.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        Any CRS; transformed to EPSG:4326.
+    path : path-like
+        The file.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    with atomic_path(path) as tmp:
+        tmp.write_text(geojson_text(frame.to_crs("EPSG:4326")) + "\n", encoding="utf-8")
+    return Path(path)
+
+
 def write_json(data: Any, path: str | os.PathLike[str]) -> Path:
     """Write ``data`` as indented UTF-8 JSON, atomically."""
     with atomic_path(path) as tmp:

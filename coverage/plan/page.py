@@ -18,7 +18,7 @@ import numpy as np
 from ..inputs.tiers import TIERS
 from ..outputs.basemaps import Basemap, tile_layers
 from ..outputs.labels import label, tier_label
-from ..outputs.map_layers import shift_geoms
+from ..outputs.map_layers import feature_collection, shift_geoms
 from ..outputs.map_legend import shape_svg
 from ..outputs.style import map_title, tier_styles, time_classes
 from ..outputs.webpage import escape
@@ -171,7 +171,7 @@ def _levels(result: CoverageResult, shift: Callable[..., Any], lang: str) -> lis
         frame["unit"] = polygons["unit"].astype(str).to_numpy()
         frame["index"] = np.arange(len(frame))
         out.append(
-            {"level": level, "label": tier_label(lang, level), "geojson": frame.__geo_interface__}
+            {"level": level, "label": tier_label(lang, level), "geojson": feature_collection(frame)}
         )
     return out
 

@@ -10,8 +10,6 @@ shows), so an edit only looks the new minutes up and encodes a palette PNG.
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +20,7 @@ import pandas as pd
 
 from ..inputs.crs import transform_xy
 from ..outputs.labels import tier_label
-from ..outputs.map_layers import reproject_surface, surface_grid
+from ..outputs.map_layers import SURFACE_ALPHA, class_png, reproject_surface, surface_grid
 from ..outputs.style import TimeClasses, time_classes
 from ..results import CoverageResult
 from .session import Session
@@ -30,9 +28,6 @@ from .session import Session
 __all__ = ["SurfaceCanvas", "session_view"]
 
 Shift = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
-
-#: Opacity of the painted surface (as on map.html).
-SURFACE_ALPHA = 0.7
 
 
 @dataclass(frozen=True)
@@ -105,23 +100,11 @@ class SurfaceCanvas:
         str
             ``data:image/png;base64,...``
         """
-        from matplotlib import colors
-        from PIL import Image
-
         minutes = surface_grid(result)
         inside = self.rows >= 0
         pixels = np.full(self.rows.shape, np.nan, dtype=np.float32)
         pixels[inside] = minutes[self.rows[inside], self.cols[inside]]
-        palette = self.classes.palette()
-        index = self.classes.classify(pixels).astype(np.uint8)
-        index[np.isnan(pixels)] = len(palette)  # NaN: nothing (the classes call it unreachable)
-        image = Image.fromarray(index, mode="P")
-        rgb = [round(255 * v) for c in palette for v in colors.to_rgb(c)]
-        image.putpalette([*rgb, 255, 255, 255])
-        alpha = bytes([round(255 * SURFACE_ALPHA)] * len(palette) + [0])
-        buf = io.BytesIO()
-        image.save(buf, format="PNG", transparency=alpha, compress_level=1)
-        return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+        return class_png(pixels, self.classes, alpha=SURFACE_ALPHA)
 
 
 def _number(value: Any) -> float | None:

@@ -42,10 +42,13 @@ def test_a_rerun_reads_the_mask_it_built(tmp_path, monkeypatch):
 
     monkeypatch.setattr(barrier_cache, "barrier_for_network", no_build)
     again = cached_barrier(net, osm_water=False, layer=layer, cell_m=5.0, cache_dir=tmp_path / "c")
+    assert isinstance(again, WaterMask) and isinstance(again.land, np.memmap)  # read in place
     for mask in (first, again):
         assert isinstance(mask, WaterMask)
         np.testing.assert_array_equal(mask.water, fresh.water)
         np.testing.assert_array_equal(mask.land, fresh.land)
+        np.testing.assert_array_equal(mask.wet_shore.data, fresh.wet_shore.data)
+        np.testing.assert_array_equal(mask.dry_shore.data, fresh.dry_shore.data)
         assert (mask.x0, mask.y1, mask.cell_m, mask.crs) == (
             fresh.x0,
             fresh.y1,
@@ -88,6 +91,16 @@ def test_no_water_is_cached_and_a_damaged_entry_is_rebuilt(tmp_path):
     rebuilt = cached_barrier(net, osm_water=False, layer=river, cell_m=5.0, cache_dir=cache)
     assert built is not None and rebuilt is not None
     np.testing.assert_array_equal(rebuilt.water, built.water)
+    # the land labels live beside the entry: missing or cut short, the entry is rebuilt
+    land = cache / f"{entry.stem}.land.npy"
+    assert isinstance(barrier_cache.read_barrier(cache, entry.stem), WaterMask)
+    land.write_bytes(land.read_bytes()[:-10])
+    assert barrier_cache.read_barrier(cache, entry.stem) is None
+    land.unlink()
+    assert barrier_cache.read_barrier(cache, entry.stem) is None
+    again = cached_barrier(net, osm_water=False, layer=river, cell_m=5.0, cache_dir=cache)
+    assert again is not None and land.is_file()
+    np.testing.assert_array_equal(again.land, built.land)
 
 
 @pytest.mark.shared

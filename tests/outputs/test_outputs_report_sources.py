@@ -12,8 +12,8 @@ import pytest
 import rasterio
 from rasterio.transform import from_origin
 
+from coverage.inputs.dates import DataDate, data_date, input_dates
 from coverage.outputs.report import report_html, report_tables
-from coverage.outputs.report.dates import DataDate, data_date
 from coverage.outputs.report.page import report_time
 from coverage.outputs.report.sources import source_rows
 
@@ -81,6 +81,27 @@ def test_data_dates_from_the_data_not_the_copy(tmp_path):
     assert data_date(tmp_path / "gone.csv").basis == "missing"
 
 
+def test_newest_object_date_is_kept_in_the_cache(tmp_path, monkeypatch):
+    from coverage.inputs import dates
+
+    path = _pbf(tmp_path / "c.osm.pbf", stamps=[dt.datetime(2022, 6, 30, tzinfo=dt.timezone.utc)])
+    cache = tmp_path / "cache"
+    assert data_date(path, cache_dir=cache) == DataDate("2022-06-30", "osm_newest")
+    assert len(list(cache.glob("osm-date-*.json"))) == 1
+
+    scans = []
+    monkeypatch.setattr(dates, "_newest_object", lambda p: scans.append(p))
+    assert data_date(path, cache_dir=cache) == DataDate("2022-06-30", "osm_newest")
+    # the summary's dates (made once by the pipeline) are what the report shows
+    inputs = {"network": str(path), "dem": None}
+    assert dates.input_dates(inputs, cache_dir=cache) == {str(path): ["2022-06-30", "osm_newest"]}
+    assert scans == []
+    (entry,) = cache.glob("osm-date-*.json")
+    entry.write_text("{damaged", encoding="utf-8")
+    data_date(path, cache_dir=cache)
+    assert scans == [path]  # a damaged entry is scanned again
+
+
 def test_every_input_listed_with_its_date(hostile_result, tmp_path):
     files = {
         "stations": tmp_path / "服务点.csv",
@@ -108,6 +129,8 @@ def test_every_input_listed_with_its_date(hostile_result, tmp_path):
         ("行政区划（乡镇（街道））", "乡镇.shp", "2019-01-02", "文件修改日期（未找到数据日期）"),
         ("行政区划（村（社区））", "行政村.gpkg", "2019-01-02", "文件修改日期（未找到数据日期）"),
     ]
+    dated = result.with_summary({**result.summary, "input_dates": input_dates(inputs)})
+    assert source_rows(dated, "zh") == rows
     page = report_html(result, lang="zh")
     assert "行政村.gpkg&#x27;}" not in page and "'}" not in page
     for name in ("服务点.csv", "chn_ppp_2020.tif", "county.osm.pbf", "乡镇.shp", "行政村.gpkg"):

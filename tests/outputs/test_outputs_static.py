@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
+import shapely
 import pandas as pd
 import pytest
 from matplotlib import colors
@@ -125,10 +126,16 @@ def test_gaps_are_outlined_not_filled(hostile_result):
     fig = map_figure(hostile_result)
     for artist in fig.axes[0].collections + fig.axes[0].patches:
         assert not artist.get_hatch()
+    drawn = fig.axes[0].collections + fig.axes[0].patches
     dashed = [
-        c for c in fig.axes[0].collections if colors.to_hex(c.get_edgecolor()[0]) == "#d7301f"
+        a for a in drawn if colors.to_hex(np.atleast_2d(a.get_edgecolor())[0]) == "#d7301f"
     ]
-    assert len(dashed) == 1
+    assert len(dashed) == 1  # one compound outline of every gap
+    (outline,) = dashed
+    assert not outline.get_fill() and outline.get_linestyle() == "--"
+    rings = sum(len(shapely.get_rings(g)) for g in shapely.get_parts(gaps.geometry.values))
+    codes = outline.get_path().codes
+    assert (codes == 1).sum() == rings  # a MOVETO starts each ring of each gap
 
 
 def test_level_map_colours_each_unit_by_its_share(hostile_result):

@@ -114,3 +114,33 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def test_geojson_reads_back_as_written(tmp_path):
+    """GEOS-written GeoJSON, read back by GDAL: the same rows, values and shapes in lon/lat."""
+    import geopandas as gpd
+    import shapely
+
+    from coverage.outputs.writers import write_geojson
+
+    ring = [(500_000, 8_700_000), (501_000, 8_700_000), (501_000, 8_701_000)]
+    frame = gpd.GeoDataFrame(
+        {
+            "gap_id": [1, 2, 3],
+            "population": [12.5, np.inf, 0.1 + 0.2],
+            "unit": ["Mbéni 村", None, '"quoted"'],
+        },
+        geometry=[shapely.Polygon(ring), None, shapely.MultiPolygon([shapely.Polygon(ring)])],
+        crs="EPSG:32738",
+    )
+    path = write_geojson(frame, tmp_path / "gaps.geojson")
+    back = gpd.read_file(path)
+    assert back.crs.to_epsg() == 4326
+    assert back["gap_id"].tolist() == [1, 2, 3]
+    assert back["population"].iloc[0] == 12.5 and np.isnan(back["population"].iloc[1])
+    assert back["population"].iloc[2] == 0.1 + 0.2
+    assert back["unit"].tolist()[::2] == ["Mbéni 村", '"quoted"']
+    assert back.geometry.iloc[1] is None
+    expected = frame.to_crs("EPSG:4326").geometry
+    for i in (0, 2):
+        assert shapely.equals_exact(back.geometry.iloc[i], expected.iloc[i], tolerance=1e-12)

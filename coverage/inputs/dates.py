@@ -5,17 +5,24 @@ replication timestamp in the file header (else its newest object is the date); a
 raster may say in its metadata (``TIFFTAG_DATETIME``, a ``year`` or ``date`` tag) or
 in its name (``chn_ppp_2020.tif``); anything else falls back to the file's
 modification date, marked as such.
+
+Finding the newest object means reading every object of the file (about 0.4 s for
+160,000 nodes); with a cache folder the answer is kept under the file's content hash
+(``osm-date-<sha256>.json``), so a re-run reads it back. The run's pipeline dates
+every input once (:func:`input_dates`, kept in the summary as ``input_dates``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["DataDate", "data_date"]
+__all__ = ["DataDate", "data_date", "input_dates", "input_files"]
 
 #: Largest OSM file whose objects are scanned for the newest timestamp when its header
 #: has none (a few seconds per 10 MB).
@@ -45,7 +52,7 @@ class DataDate:
     basis: str
 
 
-def _osm_date(path: Path) -> DataDate | None:
+def _osm_date(path: Path, cache_dir: str | os.PathLike[str] | None) -> DataDate | None:
     import osmium
 
     reader = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING)
@@ -62,6 +69,30 @@ def _osm_date(path: Path) -> DataDate | None:
         reader.close()
     if path.stat().st_size > MAX_SCAN_BYTES:
         return None
+    if cache_dir is None:
+        return _newest_object(path)
+    from ..paths import file_hash
+
+    entry = Path(cache_dir) / f"osm-date-{file_hash(path)}.json"
+    try:
+        known = json.loads(entry.read_text(encoding="utf-8"))
+        return DataDate(str(known["date"]), "osm_newest") if known["date"] else None
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # not dated yet, or a damaged entry: scanned again
+    found = _newest_object(path)
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"date": found.date if found else None}), encoding="utf-8")
+        os.replace(tmp, entry)
+    except OSError:
+        pass  # a read-only cache only costs the scan next time
+    return found
+
+
+def _newest_object(path: Path) -> DataDate | None:
+    import osmium
+
     newest: dt.datetime | None = None
     wanted = osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION
     for obj in osmium.FileProcessor(str(path), wanted):
@@ -88,13 +119,18 @@ def _raster_date(path: Path) -> DataDate | None:
     return None
 
 
-def data_date(path: str | os.PathLike[str]) -> DataDate:
+def data_date(
+    path: str | os.PathLike[str], *, cache_dir: str | os.PathLike[str] | None = None
+) -> DataDate:
     """The date of the data in ``path``, and where it was found.
 
     Parameters
     ----------
     path : path-like
         An input file of a run.
+    cache_dir : path-like, optional
+        Where the newest-object date of an OSM file without a header date is kept
+        (the run's cache folder); None: the file is scanned every time.
 
     Returns
     -------
@@ -113,7 +149,7 @@ def data_date(path: str | os.PathLike[str]) -> DataDate:
     found: DataDate | None = None
     try:
         if name.endswith(_OSM):
-            found = _osm_date(p)
+            found = _osm_date(p, cache_dir)
         elif name.endswith(_RASTERS):
             found = _raster_date(p)
     except Exception:  # osmium and GDAL raise their own errors; the date is a courtesy
@@ -126,3 +162,51 @@ def data_date(path: str | os.PathLike[str]) -> DataDate:
         mtime = dt.datetime.fromtimestamp(p.stat().st_mtime, tz=dt.timezone.utc)
         found = DataDate(mtime.strftime("%Y-%m-%d"), "file")
     return found
+
+
+def input_files(inputs: Mapping[str, object]) -> list[tuple[str, str]]:
+    """(kind, path) of every file of a summary's ``inputs``, mappings flattened.
+
+    Examples
+    --------
+    >>> input_files({"network": "a.pbf", "boundaries": {"township": "t.gpkg"}, "dem": None})
+    [('network', 'a.pbf'), ('boundaries/township', 't.gpkg')]
+    """
+    return [pair for kind, value in inputs.items() for pair in _flatten(str(kind), value)]
+
+
+def _flatten(kind: str, value: object) -> list[tuple[str, str]]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, Mapping):
+        out = []
+        for key, item in value.items():
+            out += _flatten(f"{kind}/{key}", item)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [pair for item in value for pair in _flatten(kind, item)]
+    return [(kind, str(value))]
+
+
+def input_dates(
+    inputs: Mapping[str, object], *, cache_dir: str | os.PathLike[str] | None = None
+) -> dict[str, list[str]]:
+    """The data date of every input file: path -> ``[date, basis]`` (as :class:`DataDate`).
+
+    Parameters
+    ----------
+    inputs : mapping
+        A summary's ``inputs`` (paths, or mappings of paths).
+    cache_dir : path-like, optional
+        As for :func:`data_date`.
+
+    Returns
+    -------
+    dict
+    """
+    out: dict[str, list[str]] = {}
+    for _, path in input_files(inputs):
+        if path not in out:
+            found = data_date(path, cache_dir=cache_dir)
+            out[path] = [found.date, found.basis]
+    return out
