@@ -8,9 +8,12 @@ with numpy and the pixels it crosses are marked.
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import numpy as np
 
-__all__ = ["line_pixels", "one_way_of_each_pair"]
+__all__ = ["line_pixels", "one_way_of_each_pair", "pixel_image"]
 
 
 def one_way_of_each_pair(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -96,3 +99,62 @@ def line_pixels(
         hit[r[inside], c[inside]] = True
         start = stop
     return hit
+
+
+def pixel_image(ax: Any, rgba: np.ndarray, **kwargs: Any) -> Any:
+    """Add an RGBA image made for the axes' pixels over its current view.
+
+    ``rgba`` (uint8, row 0 at the top) covers the axes' limits at their size in
+    pixels. When the figure is saved at that size it is handed to the renderer as
+    it is; matplotlib's own path resamples every image through masked arrays, the
+    slowest step of saving a print map. At any other size (another dpi, a vector
+    format) the image is drawn the ordinary way.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        Target axes, its limits set.
+    rgba : numpy.ndarray
+        ``(rows, cols, 4)`` uint8.
+    **kwargs
+        ``zorder`` and other :class:`~matplotlib.image.AxesImage` settings.
+
+    Returns
+    -------
+    matplotlib.image.AxesImage
+    """
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    image = _pixel_image_class()(ax, origin="upper", interpolation="nearest", **kwargs)
+    image.set_data(np.asarray(rgba, dtype=np.uint8))
+    image.set_extent((x0, x1, y0, y1))
+    ax.add_image(image)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    return image
+
+
+@functools.cache
+def _pixel_image_class() -> type:
+    """:class:`~matplotlib.image.AxesImage` drawn as is at its own size (matplotlib is
+    imported on first use, not with the package)."""
+    from matplotlib.image import AxesImage
+    from matplotlib.transforms import IdentityTransform
+
+    class PixelImage(AxesImage):
+        def make_image(self, renderer: Any, magnification: float = 1.0, unsampled: bool = False):
+            bbox = self.axes.bbox
+            data = self.get_array()
+            rows, cols = data.shape[:2]
+            if (
+                magnification == 1.0
+                and not unsampled
+                and abs(rows - bbox.height) <= 1
+                and abs(cols - bbox.width) <= 1
+                and tuple(self.get_extent()) == (*self.axes.get_xlim(), *self.axes.get_ylim())
+            ):
+                # the renderer takes row 0 as the bottom
+                return np.asarray(data)[::-1], bbox.x0, bbox.y0, IdentityTransform()
+            return super().make_image(renderer, magnification, unsampled)
+
+    return PixelImage

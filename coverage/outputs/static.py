@@ -36,11 +36,10 @@ from .map_furniture import (
     station_boxes,
     station_markers,
 )
-from .map_layers import reproject_surface
 from .maps import credits_text
 from .mpl_paths import fill, outline
 from .placement import place_labels
-from .rasterize import line_pixels, one_way_of_each_pair
+from .rasterize import line_pixels, one_way_of_each_pair, pixel_image
 from .style import (
     NO_DATA_COLOUR,
     SHARE_BINS,
@@ -133,35 +132,46 @@ def _frame(ax: Axes, result: CoverageResult) -> None:
     ax.set_aspect("equal", adjustable="box")
 
 
+def _pixels(ax: Axes, dpi: float) -> tuple[tuple[float, float, float, float], tuple[int, int]]:
+    """The axes' view ``(left, right, bottom, top)`` and its size in pixels at ``dpi``."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    width_px = max(round(ax.get_position().width * _figure_inches(ax)[0] * dpi), 16)
+    height_px = max(round(width_px * (y1 - y0) / (x1 - x0)), 16)
+    return (x0, x1, y0, y1), (height_px, width_px)
+
+
 def _roads(
     ax: Axes, result: CoverageResult, dpi: float, images: dict[Any, np.ndarray] | None
-) -> None:
-    """The road network as one grey image over the map's frame.
+) -> np.ndarray:
+    """Road pixels over the map's frame (RGBA uint8, grey where a road passes).
 
     ``images`` keeps the image per frame and size, for the next figure of the result.
     """
     net = result.network
-    x0, x1 = ax.get_xlim()
-    y0, y1 = ax.get_ylim()
-    width_px = max(int(ax.get_position().width * _figure_inches(ax)[0] * dpi), 16)
-    height_px = max(round(width_px * (y1 - y0) / (x1 - x0)), 16)
-    key = (x0, x1, y0, y1, height_px, width_px)
+    bounds, shape = _pixels(ax, dpi)
+    key = (*bounds, *shape)
     rgba = None if images is None else images.get(key)
     if rgba is None:
         draw = one_way_of_each_pair(net.edge_u, net.edge_v)  # a two-way street once
         u, v = net.edge_u[draw], net.edge_v[draw]
-        hit = line_pixels(
-            net.x[u], net.y[u], net.x[v], net.y[v], (x0, x1, y0, y1), (height_px, width_px)
-        )
+        hit = line_pixels(net.x[u], net.y[u], net.x[v], net.y[v], bounds, shape)
         rgba = np.zeros((*hit.shape, 4), dtype=np.uint8)
         rgba[..., :3] = np.round(np.array(_ROAD_RGB) * 255)
         rgba[..., 3] = hit * round(0.3 * 255)
         if images is not None:
             images[key] = rgba
-    # above the travel-time colours (the streets stay readable), below every outline
-    ax.imshow(rgba, extent=(x0, x1, y0, y1), origin="upper", interpolation="nearest", zorder=2.5)
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
+    return rgba
+
+
+def _over(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """RGBA ``top`` laid over ``bottom`` (uint8, straight alpha), as the renderer would."""
+    ta = top[..., 3:4] / 255.0
+    ba = bottom[..., 3:4] / 255.0
+    alpha = ta + ba * (1.0 - ta)
+    rgb = top[..., :3] * ta + bottom[..., :3] * ba * (1.0 - ta)
+    rgb = np.divide(rgb, alpha, out=np.zeros_like(rgb), where=alpha > 0)
+    return np.round(np.concatenate([rgb, alpha * 255.0], axis=-1)).astype(np.uint8)
 
 
 def _point_surface(result: CoverageResult) -> np.ndarray:
@@ -176,12 +186,24 @@ def _point_surface(result: CoverageResult) -> np.ndarray:
 
 
 def _surface(
-    ax: Axes, result: CoverageResult, classes: TimeClasses, surface: np.ndarray | None
-) -> None:
-    """The travel-time classes of the raster cells, as an image."""
+    result: CoverageResult,
+    classes: TimeClasses,
+    surface: np.ndarray | None,
+    bounds: tuple[float, float, float, float],
+    shape: tuple[int, int],
+) -> np.ndarray:
+    """The travel-time classes of the raster cells on the map's pixels (RGBA uint8).
+
+    Each pixel takes the class of the cell under its centre (the grid warped straight
+    onto the page's pixels, nearest neighbour): cells keep their shape at any scale.
+    """
+    import rasterio.warp
+    from affine import Affine
+    from rasterio.enums import Resampling
+
     grid = result.demand.grid
     if grid is None:
-        return
+        return np.zeros((*shape, 4), dtype=np.uint8)
     if surface is None:
         values = _point_surface(result)
     else:  # a surface handed in (NaN: nobody or unreachable, inf: unreachable)
@@ -190,13 +212,27 @@ def _surface(
         if d.rows is not None and d.cols is not None:  # populated, no station reachable
             gone = ~np.isfinite(result.point_minutes)
             values[d.rows[gone], d.cols[gone]] = -1.0
-    warped, extent = reproject_surface(values, grid, result.network.crs)
-    cls = classes.classify(np.where(warped < 0, np.inf, warped))
-    # 8-bit RGBA: a county raster has millions of cells, and matplotlib resamples it
+    none = classes.n + 1  # nobody lives there: transparent
+    index = classes.classify(np.where(values < 0, np.inf, values)).astype(np.uint8)
+    index[np.isnan(values)] = none
+    left, right, bottom, top = bounds
+    page = np.full(shape, none, dtype=np.uint8)
+    rasterio.warp.reproject(
+        index,
+        page,
+        src_transform=grid.transform,
+        src_crs=grid.crs.to_wkt(),
+        dst_transform=Affine(
+            (right - left) / shape[1], 0.0, left, 0.0, -(top - bottom) / shape[0], top
+        ),
+        dst_crs=result.network.crs.to_wkt(),
+        resampling=Resampling.nearest,
+        src_nodata=none,
+        dst_nodata=none,
+    )
+    # 8-bit RGBA: a county raster has millions of cells
     table = [(*_rgb(c), 0.85) for c in classes.palette()] + [(0.0, 0.0, 0.0, 0.0)]
-    rgba = np.round(np.array(table) * 255).astype(np.uint8)
-    image = rgba[np.where(np.isnan(warped), classes.n + 1, cls)]
-    ax.imshow(image, extent=extent, origin="upper", interpolation="nearest", zorder=2)
+    return np.round(np.array(table) * 255).astype(np.uint8)[page]
 
 
 def _rgb(colour: str) -> tuple[float, float, float]:
@@ -316,11 +352,13 @@ def map_figure(
         fig, ax = page_figure(dpi)
         classes = time_classes(float(result.summary["minutes"]))
         _frame(ax, result)
-        _roads(ax, result, dpi, road_images)
-        if result.demand.grid is not None:
-            _surface(ax, result, classes, surface)
-            size_keys: list = []
-        else:
+        bounds, shape = _pixels(ax, dpi)
+        roads = _roads(ax, result, dpi, road_images)
+        # the classes with the streets over them, one image on the page's pixels
+        # (above the travel-time colours the streets stay readable; below every outline)
+        pixel_image(ax, _over(roads, _surface(result, classes, surface, bounds, shape)), zorder=2)
+        size_keys: list = []
+        if result.demand.grid is None:
             size_keys = _points(ax, result, classes, lang)
         iso = _isochrone(result, surface, isochrones)
         drawn_iso = iso is not None and not iso.empty
@@ -402,7 +440,7 @@ def level_map_figure(
     with figure_fonts():
         fig, ax = page_figure(dpi, width=_A4 * 1.45)
         _frame(ax, result)
-        _roads(ax, result, dpi, road_images)
+        pixel_image(ax, _roads(ax, result, dpi, road_images), zorder=2.5)
         fill(
             ax,
             polygons,

@@ -8,9 +8,9 @@ from dataclasses import replace
 
 import geopandas as gpd
 import numpy as np
-import shapely
 import pandas as pd
 import pytest
+import shapely
 from matplotlib import colors
 from matplotlib import image as mpimg
 from matplotlib.text import Text
@@ -62,26 +62,57 @@ def test_static_maps_are_written_per_level(hostile_result, tmp_path):
     assert colour_pixels(paths["map_png"], TIER_COLOURS["village"], tolerance=0.02) > 5
 
 
+def _page_cells(image, grid):
+    """(row, col) of the grid cell under each pixel centre of a page image (same CRS)."""
+    rgba = np.asarray(image.get_array())
+    left, right, bottom, top = image.get_extent()
+    rows, cols = rgba.shape[:2]
+    px = left + (np.arange(cols) + 0.5) * (right - left) / cols
+    py = top - (np.arange(rows) + 0.5) * (top - bottom) / rows
+    x, y = np.meshgrid(px, py)
+    c, r = ~grid.transform @ (x, y)
+    return np.floor(r).astype(int), np.floor(c).astype(int)
+
+
+def _road_pixels(image, result):
+    from coverage.outputs.rasterize import line_pixels
+
+    net = result.network
+    left, right, bottom, top = image.get_extent()
+    shape = np.asarray(image.get_array()).shape[:2]
+    u, v = net.edge_u, net.edge_v
+    return line_pixels(net.x[u], net.y[u], net.x[v], net.y[v], (left, right, bottom, top), shape)
+
+
 def test_overview_draws_every_cell_in_its_time_class(hostile_result):
-    """The surface image holds, cell by cell, the colour of the cell's class."""
+    """Every pixel of the page shows the class of the cell under its centre."""
     fig = map_figure(hostile_result)
     ax = fig.axes[0]
-    _roads, surface = ax.images  # roads first (below), then the classes
-    image = np.asarray(surface.get_array())
+    (image,) = ax.images  # the classes with the streets over them, on the page's pixels
+    rgba = np.asarray(image.get_array())
+    assert rgba.dtype == np.uint8
+    assert tuple(image.get_extent()) == (*ax.get_xlim(), *ax.get_ylim())
     classes = time_classes(6.0)
     grid = hostile_result.demand.grid
     expected = np.full(grid.shape, -1)
     d = hostile_result.demand
     expected[d.rows, d.cols] = classes.classify(hostile_result.point_minutes)
+    r, c = _page_cells(image, grid)
+    on_grid = (r >= 0) & (r < grid.shape[0]) & (c >= 0) & (c < grid.shape[1])
+    cls = np.where(
+        on_grid, expected[np.clip(r, 0, grid.shape[0] - 1), np.clip(c, 0, grid.shape[1] - 1)], -1
+    )
+    plain = ~_road_pixels(image, hostile_result)
     palette = np.array([colors.to_rgb(c) for c in classes.palette()]) * 255
-    assert image.dtype == np.uint8
-    assert image.shape[:2] == grid.shape  # same CRS here: no reprojection
-    for r in range(grid.shape[0]):
-        for c in range(grid.shape[1]):
-            if expected[r, c] < 0:
-                assert image[r, c, 3] == 0
-            else:
-                np.testing.assert_allclose(image[r, c, :3], palette[expected[r, c]], atol=0.5)
+    empty = plain & (cls < 0)
+    assert empty.any() and (rgba[empty][:, 3] == 0).all()
+    filled = plain & (cls >= 0)
+    assert filled.sum() > 1000 and len(np.unique(cls[filled])) >= 3
+    np.testing.assert_allclose(rgba[filled][:, :3], palette[cls[filled]], atol=0.5)
+    assert (rgba[filled][:, 3] == round(0.85 * 255)).all()
+    # the streets are laid over the classes, grey at 30 %
+    street = ~plain & (cls >= 0)
+    assert street.any() and (rgba[street][:, 3] > round(0.85 * 255)).all()
     assert len(fig.axes) == 1  # a legend, no colour bar
 
 
@@ -91,13 +122,18 @@ def test_a_surface_handed_in_draws_the_same_classes(hostile_result):
     minutes = hostile_result.point_minutes.copy()
     minutes[:3] = np.inf  # three populated cells no station reaches
     result = replace(hostile_result, point_minutes=minutes)
-    own = np.asarray(map_figure(result).axes[0].images[1].get_array())
-    handed = map_figure(result, surface=result.minutes_grid()).axes[0].images[1].get_array()
+    (image,) = map_figure(result).axes[0].images
+    own = np.asarray(image.get_array())
+    handed = map_figure(result, surface=result.minutes_grid()).axes[0].images[0].get_array()
     np.testing.assert_array_equal(own, np.asarray(handed))
     grey = np.round(np.array(colors.to_rgb(time_classes(6.0).unreachable_colour)) * 255)
     d = result.demand
-    for r, c in zip(d.rows[:3], d.cols[:3], strict=True):
-        np.testing.assert_array_equal(own[r, c, :3], grey)
+    r, c = _page_cells(image, d.grid)
+    plain = ~_road_pixels(image, result)
+    for row, col in zip(d.rows[:3], d.cols[:3], strict=True):
+        pixels = plain & (r == row) & (c == col)
+        assert pixels.any()
+        np.testing.assert_array_equal(own[pixels][:, :3], np.broadcast_to(grey, (pixels.sum(), 3)))
 
 
 def test_overview_legend_marks_the_threshold_between_the_classes(hostile_result):
@@ -127,9 +163,7 @@ def test_gaps_are_outlined_not_filled(hostile_result):
     for artist in fig.axes[0].collections + fig.axes[0].patches:
         assert not artist.get_hatch()
     drawn = fig.axes[0].collections + fig.axes[0].patches
-    dashed = [
-        a for a in drawn if colors.to_hex(np.atleast_2d(a.get_edgecolor())[0]) == "#d7301f"
-    ]
+    dashed = [a for a in drawn if colors.to_hex(np.atleast_2d(a.get_edgecolor())[0]) == "#d7301f"]
     assert len(dashed) == 1  # one compound outline of every gap
     (outline,) = dashed
     assert not outline.get_fill() and outline.get_linestyle() == "--"
@@ -269,11 +303,12 @@ def test_the_roads_are_rasterised_once_for_all_maps(hostile_result, tmp_path, mo
     overview = map_figure(hostile_result, dpi=60, road_images=images)
     level = level_map_figure(hostile_result, "village", dpi=60, road_images=images)
     assert len(images) == 1 and len(calls) == 2
-    np.testing.assert_array_equal(
-        overview.axes[0].images[0].get_array(), level.axes[0].images[0].get_array()
-    )
-    roads = np.asarray(overview.axes[0].images[0].get_array())
+    (roads,) = images.values()
+    (level_roads,) = level.axes[0].images
+    np.testing.assert_array_equal(level_roads.get_array(), roads)  # the pixels kept
     assert roads.dtype == np.uint8 and roads[..., 3].any()  # the grid's streets are drawn
+    (page,) = overview.axes[0].images  # the classes with the same streets over them
+    assert (np.asarray(page.get_array())[..., 3][roads[..., 3] > 0] > 0).all()
 
 
 @pytest.mark.parametrize(("units", "lang"), [(40, "en"), (120, "zh"), (131, "en"), (400, "zh")])

@@ -77,7 +77,8 @@ def test_comoros_overview_legend_and_classes(comoros_result):
     assert {"县级", "乡镇（街道）", "村（社区）", "服务空白区（未覆盖居民）"} <= set(rows)
     # the surface image: the share of pixels in each class is the share of populated
     # cells in it (reprojected cell by cell, so the counts agree to a few pixels in 100)
-    image = np.asarray(ax.images[1].get_array())
+    (page,) = ax.images  # the classes with the streets over them
+    image = np.asarray(page.get_array())
     drawn = image[..., 3] > 0
     assert drawn.sum() > 10_000
     classes = time_classes(15.0)
