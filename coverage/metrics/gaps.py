@@ -18,7 +18,6 @@ import pandas as pd
 import shapely
 from rasterio.features import shapes
 from scipy import ndimage
-from shapely.geometry import shape
 
 from ..inputs.crs import local_metric_crs
 from ..inputs.population import Demand
@@ -131,16 +130,7 @@ def gap_areas(
     table = table.sort_values(["population", "label"], ascending=[False, True], kind="stable")
     table.insert(0, "gap_id", np.arange(1, len(table) + 1))
 
-    pieces: dict[int, list[object]] = {}
-    wanted = set(table["label"].tolist())
-    for geom, value in shapes(
-        labels.astype(np.int32), mask=mask, connectivity=4, transform=grid.transform
-    ):
-        if int(value) in wanted:
-            pieces.setdefault(int(value), []).append(shape(geom))
-    geometry = [
-        shapely.union_all(pieces[v]) if len(pieces[v]) > 1 else pieces[v][0] for v in table["label"]
-    ]
+    geometry = _gap_polygons(labels, mask, grid.transform, table["label"].to_numpy())
     out = gpd.GeoDataFrame(
         table.drop(columns="label").reset_index(drop=True), geometry=geometry, crs=grid.crs
     )
@@ -151,6 +141,45 @@ def gap_areas(
         metric = out.to_crs(local_metric_crs((west + east) / 2, (south + north) / 2))
     out.insert(out.columns.get_loc("cells") + 1, "area_km2", metric.geometry.area.to_numpy() / 1e6)
     return out[[*columns, "geometry"]]
+
+
+def _gap_polygons(
+    labels: np.ndarray, mask: np.ndarray, transform: object, wanted: np.ndarray
+) -> list[object]:
+    """The polygon of each wanted label: its cells traced by GDAL, rings built by GEOS.
+
+    The rings of every traced piece become one coordinate array and are turned into
+    polygons in a few vectorised calls (``shapely.geometry.shape`` per piece built
+    each coordinate as a Python tuple: most of the time on a county).
+    """
+    keep = np.zeros(int(labels.max()) + 1, dtype=bool)
+    keep[wanted] = True
+    coords: list[np.ndarray] = []
+    ring_sizes: list[int] = []
+    ring_piece: list[int] = []
+    piece_label: list[int] = []
+    for geom, value in shapes(
+        labels.astype(np.int32), mask=mask, connectivity=4, transform=transform
+    ):
+        if not keep[int(value)]:
+            continue
+        for ring in geom["coordinates"]:
+            coords.append(np.asarray(ring, dtype=float))
+            ring_sizes.append(len(ring))
+            ring_piece.append(len(piece_label))
+        piece_label.append(int(value))
+    if not piece_label:
+        return []
+    rings = shapely.linearrings(
+        np.concatenate(coords), indices=np.repeat(np.arange(len(ring_sizes)), ring_sizes)
+    )
+    # each piece's rings in order, its shell first: the rest are its holes
+    pieces = shapely.polygons(rings, indices=np.asarray(ring_piece))
+    by_label = pd.Series(np.arange(len(piece_label))).groupby(np.asarray(piece_label)).agg(list)
+    return [
+        shapely.union_all(pieces[by_label[v]]) if len(by_label[v]) > 1 else pieces[by_label[v][0]]
+        for v in wanted
+    ]
 
 
 def _main_unit(

@@ -15,16 +15,28 @@ __all__ = ["units_of_demand", "units_of_points"]
 def units_of_points(
     units: gpd.GeoDataFrame, x: np.ndarray, y: np.ndarray, crs: object
 ) -> np.ndarray:
-    """Index of the unit containing each point (-1: none; the first unit wins on overlaps)."""
+    """Index of the unit containing each point (-1: none; the first unit wins on overlaps).
+
+    "Containing" is shapely's ``contains`` (a point on a boundary is in no unit).
+    Each polygon is prepared once and tested only against the points of its bounding
+    box (found from the points sorted by x), with :func:`shapely.contains_xy`: no
+    point geometry is built, which was most of the time on a county raster.
+    """
     polys = units.to_crs(crs).geometry.to_numpy()
-    # a tree of the points queried with each polygon: shapely prepares each (large,
-    # detailed) polygon once, instead of testing every point against the raw polygon
-    # (20x faster on island coastlines); "contains" is "within" seen from the polygon
-    tree = shapely.STRtree(shapely.points(x, y))
-    poly_idx, point_idx = tree.query(polys, predicate="contains")
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
     out = np.full(x.size, -1, dtype=np.int64)
-    order = np.lexsort((poly_idx, point_idx))[::-1]  # keep the lowest unit index per point
-    out[point_idx[order]] = poly_idx[order]
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    for k, poly in enumerate(polys):
+        if poly is None or shapely.is_empty(poly):
+            continue
+        xmin, ymin, xmax, ymax = shapely.bounds(poly)
+        near = order[np.searchsorted(xs, xmin, "left") : np.searchsorted(xs, xmax, "right")]
+        near = near[(y[near] >= ymin) & (y[near] <= ymax) & (out[near] < 0)]
+        if near.size:
+            shapely.prepare(poly)
+            out[near[shapely.contains_xy(poly, x[near], y[near])]] = k
     return out
 
 

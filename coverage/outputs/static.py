@@ -494,9 +494,24 @@ def level_map_figure(
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
-    """Write a figure as a PNG, atomically."""
+    """Write a figure as a PNG at its own dpi, atomically.
+
+    A page is opaque (white paper), so it is written as RGB, a quarter less to
+    compress than matplotlib's RGBA, at zlib level 3: half the encoding time of the
+    default level for a file of about the same size. The resolution is recorded.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
     with figure_fonts(), atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=fig.dpi)
+        canvas = fig.canvas
+        if not isinstance(canvas, FigureCanvasAgg):
+            canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        rgba = np.asarray(canvas.buffer_rgba())
+        opaque = bool((rgba[..., 3] == 255).all())
+        image = Image.fromarray(np.ascontiguousarray(rgba[..., :3]) if opaque else rgba)
+        image.save(tmp, format="png", dpi=(fig.dpi, fig.dpi), compress_level=3)
     return Path(path)
 
 
