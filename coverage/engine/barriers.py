@@ -181,7 +181,12 @@ class WaterMask:
         look = np.flatnonzero(in0 & ~out)
         if look.size:
             upto = float(length[look].max()) + 2 * self.cell_m
-            to_side[look] = self.distance_m(r0[look], c0[look], upto_m=upto)
+            # legs come k to a point: each start cell is looked up once
+            _, first, back = np.unique(
+                r0[look] * self.water.shape[1] + c0[look], return_index=True, return_inverse=True
+            )
+            at = look[first]
+            to_side[look] = self.distance_m(r0[at], c0[at], upto_m=upto)[back.ravel()]
         shore = np.where(wet0, to_side + self.cell_m, 0.0)
         clear = np.where(in0 & ~wet0, to_side - self.cell_m * 0.71, np.inf)
         near = ~out & (length > 2 * self.tolerance_m + shore)

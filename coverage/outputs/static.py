@@ -166,12 +166,14 @@ def _roads(
 
 def _over(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
     """RGBA ``top`` laid over ``bottom`` (uint8, straight alpha), as the renderer would."""
-    ta = top[..., 3:4] / 255.0
-    ba = bottom[..., 3:4] / 255.0
+    out = bottom.copy()
+    at = top[..., 3] > 0  # only where the top shows (streets are a few pixels in ten)
+    t, b = top[at].astype(float), bottom[at].astype(float)
+    ta, ba = t[:, 3:] / 255.0, b[:, 3:] / 255.0
     alpha = ta + ba * (1.0 - ta)
-    rgb = top[..., :3] * ta + bottom[..., :3] * ba * (1.0 - ta)
-    rgb = np.divide(rgb, alpha, out=np.zeros_like(rgb), where=alpha > 0)
-    return np.round(np.concatenate([rgb, alpha * 255.0], axis=-1)).astype(np.uint8)
+    rgb = (t[:, :3] * ta + b[:, :3] * ba * (1.0 - ta)) / alpha
+    out[at] = np.round(np.concatenate([rgb, alpha * 255.0], axis=1)).astype(np.uint8)
+    return out
 
 
 def _point_surface(result: CoverageResult) -> np.ndarray:
