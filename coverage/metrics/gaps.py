@@ -154,27 +154,28 @@ def _gap_polygons(
     """
     keep = np.zeros(int(labels.max()) + 1, dtype=bool)
     keep[wanted] = True
-    coords: list[np.ndarray] = []
-    ring_sizes: list[int] = []
-    ring_piece: list[int] = []
+    rings: list[list[tuple[float, float]]] = []
+    piece_rings: list[int] = []
     piece_label: list[int] = []
     for geom, value in shapes(
         labels.astype(np.int32), mask=mask, connectivity=4, transform=transform
     ):
-        if not keep[int(value)]:
-            continue
-        for ring in geom["coordinates"]:
-            coords.append(np.asarray(ring, dtype=float))
-            ring_sizes.append(len(ring))
-            ring_piece.append(len(piece_label))
-        piece_label.append(int(value))
+        if keep[int(value)]:
+            rings += geom["coordinates"]
+            piece_rings.append(len(geom["coordinates"]))
+            piece_label.append(int(value))
     if not piece_label:
         return []
-    rings = shapely.linearrings(
-        np.concatenate(coords), indices=np.repeat(np.arange(len(ring_sizes)), ring_sizes)
+    # one ragged array (each piece's shell first, then its holes) built by GEOS at once
+    ring_ends = np.cumsum([len(r) for r in rings])
+    coords = np.fromiter(
+        (v for ring in rings for xy in ring for v in xy), dtype=float, count=2 * int(ring_ends[-1])
+    ).reshape(-1, 2)
+    pieces = shapely.from_ragged_array(
+        shapely.GeometryType.POLYGON,
+        coords,
+        (np.r_[0, ring_ends], np.r_[0, np.cumsum(piece_rings)]),
     )
-    # each piece's rings in order, its shell first: the rest are its holes
-    pieces = shapely.polygons(rings, indices=np.asarray(ring_piece))
     by_label = pd.Series(np.arange(len(piece_label))).groupby(np.asarray(piece_label)).agg(list)
     return [
         shapely.union_all(pieces[by_label[v]]) if len(by_label[v]) > 1 else pieces[by_label[v][0]]

@@ -12,7 +12,7 @@ import pytest
 import rasterio
 from rasterio.transform import from_origin
 
-from coverage.inputs.dates import DataDate, data_date, input_dates
+from coverage.inputs.dates import DataDate, data_date, input_dates, input_files
 from coverage.outputs.report import report_html, report_tables
 from coverage.outputs.report.page import report_time
 from coverage.outputs.report.sources import source_rows
@@ -228,3 +228,19 @@ def test_multi_mode_report_compares_the_modes(hostile_result):
     assert shares[f"步行: {village['units_covered']}/{n}"] == pytest.approx(140.0 * part, abs=0.06)
     assert "<script" not in section and "http" not in section.replace("http://www.w3.org", "")
     assert "不同出行方式比较" not in report_html(hostile_result, lang="zh", modes={"walk": walk})
+
+
+def test_a_run_dates_every_input_once(grid_case):
+    """``summary.json`` → ``input_dates``: every input file of the run, dated once."""
+    from coverage import load_config, run_coverage
+
+    case = grid_case(boundaries=True)
+    result = run_coverage(load_config(case.config))
+    inputs = result.summary["inputs"]
+    dates = result.summary["input_dates"]
+    files = {str(case.stations), str(case.boundaries)}
+    assert files <= set(dates) and set(dates) == {p for _, p in input_files(inputs)}
+    for path, (date, basis) in dates.items():
+        assert DataDate(date, basis) == data_date(path)  # what the report would have found
+    rows = source_rows(result, "en")
+    assert len(rows) == len(dates)

@@ -27,11 +27,12 @@ def _speeds(result: CoverageResult) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         kmh = net.edge_length_m / net.edge_seconds * 3.6
     # grouped by integer codes: a county network has a million edges and a dozen classes
-    codes, classes = pd.factorize(np.asarray(net.edge_highway).astype(str))
+    codes, classes = pd.factorize(np.asarray(net.edge_highway, dtype=object), use_na_sentinel=False)
     ok = np.isfinite(kmh)
     frame = pd.DataFrame({"code": codes[ok], "kmh": kmh[ok]})
     out = frame.groupby("code")["kmh"].agg(["median", "size"]).reset_index()
-    out.insert(0, "road_class", np.asarray(classes, dtype=object)[out.pop("code")])
+    names = np.asarray([str(c) for c in classes], dtype=object)
+    out.insert(0, "road_class", names[out.pop("code").to_numpy()])
     return out.sort_values("size", ascending=False)
 
 
