@@ -2,7 +2,8 @@
 
 coverage15 is timed through its API exactly as the CLI calls it
 (:func:`coverage.run_coverage` then :func:`coverage.write_outputs` into a
-temporary folder), and also without writing outputs.
+temporary folder with :func:`coverage.pipeline.output_options` of the
+configuration), and also without writing outputs.
 
 The reference pipeline is the shortest honest way to the same figure with the
 same libraries: pyrosm parses the PBF (``get_network("walking")``), the edges
@@ -27,6 +28,7 @@ import numpy as np
 
 from coverage import run_coverage, write_outputs
 from coverage.config import RunConfig
+from coverage.pipeline import output_options
 
 from .common import BenchmarkError, Report, Row, measure_interleaved
 
@@ -113,8 +115,8 @@ def run_end_to_end(report: Report, case: str, config: RunConfig, *, repeat: int)
     def ours(cfg: RunConfig, *, write: bool) -> float:
         with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
             result = run_coverage(cfg)
-            if write:
-                write_outputs(result, Path(tmp) / "out")
+            if write:  # with the options the command line derives from the configuration
+                write_outputs(result, Path(tmp) / "out", output_options(cfg))
         return result.coverage_share
 
     def reference() -> tuple[float, float]:

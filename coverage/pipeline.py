@@ -19,7 +19,6 @@ from .engine.access import AccessModel
 from .engine.barrier_cache import cached_barrier
 from .engine.barriers import WaterMask
 from .errors import InputError
-from .inputs.dates import input_dates
 from .inputs.network import Network
 from .inputs.population import Demand
 from .inputs.read import InputData, read_inputs
@@ -120,6 +119,7 @@ def output_options(config: RunConfig, *, package: bool = False) -> OutputOptions
         output_crs=config.output_crs,
         shapefile=config.shapefile,
         shapefile_encoding=config.shapefile_encoding,
+        cache_dir=config.cache_folder,
     )
 
 
@@ -240,7 +240,6 @@ def run_coverage_modes(
     barrier: WaterMask | None = None
     boundaries = config.boundaries
     results: dict[str, CoverageResult] = {}
-    dates: dict[str, list[str]] | None = None
     for mode in modes or config.run_modes:
         network = networks[mode]
         access = access_model(config, network, terrain=terrain, barrier=barrier)
@@ -276,9 +275,6 @@ def run_coverage_modes(
             ),
             "dem": None if config.dem is None else str(config.dem),
         }
-        if dates is None:  # the same files for every mode
-            dates = input_dates(summary["inputs"], cache_dir=config.cache_folder)
-        summary["input_dates"] = dates
         results[mode] = result.with_summary(summary)
     return results
 

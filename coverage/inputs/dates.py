@@ -8,8 +8,9 @@ modification date, marked as such.
 
 Finding the newest object means reading every object of the file (about 0.4 s for
 160,000 nodes); with a cache folder the answer is kept under the file's content hash
-(``osm-date-<sha256>.json``), so a re-run reads it back. The run's pipeline dates
-every input once (:func:`input_dates`, kept in the summary as ``input_dates``).
+(``osm-date-<sha256>.json``), so a re-run reads it back. An output folder dates
+every input once (:func:`input_dates`, written to ``summary.json`` as
+``input_dates`` and shown in the report's sources table).
 """
 
 from __future__ import annotations

@@ -44,6 +44,10 @@ class OutputOptions:
         Also write Shapefiles (with a ``.cpg``).
     shapefile_encoding : {"utf-8", "gbk"}
         Text encoding of the Shapefiles.
+    cache_dir : path-like, optional
+        Where the data date of an OSM file without a date in its header is kept once
+        found (the run's cache folder; :func:`coverage.pipeline.output_options` sets
+        it); None: such a file is read through every time its date is written.
 
     Raises
     ------
@@ -60,6 +64,7 @@ class OutputOptions:
     output_crs: str = "EPSG:4326"
     shapefile: bool = False
     shapefile_encoding: str = "utf-8"
+    cache_dir: Any = None
 
     def __post_init__(self) -> None:
         problems = []

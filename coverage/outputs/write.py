@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..inputs.dates import input_dates
 from ..results import CoverageResult
 from .folder import publish_folder, summary_inputs
 from .options import OutputOptions
@@ -34,6 +35,10 @@ def _write_result(
     modes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, str]:
     """Write one result's files into a staging folder; file kind -> relative name."""
+    if result.summary.get("inputs") and "input_dates" not in result.summary:
+        # the data date of every input file, for summary.json and the report's sources
+        dates = input_dates(result.summary["inputs"], cache_dir=options.cache_dir)
+        result = result.with_summary({**result.summary, "input_dates": dates})
     names = {"summary": "summary.json", "stations": "stations.csv"}
     for level in result.units:
         names[f"units_{level}"] = "units.csv" if level == "unit" else f"units_{level}.csv"

@@ -230,17 +230,26 @@ def test_multi_mode_report_compares_the_modes(hostile_result):
     assert "不同出行方式比较" not in report_html(hostile_result, lang="zh", modes={"walk": walk})
 
 
-def test_a_run_dates_every_input_once(grid_case):
-    """``summary.json`` → ``input_dates``: every input file of the run, dated once."""
-    from coverage import load_config, run_coverage
+def test_a_run_dates_every_input_once(grid_case, tmp_path):
+    """``summary.json`` → ``input_dates``: every input file of the run, dated as written."""
+    import json
+
+    from coverage import load_config, run_coverage, write_outputs
+    from coverage.pipeline import output_options
 
     case = grid_case(boundaries=True)
-    result = run_coverage(load_config(case.config))
-    inputs = result.summary["inputs"]
-    dates = result.summary["input_dates"]
+    config = load_config(case.config)
+    result = run_coverage(config)
+    assert "input_dates" not in result.summary  # dated when written, not per run
+    options = output_options(config)
+    assert options.cache_dir == config.cache_folder
+    write_outputs(result, tmp_path / "out", options)
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    dates = summary["input_dates"]
     files = {str(case.stations), str(case.boundaries)}
-    assert files <= set(dates) and set(dates) == {p for _, p in input_files(inputs)}
+    assert files <= set(dates) and set(dates) == {p for _, p in input_files(summary["inputs"])}
     for path, (date, basis) in dates.items():
-        assert DataDate(date, basis) == data_date(path)  # what the report would have found
-    rows = source_rows(result, "en")
-    assert len(rows) == len(dates)
+        assert DataDate(date, basis) == data_date(path)  # what the report shows
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    for date, _ in dates.values():
+        assert date in page
