@@ -180,13 +180,21 @@ class WaterMask:
         to_side = np.full(x0.size, np.inf)
         look = np.flatnonzero(in0 & ~out)
         if look.size:
-            upto = float(length[look].max()) + 2 * self.cell_m
-            # legs come k to a point: each start cell is looked up once
+            # legs come k to a point: each start cell is looked up once, as far as its
+            # longest leg (in a few bands of doubling reach: a short search is cheap)
             _, first, back = np.unique(
                 r0[look] * self.water.shape[1] + c0[look], return_index=True, return_inverse=True
             )
+            back = back.ravel()
             at = look[first]
-            to_side[look] = self.distance_m(r0[at], c0[at], upto_m=upto)[back.ravel()]
+            reach = np.zeros(at.size)
+            np.maximum.at(reach, back, length[look] + 2 * self.cell_m)
+            band = np.ceil(np.log2(np.maximum(reach / self.cell_m, 1.0))).astype(np.int64)
+            cell_side = np.full(at.size, np.inf)
+            for b in np.unique(band):
+                of = np.flatnonzero(band == b)
+                cell_side[of] = self.distance_m(r0[at[of]], c0[at[of]], upto_m=self.cell_m * 2.0**b)
+            to_side[look] = cell_side[back]
         shore = np.where(wet0, to_side + self.cell_m, 0.0)
         clear = np.where(in0 & ~wet0, to_side - self.cell_m * 0.71, np.inf)
         near = ~out & (length > 2 * self.tolerance_m + shore)
