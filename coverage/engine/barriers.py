@@ -388,7 +388,12 @@ def nearest_unblocked(
             data[q, 1][ok],
         )
         d = np.where(cross, np.inf, d)
-        order = np.argsort(d, axis=1, kind="stable")[:, :k]
+        # the tree gives each row nearest first: only rows with a blocked candidate
+        # (their reachable ones moved up, stably) need sorting again
+        order = np.broadcast_to(np.arange(kk), d.shape).copy()
+        moved = np.flatnonzero(cross.any(axis=1))
+        order[moved] = np.argsort(d[moved], axis=1, kind="stable")
+        order = order[:, :k]
         dist[todo] = np.take_along_axis(d, order, axis=1)
         pos[todo] = np.where(np.isfinite(dist[todo]), np.take_along_axis(p, order, axis=1), n_tree)
         # more candidates exist beyond the kk-th and fewer than k were reachable
