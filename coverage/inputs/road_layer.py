@@ -110,26 +110,6 @@ class DanglingEndsWarning(UserWarning):
     """Line ends of a road layer stop just short of (or just past) another line."""
 
 
-def _read_layer(path: Path) -> gpd.GeoDataFrame:
-    """The layer; a Shapefile without a ``.cpg`` is read as UTF-8, else as GB18030 (GBK).
-
-    (GDAL would read such a file as Latin-1, turning GBK class names into mojibake.)
-    """
-    if path.suffix.lower() != ".shp" or path.with_suffix(".cpg").is_file():
-        return read_vector(path, "road layer")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return gpd.read_file(path, encoding=encoding)
-        except UnicodeDecodeError:
-            continue
-        except Exception as exc:  # pyogrio raises its own DataSourceError family
-            raise InputError(f"{path}: cannot read the road layer ({exc})") from None
-    raise InputError(
-        f"{path}: the road layer's attributes are neither UTF-8 nor GBK; add a .cpg file "
-        "naming their encoding"
-    )
-
-
 def _highway_of(values: pd.Series) -> pd.Series:
     """The OSM class of each road class value (unknown: '')."""
     from .speeds import SPEEDS_KMH
@@ -217,7 +197,7 @@ def road_layer_ways(
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: network file not found; check the 'network' path")
-    frame = _read_layer(path)
+    frame = read_vector(path, "road layer")
     if frame.crs is None:
         raise InputError(f"{path}: the road layer has no CRS; save it with one (e.g. a .prj file)")
     found = _columns(frame, columns, str(path))

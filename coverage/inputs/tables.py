@@ -457,13 +457,25 @@ def rename_columns(
 
 
 def read_vector(path: Path, what: str) -> gpd.GeoDataFrame:
-    """Read a vector file; a Shapefile without a .cpg that is not UTF-8 is read as GB18030."""
+    """Read a vector file; a Shapefile without a ``.cpg`` is read as UTF-8, else GB18030.
+
+    The one encoding rule of every layer (stations, boundaries, road layers): GDAL
+    reads a Shapefile without ``.cpg`` as Latin-1, which turns the GBK names of
+    most Chinese county files into mojibake without an error.
+    """
+    if path.suffix.lower() == ".shp" and not path.with_suffix(".cpg").is_file():
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                return gpd.read_file(path, encoding=encoding)
+            except UnicodeDecodeError:
+                continue
+            except Exception as exc:  # pyogrio raises its own DataSourceError family
+                raise InputError(f"{path}: cannot read the {what} ({exc})") from None
+        raise InputError(
+            f"{path}: the {what}'s attributes are neither UTF-8 nor GBK; add a .cpg file "
+            "naming their encoding"
+        )
     try:
         return gpd.read_file(path)
     except Exception as exc:  # pyogrio raises its own DataSourceError family
-        if path.suffix.lower() == ".shp" and "codec can't decode" in str(exc):
-            try:
-                return gpd.read_file(path, encoding="gb18030")
-            except Exception:
-                pass
         raise InputError(f"{path}: cannot read the {what} ({exc})") from None

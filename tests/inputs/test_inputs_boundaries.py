@@ -96,3 +96,14 @@ def test_bad_boundary_files(tmp_path):
         InputError, match=r"no column 'name'.*columns are 乡镇名称.*boundaries_name"
     ):
         read_boundaries(path)
+
+
+def test_gbk_shapefile_without_cpg_keeps_its_names(tmp_path):
+    """County boundary files often come as GBK Shapefiles with no .cpg: read as GBK."""
+    path = tmp_path / "乡镇.shp"
+    names = ["城关镇", "龙渊乡", "八都镇"]
+    boxes = [shapely.box(119.0 + i / 10, 28.0, 119.09 + i / 10, 28.09) for i in range(3)]
+    gpd.GeoDataFrame({"乡镇名称": names}, geometry=boxes, crs=4326).to_file(path, encoding="gbk")
+    path.with_suffix(".cpg").unlink()
+    out = read_boundaries(path, name="乡镇名称")
+    assert out["unit"].tolist() == names

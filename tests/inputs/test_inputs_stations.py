@@ -161,6 +161,11 @@ def test_vector_files_carry_chinese_attributes(tmp_path):
         gdf = read_stations(path, crs="GCJ-02")
         assert gdf["tier"].tolist() == ["county", "township", "village", "partner-bank"]
         assert metres(coords_of(gdf), WGS).max() < 0.5
+    # a GBK Shapefile without its .cpg (as many county files come) reads the same
+    (tmp_path / "s.cpg").unlink()
+    gdf = read_stations(tmp_path / "s.shp", crs="GCJ-02")
+    assert gdf["name"].tolist() == [row[1] for row in ROWS]  # 站点名称
+    assert gdf["tier"].tolist() == ["county", "township", "village", "partner-bank"]
     # a projected layer is converted by its own CRS
     utm = layer.set_crs(4326, allow_override=True).to_crs(32650)
     utm.to_file(tmp_path / "utm.gpkg")
