@@ -141,6 +141,28 @@ class WaterMask:
         inside = (row >= 0) & (row < rows) & (col >= 0) & (col < cols)
         return np.where(inside, row, 0), np.where(inside, col, 0), inside
 
+    def piece_at(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The piece of land of each point (its cell's; in water, the nearest land cell's).
+
+        Parameters
+        ----------
+        x, y : numpy.ndarray
+            Points in the mask's CRS.
+
+        Returns
+        -------
+        numpy.ndarray
+            int64 labels of :attr:`land`; 0 outside the grid or with no land at all.
+        """
+        row, col, inside = self._cells(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        out = np.where(inside, self.land[row, col], 0).astype(np.int64)
+        wet = np.flatnonzero(inside & (out == 0))
+        if wet.size and self.dry_shore.n:
+            _, j = self.dry_shore.query(np.column_stack([row[wet], col[wet]]))
+            shore = np.asarray(self.dry_shore.data[j], dtype=np.int64)
+            out[wet] = self.land[shore[:, 0], shore[:, 1]]
+        return out
+
     def blocked(self, x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
         """Whether each straight leg from a point (x0, y0) to the road (x1, y1) crosses water.
 
@@ -345,8 +367,15 @@ def nearest_unblocked(
     k: int,
     max_distance_m: float,
     barrier: WaterMask,
+    *,
+    by_piece: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` nearest points of a KD-tree reachable from (x, y) without crossing water.
+
+    The nearest candidates are tried first, then eight times as many, up to
+    :data:`MAX_CANDIDATES`. A point whose candidates that far all lie across water
+    (a village on a headland facing another island's roads) is searched again among
+    the points on its own piece of land only: every other piece is across water.
 
     Parameters
     ----------
@@ -360,6 +389,8 @@ def nearest_unblocked(
         Longest leg.
     barrier : WaterMask
         The water.
+    by_piece : bool
+        Search the points left without a candidate again on their own piece of land.
 
     Returns
     -------
@@ -373,6 +404,8 @@ def nearest_unblocked(
     dist = np.full((x.size, k), np.inf)
     pos = np.full((x.size, k), n_tree, dtype=np.int64)
     todo = np.arange(x.size)
+    stuck = todo[:0]
+    tried = np.zeros((0, 1), dtype=np.int64)
     kk = min(k, n_tree)  # the nearest first: most points are done in this round
     while todo.size:
         d, p = tree.query(pts[todo], k=kk, distance_upper_bound=max_distance_m)  # type: ignore[attr-defined]
@@ -399,9 +432,58 @@ def nearest_unblocked(
         # more candidates exist beyond the kk-th and fewer than k were reachable
         short = np.isfinite(dist[todo]).sum(axis=1) < k
         more = cross[:, -1]  # the kk-th was in reach (blocked): there may be more
-        todo = todo[short & more] if kk < min(n_tree, MAX_CANDIDATES) else todo[:0]
+        if kk >= min(n_tree, MAX_CANDIDATES):
+            stuck = todo[short & more]
+            tried = p[short & more]
+            break
+        todo = todo[short & more]
         kk = min(max(8, kk * 8), n_tree, MAX_CANDIDATES)
+    if by_piece and stuck.size:
+        _same_piece(tree, x, y, k, max_distance_m, barrier, stuck, tried, dist, pos)
     return dist, pos
+
+
+def _same_piece(
+    tree: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    k: int,
+    max_distance_m: float,
+    barrier: WaterMask,
+    stuck: np.ndarray,
+    tried: np.ndarray,
+    dist: np.ndarray,
+    pos: np.ndarray,
+) -> None:
+    """Search ``stuck`` points again among the tree's points on their piece of land.
+
+    ``tried`` holds the tree positions each was tried against; a point whose tried
+    candidates were all on its own piece already is left as it is (its piece holds
+    nothing nearer). Fills the rows of ``dist`` and ``pos`` in place. The candidates
+    found before (the reachable ones among the nearest) are on the same piece and
+    nearer than any other of it, so they come back first.
+    """
+    from scipy.spatial import cKDTree
+
+    data = tree.data
+    node_piece = barrier.piece_at(data[:, 0], data[:, 1])
+    point_piece = barrier.piece_at(x[stuck], y[stuck])
+    elsewhere = node_piece[np.minimum(tried, tree.n - 1)] != point_piece[:, None]
+    keep = (elsewhere & (tried < tree.n)).any(axis=1)
+    stuck, point_piece = stuck[keep], point_piece[keep]
+    for piece in np.unique(point_piece[point_piece > 0]):
+        nodes = np.flatnonzero(node_piece == piece)
+        if nodes.size == 0:
+            continue
+        rows = stuck[point_piece == piece]
+        kk = min(k, nodes.size)
+        d, p = nearest_unblocked(
+            cKDTree(data[nodes]), x[rows], y[rows], kk, max_distance_m, barrier, by_piece=False
+        )
+        dist[rows] = np.inf
+        pos[rows] = tree.n
+        dist[rows, :kk] = d
+        pos[rows, :kk] = np.where(np.isfinite(d), nodes[np.minimum(p, nodes.size - 1)], tree.n)
 
 
 def barrier_for_network(

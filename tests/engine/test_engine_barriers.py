@@ -173,3 +173,46 @@ def test_legs_walked_in_small_blocks_give_the_same_answer(monkeypatch, block):
     monkeypatch.setattr(barriers, "_BLOCK", block)
     np.testing.assert_array_equal(mask.blocked(x0, y0, x1, y1), whole)
     assert 0.1 < whole.mean() < 0.9
+
+
+def _strait_town() -> Network:
+    """A dense town (15 x 15 streets, 20 m apart) north of a 200 m strait, and a road of
+    79 nodes on the south island, 600 m from the shore village below (a road island has
+    at least 40 nodes to be joined)."""
+    town = [(x, y) for x in range(0, 281, 20) for y in range(300, 581, 20)]
+    south = [(140.0 + dx, -700.0) for dx in range(-780, 781, 20)]
+    xy = np.array(town + south, dtype=float)
+    pairs = [
+        (i, j)
+        for i, j in itertools.combinations(range(len(town)), 2)
+        if np.hypot(*(xy[i] - xy[j])) == 20.0
+    ] + [(i, i + 1) for i in range(len(town), len(xy) - 1)]
+    a, b = np.array(pairs).T
+    u, v = np.concatenate([a, b]), np.concatenate([b, a])
+    length = np.hypot(*(xy[u] - xy[v]).T)
+    return Network(
+        node_ids=np.arange(len(xy)) + 1, lon=np.zeros(len(xy)), lat=np.zeros(len(xy)),
+        x=xy[:, 0] + X0, y=xy[:, 1] + Y0, crs=gpd.GeoSeries([], crs=UTM).crs,
+        edge_u=u, edge_v=v, edge_length_m=length, edge_seconds=length / (5 / 3.6),
+        edge_highway=np.full(u.size, "residential", dtype=object), mode="walk",
+    )  # fmt: skip
+
+
+def test_a_shore_village_facing_a_town_across_water_joins_its_own_road():
+    """Its 64 nearest road nodes lie across the strait: it still finds its own island's
+    road (the nearest unblocked node of a brute-force search), not nothing."""
+    net = _strait_town()
+    strait = shapely.box(X0 - 9000, Y0 + 50, X0 + 9000, Y0 + 250)  # splits the land in two
+    barrier = _mask(net, [strait], margin=1500.0, cell_m=10.0)
+    px, py = np.array([X0 + 140.0]), np.array([Y0 - 100.0])
+    d_town = np.hypot(net.x - px[0], net.y - py[0])
+    south = np.flatnonzero(net.y < Y0)
+    assert (d_town[south].min() > np.sort(d_town)[64]).all()  # 64+ town nodes nearer
+    snap = snap_points(net, px, py, max_distance_m=5000.0, barrier=barrier)
+    want, want_d = _brute_nearest(net, px[0], py[0], strait)
+    assert want in south
+    assert snap.nodes[0, 0] == want
+    assert snap.distance_m[0, 0] == pytest.approx(want_d)
+    # and a resident on the town's shore still joins the town, as before
+    near = snap_points(net, px, np.array([Y0 + 280.0]), barrier=barrier)
+    assert near.nodes[0, 0] == _brute_nearest(net, px[0], Y0 + 280.0, strait)[0]
