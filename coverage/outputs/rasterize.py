@@ -145,9 +145,10 @@ def _pixel_image_class() -> type:
         def make_image(self, renderer: Any, magnification: float = 1.0, unsampled: bool = False):
             bbox = self.axes.bbox
             data = self.get_array()
-            rows, cols = data.shape[:2]
+            rows, cols = (-1, -1) if data is None else data.shape[:2]
             if (
-                magnification == 1.0
+                data is not None
+                and magnification == 1.0
                 and not unsampled
                 and abs(rows - bbox.height) <= 1
                 and abs(cols - bbox.width) <= 1
