@@ -23,11 +23,12 @@ from pyproj import CRS
 from rasterio.enums import Resampling
 
 from ..inputs.crs import transform_xy
+from .geojson_layer import GeoJsonText
 from .labels import label, tier_label
 from .map_legend import GAP_COLOUR, ISO_COLOURS, THRESHOLD_COLOUR, shape_svg
 from .style import TimeClasses, share_colour
 from .webpage import escape, fmt
-from .writers import feature_collection
+from .writers import feature_collection, geojson_text
 
 #: Opacity of the travel-time surface over a web basemap.
 SURFACE_ALPHA = 0.7
@@ -319,20 +320,16 @@ def add_gaps(fmap: folium.Map, result: CoverageResult, shift: Shift, lang: str) 
             for v in values
         ]
         fields.append(key)
-    folium.GeoJson(
-        feature_collection(frame),
-        name=escape(label(lang, "gaps")),
-        show=False,
-        style_function=lambda _: {
-            "color": GAP_COLOUR,
-            "weight": 2,
-            "fill": True,
-            "fillOpacity": 0.0,
-            "dashArray": "5 3",
-        },
-        highlight_function=lambda _: {"weight": 4},
-        tooltip=folium.GeoJsonTooltip(fields=fields) if fields else None,
-    ).add_to(fmap)
+    # a layer traced from a raster is large: embedded as GEOS wrote it, not re-dumped
+    group = folium.FeatureGroup(name=escape(label(lang, "gaps")), show=False)
+    GeoJsonText(
+        geojson_text(frame[[*fields, "geometry"]]),
+        style={"color": GAP_COLOUR, "weight": 2, "fill": True, "fillOpacity": 0.0,
+               "dashArray": "5 3"},
+        highlight={"weight": 4},
+        fields=fields,
+    ).add_to(group)  # fmt: skip
+    group.add_to(fmap)
     return True
 
 

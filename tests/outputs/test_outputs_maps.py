@@ -310,3 +310,22 @@ def test_a_plain_folium_map_is_inlined_too():
     page = map_html(folium.Map(location=[-11.7, 43.3], tiles=None))
     assert not re.search(r'<script src="https?:|<link rel="stylesheet" href="https?:', page)
     assert "L.map(" in page and page.count("<script>") >= 2  # Leaflet and jQuery inline
+
+
+def test_gap_layer_is_embedded_as_written(hostile_result, osm_page):
+    """The gap areas go into the page as GEOS wrote them, every vertex (rounded to
+    about a metre, as every layer of the page)."""
+    import json
+
+    import shapely
+
+    from coverage.outputs.map_layers import shift_geoms
+
+    start = osm_page.index("L.geoJSON(") + len("L.geoJSON(")
+    decoder = json.JSONDecoder()
+    layer, _ = decoder.raw_decode(osm_page[start:])
+    gaps = hostile_result.gaps
+    assert len(layer["features"]) == len(gaps)
+    drawn = shapely.from_geojson([json.dumps(f["geometry"]) for f in layer["features"]])
+    expected = shift_geoms(gaps[["geometry"]], lambda x, y: (x, y)).geometry.to_numpy()
+    assert shapely.equals_exact(drawn, expected, tolerance=1e-9).all()
