@@ -90,3 +90,41 @@ def test_one_way_of_each_pair_matches_a_set_walk():
     # every undirected pair is drawn at least once
     drawn = {(min(a, b), max(a, b)) for a, b, k in zip(u, v, keep, strict=True) if k}
     assert drawn == {(min(a, b), max(a, b)) for a, b in edges}
+
+
+def test_pixel_image_is_drawn_as_matplotlib_would(monkeypatch):
+    """Handed to the renderer as it is at its own size: the same page as matplotlib's
+    resampling gives, the right way up (a block in the top-left corner stays there)."""
+    from matplotlib.image import AxesImage
+
+    from coverage.outputs.rasterize import pixel_image
+    from coverage.outputs.static import page_figure
+
+    def page(fast: bool) -> np.ndarray:
+        fig, ax = page_figure(dpi=40)
+        ax.set_xlim(0, 10)
+        ax.set_ylim(0, 10)
+        bbox = ax.get_window_extent()
+        rows, cols = round(bbox.height), round(bbox.width)
+        rgba = np.zeros((rows, cols, 4), dtype=np.uint8)
+        rgba[: rows // 4, : cols // 4] = (200, 30, 30, 255)  # top-left
+        rgba[-5:, -rows // 2 :] = (30, 30, 200, 128)  # along the bottom right
+        image = pixel_image(ax, rgba, zorder=2)
+        if not fast:
+            image.make_image = AxesImage.make_image.__get__(image)  # matplotlib's own
+        fig.canvas.draw()
+        return np.asarray(fig.canvas.buffer_rgba()).copy(), bbox
+
+    slow, _ = page(False)
+    own = AxesImage.make_image
+
+    def resampled(*args, **kwargs):
+        raise AssertionError("resampled by matplotlib")
+
+    monkeypatch.setattr(AxesImage, "make_image", resampled)
+    fast, bbox = page(True)  # at its own size: never resampled
+    monkeypatch.setattr(AxesImage, "make_image", own)
+    assert (np.abs(fast.astype(int) - slow.astype(int)).max(axis=2) > 2).mean() < 0.002
+    top = fast.shape[0] - int(bbox.y1)  # figure row of the axes' top edge
+    red = fast[top + 2, int(bbox.x0) + 2]
+    assert tuple(red[:3]) == (200, 30, 30)
