@@ -289,6 +289,20 @@ def _check_station_extent(
         )
 
 
+def _behind_water(state: EngineState, demand: Demand, cut_off: np.ndarray) -> float:
+    """Residents joined to no road who have one within ``max_access_m`` across water."""
+    access = state.access
+    if access.barrier is None or not cut_off.any():
+        return 0.0
+    from .inputs.crs import transform_xy
+
+    x, y = transform_xy(demand.x[cut_off], demand.y[cut_off], demand.crs, state.network.crs)
+    d, _ = state.index.access_tree.query(
+        np.column_stack([x, y]), k=1, distance_upper_bound=access.max_access_m
+    )
+    return float(np.asarray(demand.population)[cut_off][np.isfinite(d)].sum())
+
+
 def assemble_result(
     state: EngineState,
     stations: gpd.GeoDataFrame,
@@ -464,7 +478,9 @@ def assemble_result(
     covered = figures["covered_by_minutes"]
     shares = figures["coverage_by_minutes"]
     key = f"{headline:g}"
-    too_far = float(pop[~np.isfinite(point_snap.nearest_m)].sum())
+    cut_off = ~np.isfinite(point_snap.nearest_m)
+    too_far = float(pop[cut_off].sum())
+    behind_water = _behind_water(state, demand, cut_off)
     summary: dict[str, Any] = {
         "name": name,
         "mode": network.mode,
@@ -480,6 +496,8 @@ def assemble_result(
         # unreachable = too far from any road (beyond max_access_m) + on a road that
         # leads to no station (a disconnected part of the network, or one-way traps)
         "population_beyond_network_reach": too_far,
+        # of them, those with a road within max_access_m, but only across water
+        "population_beyond_network_reach_by_water": behind_water,
         "unreachable_too_far_from_roads": too_far,
         "unreachable_no_station_reachable": float(figures["unreachable_population"]) - too_far,  # type: ignore[arg-type]
         "stations": len(stations),

@@ -234,6 +234,9 @@ def _figures(summary: Mapping[str, Any]) -> dict[str, Any]:
         "targets_met": targets_met,
         **{key: summary.get(key) for key in LEFT_OUT},
         **left_out(summary),
+        "population_beyond_network_reach_by_water": summary.get(
+            "population_beyond_network_reach_by_water"
+        ),
     }
 
 

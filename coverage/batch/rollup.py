@@ -35,6 +35,7 @@ _COLUMNS = (
     "population_outside_study_area_share",
     "population_beyond_network_reach",
     "population_beyond_network_reach_share",
+    "population_beyond_network_reach_by_water",
     "duration_s",
     "cpu_s",
     "outputs_from",

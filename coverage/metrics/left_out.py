@@ -3,7 +3,9 @@
 Two groups of the input population never count as covered: people outside the study
 area (cells whose centre lies outside the units or the network's extent, left out of
 every figure) and people beyond the network's reach (farther than ``max_access_m``
-from any road: in the population, but unreachable). When either is more than
+from any road they can reach without crossing water: in the population, but
+unreachable; ``population_beyond_network_reach_by_water`` counts those of them with a
+road within ``max_access_m`` across water). When either is more than
 :data:`WARN_SHARE` of the input population, a run says so once with
 :class:`PopulationLeftOutWarning`, and ``summary.json``, the report's headline and the
 batch index state both.
@@ -102,6 +104,15 @@ def warn_left_out(summary: Mapping[str, Any], *, source: str = "population") -> 
             "or raise max_access_m"
         ),
     }
+    water = float(summary.get("population_beyond_network_reach_by_water") or 0.0)
+    if water > 0:
+        advice["population_beyond_network_reach"] = (
+            f"have no road within {'max_access_m' if reach is None else f'{reach:,.0f} m'} "
+            f"they can reach without crossing water and count as unreachable ({water:,.0f} "
+            "of them have a road that near, but only across water: a bridge or ferry "
+            "missing from the network, or water drawn over their homes); check that the "
+            "network covers them or raise max_access_m"
+        )
     for key in LEFT_OUT:
         share = shares[f"{key}_share"]
         if share is not None and share > WARN_SHARE:

@@ -216,3 +216,41 @@ def test_a_shore_village_facing_a_town_across_water_joins_its_own_road():
     # and a resident on the town's shore still joins the town, as before
     near = snap_points(net, px, np.array([Y0 + 280.0]), barrier=barrier)
     assert near.nodes[0, 0] == _brute_nearest(net, px[0], Y0 + 280.0, strait)[0]
+
+
+def test_residents_cut_off_by_water_are_counted_apart():
+    """An islet with no road, 300 m off the town's shore: its residents are beyond reach
+    by water (summary and warning say so); without the water they join the town."""
+    import warnings
+
+    from coverage.metrics.left_out import PopulationLeftOutWarning, warn_left_out
+
+    net = _strait_town()
+    islet = shapely.Point(X0 + 140.0, Y0 - 60.0).buffer(40.0)
+    sea = shapely.box(X0 - 9000, Y0 - 400, X0 + 9000, Y0 + 250).difference(islet)
+    barrier = _mask(net, [sea], margin=1500.0, cell_m=10.0)
+    px = np.array([X0 + 140.0, X0 + 140.0, X0 + 60.0])
+    py = np.array([Y0 - 60.0, Y0 - 750.0, Y0 + 400.0])  # islet, south road, town
+    people = np.array([120.0, 30.0, 50.0])
+    demand = Demand(x=px, y=py, population=people, crs=net.crs, groups={})
+    station = gpd.GeoDataFrame(
+        {"id": ["s"], "name": ["s"], "tier": ["village"]},
+        geometry=[Point(X0 + 140.0, Y0 + 440.0)], crs=UTM,
+    )  # fmt: skip
+    model = AccessModel(mode=net.mode, minutes=(60.0,), barrier=barrier)
+    result = compute_coverage(net, station, demand, model)
+    s = result.summary
+    assert s["population_beyond_network_reach"] == 120.0
+    assert s["population_beyond_network_reach_by_water"] == 120.0
+    with pytest.warns(PopulationLeftOutWarning, match=r"120 of them have a road that near"):
+        warn_left_out({**s, "population_input": 200.0})
+    from coverage.outputs.report import report_html
+
+    page = report_html(result.with_summary({**s, "population_input": 200.0}), lang="zh")
+    assert "其中120人5,000米内有道路，但须跨越河流、湖泊或海域" in page
+    dry = compute_coverage(net, station, demand, AccessModel(mode=net.mode, minutes=(60.0,)))
+    assert dry.summary["population_beyond_network_reach"] == 0.0
+    assert dry.summary["population_beyond_network_reach_by_water"] == 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_left_out({**dry.summary, "population_input": 200.0})

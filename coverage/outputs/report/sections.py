@@ -139,15 +139,17 @@ def _left_out_line(ctx: ReportContext) -> list[str]:
         return []
     shares = left_out(s)
     outside, beyond = (float(s.get(key) or 0.0) for key in LEFT_OUT)
+    water = float(s.get("population_beyond_network_reach_by_water") or 0.0)
     line = t(
         ctx.lang,
-        "left_out",
+        "left_out_water" if water > 0 else "left_out",
         total=f"{float(s['population_input']):,.0f}",
         outside=f"{outside:,.0f}",
         outside_share=f"{shares['population_outside_study_area_share'] or 0.0:.1%}",
         beyond=f"{beyond:,.0f}",
         beyond_share=f"{shares['population_beyond_network_reach_share'] or 0.0:.1%}",
         max_m=float(s.get("max_access_m") or 0.0),
+        water=f"{water:,.0f}",
     )
     loud = any((v or 0.0) > WARN_SHARE for v in shares.values())
     return [f"<p class='{'warn' if loud else 'note'}'>{escape(line)}</p>"]

@@ -64,6 +64,10 @@ _EXTRA_EN = {
     "left_out": "Population input {total}: {outside} ({outside_share}) live outside the study "
     "area and are not counted; {beyond} ({beyond_share}) live farther than {max_m:,.0f} m from "
     "any road and count as unreachable.",
+    "left_out_water": "Population input {total}: {outside} ({outside_share}) live outside the "
+    "study area and are not counted; {beyond} ({beyond_share}) have no road within "
+    "{max_m:,.0f} m they can reach without crossing water and count as unreachable ({water} "
+    "of them have a road that near, but only across a river, a lake or the sea).",
     "targets": "Targets",
     "no_targets": "No targets were set in the configuration.",
     "unit_tables": "Units",
@@ -198,6 +202,9 @@ _EXTRA_ZH = {
     "totals_units_empty": "有官方人口但无人口栅格的单元（其人口未计入）：{names}。",
     "left_out": "输入人口{total}人：其中{outside}人（{outside_share}）位于研究区外，未计入；"
     "{beyond}人（{beyond_share}）距道路超过{max_m:,.0f}米，计为无法到达。",
+    "left_out_water": "输入人口{total}人：其中{outside}人（{outside_share}）位于研究区外，未计入；"
+    "{beyond}人（{beyond_share}）{max_m:,.0f}米内没有不需跨越水域即可到达的道路，计为无法到达"
+    "（其中{water}人{max_m:,.0f}米内有道路，但须跨越河流、湖泊或海域）。",
     "targets": "目标完成情况",
     "no_targets": "配置中未设定目标。",
     "unit_tables": "行政单元",
