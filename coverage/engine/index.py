@@ -68,7 +68,9 @@ def linkable_edges(network: Network, *, link_steps: bool = True) -> np.ndarray:
     return mask
 
 
-def access_nodes(network: Network, *, link_steps: bool = True) -> np.ndarray:
+def access_nodes(
+    network: Network, *, link_steps: bool = True, graph: sp.csr_matrix | None = None
+) -> np.ndarray:
     """Indices of the nodes points may join.
 
     A node is an access point when it lies outside road islands and touches a
@@ -80,6 +82,8 @@ def access_nodes(network: Network, *, link_steps: bool = True) -> np.ndarray:
         The road network.
     link_steps : bool
         Whether ``highway=steps`` edges are linkable.
+    graph : scipy.sparse.csr_matrix, optional
+        ``network.graph`` when already built.
 
     Returns
     -------
@@ -95,7 +99,8 @@ def access_nodes(network: Network, *, link_steps: bool = True) -> np.ndarray:
     """
     from scipy.sparse.csgraph import connected_components
 
-    _, label = connected_components(network.graph, directed=True, connection="weak")
+    graph = network.graph if graph is None else graph
+    _, label = connected_components(graph, directed=True, connection="weak")
     sizes = np.bincount(label)
     keep = (sizes >= ISLAND_NODES) | (np.arange(sizes.size) == np.argmax(sizes))
     touches = np.zeros(network.n_nodes, dtype=bool)
@@ -173,22 +178,24 @@ def road_segments(network: Network, access: np.ndarray, link_steps: bool = True)
     )
 
 
-def reverse_graph(network: Network) -> sp.csr_matrix:
+def reverse_graph(network: Network, *, graph: sp.csr_matrix | None = None) -> sp.csr_matrix:
     """The network's travel-time matrix with every edge reversed (sorted indices).
 
     Parameters
     ----------
     network : Network
         The road network.
+    graph : scipy.sparse.csr_matrix, optional
+        ``network.graph`` when already built.
 
     Returns
     -------
     scipy.sparse.csr_matrix
         ``(nodes, nodes)`` seconds, row ``v`` holding the edges that arrive at ``v``.
     """
-    graph = network.graph.T.tocsr()
-    graph.sort_indices()
-    return graph
+    reverse = (network.graph if graph is None else graph).T.tocsr()
+    reverse.sort_indices()
+    return reverse
 
 
 @dataclass(frozen=True)
@@ -246,12 +253,13 @@ def road_index(network: Network, *, link_steps: bool = True, segments: bool = Fa
     InputError
         If no node of the network may be joined.
     """
-    nodes = access_nodes(network, link_steps=link_steps)
+    graph = network.graph  # built once for both
+    nodes = access_nodes(network, link_steps=link_steps, graph=graph)
     return RoadIndex(
         network,
         link_steps,
         nodes,
         access_tree(nodes, network),
-        reverse_graph(network),
+        reverse_graph(network, graph=graph),
         road_segments(network, nodes, link_steps) if segments else None,
     )
