@@ -201,7 +201,7 @@ def class_png(minutes: np.ndarray, classes: TimeClasses, *, alpha: float = SURFA
     from PIL import Image
 
     palette = classes.palette()
-    index = classes.classify(minutes).astype(np.uint8)
+    index = classes.classify(minutes, dtype=np.uint8)
     index[np.isnan(minutes)] = len(palette)  # NaN: nothing (the classes call it unreachable)
     image = Image.fromarray(index, mode="P")
     rgb = [round(255 * v) for c in palette for v in colors.to_rgb(c)]

@@ -215,7 +215,7 @@ def _surface(
             gone = ~np.isfinite(result.point_minutes)
             values[d.rows[gone], d.cols[gone]] = -1.0
     none = classes.n + 1  # nobody lives there: transparent
-    index = classes.classify(np.where(values < 0, np.inf, values)).astype(np.uint8)
+    index = classes.classify(np.where(values < 0, np.inf, values), dtype=np.uint8)
     index[np.isnan(values)] = none
     left, right, bottom, top = bounds
     page = np.full(shape, none, dtype=np.uint8)

@@ -180,17 +180,28 @@ class TimeClasses:
         """Index of the last class within the threshold."""
         return self.breaks.index(self.threshold)
 
-    def classify(self, minutes: Sequence[float] | np.ndarray) -> np.ndarray:
+    def classify(
+        self, minutes: Sequence[float] | np.ndarray, *, dtype: type = np.int64
+    ) -> np.ndarray:
         """Class of each travel time: ``0 .. n-1``, ``n`` when unreachable (inf or NaN).
+
+        A time on a break belongs to the class below it. Float32 surfaces are compared
+        with the breaks in double precision, element by element (no float64 copy of a
+        page-sized grid is made); ``dtype=np.uint8`` gives a byte a cell.
 
         Examples
         --------
         >>> time_classes(15).classify([0, 5, 5.01, 15, 15.5, 61, float("inf")]).tolist()
         [0, 0, 1, 2, 3, 5, 6]
         """
-        m = np.asarray(minutes, dtype=float)
-        out = np.searchsorted(np.asarray(self.breaks), m, side="left")
-        return np.where(np.isfinite(m), out, self.n).astype(np.int64)
+        m = np.asarray(minutes)
+        if m.dtype.kind != "f":
+            m = m.astype(float)
+        out = np.zeros(m.shape, dtype=dtype)
+        for b in self.breaks:  # the number of breaks below each time
+            out += m > np.float64(b)
+        out[~np.isfinite(m)] = self.n
+        return out
 
     def palette(self) -> list[str]:
         """Colours of the classes ``0 .. n``, the unreachable class last."""

@@ -167,3 +167,23 @@ def test_classes_beyond_the_threshold_stay_apart(threshold, apart):
     assert delta.min() >= apart, dict(zip(c.colours[1:], delta.round(1), strict=True))
     # the threshold is a change of hue too: within greenish-yellow (a* < 0), beyond red-purple
     assert lab[c.threshold_index, 1] < 0 < lab[c.threshold_index + 1, 1]
+
+
+@pytest.mark.parametrize("threshold", [15.0, 20.0, 7.3, 12.5])
+def test_classes_equal_a_sorted_search_in_double_precision(threshold):
+    """Bytes or int64, float64 or float32 surfaces: the class is the number of breaks
+    below the time (a time on a break stays below it), as a double-precision search gives."""
+    classes = time_classes(threshold)
+    breaks = np.asarray(classes.breaks)
+    rng = np.random.default_rng(int(threshold * 10))
+    m = rng.uniform(-1, 100, 50_000)
+    m[::13] = rng.choice(breaks, m[::13].size)
+    m[::50], m[::77] = np.inf, np.nan
+    for surface in (m, m.astype(np.float32)):
+        wide = surface.astype(float)
+        below = np.searchsorted(breaks, wide, side="left")
+        expected = np.where(np.isfinite(wide), below, classes.n)
+        np.testing.assert_array_equal(classes.classify(surface), expected)
+        small = classes.classify(surface, dtype=np.uint8)
+        assert small.dtype == np.uint8
+        np.testing.assert_array_equal(small, expected)
