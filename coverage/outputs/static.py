@@ -94,12 +94,25 @@ def _extent(result: CoverageResult) -> tuple[float, float, float, float]:
     """Bounds (metric CRS) of the populated places and the stations, padded by 3 %.
 
     The network is left out: an OSM extract often reaches far beyond the study area.
+    For a raster, the box of its populated cells (in its own CRS) is projected.
     """
     from ..inputs.crs import transform_xy
 
     crs = result.network.crs
     people = result.demand.population > 0
-    x, y = transform_xy(result.demand.x[people], result.demand.y[people], result.demand.crs, crs)
+    px, py = result.demand.x[people], result.demand.y[people]
+    if result.demand.grid is not None and px.size:
+        # a raster's populated cells: the outline of their bounding box, densified,
+        # stands for them (a million cell centres need not be projected for a frame)
+        t = np.linspace(0.0, 1.0, 65)
+        x0, x1, y0, y1 = px.min(), px.max(), py.min(), py.max()
+        px = np.concatenate(
+            [x0 + t * (x1 - x0), np.full(65, x1), x1 - t * (x1 - x0), np.full(65, x0)]
+        )
+        py = np.concatenate(
+            [np.full(65, y0), y0 + t * (y1 - y0), np.full(65, y1), y1 - t * (y1 - y0)]
+        )
+    x, y = transform_xy(px, py, result.demand.crs, crs)
     pts = result.stations.to_crs(crs).geometry
     xs = np.concatenate([x, pts.x.to_numpy()])
     ys = np.concatenate([y, pts.y.to_numpy()])
