@@ -220,6 +220,7 @@ def write_geotiff(
             transform=transform,
             nodata=nodata,
             compress="deflate",
+            num_threads="ALL_CPUS",  # tiles compressed on every core
             tiled=data.shape[0] >= 256 and data.shape[1] >= 256,
         ) as dst:
             dst.write(data, 1)
