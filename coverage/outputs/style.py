@@ -197,7 +197,7 @@ class TimeClasses:
         m = np.asarray(minutes)
         if m.dtype.kind != "f":
             m = m.astype(float)
-        out = np.zeros(m.shape, dtype=dtype)
+        out: np.ndarray = np.zeros(m.shape, dtype=dtype)
         for b in self.breaks:  # the number of breaks below each time
             out += m > np.float64(b)
         out[~np.isfinite(m)] = self.n
