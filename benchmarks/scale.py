@@ -4,8 +4,8 @@ Runs in a child process (``python -m benchmarks.scale``) so that its peak memory
 is its own. The child builds the grid network, writes the raster (EPSG:4326,
 like WorldPop), then per repetition reads it with
 :func:`coverage.read_population` and runs :func:`coverage.compute_coverage` on a
-fresh copy of the network (so every repetition rebuilds the engine's memoised
-KD-tree and reversed graph, as a real run would).
+fresh copy of the network (so every repetition builds the road index, its KD-tree
+and reversed graph, again, as a real run would).
 
 The steps inside :func:`compute_coverage` are timed by wrapping the functions it
 calls, by name, in the ``coverage.compute`` and ``coverage.engine.access`` namespaces
@@ -142,7 +142,7 @@ def _child(args: argparse.Namespace) -> dict[str, Any]:
             setattr(module, name, probe.wrap(name, fn))
     try:
         for _ in range(args.repeat):
-            fresh = dataclasses.replace(net)  # no memoised KD-tree / reversed graph / CSR
+            fresh = dataclasses.replace(net)  # a new network: its road index is built again
             gc.collect()
             baseline = current_rss_mb() or 0.0
             reset_peak_rss()
