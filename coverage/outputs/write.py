@@ -28,6 +28,22 @@ from .writers import write_csv, write_geojson, write_geotiff, write_json
 __all__ = ["write_mode_outputs", "write_output_files", "write_outputs"]
 
 
+def _dated(
+    result: CoverageResult, options: OutputOptions, known: Mapping[str, Any] | None = None
+) -> CoverageResult:
+    """The result with the data date of every input file in its summary (``input_dates``,
+    for summary.json and the report's sources); ``known``: dates of a result with the
+    same inputs (the modes of one run), not looked up again."""
+    inputs = result.summary.get("inputs")
+    if not inputs or "input_dates" in result.summary:
+        return result
+    if known is None or known.get("inputs") != inputs:
+        dates = input_dates(inputs, cache_dir=options.cache_dir)
+    else:
+        dates = known["input_dates"]
+    return result.with_summary({**result.summary, "input_dates": dates})
+
+
 def _write_result(
     result: CoverageResult,
     stage: Path,
@@ -35,10 +51,7 @@ def _write_result(
     modes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, str]:
     """Write one result's files into a staging folder; file kind -> relative name."""
-    if result.summary.get("inputs") and "input_dates" not in result.summary:
-        # the data date of every input file, for summary.json and the report's sources
-        dates = input_dates(result.summary["inputs"], cache_dir=options.cache_dir)
-        result = result.with_summary({**result.summary, "input_dates": dates})
+    result = _dated(result, options)
     names = {"summary": "summary.json", "stations": "stations.csv"}
     for level in result.units:
         names[f"units_{level}"] = "units.csv" if level == "unit" else f"units_{level}.csv"
@@ -196,6 +209,11 @@ def write_mode_outputs(
     out = Path(out_dir)
     paths: dict[str, Path] = {}
     inputs = [p for r in results.values() for p in summary_inputs(r.summary)]
+    dated: dict[str, CoverageResult] = {}
+    for mode, result in results.items():  # the modes of a run share their inputs: dated once
+        first = next(iter(dated.values()), None)
+        dated[mode] = _dated(result, options, None if first is None else first.summary)
+    results = dated
     with publish_folder(out, inputs=inputs, kind="modes") as stage:
         rows = []
         for mode, result in results.items():

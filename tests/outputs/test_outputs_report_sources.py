@@ -253,3 +253,29 @@ def test_a_run_dates_every_input_once(grid_case, tmp_path):
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     for date, _ in dates.values():
         assert date in page
+
+
+def test_the_modes_of_a_run_are_dated_once(grid_case, tmp_path, monkeypatch):
+    """Walk and e-bike share their inputs: one dating serves both folders."""
+    import json
+
+    from coverage import load_config
+    from coverage.outputs import write as write_module
+    from coverage.pipeline import output_options, run_coverage_modes
+
+    case = grid_case(boundaries=True)
+    config = load_config(case.config).replace(modes=["walk", "ebike"])
+    results = run_coverage_modes(config)
+    calls = []
+    real = write_module.input_dates
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(write_module, "input_dates", counted)
+    write_module.write_mode_outputs(results, tmp_path / "out", output_options(config))
+    assert len(calls) == 1
+    for mode in ("walk", "ebike"):
+        summary = json.loads((tmp_path / "out" / mode / "summary.json").read_text("utf-8"))
+        assert set(summary["input_dates"]) == {p for _, p in input_files(summary["inputs"])}
