@@ -26,6 +26,19 @@ X0, Y0 = 700_000.0, 3_100_000.0
 RIVER = shapely.box(X0 - 500, Y0 + 140, X0 + 2500, Y0 + 160)  # 20 m wide, west -> east
 
 
+def _walk_network(xy: np.ndarray, pairs: list[tuple[int, int]]) -> Network:
+    """Two-way residential streets between the node pairs (xy in metres from X0, Y0)."""
+    a, b = np.array(pairs).T
+    u, v = np.concatenate([a, b]), np.concatenate([b, a])
+    length = np.hypot(*(xy[u] - xy[v]).T)
+    return Network(
+        node_ids=np.arange(len(xy)) + 1, lon=np.zeros(len(xy)), lat=np.zeros(len(xy)),
+        x=xy[:, 0] + X0, y=xy[:, 1] + Y0, crs=gpd.GeoSeries([], crs=UTM).crs,
+        edge_u=u, edge_v=v, edge_length_m=length, edge_seconds=length / (5 / 3.6),
+        edge_highway=np.full(u.size, "residential", dtype=object), mode="walk",
+    )  # fmt: skip
+
+
 def _river_town() -> Network:
     """South road (y = -200), north road (y = 300), bridges at x = 0 and x = 2000."""
     south = [(x, -200.0) for x in range(0, 2001, 100)]
@@ -39,15 +52,7 @@ def _river_town() -> Network:
     idx_w = [0, *range(n_s + n_n, n_s + n_n + n_w), n_s]
     idx_e = [n_s - 1, *range(n_s + n_n + n_w, len(xy)), n_s + n_n - 1]
     pairs = [(a, b) for way in (idx_s, idx_n, idx_w, idx_e) for a, b in itertools.pairwise(way)]
-    a, b = np.array(pairs).T
-    u, v = np.concatenate([a, b]), np.concatenate([b, a])
-    length = np.hypot(*(xy[u] - xy[v]).T)
-    return Network(
-        node_ids=np.arange(len(xy)) + 1, lon=np.zeros(len(xy)), lat=np.zeros(len(xy)),
-        x=xy[:, 0] + X0, y=xy[:, 1] + Y0, crs=gpd.GeoSeries([], crs=UTM).crs,
-        edge_u=u, edge_v=v, edge_length_m=length, edge_seconds=length / (5 / 3.6),
-        edge_highway=np.full(u.size, "residential", dtype=object), mode="walk",
-    )  # fmt: skip
+    return _walk_network(xy, pairs)
 
 
 def _mask(net, polygons, margin=1000.0, cell_m=5.0):
@@ -187,15 +192,7 @@ def _strait_town() -> Network:
         for i, j in itertools.combinations(range(len(town)), 2)
         if np.hypot(*(xy[i] - xy[j])) == 20.0
     ] + [(i, i + 1) for i in range(len(town), len(xy) - 1)]
-    a, b = np.array(pairs).T
-    u, v = np.concatenate([a, b]), np.concatenate([b, a])
-    length = np.hypot(*(xy[u] - xy[v]).T)
-    return Network(
-        node_ids=np.arange(len(xy)) + 1, lon=np.zeros(len(xy)), lat=np.zeros(len(xy)),
-        x=xy[:, 0] + X0, y=xy[:, 1] + Y0, crs=gpd.GeoSeries([], crs=UTM).crs,
-        edge_u=u, edge_v=v, edge_length_m=length, edge_seconds=length / (5 / 3.6),
-        edge_highway=np.full(u.size, "residential", dtype=object), mode="walk",
-    )  # fmt: skip
+    return _walk_network(xy, pairs)
 
 
 def test_a_shore_village_facing_a_town_across_water_joins_its_own_road():
