@@ -21,10 +21,15 @@ if TYPE_CHECKING:
     from matplotlib.path import Path
 
 
-def _geometries(layer: Any) -> np.ndarray:
-    """The geometries of a GeoSeries, GeoDataFrame or array (missing and empty dropped)."""
+def _array(layer: Any) -> np.ndarray:
+    """The geometries of a GeoSeries, GeoDataFrame or array, as an object array."""
     values = getattr(layer, "geometry", layer)
-    geoms = np.asarray(getattr(values, "values", values), dtype=object)
+    return np.asarray(getattr(values, "values", values), dtype=object)
+
+
+def _geometries(layer: Any) -> np.ndarray:
+    """The geometries of a layer, missing and empty ones dropped."""
+    geoms = _array(layer)
     keep = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     return geoms[keep]
 
@@ -79,8 +84,7 @@ def polygon_paths(layer: Any) -> list[Path]:
     """
     from matplotlib.path import Path
 
-    values = getattr(layer, "geometry", layer)
-    geoms = np.asarray(getattr(values, "values", values), dtype=object)
+    geoms = _array(layer)
     parts, owner = shapely.get_parts(geoms, return_index=True)
     rings, part = shapely.get_rings(parts, return_index=True)
     coords, ring = shapely.get_coordinates(rings, return_index=True)
