@@ -297,6 +297,12 @@ class RunConfig:
         "text encoding of the Shapefiles' attributes, named in each .cpg: utf-8 or gbk",
         default="utf-8",
     )
+    parallel_outputs: bool = spec(
+        cf.flag,
+        "draw the print maps and report in a second process while the rest is written "
+        "(Linux, two or more cores)",
+        default=True,
+    )
 
     @property
     def threshold_minutes(self) -> float:

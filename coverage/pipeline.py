@@ -120,6 +120,7 @@ def output_options(config: RunConfig, *, package: bool = False) -> OutputOptions
         shapefile=config.shapefile,
         shapefile_encoding=config.shapefile_encoding,
         cache_dir=config.cache_folder,
+        parallel=config.parallel_outputs,
     )
 
 

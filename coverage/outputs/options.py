@@ -48,6 +48,11 @@ class OutputOptions:
         Where the data date of an OSM file without a date in its header is kept once
         found (the run's cache folder; :func:`coverage.pipeline.output_options` sets
         it); None: such a file is read through every time its date is written.
+    parallel : bool
+        Draw the print maps and write the report in a second (forked) process while
+        this one writes the rest: on Linux with two or more cores, from the main
+        thread, outside Jupyter and worker processes (:mod:`coverage.outputs.fork`);
+        elsewhere, or False, one after the other. The files are the same either way.
 
     Raises
     ------
@@ -65,6 +70,7 @@ class OutputOptions:
     shapefile: bool = False
     shapefile_encoding: str = "utf-8"
     cache_dir: Any = None
+    parallel: bool = True
 
     def __post_init__(self) -> None:
         problems = []
@@ -120,4 +126,12 @@ class OutputOptions:
             "output_crs": self.output_crs,
             "shapefile": self.shapefile,
             "shapefile_encoding": self.shapefile_encoding,
+            "parallel": self.parallel,
         }
+
+    def screen(self) -> dict[str, Any]:
+        """The keyword arguments of
+        :func:`coverage.outputs.presentation.write_screen_outputs` (besides products)."""
+        kwargs = self.presentation()
+        del kwargs["parallel"]
+        return kwargs

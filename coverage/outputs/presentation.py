@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .basemaps import Basemap
+from .fork import forked
 from .labels import label, tier_label
 from .layers import write_gis_layers
 from .maps import ASSETS, coverage_map, save_map
@@ -28,7 +29,13 @@ from .writers import atomic_path
 if TYPE_CHECKING:
     from ..results import CoverageResult
 
-__all__ = ["package_name", "write_package", "write_presentation"]
+__all__ = [
+    "package_name",
+    "write_package",
+    "write_presentation",
+    "write_print_outputs",
+    "write_screen_outputs",
+]
 
 #: Licences of the libraries inlined into map.html, copied next to it.
 LICENCES = ("LICENSE-leaflet.txt", "LICENSE-jquery.txt")
@@ -54,9 +61,10 @@ def write_presentation(
     output_crs: str = "EPSG:4326",
     shapefile: bool = False,
     shapefile_encoding: str = "utf-8",
+    parallel: bool = False,
 ) -> dict[str, Path]:
     """Write ``map.html``, ``map.png`` (and one per unit level), ``report.html``,
-    ``units.xlsx`` and ``assets/`` (licences) into ``folder``.
+    ``units.xlsx``, ``outputs.gpkg`` and ``assets/`` (licences) into ``folder``.
 
     Parameters
     ----------
@@ -81,6 +89,97 @@ def write_presentation(
     output_crs, shapefile, shapefile_encoding
         Options of ``outputs.gpkg`` and the Shapefiles
         (:func:`~coverage.outputs.layers.write_gis_layers`).
+    parallel : bool
+        Draw the print maps and the report in a second process meanwhile
+        (:func:`~coverage.outputs.fork.forked`; where forking is sound).
+
+    Returns
+    -------
+    dict
+        File kind -> path.
+    """
+    products = products or make_products(result)
+
+    def print_outputs() -> dict[str, Path]:
+        return write_print_outputs(result, folder, products=products, lang=lang, modes=modes)
+
+    with forked(print_outputs, enabled=parallel) as printed:
+        paths = write_screen_outputs(
+            result,
+            folder,
+            products=products,
+            basemap=basemap,
+            lang=lang,
+            tianditu_key=tianditu_key,
+            output_crs=output_crs,
+            shapefile=shapefile,
+            shapefile_encoding=shapefile_encoding,
+        )
+        paths.update(printed.result())
+    return paths
+
+
+def write_print_outputs(
+    result: CoverageResult,
+    folder: str | os.PathLike[str],
+    *,
+    products: Products,
+    lang: str = "en",
+    modes: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Path]:
+    """Write what is printed: ``map.png``, ``map_<level>.png`` and ``report.html``
+    (which holds the maps).
+
+    Parameters
+    ----------
+    result, folder, products, lang, modes
+        As for :func:`write_presentation`.
+
+    Returns
+    -------
+    dict
+        File kind -> path.
+    """
+    out = Path(folder)
+    paths = static_maps(
+        result, out, lang=lang, surface=products.minutes_grid, isochrones=products.isochrones
+    )
+    headline = float(result.summary["minutes"])
+    images = {}
+    for kind, path in paths.items():
+        level = kind.removeprefix("map_").removesuffix("_png")
+        mode = str(result.summary.get("mode", result.network.mode))
+        caption = (
+            map_title(lang, place=result.name, mode=mode, minutes=headline)
+            if kind == "map_png"
+            else label(lang, "covered_share", minutes=headline) + f" ({tier_label(lang, level)})"
+        )
+        images[caption] = path.read_bytes()
+    paths["report"] = write_report(
+        result, out / "report.html", lang=lang, images=images, modes=modes
+    )
+    return paths
+
+
+def write_screen_outputs(
+    result: CoverageResult,
+    folder: str | os.PathLike[str],
+    *,
+    products: Products,
+    basemap: str | Mapping[str, Any] | Basemap = "osm",
+    lang: str = "en",
+    tianditu_key: str | None = None,
+    output_crs: str = "EPSG:4326",
+    shapefile: bool = False,
+    shapefile_encoding: str = "utf-8",
+) -> dict[str, Path]:
+    """Write what is opened on a screen: ``map.html`` with ``assets/`` (licences),
+    ``units.xlsx``, ``outputs.gpkg`` (and Shapefiles).
+
+    Parameters
+    ----------
+    result, folder, products, basemap, lang, tianditu_key, output_crs, shapefile, shapefile_encoding
+        As for :func:`write_presentation`.
 
     Returns
     -------
@@ -89,7 +188,6 @@ def write_presentation(
     """
     out = Path(folder)
     paths: dict[str, Path] = {}
-    products = products or make_products(result)
     fmap = coverage_map(
         result,
         basemap=basemap,
@@ -104,24 +202,6 @@ def write_presentation(
         with atomic_path(target) as tmp:
             shutil.copyfile(ASSETS / name, tmp)
         paths[f"licence_{name}"] = target
-    pngs = static_maps(
-        result, out, lang=lang, surface=products.minutes_grid, isochrones=products.isochrones
-    )
-    paths.update(pngs)
-    headline = float(result.summary["minutes"])
-    images = {}
-    for kind, path in pngs.items():
-        level = kind.removeprefix("map_").removesuffix("_png")
-        mode = str(result.summary.get("mode", result.network.mode))
-        caption = (
-            map_title(lang, place=result.name, mode=mode, minutes=headline)
-            if kind == "map_png"
-            else label(lang, "covered_share", minutes=headline) + f" ({tier_label(lang, level)})"
-        )
-        images[caption] = path.read_bytes()
-    paths["report"] = write_report(
-        result, out / "report.html", lang=lang, images=images, modes=modes
-    )
     paths["units_xlsx"] = write_units_xlsx(result, out / "units.xlsx", lang=lang)
     paths.update(
         write_gis_layers(

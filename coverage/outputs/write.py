@@ -20,8 +20,14 @@ import pandas as pd
 from ..inputs.dates import input_dates
 from ..results import CoverageResult
 from .folder import publish_folder, summary_inputs
+from .fork import forked
 from .options import OutputOptions
-from .presentation import package_name, write_package, write_presentation
+from .presentation import (
+    package_name,
+    write_package,
+    write_print_outputs,
+    write_screen_outputs,
+)
 from .products import make_products
 from .writers import write_csv, write_geojson, write_geotiff, write_json
 
@@ -82,19 +88,26 @@ def _write_result(
         isochrone_cell_m=options.isochrone_cell_m,
         per_station=options.isochrones_per_station,
     )
-    grid = result.demand.grid
-    if grid is not None and products.minutes_grid is not None:
-        names["travel_time"] = "travel_time.tif"
-        write_geotiff(products.minutes_grid, grid.transform, grid.crs, stage / names["travel_time"])
-    if products.isochrones.crs is not None:
-        names["isochrones"] = "isochrones.geojson"
-        write_geojson(products.isochrones, stage / names["isochrones"])
-    if products.isochrones_stations is not None:
-        names["isochrones_stations"] = "isochrones_stations.geojson"
-        write_geojson(products.isochrones_stations, stage / names["isochrones_stations"])
-    shown = write_presentation(
-        result, stage, products=products, modes=modes, **options.presentation()
-    )
+
+    def print_outputs() -> dict[str, Path]:
+        return write_print_outputs(result, stage, products=products, lang=options.lang, modes=modes)
+
+    # the print maps and the report in a second process while this one writes the rest
+    with forked(print_outputs, enabled=options.parallel) as printed:
+        grid = result.demand.grid
+        if grid is not None and products.minutes_grid is not None:
+            names["travel_time"] = "travel_time.tif"
+            write_geotiff(
+                products.minutes_grid, grid.transform, grid.crs, stage / names["travel_time"]
+            )
+        if products.isochrones.crs is not None:
+            names["isochrones"] = "isochrones.geojson"
+            write_geojson(products.isochrones, stage / names["isochrones"])
+        if products.isochrones_stations is not None:
+            names["isochrones_stations"] = "isochrones_stations.geojson"
+            write_geojson(products.isochrones_stations, stage / names["isochrones_stations"])
+        shown = write_screen_outputs(result, stage, products=products, **options.screen())
+        shown.update(printed.result())
     names.update({kind: path.relative_to(stage).as_posix() for kind, path in shown.items()})
     return names
 

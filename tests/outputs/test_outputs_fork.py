@@ -1,0 +1,175 @@
+"""The print maps and report written in a forked child: same files, errors and warnings
+carried back, no child outliving its parent's failure."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+
+import coverage.outputs.presentation as presentation
+from coverage import load_config, run_coverage, write_outputs
+from coverage.outputs.fork import fork_available, forked
+
+needs_fork = pytest.mark.skipif(
+    not fork_available(), reason="forking the outputs needs Linux and two or more cores"
+)
+
+
+@needs_fork
+def test_task_runs_in_another_process_and_returns_its_value():
+    with forked(lambda: (os.getpid(), [1.5, "县"])) as pending:
+        pid, value = pending.result()
+    assert pid != os.getpid()
+    assert value == [1.5, "县"]
+
+
+def test_disabled_runs_in_this_process_when_asked():
+    calls = []
+    with forked(lambda: calls.append(os.getpid()) or "done", enabled=False) as pending:
+        assert calls == []  # not run before it is asked for
+        assert pending.result() == "done"
+    assert calls == [os.getpid()]
+
+
+@needs_fork
+def test_error_in_the_child_is_raised_in_the_parent():
+    def task():
+        raise ValueError("stations.csv row 3: lon is not a number")
+
+    with pytest.raises(ValueError, match="row 3: lon") as info:
+        with forked(task) as pending:
+            pending.result()
+    if sys.version_info >= (3, 11):  # the child's traceback travels as a note
+        notes = "\n".join(getattr(info.value, "__notes__", []))
+        assert "second output process" in notes and "in task" in notes
+
+
+@needs_fork
+def test_an_error_that_does_not_pickle_arrives_as_its_text():
+    class Local(Exception):  # a local class cannot be pickled
+        pass
+
+    def task():
+        raise Local("drawing failed")
+
+    with pytest.raises(RuntimeError, match="Local: drawing failed"):
+        with forked(task) as pending:
+            pending.result()
+
+
+@needs_fork
+def test_warnings_of_the_child_reach_the_parent():
+    def task():
+        warnings.warn("Glyph 21271 missing", UserWarning, stacklevel=1)
+        return 7
+
+    with pytest.warns(UserWarning, match="Glyph 21271"):
+        with forked(task) as pending:
+            assert pending.result() == 7
+
+
+@needs_fork
+def test_a_child_killed_by_a_signal_is_an_error_not_a_result():
+    def task():
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    with pytest.raises(RuntimeError, match="ended by signal SIGKILL"):
+        with forked(task) as pending:
+            pending.result()
+
+
+@needs_fork
+def test_the_parents_failure_kills_and_reaps_the_child(tmp_path):
+    def task():
+        time.sleep(60)
+
+    with pytest.raises(KeyError):
+        with forked(task) as pending:
+            pid = pending.pid
+            raise KeyError("parent failed")
+    assert pid is not None
+    with pytest.raises(ChildProcessError):  # reaped: no zombie left
+        os.waitpid(pid, os.WNOHANG)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+@needs_fork
+def test_the_child_does_not_repeat_the_parents_unflushed_output(tmp_path):
+    script = (
+        "import sys\n"
+        "from coverage.outputs.fork import forked\n"
+        "sys.stdout.write('before fork;')\n"  # buffered, not flushed, when the child starts
+        "with forked(lambda: 'child value') as p:\n"
+        "    v = p.result()\n"
+        "sys.stdout.write(v)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    assert out == "before fork;child value"
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+        and p.suffix in {".png", ".csv", ".geojson", ".tif", ".json"}
+        and not p.name.startswith(".")  # the manifest records when it was written
+    }
+
+
+@needs_fork
+def test_parallel_and_sequential_outputs_are_the_same_files(grid_case, tmp_path, monkeypatch):
+    case = grid_case(n=7, minutes=[2.0, 4.0])
+    config = load_config(case.config)
+    result = run_coverage(config)
+    drawn_by = tmp_path / "drawn_by.txt"
+    static_maps = presentation.static_maps
+
+    def recording(*args, **kwargs):
+        with drawn_by.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+        return static_maps(*args, **kwargs)
+
+    monkeypatch.setattr(presentation, "static_maps", recording)
+    one = write_outputs(result, tmp_path / "sequential", parallel=False)
+    two = write_outputs(result, tmp_path / "parallel", parallel=True)
+    pids = drawn_by.read_text().split()
+    assert pids[0] == str(os.getpid()) and pids[1] != str(os.getpid())
+    assert sorted(one) == sorted(two)
+    assert _digests(tmp_path / "sequential") == _digests(tmp_path / "parallel")
+    page = [
+        (tmp_path / name / "report.html").read_text(encoding="utf-8")
+        for name in ("sequential", "parallel")
+    ]
+    # the same report but for its minute of writing
+    assert [line for line in page[0].splitlines() if "class='meta'" not in line] == [
+        line for line in page[1].splitlines() if "class='meta'" not in line
+    ]
+
+
+@needs_fork
+def test_a_failing_print_map_publishes_nothing(grid_case, tmp_path, monkeypatch):
+    case = grid_case(n=7, minutes=[2.0])
+    result = run_coverage(load_config(case.config))
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full while drawing map.png")
+
+    monkeypatch.setattr(presentation, "static_maps", broken)
+    out = tmp_path / "out"
+    with pytest.raises(OSError, match="disk full while drawing"):
+        write_outputs(result, out, parallel=True)
+    assert not out.exists()
+    # no staging folder left behind (the lock file stays, as after any run)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", case.folder.name]
