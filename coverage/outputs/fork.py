@@ -53,9 +53,14 @@ def fork_available() -> bool:
         return False
     if threading.current_thread() is not threading.main_thread():
         return False
-    if "ipykernel" in sys.modules or multiprocessing.current_process().daemon:
-        return False
-    return True
+    return not (_in_jupyter_kernel() or multiprocessing.current_process().daemon)
+
+
+def _in_jupyter_kernel() -> bool:
+    """Whether this process is a running Jupyter kernel (its I/O threads must not be
+    forked away from), not merely one that imported ipykernel."""
+    kernelapp = sys.modules.get("ipykernel.kernelapp")
+    return bool(kernelapp is not None and kernelapp.IPKernelApp.initialized())
 
 
 class Pending(Generic[T]):

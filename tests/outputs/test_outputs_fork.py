@@ -18,12 +18,15 @@ import coverage.outputs.presentation as presentation
 from coverage import load_config, run_coverage, write_outputs
 from coverage.outputs.fork import fork_available, forked
 
-needs_fork = pytest.mark.skipif(
-    not fork_available(), reason="forking the outputs needs Linux and two or more cores"
-)
+
+@pytest.fixture
+def needs_fork():
+    """Skip where forking is not sound (checked when the test runs, not at import)."""
+    if not fork_available():
+        pytest.skip("forking the outputs needs Linux, two or more cores and the main thread")
 
 
-@needs_fork
+@pytest.mark.usefixtures("needs_fork")
 def test_task_runs_in_another_process_and_returns_its_value():
     with forked(lambda: (os.getpid(), [1.5, "县"])) as pending:
         pid, value = pending.result()
@@ -39,7 +42,7 @@ def test_disabled_runs_in_this_process_when_asked():
     assert calls == [os.getpid()]
 
 
-@needs_fork
+@pytest.mark.usefixtures("needs_fork")
 def test_error_in_the_child_is_raised_in_the_parent():
     def task():
         raise ValueError("stations.csv row 3: lon is not a number")
@@ -52,7 +55,7 @@ def test_error_in_the_child_is_raised_in_the_parent():
         assert "second output process" in notes and "in task" in notes
 
 
-@needs_fork
+@pytest.mark.usefixtures("needs_fork")
 def test_an_error_that_does_not_pickle_arrives_as_its_text():
     class Local(Exception):  # a local class cannot be pickled
         pass
@@ -65,7 +68,7 @@ def test_an_error_that_does_not_pickle_arrives_as_its_text():
             pending.result()
 
 
-@needs_fork
+@pytest.mark.usefixtures("needs_fork")
 def test_warnings_of_the_child_reach_the_parent():
     def task():
         warnings.warn("Glyph 21271 missing", UserWarning, stacklevel=1)
@@ -76,7 +79,7 @@ def test_warnings_of_the_child_reach_the_parent():
             assert pending.result() == 7
 
 
-@needs_fork
+@pytest.mark.usefixtures("needs_fork")
 def test_a_child_killed_by_a_signal_is_an_error_not_a_result():
     def task():
         os.kill(os.getpid(), signal.SIGKILL)
@@ -86,7 +89,7 @@ def test_a_child_killed_by_a_signal_is_an_error_not_a_result():
             pending.result()
 
 
-@needs_fork
+@pytest.mark.usefixtures("needs_fork")
 def test_the_parents_failure_kills_and_reaps_the_child(tmp_path):
     def task():
         time.sleep(60)
@@ -102,7 +105,7 @@ def test_the_parents_failure_kills_and_reaps_the_child(tmp_path):
         os.kill(pid, 0)
 
 
-@needs_fork
+@pytest.mark.usefixtures("needs_fork")
 def test_the_child_does_not_repeat_the_parents_unflushed_output(tmp_path):
     script = (
         "import sys\n"
@@ -128,7 +131,7 @@ def _digests(folder: Path) -> dict[str, str]:
     }
 
 
-@needs_fork
+@pytest.mark.usefixtures("needs_fork")
 def test_parallel_and_sequential_outputs_are_the_same_files(grid_case, tmp_path, monkeypatch):
     case = grid_case(n=7, minutes=[2.0, 4.0])
     config = load_config(case.config)
@@ -158,7 +161,7 @@ def test_parallel_and_sequential_outputs_are_the_same_files(grid_case, tmp_path,
     ]
 
 
-@needs_fork
+@pytest.mark.usefixtures("needs_fork")
 def test_a_failing_print_map_publishes_nothing(grid_case, tmp_path, monkeypatch):
     case = grid_case(n=7, minutes=[2.0])
     result = run_coverage(load_config(case.config))
@@ -173,3 +176,20 @@ def test_a_failing_print_map_publishes_nothing(grid_case, tmp_path, monkeypatch)
     assert not out.exists()
     # no staging folder left behind (the lock file stays, as after any run)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".out.lock", case.folder.name]
+
+
+def test_no_fork_inside_a_jupyter_kernel():
+    """A kernel's I/O threads must not be forked away from: write_outputs in a notebook
+    writes one file after the other (importing ipykernel alone does not count)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    code = (
+        "import ipykernel.kernelapp\n"
+        "from coverage.outputs.fork import fork_available\n"
+        "print(ipykernel.kernelapp.IPKernelApp.initialized(), fork_available())"
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    NotebookClient(nb, kernel_name="python3", timeout=120).execute()
+    printed = "".join(o["text"] for o in nb.cells[0].outputs if o.get("name") == "stdout")
+    assert printed.split() == ["True", "False"]
