@@ -3,9 +3,11 @@
 Drawing the print maps (matplotlib's Agg renderer) and encoding their PNGs hold the
 GIL, so a thread does not overlap them with the rest of the writing. A forked child
 does: it starts with the parent's memory (copy on write; nothing of the result is
-pickled), writes its files into the same staging folder and sends back only its
-return value and the warnings it raised. The parent re-raises the child's error or
-re-emits its warnings, so a caller sees what a single process would have shown.
+copied), writes its files into the same staging folder and sends back only its
+return value and the warnings it raised, as JSON (errors and warnings by the name of
+their class, looked up among the modules already loaded, and their arguments). The
+parent re-raises the child's error and re-emits its warnings, so a caller sees what a
+single process would have shown.
 
 :func:`forked` is used only where forking is known to be sound: on Linux, with two or
 more cores, from the main thread, outside a Jupyter kernel and a daemonic worker. The
@@ -19,16 +21,16 @@ child is killed and reaped before the error goes on.
 from __future__ import annotations
 
 import gc
+import json
 import multiprocessing
 import os
-import pickle
 import signal
 import sys
 import threading
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, Generic, TypeVar
 
 __all__ = ["Pending", "fork_available", "forked"]
@@ -36,6 +38,7 @@ __all__ = ["Pending", "fork_available", "forked"]
 T = TypeVar("T")
 
 _PR_SET_PDEATHSIG = 1
+_INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
 
 
 def fork_available() -> bool:
@@ -98,7 +101,7 @@ class Pending(Generic[T]):
             self._done = True
             return self._value
         payload = _read_all(self._fd)
-        self._fd = None
+        self._close()
         _, status = os.waitpid(self._pid, 0)
         self._pid = None
         self._done = True
@@ -107,27 +110,34 @@ class Pending(Generic[T]):
                 f"the process writing {_name(self._task)} ended {_status(status)} "
                 "before it finished; nothing of this run was published"
             )
-        kind, value, caught = pickle.loads(payload)
-        for message, category, filename, lineno in caught:
-            warnings.warn_explicit(message, category, filename, lineno)
-        if kind == "error":
-            raise value
-        self._value = value
-        return value
+        answer = json.loads(payload)
+        for caught in answer["warnings"]:
+            category = _class(caught["category"], Warning, UserWarning)
+            warnings.warn_explicit(caught["message"], category, caught["file"], caught["line"])
+        if "error" in answer:
+            raise _error(answer["error"])
+        self._value = answer["value"]
+        return self._value  # type: ignore[return-value]
 
     def cancel(self) -> None:
-        """Kill the child (if any) and reap it; the task's value is lost."""
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-        if self._pid is not None:
-            try:
-                os.kill(self._pid, signal.SIGKILL)
-            except ProcessLookupError:  # pragma: no cover - reaped already
-                pass
-            os.waitpid(self._pid, 0)
-            self._pid = None
+        """Kill the child (if any) and reap it; the task's value is lost.
+
+        The child is killed first: whatever interrupts the rest, it writes no more.
+        """
         self._done = True
+        pid, self._pid = self._pid, None
+        if pid is not None:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self._close()
+        if pid is not None:
+            with suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+    def _close(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
 
 
 @contextmanager
@@ -137,8 +147,8 @@ def forked(task: Callable[[], T], *, enabled: bool = True) -> Iterator[Pending[T
     Parameters
     ----------
     task : callable
-        Takes no arguments; what it returns must pickle. It must write only files of
-        its own (the parent writes the others at the same time).
+        Takes no arguments; returns JSON data (lists, dicts, strings, numbers). It
+        must write only files of its own (the parent writes the others meanwhile).
     enabled : bool
         False, or where :func:`fork_available` says no: the task runs in this process
         when :meth:`Pending.result` is called.
@@ -156,46 +166,72 @@ def forked(task: Callable[[], T], *, enabled: bool = True) -> Iterator[Pending[T
     42
     """
     if not (enabled and fork_available()):
-        pending: Pending[T] = Pending(task, None, None)
-        yield pending
+        yield Pending(task, None, None)
         return
     read, write = os.pipe()
-    with warnings.catch_warnings():
-        # Python 3.12+ warns about forking a process with threads (GDAL's and
-        # OpenBLAS's pools, tqdm's monitor): the child uses none of them.
-        warnings.filterwarnings(
-            "ignore", r".*use of fork\(\) may lead to deadlocks", DeprecationWarning
-        )
-        pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(read)
-        _child(task, write)
-    os.close(write)
-    pending = Pending(task, pid, read)
+    pending: Pending[T] | None = None
     try:
+        # SIGINT and SIGTERM wait until the child is on record, so an interrupt can
+        # never leave a child nobody kills (it would go on writing into the folder)
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)
+        try:
+            with warnings.catch_warnings():
+                # Python 3.12+ warns about forking a process with threads (GDAL's and
+                # OpenBLAS's pools, tqdm's monitor): the child uses none of them.
+                warnings.filterwarnings(
+                    "ignore", r".*use of fork\(\) may lead to deadlocks", DeprecationWarning
+                )
+                pid = os.fork()
+            if pid == 0:  # the child: never returns
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                os.close(read)
+                _child(task, write)
+            pending = Pending(task, pid, read)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        os.close(write)
+        write = -1
         yield pending
     finally:
-        pending.cancel()
+        if write >= 0:
+            os.close(write)
+        if pending is not None:
+            pending.cancel()
+        else:
+            os.close(read)
 
 
 def _child(task: Callable[[], Any], fd: int) -> None:
-    """Run the task, send (kind, value, warnings) down the pipe, leave without clean-up."""
+    """Run the task, send its answer down the pipe as JSON, leave without clean-up."""
     code = 1
     try:
         # a collection would write to the header of every object shared with the
         # parent (copying each page); the child is short-lived, so it collects nothing
         gc.disable()
         _die_with_parent()
+        answer: dict[str, Any] = {}
         with warnings.catch_warnings(record=True) as caught:
             try:
-                answer: tuple[str, Any] = ("ok", task())
+                answer["value"] = task()
             except BaseException as exc:
-                answer = ("error", _portable(exc))
-        found = [(_plain_warning(w.message), w.category, w.filename, w.lineno) for w in caught]
+                answer["error"] = _described(exc)
+        answer["warnings"] = [
+            {
+                "category": _name_of(
+                    type(w.message) if isinstance(w.message, Warning) else w.category
+                ),
+                "message": str(w.message),
+                "file": w.filename,
+                "line": w.lineno,
+            }
+            for w in caught
+        ]
         try:
-            payload = pickle.dumps((answer[0], answer[1], found))
-        except Exception as exc:
-            payload = pickle.dumps(("error", _portable(exc), found))
+            payload = json.dumps(answer).encode()
+        except (TypeError, ValueError) as exc:  # a value that is not JSON
+            answer.pop("value", None)
+            answer["error"] = _described(exc)
+            payload = json.dumps(answer).encode()
         view = memoryview(payload)
         while view:
             view = view[os.write(fd, view) :]
@@ -204,27 +240,53 @@ def _child(task: Callable[[], Any], fd: int) -> None:
         os._exit(code)
 
 
-def _portable(exc: BaseException) -> BaseException:
-    """The error itself if it pickles (with the child's traceback as a note), else a
-    RuntimeError carrying its text."""
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
+def _name_of(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _class(name: str, base: type, default: type) -> type:
+    """The class of that dotted name among the modules already loaded, if it derives from
+    ``base``; else ``default`` (nothing is imported on the child's word)."""
+    module, _, qualname = name.rpartition(".")
+    found: Any = sys.modules.get(module)
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    return found if isinstance(found, type) and issubclass(found, base) else default
+
+
+def _described(exc: BaseException) -> dict[str, Any]:
+    """An error as JSON: its class, arguments (when JSON), text and traceback."""
+    args: list[Any] | None = list(exc.args)
     try:
-        pickle.loads(pickle.dumps(exc))
-    except Exception:
-        exc = RuntimeError(f"{type(exc).__name__}: {exc}")
-    note = f"(raised in the second output process)\n{text}"
+        json.dumps(args)
+    except (TypeError, ValueError):
+        args = None
+    return {
+        "class": _name_of(type(exc)),
+        "args": args,
+        "text": str(exc),
+        "traceback": "".join(
+            traceback.format_exception(type(exc), exc, exc.__traceback__)
+        ).rstrip(),
+    }
+
+
+def _error(described: dict[str, Any]) -> BaseException:
+    """The child's error rebuilt in the parent (the same class where it can be), with
+    the child's traceback as a note."""
+    cls = _class(described["class"], BaseException, RuntimeError)
+    exc: BaseException | None = None
+    if cls is not RuntimeError and described["args"] is not None:
+        try:
+            exc = cls(*described["args"])
+        except Exception:  # a constructor that wants other arguments
+            exc = None
+    if exc is None or str(exc) != described["text"]:
+        short = described["class"].rpartition(".")[2]
+        exc = RuntimeError(f"{short}: {described['text']}")
     if hasattr(exc, "add_note"):  # Python 3.11+
-        exc.add_note(note)
+        exc.add_note(f"(raised in the second output process)\n{described['traceback']}")
     return exc
-
-
-def _plain_warning(message: Warning | str) -> Warning | str:
-    """A warning that pickles: custom warnings with odd arguments become their text."""
-    try:
-        pickle.loads(pickle.dumps(message))
-    except Exception:
-        return str(message)
-    return message
 
 
 def _die_with_parent() -> None:
@@ -246,11 +308,8 @@ def _read_all(fd: int | None) -> bytes:
     if fd is None:
         return b""
     chunks = []
-    try:
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-    finally:
-        os.close(fd)
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
     return b"".join(chunks)
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import shutil
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "package_name",
+    "printing",
     "write_package",
     "write_presentation",
     "write_print_outputs",
@@ -100,10 +102,9 @@ def write_presentation(
     """
     products = products or make_products(result)
 
-    def print_outputs() -> dict[str, Path]:
-        return write_print_outputs(result, folder, products=products, lang=lang, modes=modes)
-
-    with forked(print_outputs, enabled=parallel) as printed:
+    with printing(
+        result, folder, products=products, lang=lang, modes=modes, parallel=parallel
+    ) as printed:
         paths = write_screen_outputs(
             result,
             folder,
@@ -115,8 +116,43 @@ def write_presentation(
             shapefile=shapefile,
             shapefile_encoding=shapefile_encoding,
         )
-        paths.update(printed.result())
+        paths.update(printed())
     return paths
+
+
+@contextmanager
+def printing(
+    result: CoverageResult,
+    folder: str | os.PathLike[str],
+    *,
+    products: Products,
+    lang: str = "en",
+    modes: Mapping[str, Mapping[str, Any]] | None = None,
+    parallel: bool = False,
+) -> Iterator[Callable[[], dict[str, Path]]]:
+    """The print outputs (:func:`write_print_outputs`) written while the block runs: in
+    a second process with ``parallel`` (:func:`~coverage.outputs.fork.forked`), else
+    when asked for.
+
+    Parameters
+    ----------
+    result, folder, products, lang, modes
+        As for :func:`write_presentation`.
+    parallel : bool
+        Fork where that is sound.
+
+    Yields
+    ------
+    callable
+        Call it inside the block: it waits for the files and returns kind -> path.
+    """
+
+    def job() -> dict[str, str]:
+        written = write_print_outputs(result, folder, products=products, lang=lang, modes=modes)
+        return {kind: str(path) for kind, path in written.items()}
+
+    with forked(job, enabled=parallel) as pending:
+        yield lambda: {kind: Path(path) for kind, path in pending.result().items()}
 
 
 def write_print_outputs(

@@ -154,27 +154,37 @@ def _pixels(ax: Axes, dpi: float) -> tuple[tuple[float, float, float, float], tu
     return (x0, x1, y0, y1), (height_px, width_px)
 
 
-def _roads(
+def _road_pixels(
     ax: Axes, result: CoverageResult, dpi: float, images: dict[Any, np.ndarray] | None
 ) -> np.ndarray:
-    """Road pixels over the map's frame (RGBA uint8, grey where a road passes).
+    """Which pixels of the map's frame a road crosses (boolean, row 0 at the top).
 
-    ``images`` keeps the image per frame and size, for the next figure of the result.
+    ``images`` keeps them per frame and size, for the next figure of the result.
     """
     net = result.network
     bounds, shape = _pixels(ax, dpi)
     key = (*bounds, *shape)
-    rgba = None if images is None else images.get(key)
-    if rgba is None:
+    hit = None if images is None else images.get(key)
+    if hit is None:
         draw = one_way_of_each_pair(net.edge_u, net.edge_v)  # a two-way street once
         u, v = net.edge_u[draw], net.edge_v[draw]
         hit = line_pixels(net.x[u], net.y[u], net.x[v], net.y[v], bounds, shape)
-        rgba = np.zeros((*hit.shape, 4), dtype=np.uint8)
-        rgba[..., :3] = np.round(np.array(_ROAD_RGB) * 255)
-        rgba[..., 3] = hit * round(0.3 * 255)
         if images is not None:
-            images[key] = rgba
-    return rgba
+            images[key] = hit
+    return hit
+
+
+def _road_rgba() -> np.ndarray:
+    """The streets' colour: grey at 30 % opacity (RGBA uint8)."""
+    return np.array([*np.round(np.array(_ROAD_RGB) * 255), round(0.3 * 255)], dtype=np.uint8)
+
+
+def _roads(
+    ax: Axes, result: CoverageResult, dpi: float, images: dict[Any, np.ndarray] | None
+) -> np.ndarray:
+    """Road pixels over the map's frame (RGBA uint8, grey where a road passes)."""
+    hit = _road_pixels(ax, result, dpi, images)
+    return np.where(hit[..., None], _road_rgba(), np.zeros(4, dtype=np.uint8))
 
 
 def _over(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
@@ -187,6 +197,18 @@ def _over(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
     rgb = (t[:, :3] * ta + b[:, :3] * ba * (1.0 - ta)) / alpha
     out[at] = np.round(np.concatenate([rgb, alpha * 255.0], axis=1)).astype(np.uint8)
     return out
+
+
+def _classes_under_roads(page: np.ndarray, table: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """The class image with the streets laid over it (RGBA uint8).
+
+    ``page`` indexes ``table`` (one colour per class); a street pixel takes its
+    class's colour with the street colour laid over it (:func:`_over`), worked out
+    once per class, so the page is coloured by one lookup.
+    """
+    under = _over(np.broadcast_to(_road_rgba(), table.shape), table)
+    lookup = np.concatenate([table, under])
+    return lookup[page + hit.astype(np.uint8) * np.uint8(len(table))]
 
 
 def _point_surface(result: CoverageResult) -> np.ndarray:
@@ -206,11 +228,13 @@ def _surface(
     surface: np.ndarray | None,
     bounds: tuple[float, float, float, float],
     shape: tuple[int, int],
-) -> np.ndarray:
-    """The travel-time classes of the raster cells on the map's pixels (RGBA uint8).
+) -> tuple[np.ndarray, np.ndarray]:
+    """The travel-time classes of the raster cells on the map's pixels.
 
     Each pixel takes the class of the cell under its centre (the grid warped straight
     onto the page's pixels, nearest neighbour): cells keep their shape at any scale.
+    Returns the page (uint8 indices into the table) and the table (RGBA uint8 per
+    class; the last entry, transparent, where nobody lives).
     """
     import rasterio.warp
     from affine import Affine
@@ -218,7 +242,7 @@ def _surface(
 
     grid = result.demand.grid
     if grid is None:
-        return np.zeros((*shape, 4), dtype=np.uint8)
+        return np.zeros(shape, dtype=np.uint8), np.zeros((1, 4), dtype=np.uint8)
     if surface is None:
         values = _point_surface(result)
     else:  # a surface handed in (NaN: nobody or unreachable, inf: unreachable)
@@ -247,7 +271,7 @@ def _surface(
     )
     # 8-bit RGBA: a county raster has millions of cells
     table = [(*_rgb(c), 0.85) for c in classes.palette()] + [(0.0, 0.0, 0.0, 0.0)]
-    return np.round(np.array(table) * 255).astype(np.uint8)[page]
+    return page, np.round(np.array(table) * 255).astype(np.uint8)
 
 
 def _rgb(colour: str) -> tuple[float, float, float]:
@@ -368,10 +392,11 @@ def map_figure(
         classes = time_classes(float(result.summary["minutes"]))
         _frame(ax, result)
         bounds, shape = _pixels(ax, dpi)
-        roads = _roads(ax, result, dpi, road_images)
+        page, table = _surface(result, classes, surface, bounds, shape)
+        roads = _road_pixels(ax, result, dpi, road_images)
         # the classes with the streets over them, one image on the page's pixels
         # (above the travel-time colours the streets stay readable; below every outline)
-        pixel_image(ax, _over(roads, _surface(result, classes, surface, bounds, shape)), zorder=2)
+        pixel_image(ax, _classes_under_roads(page, table, roads), zorder=2)
         size_keys: list = []
         if result.demand.grid is None:
             size_keys = _points(ax, result, classes, lang)

@@ -20,12 +20,11 @@ import pandas as pd
 from ..inputs.dates import input_dates
 from ..results import CoverageResult
 from .folder import publish_folder, summary_inputs
-from .fork import forked
 from .options import OutputOptions
 from .presentation import (
     package_name,
+    printing,
     write_package,
-    write_print_outputs,
     write_screen_outputs,
 )
 from .products import make_products
@@ -89,11 +88,10 @@ def _write_result(
         per_station=options.isochrones_per_station,
     )
 
-    def print_outputs() -> dict[str, Path]:
-        return write_print_outputs(result, stage, products=products, lang=options.lang, modes=modes)
-
     # the print maps and the report in a second process while this one writes the rest
-    with forked(print_outputs, enabled=options.parallel) as printed:
+    with printing(
+        result, stage, products=products, lang=options.lang, modes=modes, parallel=options.parallel
+    ) as printed:
         grid = result.demand.grid
         if grid is not None and products.minutes_grid is not None:
             names["travel_time"] = "travel_time.tif"
@@ -107,7 +105,7 @@ def _write_result(
             names["isochrones_stations"] = "isochrones_stations.geojson"
             write_geojson(products.isochrones_stations, stage / names["isochrones_stations"])
         shown = write_screen_outputs(result, stage, products=products, **options.screen())
-        shown.update(printed.result())
+        shown.update(printed())
     names.update({kind: path.relative_to(stage).as_posix() for kind, path in shown.items()})
     return names
 

@@ -16,6 +16,7 @@ import pytest
 
 import coverage.outputs.presentation as presentation
 from coverage import load_config, run_coverage, write_outputs
+from coverage.metrics.duplicates import DuplicateStationWarning
 from coverage.outputs.fork import fork_available, forked
 
 
@@ -28,10 +29,10 @@ def needs_fork():
 
 @pytest.mark.usefixtures("needs_fork")
 def test_task_runs_in_another_process_and_returns_its_value():
-    with forked(lambda: (os.getpid(), [1.5, "县"])) as pending:
-        pid, value = pending.result()
-    assert pid != os.getpid()
-    assert value == [1.5, "县"]
+    with forked(lambda: {"pid": os.getpid(), "value": [1.5, "县"]}) as pending:
+        answer = pending.result()
+    assert answer["pid"] != os.getpid()
+    assert answer["value"] == [1.5, "县"]
 
 
 def test_disabled_runs_in_this_process_when_asked():
@@ -56,15 +57,44 @@ def test_error_in_the_child_is_raised_in_the_parent():
 
 
 @pytest.mark.usefixtures("needs_fork")
-def test_an_error_that_does_not_pickle_arrives_as_its_text():
-    class Local(Exception):  # a local class cannot be pickled
-        pass
+def test_the_packages_own_errors_keep_their_class():
+    from coverage.errors import InputError  # the command line turns it into exit 2
 
     def task():
+        raise InputError("boundaries.gpkg: no layer 'village'")
+
+    with pytest.raises(InputError, match="no layer 'village'"):
+        with forked(task) as pending:
+            pending.result()
+
+
+@pytest.mark.usefixtures("needs_fork")
+def test_an_error_of_a_class_the_parent_cannot_rebuild_arrives_as_its_text():
+    class Local(Exception):  # not reachable by name from a module
+        pass
+
+    class Picky(Exception):  # its constructor wants other arguments than its args
+        def __init__(self, a, b):
+            super().__init__(f"{a}/{b}")
+
+    def local():
         raise Local("drawing failed")
 
+    def picky():
+        raise Picky("x", "y")
+
     with pytest.raises(RuntimeError, match="Local: drawing failed"):
-        with forked(task) as pending:
+        with forked(local) as pending:
+            pending.result()
+    with pytest.raises(RuntimeError, match="Picky: x/y"):
+        with forked(picky) as pending:
+            pending.result()
+
+
+@pytest.mark.usefixtures("needs_fork")
+def test_a_value_that_is_not_json_is_an_error():
+    with pytest.raises(TypeError, match="Object of type PosixPath is not JSON"):
+        with forked(lambda: {"map": Path("map.png")}) as pending:
             pending.result()
 
 
@@ -72,11 +102,16 @@ def test_an_error_that_does_not_pickle_arrives_as_its_text():
 def test_warnings_of_the_child_reach_the_parent():
     def task():
         warnings.warn("Glyph 21271 missing", UserWarning, stacklevel=1)
+        warnings.warn("3 stations share a name", DuplicateStationWarning, stacklevel=1)
         return 7
 
-    with pytest.warns(UserWarning, match="Glyph 21271"):
+    with pytest.warns(UserWarning) as record:
         with forked(task) as pending:
             assert pending.result() == 7
+    assert [(type(w.message), str(w.message)) for w in record] == [
+        (UserWarning, "Glyph 21271 missing"),
+        (DuplicateStationWarning, "3 stations share a name"),
+    ]
 
 
 @pytest.mark.usefixtures("needs_fork")
@@ -103,6 +138,30 @@ def test_the_parents_failure_kills_and_reaps_the_child(tmp_path):
         os.waitpid(pid, os.WNOHANG)
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+@pytest.mark.usefixtures("needs_fork")
+def test_an_interrupt_while_waiting_kills_the_child_before_it_writes(tmp_path):
+    """Ctrl-C (or SIGTERM turned into it by the command line) while the parent waits:
+    the child is killed at once, so it cannot write into a folder being removed."""
+    import threading
+
+    late = tmp_path / "late.txt"
+
+    def task():
+        time.sleep(1.5)
+        late.write_text("written after the interrupt")
+        return 1
+
+    with pytest.raises(KeyboardInterrupt):
+        with forked(task) as pending:
+            pid = pending.pid
+            threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+            pending.result()
+    with pytest.raises(ProcessLookupError):  # killed and reaped
+        os.kill(pid, 0)
+    time.sleep(2.0)
+    assert not late.exists()
 
 
 @pytest.mark.usefixtures("needs_fork")

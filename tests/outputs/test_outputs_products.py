@@ -67,7 +67,8 @@ def test_three_isochrone_products_agree(grid_case, tmp_path, monkeypatch, kind):
     monkeypatch.setattr("coverage.outputs.maps.add_isochrones", spy_html)
     monkeypatch.setattr(static, "map_figure", spy_png)
     out = tmp_path / "out"
-    write_outputs(result, out, isochrone_cell_m=50.0)
+    # in one process, so the spies see the print map too (a forked child's calls are its own)
+    write_outputs(result, out, isochrone_cell_m=50.0, parallel=False)
     assert calls == {"surface": 1, "products": 1}
 
     written = gpd.read_file(out / "isochrones.geojson")

@@ -303,12 +303,13 @@ def test_the_roads_are_rasterised_once_for_all_maps(hostile_result, tmp_path, mo
     overview = map_figure(hostile_result, dpi=60, road_images=images)
     level = level_map_figure(hostile_result, "village", dpi=60, road_images=images)
     assert len(images) == 1 and len(calls) == 2
-    (roads,) = images.values()
+    (hit,) = images.values()  # the pixels a street crosses, kept
+    assert hit.dtype == bool and hit.any()  # the grid's streets are drawn
     (level_roads,) = level.axes[0].images
-    np.testing.assert_array_equal(level_roads.get_array(), roads)  # the pixels kept
-    assert roads.dtype == np.uint8 and roads[..., 3].any()  # the grid's streets are drawn
+    np.testing.assert_array_equal(level_roads.get_array()[..., 3] > 0, hit)
+    assert (level_roads.get_array()[hit] == [64, 64, 64, 76]).all()  # grey at 30 %
     (page,) = overview.axes[0].images  # the classes with the same streets over them
-    assert (np.asarray(page.get_array())[..., 3][roads[..., 3] > 0] > 0).all()
+    assert (np.asarray(page.get_array())[..., 3][hit] > 0).all()
 
 
 @pytest.mark.parametrize(("units", "lang"), [(40, "en"), (120, "zh"), (131, "en"), (400, "zh")])
@@ -336,3 +337,25 @@ def test_unit_key_fills_the_page_without_overlapping(units, lang):
     assert size >= 3.5
     if units <= 120:  # one or two columns: larger than the old fixed 4.5 / 5.5 pt
         assert size > 5.5
+
+
+def test_streets_over_the_classes_by_lookup_equal_compositing_each_pixel():
+    """The page coloured by one lookup per class equals laying the street image over
+    the class image pixel by pixel (the renderer's 'over' on straight alpha)."""
+    import coverage.outputs.static as static
+
+    rng = np.random.default_rng(7)
+    table = np.array(
+        [[215, 48, 39, 217], [69, 117, 180, 217], [254, 224, 144, 217], [0, 0, 0, 0]],
+        dtype=np.uint8,
+    )
+    page = rng.integers(0, len(table), size=(90, 120)).astype(np.uint8)
+    hit = rng.random((90, 120)) < 0.3
+    streets = np.where(hit[..., None], static._road_rgba(), np.zeros(4, dtype=np.uint8))
+    expected = static._over(streets, table[page])
+    got = static._classes_under_roads(page, table, hit)
+    np.testing.assert_array_equal(got, expected)
+    # where nobody lives the street shows alone; elsewhere it darkens the class colour
+    alone = hit & (page == 3)
+    assert (got[alone] == static._road_rgba()).all()
+    assert (got[hit & (page == 0)][:, 0] < 215).all()
