@@ -92,6 +92,7 @@ def access_model(
         barrier=barrier if wants_water else None,
         link_steps=config.link_to_steps,
         group_speed_factor=dict(config.group_speed_factor or {}),
+        cache_dir=config.cache_folder,
     )
 
 

@@ -33,6 +33,7 @@ from ..inputs.network import MODES, Network
 from ..inputs.terrain import Dem
 from .barriers import WaterMask
 from .index import RoadIndex, road_index
+from .snap_cache import cached_snap
 from .snapping import Snap, snap_points
 
 __all__ = ["LINKING_RULES", "SNAP_CANDIDATES", "AccessModel"]
@@ -78,6 +79,11 @@ class AccessModel:
     group_speed_factor : mapping of str to float
         Population group -> speed multiplier (e.g. ``{"age_65_plus": 0.75}``): that
         group's journeys are timed at the slower speeds (:mod:`coverage.engine.groups`).
+    cache_dir : path-like, optional
+        Where the access legs of large point sets (the residents, an isochrone grid)
+        are kept for re-runs (:mod:`coverage.engine.snap_cache`; the run's cache
+        folder); None: always computed. Not a setting of the model: two models that
+        differ only here time every journey alike.
 
     Raises
     ------
@@ -103,6 +109,7 @@ class AccessModel:
     barrier: WaterMask | None = field(default=None, repr=False)
     link_steps: bool = True
     group_speed_factor: Mapping[str, float] = field(default_factory=dict)
+    cache_dir: Any = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         problems = []
@@ -197,18 +204,33 @@ class AccessModel:
             Candidate legs; :meth:`Snap.access_seconds` times them at
             ``access_speed_kmh``.
         """
-        return snap_points(
-            network,
-            x,
-            y,
-            k=self.snap_candidates,
-            max_distance_m=self.max_access_m,
-            edges=self.snap_edges,
-            direction=direction,
-            dem=self.terrain,
-            barrier=self.barrier,
-            link_steps=self.link_steps,
-            index=index,
+
+        def compute() -> Snap:
+            return snap_points(
+                network,
+                x,
+                y,
+                k=self.snap_candidates,
+                max_distance_m=self.max_access_m,
+                edges=self.snap_edges,
+                direction=direction,
+                dem=self.terrain,
+                barrier=self.barrier,
+                link_steps=self.link_steps,
+                index=index,
+            )
+
+        if self.terrain is not None:  # slopes: the DEM would have to be in the key
+            return compute()
+        settings = {
+            "k": self.snap_candidates,
+            "max_distance_m": self.max_access_m,
+            "edges": self.snap_edges,
+            "direction": direction,
+            "link_steps": self.link_steps,
+        }
+        return cached_snap(
+            self.cache_dir, network, x, y, compute, settings=settings, barrier=self.barrier
         )
 
     def road_index(self, network: Network) -> RoadIndex:

@@ -38,6 +38,7 @@ __all__ = ["Pending", "fork_available", "forked"]
 T = TypeVar("T")
 
 _PR_SET_PDEATHSIG = 1
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 _INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
 
 
@@ -208,6 +209,7 @@ def _child(task: Callable[[], Any], fd: int) -> None:
         # a collection would write to the header of every object shared with the
         # parent (copying each page); the child is short-lived, so it collects nothing
         gc.disable()
+        _fresh_memory()
         _die_with_parent()
         answer: dict[str, Any] = {}
         with warnings.catch_warnings(record=True) as caught:
@@ -287,6 +289,21 @@ def _error(described: dict[str, Any]) -> BaseException:
     if hasattr(exc, "add_note"):  # Python 3.11+
         exc.add_note(f"(raised in the second output process)\n{described['traceback']}")
     return exc
+
+
+def _fresh_memory() -> None:
+    """Serve the child's large allocations from fresh mappings, not the shared heap.
+
+    Reusing the parent's freed heap copies every page it writes (a fault and 4 KB each);
+    a fresh mapping is zero-filled, and numpy's large arrays on it get huge pages.
+    """
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        pass
 
 
 def _die_with_parent() -> None:

@@ -23,7 +23,7 @@ from .layers import write_gis_layers
 from .maps import ASSETS, coverage_map, save_map
 from .products import Products, make_products
 from .report import write_report, write_units_xlsx
-from .static import static_maps
+from .static import prepare_drawing, static_maps
 from .style import map_title
 from .writers import atomic_path
 
@@ -152,7 +152,15 @@ def printing(
         return {kind: str(path) for kind, path in written.items()}
 
     with forked(job, enabled=parallel) as pending:
-        yield lambda: {kind: Path(path) for kind, path in pending.result().items()}
+
+        def wait() -> dict[str, Path]:
+            if pending.pid is not None:
+                # while the child draws, this process loads the drawing machinery, so
+                # the children of its next runs start warm (a notebook, a benchmark)
+                prepare_drawing()
+            return {kind: Path(path) for kind, path in pending.result().items()}
+
+        yield wait
 
 
 def write_print_outputs(

@@ -16,6 +16,7 @@ second, not a minute.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,10 +59,35 @@ if TYPE_CHECKING:
 
     from ..results import CoverageResult
 
-__all__ = ["level_map_figure", "map_figure", "page_figure", "save_figure", "static_maps"]
+__all__ = [
+    "level_map_figure",
+    "map_figure",
+    "page_figure",
+    "prepare_drawing",
+    "save_figure",
+    "static_maps",
+]
 
 _A4 = 8.27  # inches, the width of A4 portrait
 _ROAD_RGB = (0.25, 0.25, 0.25)
+
+
+@lru_cache(maxsize=1)
+def prepare_drawing() -> None:
+    """Load what drawing a map needs into this process, once: matplotlib's figure and
+    Agg renderer, the fonts and their glyph tables.
+
+    The first map of a process pays for it (about a third of a second); a child
+    forked to draw (:func:`coverage.outputs.presentation.printing`) starts from its
+    parent's memory, so a parent that has prepared hands every child a warm start.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    with figure_fonts():  # a thumbnail with text in both fonts loads them for the renderer
+        fig, ax = page_figure(dpi=10)
+        ax.set_title(drawable("步行 15 min"), fontsize=12)
+        fig.text(0.0, 0.0, "0123456789 %", fontsize=6)
+        FigureCanvasAgg(fig).draw()
 
 
 def page_figure(dpi: float, width: float = _A4) -> tuple[Figure, Axes]:
