@@ -9,7 +9,7 @@ and reversed graph, again, as a real run would).
 
 The steps inside :func:`compute_coverage` are timed by wrapping the functions it
 calls, by name, in the ``coverage.compute`` and ``coverage.engine.access`` namespaces
-(``snap_points``, ``snap_demand``, ``engine_state``, ``assemble_result``, ...), so the
+(``cached_snap``, ``snap_demand``, ``engine_state``, ``assemble_result``, ...), so the
 breakdown always follows the computation as it is; what is left is reported as ``other``. Peak
 resident memory is read from the kernel (``VmHWM``), reset before each step,
 so every step gets its own peak, and the peak of a whole call is the largest of
