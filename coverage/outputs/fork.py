@@ -108,8 +108,8 @@ class Pending(Generic[T]):
         self._done = True
         if not payload:
             raise RuntimeError(
-                f"the process writing {_name(self._task)} ended {_status(status)} "
-                "before it finished; nothing of this run was published"
+                f"the second output process ended {_status(status)} before it finished; "
+                "nothing of this run was published"
             )
         answer = json.loads(payload)
         for caught in answer["warnings"]:
@@ -328,10 +328,6 @@ def _read_all(fd: int | None) -> bytes:
     while chunk := os.read(fd, 1 << 20):
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def _name(task: Callable[[], Any]) -> str:
-    return getattr(task, "__name__", None) or "its outputs"
 
 
 def _status(status: int) -> str:

@@ -156,7 +156,7 @@ def printing(
         def wait() -> dict[str, Path]:
             if pending.pid is not None:
                 # while the child draws, this process loads the drawing machinery, so
-                # the children of its next runs start warm (a notebook, a benchmark)
+                # the children of its next runs start warm (a script over many counties)
                 prepare_drawing()
             return {kind: Path(path) for kind, path in pending.result().items()}
 
