@@ -40,7 +40,7 @@ from .map_furniture import (
 from .maps import credits_text
 from .mpl_paths import fill, outline
 from .placement import place_labels
-from .rasterize import line_pixels, one_way_of_each_pair, pixel_image
+from .rasterize import indexed_over, line_pixels, one_way_of_each_pair, pixel_image
 from .style import (
     NO_DATA_COLOUR,
     SHARE_BINS,
@@ -211,30 +211,6 @@ def _roads(
     """Road pixels over the map's frame (RGBA uint8, grey where a road passes)."""
     hit = _road_pixels(ax, result, dpi, images)
     return np.where(hit[..., None], _road_rgba(), np.zeros(4, dtype=np.uint8))
-
-
-def _over(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
-    """RGBA ``top`` laid over ``bottom`` (uint8, straight alpha), as the renderer would."""
-    out = bottom.copy()
-    at = top[..., 3] > 0  # only where the top shows (streets are a few pixels in ten)
-    t, b = top[at].astype(float), bottom[at].astype(float)
-    ta, ba = t[:, 3:] / 255.0, b[:, 3:] / 255.0
-    alpha = ta + ba * (1.0 - ta)
-    rgb = (t[:, :3] * ta + b[:, :3] * ba * (1.0 - ta)) / alpha
-    out[at] = np.round(np.concatenate([rgb, alpha * 255.0], axis=1)).astype(np.uint8)
-    return out
-
-
-def _classes_under_roads(page: np.ndarray, table: np.ndarray, hit: np.ndarray) -> np.ndarray:
-    """The class image with the streets laid over it (RGBA uint8).
-
-    ``page`` indexes ``table`` (one colour per class); a street pixel takes its
-    class's colour with the street colour laid over it (:func:`_over`), worked out
-    once per class, so the page is coloured by one lookup.
-    """
-    under = _over(np.broadcast_to(_road_rgba(), table.shape), table)
-    lookup = np.concatenate([table, under])
-    return lookup[page + hit.astype(np.uint8) * np.uint8(len(table))]
 
 
 def _point_surface(result: CoverageResult) -> np.ndarray:
@@ -422,7 +398,7 @@ def map_figure(
         roads = _road_pixels(ax, result, dpi, road_images)
         # the classes with the streets over them, one image on the page's pixels
         # (above the travel-time colours the streets stay readable; below every outline)
-        pixel_image(ax, _classes_under_roads(page, table, roads), zorder=2)
+        pixel_image(ax, indexed_over(page, table, roads, _road_rgba()), zorder=2)
         size_keys: list = []
         if result.demand.grid is None:
             size_keys = _points(ax, result, classes, lang)

@@ -342,6 +342,7 @@ def test_unit_key_fills_the_page_without_overlapping(units, lang):
 def test_streets_over_the_classes_by_lookup_equal_compositing_each_pixel():
     """The page coloured by one lookup per class equals laying the street image over
     the class image pixel by pixel (the renderer's 'over' on straight alpha)."""
+    import coverage.outputs.rasterize as rasterize
     import coverage.outputs.static as static
 
     rng = np.random.default_rng(7)
@@ -352,8 +353,8 @@ def test_streets_over_the_classes_by_lookup_equal_compositing_each_pixel():
     page = rng.integers(0, len(table), size=(90, 120)).astype(np.uint8)
     hit = rng.random((90, 120)) < 0.3
     streets = np.where(hit[..., None], static._road_rgba(), np.zeros(4, dtype=np.uint8))
-    expected = static._over(streets, table[page])
-    got = static._classes_under_roads(page, table, hit)
+    expected = rasterize.over(streets, table[page])
+    got = rasterize.indexed_over(page, table, hit, static._road_rgba())
     np.testing.assert_array_equal(got, expected)
     # where nobody lives the street shows alone; elsewhere it darkens the class colour
     alone = hit & (page == 3)
