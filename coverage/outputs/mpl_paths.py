@@ -61,7 +61,8 @@ def outline_path(layer: Any) -> Path:
     from matplotlib.path import Path
 
     geoms = _geometries(layer)
-    polygonal = shapely.get_type_id(geoms) >= 3  # polygons and multipolygons
+    # polygons and multipolygons (a multi-line string, id 5, is drawn as it is)
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6))
     geoms = np.where(polygonal, shapely.boundary(geoms), geoms)
     parts = shapely.get_parts(geoms)
     parts = parts[shapely.get_type_id(parts) != 0]  # points have no outline

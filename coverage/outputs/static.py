@@ -39,6 +39,7 @@ from .map_furniture import (
 )
 from .maps import credits_text
 from .mpl_paths import fill, outline
+from .page_classes import classes_on_page, populated_box, threshold_line
 from .placement import place_labels
 from .rasterize import indexed_over, line_pixels, one_way_of_each_pair, pixel_image
 from .style import (
@@ -120,25 +121,19 @@ def _extent(result: CoverageResult) -> tuple[float, float, float, float]:
     """Bounds (metric CRS) of the populated places and the stations, padded by 3 %.
 
     The network is left out: an OSM extract often reaches far beyond the study area.
-    For a raster, the box of its populated cells (in its own CRS) is projected.
+    For a raster, the box of its populated cells is projected (:func:`populated_box`).
     """
     from ..inputs.crs import transform_xy
 
     crs = result.network.crs
-    people = result.demand.population > 0
-    px, py = result.demand.x[people], result.demand.y[people]
-    if result.demand.grid is not None and px.size:
-        # a raster's populated cells: the outline of their bounding box, densified,
-        # stands for them (a million cell centres need not be projected for a frame)
-        t = np.linspace(0.0, 1.0, 65)
-        x0, x1, y0, y1 = px.min(), px.max(), py.min(), py.max()
-        px = np.concatenate(
-            [x0 + t * (x1 - x0), np.full(65, x1), x1 - t * (x1 - x0), np.full(65, x0)]
+    box = populated_box(result)
+    if box is not None:
+        x, y = np.array(box[:2]), np.array(box[2:])
+    else:
+        people = result.demand.population > 0
+        x, y = transform_xy(
+            result.demand.x[people], result.demand.y[people], result.demand.crs, crs
         )
-        py = np.concatenate(
-            [np.full(65, y0), y0 + t * (y1 - y0), np.full(65, y1), y1 - t * (y1 - y0)]
-        )
-    x, y = transform_xy(px, py, result.demand.crs, crs)
     pts = result.stations.to_crs(crs).geometry
     xs = np.concatenate([x, pts.x.to_numpy()])
     ys = np.concatenate([y, pts.y.to_numpy()])
@@ -211,75 +206,6 @@ def _roads(
     """Road pixels over the map's frame (RGBA uint8, grey where a road passes)."""
     hit = _road_pixels(ax, result, dpi, images)
     return np.where(hit[..., None], _road_rgba(), np.zeros(4, dtype=np.uint8))
-
-
-def _point_surface(result: CoverageResult) -> np.ndarray:
-    """Minutes on the population grid: NaN where nobody lives, -1 where unreachable."""
-    grid = result.demand.grid
-    if grid is None or result.demand.rows is None or result.demand.cols is None:
-        raise ValueError("this result's population is a point table, not a raster")
-    surface = np.full(grid.shape, np.nan, dtype=np.float32)
-    m = result.point_minutes
-    surface[result.demand.rows, result.demand.cols] = np.where(np.isfinite(m), m, -1.0)
-    return surface
-
-
-def _surface(
-    result: CoverageResult,
-    classes: TimeClasses,
-    surface: np.ndarray | None,
-    bounds: tuple[float, float, float, float],
-    shape: tuple[int, int],
-) -> tuple[np.ndarray, np.ndarray]:
-    """The travel-time classes of the raster cells on the map's pixels.
-
-    Each pixel takes the class of the cell under its centre (the grid warped straight
-    onto the page's pixels, nearest neighbour): cells keep their shape at any scale.
-    Returns the page (uint8 indices into the table) and the table (RGBA uint8 per
-    class; the last entry, transparent, where nobody lives).
-    """
-    import rasterio.warp
-    from affine import Affine
-    from rasterio.enums import Resampling
-
-    grid = result.demand.grid
-    if grid is None:
-        return np.zeros(shape, dtype=np.uint8), np.zeros((1, 4), dtype=np.uint8)
-    if surface is None:
-        values = _point_surface(result)
-    else:  # a surface handed in (NaN: nobody or unreachable, inf: unreachable)
-        values = np.where(np.isinf(surface), -1.0, surface).astype(np.float32)
-        d = result.demand
-        if d.rows is not None and d.cols is not None:  # populated, no station reachable
-            gone = ~np.isfinite(result.point_minutes)
-            values[d.rows[gone], d.cols[gone]] = -1.0
-    none = classes.n + 1  # nobody lives there: transparent
-    index = classes.classify(np.where(values < 0, np.inf, values), dtype=np.uint8)
-    index[np.isnan(values)] = none
-    left, right, bottom, top = bounds
-    page = np.full(shape, none, dtype=np.uint8)
-    rasterio.warp.reproject(
-        index,
-        page,
-        src_transform=grid.transform,
-        src_crs=grid.crs.to_wkt(),
-        dst_transform=Affine(
-            (right - left) / shape[1], 0.0, left, 0.0, -(top - bottom) / shape[0], top
-        ),
-        dst_crs=result.network.crs.to_wkt(),
-        resampling=Resampling.nearest,
-        src_nodata=none,
-        dst_nodata=none,
-    )
-    # 8-bit RGBA: a county raster has millions of cells
-    table = [(*_rgb(c), 0.85) for c in classes.palette()] + [(0.0, 0.0, 0.0, 0.0)]
-    return page, np.round(np.array(table) * 255).astype(np.uint8)
-
-
-def _rgb(colour: str) -> tuple[float, float, float]:
-    from matplotlib import colors
-
-    return colors.to_rgb(colour)
 
 
 def _points(ax: Axes, result: CoverageResult, classes: TimeClasses, lang: str) -> list:
@@ -394,7 +320,7 @@ def map_figure(
         classes = time_classes(float(result.summary["minutes"]))
         _frame(ax, result)
         bounds, shape = _pixels(ax, dpi)
-        page, table = _surface(result, classes, surface, bounds, shape)
+        page, table = classes_on_page(result, classes, surface, bounds, shape)
         roads = _road_pixels(ax, result, dpi, road_images)
         # the classes with the streets over them, one image on the page's pixels
         # (above the travel-time colours the streets stay readable; below every outline)
@@ -407,7 +333,7 @@ def map_figure(
         if drawn_iso:
             outline(
                 ax,
-                iso.to_crs(result.network.crs),  # type: ignore[union-attr]
+                threshold_line(iso.to_crs(result.network.crs), result),  # type: ignore[union-attr]
                 color=ISO_COLOUR,
                 linewidth=1.0,
                 zorder=4,

@@ -26,6 +26,18 @@ def test_outline_has_every_ring_and_vertex():
     assert lines.codes.tolist() == [1, 2, 2]
 
 
+def test_multi_line_strings_are_drawn_as_they_are():
+    """A boundary cut to a box (the threshold line of a print map) is a multi-line
+    string: its lines are stroked, not its end points (which would draw nothing)."""
+    cut = shapely.clip_by_rect(SHELL.boundary, 0, 0, 5, 10)  # two pieces of each ring
+    assert shapely.get_type_id(cut) == 5
+    path = outline_path(np.array([cut, shapely.LineString([(7, 7), (8, 8)])]))
+    parts = [*shapely.get_parts(cut), shapely.LineString([(7, 7), (8, 8)])]
+    assert (path.codes == path.MOVETO).sum() == len(parts)
+    expected = np.concatenate([np.asarray(part.coords) for part in parts])
+    np.testing.assert_array_equal(path.vertices, expected)
+
+
 def test_filled_paths_contain_what_shapely_contains():
     paths = polygon_paths(LAYER)
     assert len(paths) == len(LAYER)  # one per row, missing and empty ones empty

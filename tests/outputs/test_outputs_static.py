@@ -360,3 +360,33 @@ def test_streets_over_the_classes_by_lookup_equal_compositing_each_pixel():
     alone = hit & (page == 3)
     assert (got[alone] == static._road_rgba()).all()
     assert (got[hit & (page == 0)][:, 0] < 215).all()
+
+
+def test_the_threshold_line_stays_where_the_classes_are(demo_result):
+    """The isochrone's boundary is drawn over the populated cells' box only: beyond it
+    the page shows no class for the line to divide (the demo's 15-minute line ran as a
+    staircase through the empty margin of the page)."""
+    import shapely
+
+    from coverage.outputs.page_classes import _cell_m, populated_box, threshold_line
+    from coverage.outputs.products import make_products
+
+    result = demo_result
+    iso = make_products(result).isochrones.to_crs(result.network.crs)
+    left, right, bottom, top = populated_box(result)
+    half = _cell_m(result)  # half a cell: the classes cover whole cells
+    assert 0 < half < 200
+    drawn = {}
+    for minutes in (5.0, 15.0):
+        ring = iso[iso["minutes"] == minutes]
+        whole = shapely.boundary(np.asarray(ring.geometry.array))
+        cut = threshold_line(ring, result)
+        x, y = shapely.get_coordinates(cut).T
+        assert (x >= left - half - 1e-6).all() and (x <= right + half + 1e-6).all()
+        assert (y >= bottom - half - 1e-6).all() and (y <= top + half + 1e-6).all()
+        inside = shapely.clip_by_rect(whole, left - half, bottom - half, right + half, top + half)
+        assert shapely.length(cut).sum() == pytest.approx(shapely.length(inside).sum())
+        drawn[minutes] = float(shapely.length(cut).sum())
+        assert shapely.length(whole).sum() > drawn[minutes]  # some of it lay outside
+    # 94.9 % live within 5 minutes: that line crosses the town; everyone is within 15
+    assert drawn[5.0] > 1000.0 and drawn[15.0] == 0.0
