@@ -38,7 +38,6 @@ __all__ = ["Pending", "fork_available", "forked"]
 T = TypeVar("T")
 
 _PR_SET_PDEATHSIG = 1
-_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
 _INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
 
 
@@ -171,10 +170,10 @@ def forked(task: Callable[[], T], *, enabled: bool = True) -> Iterator[Pending[T
         return
     read, write = os.pipe()
     pending: Pending[T] | None = None
+    # SIGINT and SIGTERM wait until the child is on record, so an interrupt can never
+    # leave a child nobody kills (it would go on writing into the folder)
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)
     try:
-        # SIGINT and SIGTERM wait until the child is on record, so an interrupt can
-        # never leave a child nobody kills (it would go on writing into the folder)
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)
         try:
             with warnings.catch_warnings():
                 # Python 3.12+ warns about forking a process with threads (GDAL's and
@@ -209,7 +208,6 @@ def _child(task: Callable[[], Any], fd: int) -> None:
         # a collection would write to the header of every object shared with the
         # parent (copying each page); the child is short-lived, so it collects nothing
         gc.disable()
-        _fresh_memory()
         _die_with_parent()
         answer: dict[str, Any] = {}
         with warnings.catch_warnings(record=True) as caught:
@@ -289,21 +287,6 @@ def _error(described: dict[str, Any]) -> BaseException:
     if hasattr(exc, "add_note"):  # Python 3.11+
         exc.add_note(f"(raised in the second output process)\n{described['traceback']}")
     return exc
-
-
-def _fresh_memory() -> None:
-    """Serve the child's large allocations from fresh mappings, not the shared heap.
-
-    Reusing the parent's freed heap copies every page it writes (a fault and 4 KB each);
-    a fresh mapping is zero-filled, and numpy's large arrays on it get huge pages.
-    """
-    import ctypes
-
-    try:
-        libc = ctypes.CDLL(None)
-        libc.mallopt(_M_MMAP_THRESHOLD, 128 * 1024)
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass
 
 
 def _die_with_parent() -> None:
