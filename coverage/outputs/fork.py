@@ -217,9 +217,7 @@ def _child(task: Callable[[], Any], fd: int) -> None:
                 answer["error"] = _described(exc)
         answer["warnings"] = [
             {
-                "category": _name_of(
-                    type(w.message) if isinstance(w.message, Warning) else w.category
-                ),
+                "category": _name_of(w.category),
                 "message": str(w.message),
                 "file": w.filename,
                 "line": w.lineno,
