@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ import pytest
 import rasterio
 
 from coverage import load_config, run_coverage, write_outputs
+from coverage.cli import main
 from coverage.outputs.folder import MANIFEST_NAME
 
 PAYLOADS = ['<script>alert("x")</script>', '"onmouseover="alert(1)', "<img src=x onerror=alert(2)>"]
@@ -48,6 +50,32 @@ def test_names_from_inputs_are_escaped_in_the_map(grid_case, tmp_path):
     # tables keep the names verbatim (they are data, not HTML)
     stations = pd.read_csv(files["stations"], encoding="utf-8-sig")
     assert set(PAYLOADS) == set(stations["name"])
+
+
+def test_names_never_run_as_code_while_the_pages_are_written(grid_case, tmp_path):
+    # branca compiles every folium element's rendered text as a new Jinja template, so
+    # a station or unit name holding "{{ ... }}" ran (with Python's os module reachable)
+    # while map.html was written; names now reach the page as text
+    case = grid_case(station_nodes=[(0, 0), (4, 4)], boundaries=True)
+    ran = tmp_path / "ran"
+    code = "{{ cycler.__init__.__globals__.os.mkdir(" + repr(str(ran)) + ") }}"
+    rows = case.stations.read_text(encoding="utf-8").splitlines()
+    parts = rows[1].split(",")
+    rows[1] = ",".join([parts[0], code, *parts[2:]])
+    case.stations.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    units = case.boundaries.read_text(encoding="utf-8")
+    case.boundaries.write_text(units.replace('"west"', '"{{ 6*7 }}west"'), encoding="utf-8")
+    config = case.config.read_text(encoding="utf-8").replace("name: grid", "name: '{{ 6+7 }}'")
+    case.config.write_text(config, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(case.config), "--out", str(out), "--quiet"]) == 0
+    assert not ran.exists()
+    page = (out / "map.html").read_text(encoding="utf-8")
+    shown = html.unescape(page.replace("\\u0026", "&"))  # JSON-escaped "&" as well
+    assert "{{ 6+7 }} · " in shown and "13 · " not in shown  # the title, as written
+    assert "os.mkdir(" in shown and "{{ 6*7 }}west" in shown and "42west" not in shown
+    report = html.unescape((out / "report.html").read_text(encoding="utf-8"))
+    assert "{{ 6*7 }}west" in report and "42west" not in report
 
 
 def test_no_pickle_in_the_package():

@@ -276,12 +276,14 @@ class FetchResult:
         """
         import folium
 
+        from ..outputs.webpage import escape
+
         fmap = folium.Map(tiles="OpenStreetMap", control_scale=True)
         bounds = self.bounds()
         if bounds is not None:
             w, s, e, n = bounds
             folium.Rectangle(
-                [[s, w], [n, e]], color="#08519c", weight=2, fill=False, tooltip=repr(self)
+                [[s, w], [n, e]], color="#08519c", weight=2, fill=False, tooltip=escape(repr(self))
             ).add_to(fmap)
             fmap.fit_bounds([[s, w], [n, e]])
         return fmap

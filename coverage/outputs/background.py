@@ -19,7 +19,7 @@ import shapely
 
 from .labels import label
 from .map_layers import Shift, shift_geoms
-from .webpage import escape
+from .webpage import Verbatim, escape
 
 if TYPE_CHECKING:
     from ..inputs.network import Network
@@ -157,6 +157,6 @@ def add_background(fmap: folium.Map, result: CoverageResult, lang: str, shift: S
         interactive=False,
     ).add_to(fmap)
     fmap.get_root().header.add_child(  # type: ignore[attr-defined]
-        folium.Element("<style>.folium-map.leaflet-container{background:#f4f2ee}</style>")
+        Verbatim("<style>.folium-map.leaflet-container{background:#f4f2ee}</style>")
     )
     return water is not None

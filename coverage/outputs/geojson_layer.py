@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from branca.element import MacroElement, Template
+from branca.element import Template
+
+from .webpage import VerbatimMacro
 
 __all__ = ["GeoJsonText", "script_safe"]
 
@@ -28,7 +30,7 @@ def script_safe(text: str) -> str:
     return text.replace("</", "<\\/").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-class GeoJsonText(MacroElement):
+class GeoJsonText(VerbatimMacro):
     """GeoJSON text drawn in its parent layer (a ``folium.FeatureGroup``).
 
     Parameters

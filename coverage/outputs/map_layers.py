@@ -18,7 +18,7 @@ import pandas as pd
 import rasterio.warp
 import shapely
 from affine import Affine
-from branca.element import MacroElement, Template
+from branca.element import Template
 from pyproj import CRS
 from rasterio.enums import Resampling
 
@@ -27,7 +27,7 @@ from .geojson_layer import GeoJsonText
 from .labels import label, tier_label
 from .map_legend import GAP_COLOUR, ISO_COLOURS, THRESHOLD_COLOUR, shape_svg
 from .style import TimeClasses, share_colour
-from .webpage import escape, fmt
+from .webpage import VerbatimMacro, escape, fmt
 from .writers import feature_collection, geojson_text
 
 #: Opacity of the travel-time surface over a web basemap.
@@ -392,7 +392,7 @@ def add_isochrones(
     return boundary
 
 
-class PopulationSymbols(MacroElement):
+class PopulationSymbols(VerbatimMacro):
     """Population points as circles sized by their people and coloured by time class."""
 
     _template = Template(
@@ -475,7 +475,7 @@ def add_population_points(
     return True
 
 
-class StationMarkers(MacroElement):
+class StationMarkers(VerbatimMacro):
     """The stations of one tier, added to its layer by one loop in the page's script.
 
     One folium ``Marker`` per station compiles a template per marker (minutes for

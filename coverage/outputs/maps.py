@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import folium
 import geopandas as gpd
 import numpy as np
-from branca.element import MacroElement, Template
+from branca.element import Template
 
 from ..inputs.crs import transform_xy
 from .background import add_background, road_lines, water_features
@@ -42,7 +42,7 @@ from .map_layers import (
 )
 from .map_legend import FONT_CSS, legend_html, tile_notice, title_html
 from .style import map_title, tier_styles, time_classes
-from .webpage import ASSETS, escape, map_html, offline_map, save_map
+from .webpage import ASSETS, Verbatim, VerbatimMacro, escape, map_html, offline_map, save_map
 
 if TYPE_CHECKING:
     from ..results import CoverageResult
@@ -82,7 +82,7 @@ def credits_text(result: CoverageResult, lang: str) -> str:
     return " | ".join(parts)
 
 
-class MapScript(MacroElement):
+class MapScript(VerbatimMacro):
     """Attribution of the data, and the notice shown when basemap tiles fail to load."""
 
     _template = Template(
@@ -186,7 +186,7 @@ def coverage_map(
     classes = time_classes(headline)
     lon, lat = shift(*_study_lonlat(result))
     fmap = offline_map(location=[float(np.median(lat)), float(np.median(lon))], tiles=None)
-    fmap.get_root().header.add_child(folium.Element(FONT_CSS))  # type: ignore[attr-defined]
+    fmap.get_root().header.add_child(Verbatim(FONT_CSS))  # type: ignore[attr-defined]
     for layer in layers:
         folium.TileLayer(
             tiles=layer["url"],
@@ -249,7 +249,7 @@ def coverage_map(
         if share is None
         else f"{label(lang, 'covered_share', minutes=headline)}{label(lang, 'colon')}{share:.1%}"
     )
-    root.html.add_child(folium.Element(legend))  # type: ignore[attr-defined]
-    root.html.add_child(folium.Element(title_html(title, subtitle)))  # type: ignore[attr-defined]
-    root.html.add_child(folium.Element(tile_notice(lang)))  # type: ignore[attr-defined]
+    root.html.add_child(Verbatim(legend))  # type: ignore[attr-defined]
+    root.html.add_child(Verbatim(title_html(title, subtitle)))  # type: ignore[attr-defined]
+    root.html.add_child(Verbatim(tile_notice(lang)))  # type: ignore[attr-defined]
     return fmap

@@ -6,8 +6,16 @@ other CDN links (Bootstrap, Font Awesome; unused here) are dropped, so nothing b
 basemap tiles is fetched at view time.
 
 Every text that comes from an input file (names, tiers, unit names) goes through
-:func:`escape`, safe for HTML and for the JavaScript template strings folium puts
-popups and tooltips in.
+:func:`escape`, safe for HTML, for the JavaScript template strings folium puts
+popups and tooltips in, and for the second template pass below.
+
+branca renders each folium element's script and then compiles that *output* as a new
+Jinja template (``MacroElement.render`` wraps it in ``Element(text)``), so a name
+holding ``{{ ... }}`` would be evaluated as Python-reachable template code while the
+page is written. The package's own elements therefore add their text as
+:class:`Verbatim` (never compiled; :class:`VerbatimMacro` for template-built ones),
+and :func:`escape` turns braces into character references for the text folium's own
+elements carry.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from pathlib import Path
 
 import folium
 import numpy as np
-from branca.element import Figure
+from branca.element import Element, Figure, MacroElement
 
 from ..errors import CoverageError
 from .writers import atomic_path
@@ -28,6 +36,8 @@ from .writers import atomic_path
 __all__ = [
     "ASSETS",
     "OfflineFigure",
+    "Verbatim",
+    "VerbatimMacro",
     "escape",
     "fmt",
     "inline_assets",
@@ -40,19 +50,25 @@ ASSETS = Path(__file__).with_name("assets")
 
 
 def escape(value: object) -> str:
-    """Text made safe for HTML and for a JavaScript template string.
+    """Text made safe for HTML, a JavaScript template string and a Jinja template.
 
     folium puts popups and tooltips inside JavaScript template literals, where a
-    backtick, ``${`` or a backslash would end or change the string; they become
-    character references too.
+    backtick, ``${`` or a backslash would end or change the string, and branca
+    compiles every element's output once more as a Jinja template, where ``{{``,
+    ``{%`` or ``{#`` would run; all of them become character references (shown as
+    the same characters).
 
     Examples
     --------
     >>> escape('<script>alert("x")</script>`${1}`')
-    '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#96;&#36;{1}&#96;'
+    '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&#96;&#36;&#123;1&#125;&#96;'
+    >>> escape("{{ 7*7 }}")
+    '&#123;&#123; 7*7 &#125;&#125;'
     """
-    text = html.escape(str(value), quote=True)
-    return text.replace("`", "&#96;").replace("$", "&#36;").replace("\\", "&#92;")
+    return html.escape(str(value), quote=True).translate(_JS_JINJA)
+
+
+_JS_JINJA = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;", "{": "&#123;", "}": "&#125;"})
 
 
 def fmt(value: object, spec: str = ",.0f") -> str:
@@ -127,6 +143,50 @@ def inline_assets(page: str) -> str:
         return f"<style>{text}</style>"
 
     return _TAG.sub(replace, page)
+
+
+class Verbatim(Element):
+    """Page text added as it is: unlike ``folium.Element``, never compiled as a template.
+
+    Parameters
+    ----------
+    text : str
+        HTML, CSS or script for the page's header, body or script part.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Verbatim"
+        self.text = text
+
+    def render(self, **kwargs: object) -> str:
+        """The text, unchanged."""
+        return self.text
+
+
+class VerbatimMacro(MacroElement):
+    """A ``MacroElement`` whose rendered macros go into the page as they are.
+
+    branca wraps each macro's output in ``Element(output)``, which compiles the output
+    as a new template: a second Jinja pass over data (a name with ``{{ ... }}`` would
+    run) and, for a layer of a hundred thousand vertices, most of the time of writing
+    the page. Here the output is added as :class:`Verbatim`; children render as usual.
+    """
+
+    def render(self, **kwargs: object) -> str:
+        """Add the macros' output to the page's parts; the page is the figure's render."""
+        figure = self.get_root()
+        if not isinstance(figure, Figure):
+            raise CoverageError(f"{type(self).__name__} must be on a map before it is rendered")
+        macros = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            macro = macros.get(part)
+            if macro is not None:
+                target = getattr(figure, part)
+                target.add_child(Verbatim(macro(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+        return ""
 
 
 class OfflineFigure(Figure):

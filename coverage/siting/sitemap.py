@@ -26,7 +26,7 @@ from ..outputs.map_layers import shift_geoms
 from ..outputs.map_legend import tile_notice
 from ..outputs.maps import MapScript
 from ..outputs.static import page_figure, save_figure
-from ..outputs.webpage import escape, offline_map, save_map
+from ..outputs.webpage import Verbatim, escape, offline_map, save_map
 from .result import SitingResult
 from .text import level_name, site_text
 
@@ -158,8 +158,8 @@ def sites_map(
     folium.LayerControl(collapsed=False).add_to(fmap)
     MapScript(escape(label(lang, "roads_credit"))).add_to(fmap)  # credits, tile notice
     root = fmap.get_root()
-    root.html.add_child(folium.Element(_legend(result, lang)))  # type: ignore[attr-defined]
-    root.html.add_child(folium.Element(tile_notice(lang)))  # type: ignore[attr-defined]
+    root.html.add_child(Verbatim(_legend(result, lang)))  # type: ignore[attr-defined]
+    root.html.add_child(Verbatim(tile_notice(lang)))  # type: ignore[attr-defined]
     return fmap
 
 

@@ -7,7 +7,13 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 from fixtures.browser import chromium, screenshot_dir  # noqa: F401 (fixtures)
-from outputs_helpers import PAYLOAD_ATTR, PAYLOAD_SCRIPT, PAYLOAD_TEMPLATE, PAYLOAD_TIER
+from outputs_helpers import (
+    PAYLOAD_ATTR,
+    PAYLOAD_JINJA,
+    PAYLOAD_SCRIPT,
+    PAYLOAD_TEMPLATE,
+    PAYLOAD_TIER,
+)
 from shapely.geometry import box
 
 from coverage import (
@@ -29,7 +35,7 @@ SPEED_KMH = 6.0  # 2 minutes a block
 
 @pytest.fixture(scope="session")
 def hostile_case(tmp_path_factory):
-    """A 7 x 7 grid (Zhejiang) whose station, tier and unit names are HTML/JS payloads.
+    """A 7 x 7 grid (Zhejiang) whose station, tier and unit names are HTML/JS/Jinja payloads.
 
     Stations (row, col): (1, 1) township, (5, 5) village, (1, 5) with a payload tier.
     Units: two levels, ``township`` (west/east halves) and ``village`` (quarters).
@@ -45,7 +51,7 @@ def hostile_case(tmp_path_factory):
         minutes=[4.0, 6.0],
     )
     lon, lat = lattice_lonlat(N, SPACING_M)
-    names = [PAYLOAD_SCRIPT, PAYLOAD_ATTR, PAYLOAD_TEMPLATE]
+    names = [PAYLOAD_SCRIPT, PAYLOAD_ATTR, PAYLOAD_TEMPLATE + " " + PAYLOAD_JINJA]
     tiers = ["township", "village", PAYLOAD_TIER]
     stations = gpd.GeoDataFrame(
         {"id": ["S1", "S2", "S3"], "name": names, "tier": tiers},
@@ -60,7 +66,7 @@ def hostile_case(tmp_path_factory):
     size = N * SPACING_M
     half = 3 * SPACING_M  # columns 0-2 west, 3-6 east; rows 0-2 north, 3-6 south
     township = gpd.GeoDataFrame(
-        {"name": ["west " + PAYLOAD_SCRIPT, "east"]},
+        {"name": ["west " + PAYLOAD_SCRIPT, "east " + PAYLOAD_JINJA]},
         geometry=[
             box(x0, y0 - size, x0 + half, y0),
             box(x0 + half, y0 - size, x0 + size, y0),

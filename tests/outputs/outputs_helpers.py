@@ -25,7 +25,10 @@ PAYLOAD_SCRIPT = "<script>window.__pwned=1</script>"
 PAYLOAD_ATTR = '"onmouseover="window.__pwned=2" x="'
 PAYLOAD_TEMPLATE = "`${window.__pwned=3}` C:\\units"
 PAYLOAD_TIER = '<img src=x onerror="window.__pwned=4">'
-PAYLOADS = (PAYLOAD_SCRIPT, PAYLOAD_ATTR, PAYLOAD_TEMPLATE, PAYLOAD_TIER)
+#: A name that would run while the page is written if a rendered text were compiled
+#: as a Jinja template (branca does so with every element's output): "42ran".
+PAYLOAD_JINJA = "{{ 6*7 }}{% if true %}ran{% endif %}{# gone #}"
+PAYLOADS = (PAYLOAD_SCRIPT, PAYLOAD_ATTR, PAYLOAD_TEMPLATE, PAYLOAD_TIER, PAYLOAD_JINJA)
 
 #: Flags of every run: headless, no background traffic, and the network cut (every
 #: host resolves to nothing and every request goes to a closed local proxy port).

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
 import folium
 import numpy as np
 import pytest
-from outputs_helpers import PAYLOADS, station_points
+from outputs_helpers import PAYLOAD_JINJA, PAYLOAD_TEMPLATE, PAYLOADS, station_points
 from pyproj import Geod
 
 from coverage.engine.access import AccessModel
@@ -52,7 +53,39 @@ def test_hostile_names_are_escaped_everywhere(osm_page):
 
 
 def test_escape_covers_html_and_template_strings():
-    assert escape("a<b>&\"'`${x}\\") == "a&lt;b&gt;&amp;&quot;&#x27;&#96;&#36;{x}&#92;"
+    assert escape("a<b>&\"'`${x}\\") == ("a&lt;b&gt;&amp;&quot;&#x27;&#96;&#36;&#123;x&#125;&#92;")
+    assert html.unescape(escape(PAYLOAD_JINJA)) == PAYLOAD_JINJA  # shown as written
+
+
+def test_verbatim_elements_are_not_compiled_again():
+    from branca.element import MacroElement, Template
+
+    from coverage.outputs.webpage import Verbatim, VerbatimMacro, offline_map
+
+    macro = "{% macro script(this, kwargs) %}var x = {{ this.data|tojson }};{% endmacro %}"
+
+    def page(base: type) -> str:
+        element = type("E", (base,), {"_template": Template(macro)})()
+        element.data = "{{ 6*7 }}"
+        fmap = offline_map(tiles=None)
+        element.add_to(fmap)
+        fmap.get_root().html.add_child(Verbatim("<p>{{ 1+1 }}</p>"))
+        return map_html(fmap)
+
+    assert 'var x = "42";' in page(MacroElement)  # branca's second pass, shown for contrast
+    text = page(VerbatimMacro)
+    assert 'var x = "{{ 6*7 }}";' in text and "<p>{{ 1+1 }}</p>" in text
+
+
+def test_names_are_never_run_as_templates(osm_page):
+    # branca compiles each element's output as a Jinja template: a name holding
+    # "{{ 6*7 }}{% if true %}ran{% endif %}" gave "42ran" (and could call Python)
+    assert "42ran" not in osm_page and "6*7" in osm_page
+    (tooltip,) = [p[3] for p in station_points(osm_page) if "6*7" in p[3]]
+    assert html.unescape(tooltip) == PAYLOAD_TEMPLATE + " " + PAYLOAD_JINJA
+    units = re.search(r'"Unit": "(east [^"]*)"', osm_page)
+    assert units is not None
+    assert html.unescape(json.loads(f'"{units.group(1)}"')) == "east " + PAYLOAD_JINJA
 
 
 def test_page_loads_nothing_from_the_network(osm_page):

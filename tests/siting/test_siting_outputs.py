@@ -11,7 +11,7 @@ import geopandas as gpd
 import openpyxl
 import pandas as pd
 import pytest
-from outputs.outputs_helpers import PAYLOAD_SCRIPT, colour_pixels, probe_page
+from outputs.outputs_helpers import PAYLOAD_JINJA, PAYLOAD_SCRIPT, colour_pixels, probe_page
 from shapely.geometry import Point
 from test_siting_targets import town  # noqa: F401 (the module fixture)
 
@@ -31,7 +31,8 @@ def sited(town, tmp_path_factory):  # noqa: F811 (the fixture imported above)
                  "stations.csv"):  # fmt: skip
         shutil.copy(town.folder / name, folder / name)
     rows = (town.folder / "candidates.csv").read_text(encoding="utf-8").splitlines()
-    rows = [rows[0]] + [r.replace("Site C4", PAYLOAD_SCRIPT) for r in rows[1:]]
+    hostile = f"{PAYLOAD_SCRIPT} {PAYLOAD_JINJA}"
+    rows = [rows[0]] + [r.replace("Site C4", hostile) for r in rows[1:]]
     (folder / "candidates.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     out = folder / "out"
     code = main(
@@ -50,6 +51,14 @@ def test_every_file_is_written_and_packaged(sited):
     with zipfile.ZipFile(archive) as z:
         inside = {n.split("/", 1)[1] for n in z.namelist()}
     assert {"sites.html", "sites.png", "siting_report.html", "sites.xlsx", "README.txt"} <= inside
+
+
+def test_the_hostile_site_name_is_shown_not_run(sited):
+    sites = pd.read_csv(sited / "sites.csv", encoding="utf-8-sig")
+    assert f"{PAYLOAD_SCRIPT} {PAYLOAD_JINJA}" in set(sites["name"])  # chosen, kept as data
+    for page in ("sites.html", "siting_report.html"):
+        text = (sited / page).read_text(encoding="utf-8")
+        assert "42ran" not in text and "6*7" in text, page
 
 
 def test_report_and_workbook_in_chinese(sited):
