@@ -329,11 +329,16 @@ def map_figure(
         if result.demand.grid is None:
             size_keys = _points(ax, result, classes, lang)
         iso = _isochrone(result, surface, isochrones)
-        drawn_iso = iso is not None and not iso.empty
+        line = (
+            threshold_line(iso.to_crs(result.network.crs), result)
+            if iso is not None and not iso.empty
+            else np.empty(0, dtype=object)
+        )
+        drawn_iso = len(line) > 0  # the legend names the line only where it is drawn
         if drawn_iso:
             outline(
                 ax,
-                threshold_line(iso.to_crs(result.network.crs), result),  # type: ignore[union-attr]
+                line,
                 color=ISO_COLOUR,
                 linewidth=1.0,
                 zorder=4,

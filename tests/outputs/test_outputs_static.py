@@ -390,3 +390,15 @@ def test_the_threshold_line_stays_where_the_classes_are(demo_result):
         assert shapely.length(whole).sum() > drawn[minutes]  # some of it lay outside
     # 94.9 % live within 5 minutes: that line crosses the town; everyone is within 15
     assert drawn[5.0] > 1000.0 and drawn[15.0] == 0.0
+
+
+def test_the_legend_shows_the_threshold_line_only_where_it_is_drawn(demo_result):
+    # everyone in the demo is within 15 minutes: no 15-minute line crosses the page, so
+    # the legend marks the threshold by a divider row, not by a line sample
+    ax = map_figure(demo_result).axes[0]
+    assert "—— 15-min threshold" in _legend_texts(ax)
+    five = replace(demo_result, summary={**demo_result.summary, "minutes": 5.0})
+    ax = map_figure(five).axes[0]
+    assert "5-min threshold" in _legend_texts(ax)  # 94.9 % within 5 minutes: a line
+    line = [a for a in ax.patches if a.get_zorder() == 4]  # the threshold line
+    assert len(line) == 1 and len(line[0].get_path().vertices) > 10
