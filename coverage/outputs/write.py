@@ -49,14 +49,8 @@ def _dated(
     return result.with_summary({**result.summary, "input_dates": dates})
 
 
-def _write_result(
-    result: CoverageResult,
-    stage: Path,
-    options: OutputOptions,
-    modes: Mapping[str, Mapping[str, Any]] | None = None,
-) -> dict[str, str]:
-    """Write one result's files into a staging folder; file kind -> relative name."""
-    result = _dated(result, options)
+def _write_tables(result: CoverageResult, stage: Path) -> dict[str, str]:
+    """summary.json and the CSV and GeoJSON tables of one result; kind -> relative name."""
     names = {"summary": "summary.json", "stations": "stations.csv"}
     for level in result.units:
         names[f"units_{level}"] = "units.csv" if level == "unit" else f"units_{level}.csv"
@@ -82,16 +76,28 @@ def _write_result(
         if not getattr(result, kind).empty:
             names[kind] = f"{kind}.csv"
             write_csv(getattr(result, kind), stage / names[kind])
+    return names
+
+
+def _write_result(
+    result: CoverageResult,
+    stage: Path,
+    options: OutputOptions,
+    modes: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, str]:
+    """Write one result's files into a staging folder; file kind -> relative name."""
+    result = _dated(result, options)
     products = make_products(
         result,
         isochrone_cell_m=options.isochrone_cell_m,
         per_station=options.isochrones_per_station,
     )
-
-    # the print maps and the report in a second process while this one writes the rest
+    # the print maps and the report in a second process (started first: they take
+    # longest) while this one writes the rest
     with printing(
         result, stage, products=products, lang=options.lang, modes=modes, parallel=options.parallel
     ) as printed:
+        names = _write_tables(result, stage)
         grid = result.demand.grid
         if grid is not None and products.minutes_grid is not None:
             names["travel_time"] = "travel_time.tif"
