@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .cache import add_cache_parser, cache_command
 from .config import config_keys_help
 from .config_yaml import number
 from .errors import CoverageError, InputError, one_line
@@ -73,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_fetch_parser(sub)
     _add_site_parser(sub)
     add_plan_parser(sub)
+    add_cache_parser(sub)
     return parser
 
 
@@ -563,6 +565,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _site(args)
             if args.command == "plan":
                 return plan_command(args)
+            if args.command == "cache":
+                return cache_command(args)
         except InputError as exc:
             if debug:
                 traceback.print_exc()
