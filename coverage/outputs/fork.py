@@ -102,14 +102,19 @@ class Pending(Generic[T]):
             return self._value
         payload = _read_all(self._fd)
         self._close()
-        _, status = os.waitpid(self._pid, 0)
-        self._pid = None
         self._done = True
         if not payload:
+            _, status = os.waitpid(self._pid, 0)
+            self._pid = None
             raise RuntimeError(
                 f"the second output process ended {_status(status)} before it finished; "
                 "nothing of this run was published"
             )
+        # a whole answer: the child has written everything and is only leaving (giving
+        # back its memory takes a large process tens of milliseconds), so it is reaped
+        # by a thread instead of being waited for
+        pid, self._pid = self._pid, None
+        threading.Thread(target=_reap, args=(pid,), name="coverage15-reap", daemon=True).start()
         answer = json.loads(payload)
         for caught in answer["warnings"]:
             category = _class(caught["category"], Warning, UserWarning)
@@ -120,7 +125,7 @@ class Pending(Generic[T]):
         return self._value  # type: ignore[return-value]
 
     def cancel(self) -> None:
-        """Kill the child (if any) and reap it; the task's value is lost.
+        """Kill the child (if any) and reap it; the task's value, if not received, is lost.
 
         The child is killed first: whatever interrupts the rest, it writes no more.
         """
@@ -201,6 +206,11 @@ def forked(task: Callable[[], T], *, enabled: bool = True) -> Iterator[Pending[T
             os.close(read)
 
 
+def _reap(pid: int) -> None:
+    with suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
 def _child(task: Callable[[], Any], fd: int) -> None:
     """Run the task, send its answer down the pipe as JSON, leave without clean-up."""
     code = 1
@@ -233,6 +243,7 @@ def _child(task: Callable[[], Any], fd: int) -> None:
         view = memoryview(payload)
         while view:
             view = view[os.write(fd, view) :]
+        os.close(fd)  # the parent reads the end now, not once this process is torn down
         code = 0
     finally:
         os._exit(code)

@@ -23,6 +23,7 @@ from .layers import write_gis_layers
 from .maps import ASSETS, coverage_map, save_map
 from .products import Products, make_products
 from .report import write_report, write_units_xlsx
+from .report.page import ReportPage, report_page
 from .static import prepare_drawing, static_maps
 from .style import map_title
 from .writers import atomic_path
@@ -130,9 +131,13 @@ def printing(
     modes: Mapping[str, Mapping[str, Any]] | None = None,
     parallel: bool = False,
 ) -> Iterator[Callable[[], dict[str, Path]]]:
-    """The print outputs (:func:`write_print_outputs`) written while the block runs: in
-    a second process with ``parallel`` (:func:`~coverage.outputs.fork.forked`), else
-    when asked for.
+    """The print outputs (:func:`write_print_outputs`) written while the block runs.
+
+    With ``parallel`` the maps are drawn in a second process
+    (:func:`~coverage.outputs.fork.forked`), and this one makes the report's tables
+    and text when the block is done, while the maps are still being drawn; the maps
+    are added to the report when they are there. Else all of it is written when asked
+    for.
 
     Parameters
     ----------
@@ -148,19 +153,57 @@ def printing(
     """
 
     def job() -> dict[str, str]:
-        written = write_print_outputs(result, folder, products=products, lang=lang, modes=modes)
-        return {kind: str(path) for kind, path in written.items()}
+        drawn = _print_maps(result, folder, products=products, lang=lang)
+        return {kind: str(path) for kind, path in drawn.items()}
 
     with forked(job, enabled=parallel) as pending:
 
         def wait() -> dict[str, Path]:
-            if pending.pid is not None:
-                # while the child draws, this process loads the drawing machinery, so
-                # the children of its next runs start warm (a script over many counties)
+            page = None
+            if pending.pid is not None:  # while the child draws
+                page = report_page(result, lang=lang, modes=modes)
+                # and the drawing machinery, so the children of this process's next
+                # runs start warm (a script over many counties)
                 prepare_drawing()
-            return {kind: Path(path) for kind, path in pending.result().items()}
+            maps = {kind: Path(path) for kind, path in pending.result().items()}
+            report = _report_with_maps(result, folder, maps, lang=lang, modes=modes, page=page)
+            return {**maps, "report": report}
 
         yield wait
+
+
+def _print_maps(
+    result: CoverageResult, folder: str | os.PathLike[str], *, products: Products, lang: str
+) -> dict[str, Path]:
+    return static_maps(
+        result, folder, lang=lang, surface=products.minutes_grid, isochrones=products.isochrones
+    )
+
+
+def _report_with_maps(
+    result: CoverageResult,
+    folder: str | os.PathLike[str],
+    maps: Mapping[str, Path],
+    *,
+    lang: str,
+    modes: Mapping[str, Mapping[str, Any]] | None,
+    page: ReportPage | None = None,
+) -> Path:
+    """``report.html`` holding the drawn maps, each with its caption."""
+    headline = float(result.summary["minutes"])
+    mode = str(result.summary.get("mode", result.network.mode))
+    images = {}
+    for kind, path in maps.items():
+        level = kind.removeprefix("map_").removesuffix("_png")
+        caption = (
+            map_title(lang, place=result.name, mode=mode, minutes=headline)
+            if kind == "map_png"
+            else label(lang, "covered_share", minutes=headline) + f" ({tier_label(lang, level)})"
+        )
+        images[caption] = path.read_bytes()
+    return write_report(
+        result, Path(folder) / "report.html", lang=lang, images=images, modes=modes, page=page
+    )
 
 
 def write_print_outputs(
@@ -184,25 +227,8 @@ def write_print_outputs(
     dict
         File kind -> path.
     """
-    out = Path(folder)
-    paths = static_maps(
-        result, out, lang=lang, surface=products.minutes_grid, isochrones=products.isochrones
-    )
-    headline = float(result.summary["minutes"])
-    images = {}
-    for kind, path in paths.items():
-        level = kind.removeprefix("map_").removesuffix("_png")
-        mode = str(result.summary.get("mode", result.network.mode))
-        caption = (
-            map_title(lang, place=result.name, mode=mode, minutes=headline)
-            if kind == "map_png"
-            else label(lang, "covered_share", minutes=headline) + f" ({tier_label(lang, level)})"
-        )
-        images[caption] = path.read_bytes()
-    paths["report"] = write_report(
-        result, out / "report.html", lang=lang, images=images, modes=modes
-    )
-    return paths
+    maps = _print_maps(result, folder, products=products, lang=lang)
+    return {**maps, "report": _report_with_maps(result, folder, maps, lang=lang, modes=modes)}
 
 
 def write_screen_outputs(

@@ -35,6 +35,26 @@ def test_task_runs_in_another_process_and_returns_its_value():
     assert answer["value"] == [1.5, "县"]
 
 
+@pytest.mark.usefixtures("needs_fork")
+def test_an_answered_child_is_reaped():
+    # once the answer is in, the parent goes on while the child leaves (a large process
+    # takes tens of milliseconds to give back its memory); a thread reaps it
+    def task():
+        return os.getpid()
+
+    with forked(task) as pending:
+        pid = pending.result()
+    deadline = time.monotonic() + 5.0
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)  # still there (running, or a zombie nobody reaped)
+        except ProcessLookupError:
+            break
+        time.sleep(0.01)
+    else:
+        pytest.fail(f"child {pid} was never reaped")
+
+
 def test_disabled_runs_in_this_process_when_asked():
     calls = []
     with forked(lambda: calls.append(os.getpid()) or "done", enabled=False) as pending:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -12,14 +13,14 @@ from ... import __version__
 from ..style import map_title
 from ..webpage import escape
 from ..writers import atomic_path
-from .sections import SECTIONS, ReportContext
+from .sections import SECTIONS, ReportContext, maps_section, maps_section_of
 from .tables import report_tables
 from .text import t
 
 if TYPE_CHECKING:
     from ...results import CoverageResult
 
-__all__ = ["CHINA_TIME", "report_html", "report_time", "write_report"]
+__all__ = ["CHINA_TIME", "ReportPage", "report_html", "report_page", "report_time", "write_report"]
 
 _CSS = """
 body{font:14px/1.45 "Noto Sans CJK SC","Microsoft YaHei","PingFang SC",system-ui,sans-serif;
@@ -62,6 +63,69 @@ def report_time(lang: str, when: dt.datetime | None = None) -> str:
     return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} {t(lang, 'timezone')}"
 
 
+@dataclass(frozen=True)
+class ReportPage:
+    """The report without its maps: the HTML before and after the maps section.
+
+    The tables and text of a county report take a while (tens of milliseconds to a
+    tenth of a second); splitting it lets them be written while the maps are drawn
+    elsewhere (:func:`coverage.outputs.presentation.printing`).
+    """
+
+    before: str  # from the doctype to the section before the maps
+    after: str  # the sections after the maps, without the closing tags
+    lang: str
+
+    def html(self, images: Mapping[str, bytes] | None = None) -> str:
+        """The whole page with ``images`` (caption -> PNG bytes) as its maps section."""
+        rest = (maps_section(dict(images or {}), self.lang), self.after)
+        return self.before + "".join("\n" + part for part in rest if part) + "</body></html>\n"
+
+
+def report_page(
+    result: CoverageResult,
+    *,
+    lang: str = "en",
+    max_gaps: int = 30,
+    modes: Mapping[str, Mapping[str, Any]] | None = None,
+) -> ReportPage:
+    """The report as a :class:`ReportPage`, to which the maps are added later.
+
+    Parameters
+    ----------
+    result, lang, max_gaps, modes
+        As for :func:`report_html`.
+
+    Returns
+    -------
+    ReportPage
+    """
+    ctx = ReportContext(
+        result=result,
+        lang=lang,
+        tables=report_tables(result, lang=lang),
+        max_gaps=max_gaps,
+        modes=dict(modes or {}),
+    )
+    mode = str(result.summary.get("mode", result.network.mode))
+    title = map_title(lang, place=result.name, mode=mode, minutes=ctx.headline)
+    now = report_time(lang)
+    at = SECTIONS.index(maps_section_of)
+    parts = [
+        [html for html in (section(ctx) for section in sections) if html]
+        for sections in (SECTIONS[:at], SECTIONS[at + 1 :])
+    ]
+    html_lang = "zh-CN" if lang == "zh" else "en"
+    head = [
+        f"<!DOCTYPE html><html lang='{html_lang}'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
+        f"<h1>{escape(t(lang, 'report') + t(lang, 'colon') + title)}</h1>",
+        f"<p class='meta'>{escape(t(lang, 'generated', date=now, version=__version__))}</p>",
+    ]
+    return ReportPage(before="\n".join(head + parts[0]), after="\n".join(parts[1]), lang=lang)
+
+
 def report_html(
     result: CoverageResult,
     *,
@@ -89,30 +153,7 @@ def report_html(
     -------
     str
     """
-    ctx = ReportContext(
-        result=result,
-        lang=lang,
-        tables=report_tables(result, lang=lang),
-        images=dict(images or {}),
-        max_gaps=max_gaps,
-        modes=dict(modes or {}),
-    )
-    mode = str(result.summary.get("mode", result.network.mode))
-    title = map_title(lang, place=result.name, mode=mode, minutes=ctx.headline)
-    now = report_time(lang)
-    body = [
-        f"<h1>{escape(t(lang, 'report') + t(lang, 'colon') + title)}</h1>",
-        f"<p class='meta'>{escape(t(lang, 'generated', date=now, version=__version__))}</p>",
-    ]
-    body += [html for html in (section(ctx) for section in SECTIONS) if html]
-    html_lang = "zh-CN" if lang == "zh" else "en"
-    return (
-        f"<!DOCTYPE html><html lang='{html_lang}'><head><meta charset='utf-8'>"
-        f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
-        + "\n".join(body)
-        + "</body></html>\n"
-    )
+    return report_page(result, lang=lang, max_gaps=max_gaps, modes=modes).html(images)
 
 
 def write_report(
@@ -122,9 +163,11 @@ def write_report(
     lang: str = "en",
     images: Mapping[str, bytes] | None = None,
     modes: Mapping[str, Mapping[str, Any]] | None = None,
+    page: ReportPage | None = None,
 ) -> Path:
-    """Write :func:`report_html` to ``path``, atomically."""
+    """Write :func:`report_html` to ``path``, atomically (``page``: made already)."""
+    if page is None:
+        page = report_page(result, lang=lang, modes=modes)
     with atomic_path(path) as tmp:
-        page = report_html(result, lang=lang, images=images, modes=modes)
-        tmp.write_text(page, encoding="utf-8")
+        tmp.write_text(page.html(images), encoding="utf-8")
     return Path(path)

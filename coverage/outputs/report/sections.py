@@ -246,18 +246,23 @@ def gaps_section(ctx: ReportContext) -> str:
     )
 
 
-def maps_section(ctx: ReportContext) -> str:
-    """The maps, embedded as PNG data URLs."""
-    if not ctx.images:
+def maps_section(images: Mapping[str, bytes], lang: str) -> str:
+    """The maps (caption -> PNG bytes), embedded as PNG data URLs ("" without maps)."""
+    if not images:
         return ""
-    parts = [ctx.heading("maps")]
-    for caption, png in ctx.images.items():
+    parts = [f"<h2>{escape(t(lang, 'maps'))}</h2>"]
+    for caption, png in images.items():
         data = base64.b64encode(png).decode("ascii")
         parts.append(
             f"<figure><img alt='{escape(caption)}' src='data:image/png;base64,{data}'>"
             f"<figcaption class='note'>{escape(caption)}</figcaption></figure>"
         )
     return "".join(parts)
+
+
+def maps_section_of(ctx: ReportContext) -> str:
+    """The maps of the context (:func:`maps_section`); the page adds them when drawn."""
+    return maps_section(ctx.images, ctx.lang)
 
 
 def assumptions_section(ctx: ReportContext) -> str:
@@ -276,6 +281,6 @@ SECTIONS: tuple[Section, ...] = (
     services_section,
     *SERVICE_SECTIONS,
     gaps_section,
-    maps_section,
+    maps_section_of,
     assumptions_section,
 )
