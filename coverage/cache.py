@@ -3,7 +3,8 @@
 Runs keep what they computed in the cache folder (:func:`~coverage.paths.default_cache_dir`,
 or ``cache_dir``): parsed graphs (``network-<mode>-<key>.npz``), water masks
 (``water-<key>.npz`` and ``.land.npy``), the residents' access legs
-(``snap-<key>.npz``) and the data dates of OSM files (``osm-date-<key>.json``). Each is
+(``snap-<key>.npz``), the data dates of OSM files (``osm-date-<key>.json``) and the
+print maps' road images (``roads-<key>.npy``). Each is
 keyed by the content of what it was made from, so an entry of an input that changed is
 never read again, and the folder grows with every new input. :func:`clear_cache`
 deletes these computed entries (a run makes them again); downloads (``<host>/...``,
@@ -33,8 +34,11 @@ COMPUTED = {
     "water masks": re.compile(rf"water-{_KEY}(\.npz|\.land\.npy)"),
     "access legs": re.compile(rf"snap-{_KEY}\.npz"),
     "data dates": re.compile(rf"osm-date-{_KEY}\.json"),
+    "map roads": re.compile(rf"roads-{_KEY}\.npy"),
     # left by a write cut short (atomic writes go through ".<name>.<random>.tmp")
-    "unfinished writes": re.compile(rf"\.(network-[a-z]+|water|snap|osm-date)-{_KEY}\..+\.tmp"),
+    "unfinished writes": re.compile(
+        rf"\.(network-[a-z]+|water|snap|osm-date|roads)-{_KEY}\..+\.tmp"
+    ),
 }
 #: an unfinished write younger than this may still be under way in another run
 _UNFINISHED_AGE_S = 3600.0
@@ -150,8 +154,8 @@ def add_cache_parser(sub: Any) -> None:
         "cache",
         help="show the cache folder, or clear what runs computed (--clear)",
         description="Show what the cache folder holds, by kind. --clear deletes the "
-        "computed entries (graphs, water masks, access legs, data dates), which the next "
-        "run makes again; downloads and the demo's inputs are never deleted.",
+        "computed entries (graphs, water masks, access legs, data dates, map roads), which "
+        "the next run makes again; downloads and the demo's inputs are never deleted.",
     )
     cache.add_argument("--cache-dir", type=Path, help="the cache folder (default: the user's)")
     cache.add_argument("--clear", action="store_true", help="delete the computed entries")

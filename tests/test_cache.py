@@ -32,6 +32,7 @@ def folder(tmp_path):
     _touch(root / f"water-{KEY}.land.npy", days_old=2)
     _touch(root / f"snap-{KEY}.npz", days_old=40)
     _touch(root / f"osm-date-{KEY}.json")
+    _touch(root / f"roads-{KEY}.npy", days_old=2)
     _touch(root / f".snap-{KEY}.npz.k3j2.tmp", days_old=1)  # a write cut short
     _touch(root / f".network-walk-{KEY}.npz.x9.tmp")  # another run writing it now
     _touch(root / "download.geofabrik.de" / "asia" / "china" / "zhejiang-latest.osm.pbf")
@@ -50,6 +51,7 @@ def test_entries_by_kind(folder):
         f"water-{KEY}.land.npy": "water masks",
         f"snap-{KEY}.npz": "access legs",
         f"osm-date-{KEY}.json": "data dates",
+        f"roads-{KEY}.npy": "map roads",
         f".snap-{KEY}.npz.k3j2.tmp": "unfinished writes",
         f".network-walk-{KEY}.npz.x9.tmp": "unfinished writes",
         "download.geofabrik.de/asia/china/zhejiang-latest.osm.pbf": "downloads",
@@ -68,6 +70,7 @@ def test_clear_deletes_computed_entries_only(folder):
         f"water-{KEY}.npz",
         f"water-{KEY}.land.npy",
         f"osm-date-{KEY}.json",
+        f"roads-{KEY}.npy",
         f".snap-{KEY}.npz.k3j2.tmp",  # a day old; the one written now is left
     }
     left = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
@@ -79,7 +82,7 @@ def test_clear_deletes_computed_entries_only(folder):
         "notes.txt",
         "network-walk-mine.npz",
     }
-    assert len(before) - len(left) == 6
+    assert len(before) - len(left) == 7
 
 
 def test_a_run_after_clearing_gives_the_same_figures(grid_case, tmp_path):

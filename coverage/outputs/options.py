@@ -45,11 +45,11 @@ class OutputOptions:
     shapefile_encoding : {"utf-8", "gbk"}
         Text encoding of the Shapefiles.
     cache_dir : path-like, optional
-        Where the data date of an OSM file without a date in its header is kept once
-        found (the run's cache folder; :func:`coverage.pipeline.output_options` sets
-        it); None: such a file is read through every time its date is written.
+        The run's cache folder (:func:`coverage.pipeline.output_options` sets it): the
+        data date of an OSM file without a date in its header is kept there once found,
+        and the print maps' road images; None: neither is kept.
     parallel : bool
-        Draw the print maps and write the report in a second (forked) process while
+        Draw the print maps in a second (forked) process while
         this one writes the rest: on Linux with two or more cores, from the main
         thread, outside Jupyter and worker processes (:mod:`coverage.outputs.fork`);
         elsewhere, or False, one after the other. The files are the same either way.

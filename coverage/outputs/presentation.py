@@ -93,8 +93,8 @@ def write_presentation(
         Options of ``outputs.gpkg`` and the Shapefiles
         (:func:`~coverage.outputs.layers.write_gis_layers`).
     parallel : bool
-        Draw the print maps and the report in a second process meanwhile
-        (:func:`~coverage.outputs.fork.forked`; where forking is sound).
+        Draw the print maps in a second process meanwhile, while this one makes the
+        report (:func:`~coverage.outputs.fork.forked`; where forking is sound).
 
     Returns
     -------
@@ -130,6 +130,7 @@ def printing(
     lang: str = "en",
     modes: Mapping[str, Mapping[str, Any]] | None = None,
     parallel: bool = False,
+    cache_dir: str | os.PathLike[str] | None = None,
 ) -> Iterator[Callable[[], dict[str, Path]]]:
     """The print outputs (:func:`write_print_outputs`) written while the block runs.
 
@@ -145,6 +146,8 @@ def printing(
         As for :func:`write_presentation`.
     parallel : bool
         Fork where that is sound.
+    cache_dir : path-like, optional
+        The run's cache folder (the print maps keep their roads' images there).
 
     Yields
     ------
@@ -153,7 +156,7 @@ def printing(
     """
 
     def job() -> dict[str, str]:
-        drawn = _print_maps(result, folder, products=products, lang=lang)
+        drawn = _print_maps(result, folder, products=products, lang=lang, cache_dir=cache_dir)
         return {kind: str(path) for kind, path in drawn.items()}
 
     with forked(job, enabled=parallel) as pending:
@@ -173,10 +176,20 @@ def printing(
 
 
 def _print_maps(
-    result: CoverageResult, folder: str | os.PathLike[str], *, products: Products, lang: str
+    result: CoverageResult,
+    folder: str | os.PathLike[str],
+    *,
+    products: Products,
+    lang: str,
+    cache_dir: str | os.PathLike[str] | None = None,
 ) -> dict[str, Path]:
     return static_maps(
-        result, folder, lang=lang, surface=products.minutes_grid, isochrones=products.isochrones
+        result,
+        folder,
+        lang=lang,
+        surface=products.minutes_grid,
+        isochrones=products.isochrones,
+        cache_dir=cache_dir,
     )
 
 

@@ -9,11 +9,28 @@ with numpy and the pixels it crosses are marked.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["indexed_over", "line_pixels", "one_way_of_each_pair", "over", "pixel_image"]
+from .. import __version__
+from ..inputs.network_cache import save_npy
+
+__all__ = [
+    "indexed_over",
+    "line_pixels",
+    "network_pixels",
+    "one_way_of_each_pair",
+    "over",
+    "pixel_image",
+]
+
+#: Version of the stored road images; part of every key.
+ROADS_CACHE_VERSION = 1
 
 
 def one_way_of_each_pair(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -98,6 +115,60 @@ def line_pixels(
         inside = (c >= 0) & (c < cols) & (r >= 0) & (r < rows)
         hit[r[inside], c[inside]] = True
         start = stop
+    return hit
+
+
+def network_pixels(
+    x: np.ndarray,
+    y: np.ndarray,
+    edge_u: np.ndarray,
+    edge_v: np.ndarray,
+    bounds: tuple[float, float, float, float],
+    shape: tuple[int, int],
+    *,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> np.ndarray:
+    """Which pixels a network's streets cross, each two-way street drawn once.
+
+    Parameters
+    ----------
+    x, y : numpy.ndarray
+        Node coordinates (map coordinates).
+    edge_u, edge_v : numpy.ndarray
+        Directed edges (node indices).
+    bounds, shape
+        As for :func:`line_pixels`.
+    cache_dir : path-like, optional
+        Keep the image there (``roads-<key>.npy``, one bit a pixel), keyed by the
+        content of the nodes and edges, the frame and the size, so a re-run with the
+        same network and frame reads it instead of drawing a million segments again.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean ``shape`` array.
+    """
+    entry = None
+    if cache_dir is not None:
+        h = hashlib.blake2b(digest_size=32)
+        head = [ROADS_CACHE_VERSION, __version__, [float(b) for b in bounds], list(shape)]
+        h.update(json.dumps(head).encode())
+        for array in (x, y, edge_u, edge_v):
+            a = np.ascontiguousarray(array)
+            h.update(f"{a.dtype.str}{a.shape}".encode())
+            h.update(a.data.cast("B"))
+        entry = Path(cache_dir) / f"roads-{h.hexdigest()}.npy"
+        try:
+            packed = np.load(entry, allow_pickle=False)
+            if packed.dtype == np.uint8 and packed.shape == (shape[0], -(-shape[1] // 8)):
+                return np.unpackbits(packed, axis=1, count=shape[1]).astype(bool)
+        except (OSError, ValueError):  # absent, cut short or unreadable: drawn again
+            pass
+    draw = one_way_of_each_pair(edge_u, edge_v)
+    u, v = np.asarray(edge_u)[draw], np.asarray(edge_v)[draw]
+    hit = line_pixels(x[u], y[u], x[v], y[v], bounds, shape)
+    if entry is not None:
+        save_npy(entry, np.packbits(hit, axis=1))
     return hit
 
 

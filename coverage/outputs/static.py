@@ -41,7 +41,7 @@ from .maps import credits_text
 from .mpl_paths import fill, outline
 from .page_classes import classes_on_page, populated_box, threshold_line
 from .placement import place_labels
-from .rasterize import indexed_over, line_pixels, one_way_of_each_pair, pixel_image
+from .rasterize import indexed_over, network_pixels, pixel_image
 from .style import (
     NO_DATA_COLOUR,
     SHARE_BINS,
@@ -175,6 +175,18 @@ def _pixels(ax: Axes, dpi: float) -> tuple[tuple[float, float, float, float], tu
     return (x0, x1, y0, y1), (height_px, width_px)
 
 
+class RoadImages(dict):  # type: ignore[type-arg]
+    """The roads of a result's maps per frame and size, drawn once for all its figures.
+
+    With ``cache_dir`` they are also kept there for the next run
+    (:func:`~coverage.outputs.rasterize.network_pixels`).
+    """
+
+    def __init__(self, cache_dir: str | os.PathLike[str] | None = None) -> None:
+        super().__init__()
+        self.cache_dir = cache_dir
+
+
 def _road_pixels(
     ax: Axes, result: CoverageResult, dpi: float, images: dict[Any, np.ndarray] | None
 ) -> np.ndarray:
@@ -187,9 +199,10 @@ def _road_pixels(
     key = (*bounds, *shape)
     hit = None if images is None else images.get(key)
     if hit is None:
-        draw = one_way_of_each_pair(net.edge_u, net.edge_v)  # a two-way street once
-        u, v = net.edge_u[draw], net.edge_v[draw]
-        hit = line_pixels(net.x[u], net.y[u], net.x[v], net.y[v], bounds, shape)
+        cache_dir = getattr(images, "cache_dir", None)
+        hit = network_pixels(
+            net.x, net.y, net.edge_u, net.edge_v, bounds, shape, cache_dir=cache_dir
+        )
         if images is not None:
             images[key] = hit
     return hit
@@ -496,6 +509,7 @@ def static_maps(
     dpi: float = 150,
     surface: np.ndarray | None = None,
     isochrones: gpd.GeoDataFrame | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
 ) -> dict[str, Path]:
     """Write ``map.png`` and ``map_<level>.png`` for each unit level into ``folder``.
 
@@ -512,6 +526,8 @@ def static_maps(
     surface, isochrones : optional
         The travel-time surface and isochrones computed once for every output (see
         :func:`map_figure`).
+    cache_dir : path-like, optional
+        The run's cache folder: the roads' images are kept there for the next run.
 
     Returns
     -------
@@ -519,7 +535,7 @@ def static_maps(
         ``"map_png"`` and ``"map_<level>_png"`` -> path.
     """
     out = Path(folder)
-    images: dict[Any, np.ndarray] = {}  # the roads, drawn once for every map
+    images = RoadImages(cache_dir)  # the roads, drawn once for every map
     fig = map_figure(
         result, lang=lang, dpi=dpi, surface=surface, isochrones=isochrones, road_images=images
     )

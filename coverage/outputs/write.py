@@ -95,7 +95,13 @@ def _write_result(
     # the print maps and the report in a second process (started first: they take
     # longest) while this one writes the rest
     with printing(
-        result, stage, products=products, lang=options.lang, modes=modes, parallel=options.parallel
+        result,
+        stage,
+        products=products,
+        lang=options.lang,
+        modes=modes,
+        parallel=options.parallel,
+        cache_dir=options.cache_dir,
     ) as printed:
         names = _write_tables(result, stage)
         grid = result.demand.grid

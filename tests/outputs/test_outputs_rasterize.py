@@ -128,3 +128,35 @@ def test_pixel_image_is_drawn_as_matplotlib_would(monkeypatch):
     top = fast.shape[0] - int(bbox.y1)  # figure row of the axes' top edge
     red = fast[top + 2, int(bbox.x0) + 2]
     assert tuple(red[:3]) == (200, 30, 30)
+
+
+def test_network_pixels_are_kept_in_the_cache_and_read_back(tmp_path):
+    from coverage.outputs.rasterize import network_pixels, one_way_of_each_pair
+
+    rng = np.random.default_rng(7)
+    x, y = rng.uniform(0, 1000, 300), rng.uniform(0, 800, 300)
+    u, v = rng.integers(0, 300, 900), rng.integers(0, 300, 900)
+    u, v = np.concatenate([u, v]), np.concatenate([v, u])  # two-way streets
+    bounds, shape = (0.0, 1000.0, 0.0, 800.0), (123, 157)  # 157 columns: not whole bytes
+    draw = one_way_of_each_pair(u, v)
+    fresh = line_pixels(x[u[draw]], y[u[draw]], x[v[draw]], y[v[draw]], bounds, shape)
+    first = network_pixels(x, y, u, v, bounds, shape, cache_dir=tmp_path)
+    (entry,) = tmp_path.glob("roads-*.npy")
+    again = network_pixels(x, y, u, v, bounds, shape, cache_dir=tmp_path)
+    np.testing.assert_array_equal(first, fresh)
+    np.testing.assert_array_equal(again, fresh)
+    assert entry.stat().st_size < fresh.size / 8 + 200  # a bit a pixel
+    # another frame, size or network: another entry
+    network_pixels(x, y, u, v, (0.0, 1000.0, 0.0, 801.0), shape, cache_dir=tmp_path)
+    network_pixels(x, y, u, v, bounds, (123, 158), cache_dir=tmp_path)
+    moved = x.copy()
+    moved[0] += 1e-6
+    network_pixels(moved, y, u, v, bounds, shape, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("roads-*.npy"))) == 4
+    # an entry cut short is drawn again (and right)
+    entry.write_bytes(entry.read_bytes()[:50])
+    np.testing.assert_array_equal(
+        network_pixels(x, y, u, v, bounds, shape, cache_dir=tmp_path), fresh
+    )
+    # the maps draw the same with the cache as without
+    assert network_pixels(x, y, u, v, bounds, shape).sum() == fresh.sum() > 100

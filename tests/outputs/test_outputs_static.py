@@ -287,22 +287,29 @@ def test_every_figure_in_chinese_has_every_glyph(hostile_result, tmp_path):
 
 def test_the_roads_are_rasterised_once_for_all_maps(hostile_result, tmp_path, monkeypatch):
     """Overview and level maps share one frame, so one road image serves them all."""
-    import coverage.outputs.static as static
+    import coverage.outputs.rasterize as rasterize
 
     calls = []
-    real = static.line_pixels
+    real = rasterize.line_pixels
 
     def counted(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(static, "line_pixels", counted)
+    monkeypatch.setattr(rasterize, "line_pixels", counted)
     paths = static_maps(hostile_result, tmp_path, dpi=60)
     assert len(paths) == 3 and len(calls) == 1
+    # with a cache folder, a second run reads the roads back instead of drawing them
+    cached = {}
+    for run in ("first", "second"):
+        paths = static_maps(hostile_result, tmp_path / run, dpi=60, cache_dir=tmp_path / "c")
+        cached[run] = {k: p.read_bytes() for k, p in paths.items()}
+    assert len(calls) == 2 and cached["first"] == cached["second"]
+    assert len(list((tmp_path / "c").glob("roads-*.npy"))) == 1
     images: dict = {}
     overview = map_figure(hostile_result, dpi=60, road_images=images)
     level = level_map_figure(hostile_result, "village", dpi=60, road_images=images)
-    assert len(images) == 1 and len(calls) == 2
+    assert len(images) == 1 and len(calls) == 3
     (hit,) = images.values()  # the pixels a street crosses, kept
     assert hit.dtype == bool and hit.any()  # the grid's streets are drawn
     (level_roads,) = level.axes[0].images
