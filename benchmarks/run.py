@@ -143,7 +143,7 @@ def end_to_end(report: Report, sizes: Sizes, quick: bool) -> None:
     # written as a real PBF: where the print maps cost most (a million road segments)
     with tempfile.TemporaryDirectory(prefix="bench-town-") as tmp:
         config = load_config(_town(Path(tmp), side=400))
-        run_end_to_end(report, "town 160k nodes walk", config, repeat=1)
+        run_end_to_end(report, "town 160k nodes walk", config, repeat=sizes.e2e_repeat)
 
 
 def _town(folder: Path, *, side: int) -> Path:
