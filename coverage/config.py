@@ -299,7 +299,7 @@ class RunConfig:
     )
     parallel_outputs: bool = spec(
         cf.flag,
-        "draw the print maps and report in a second process while the rest is written "
+        "draw the print maps in a second process while the rest is written "
         "(Linux, two or more cores)",
         default=True,
     )
