@@ -175,7 +175,7 @@ def _pixels(ax: Axes, dpi: float) -> tuple[tuple[float, float, float, float], tu
     return (x0, x1, y0, y1), (height_px, width_px)
 
 
-class RoadImages(dict):  # type: ignore[type-arg]
+class RoadImages(dict[Any, np.ndarray]):
     """The roads of a result's maps per frame and size, drawn once for all its figures.
 
     With ``cache_dir`` they are also kept there for the next run

@@ -92,8 +92,8 @@ def _write_result(
         isochrone_cell_m=options.isochrone_cell_m,
         per_station=options.isochrones_per_station,
     )
-    # the print maps and the report in a second process (started first: they take
-    # longest) while this one writes the rest
+    # the print maps in a second process (started first: they take longest) while this
+    # one writes the rest, the report's tables and text last
     with printing(
         result,
         stage,
