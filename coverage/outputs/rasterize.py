@@ -150,7 +150,7 @@ def network_pixels(
     """
     entry = None
     if cache_dir is not None:
-        h = hashlib.blake2b(digest_size=32)
+        h = hashlib.sha256()
         head = [ROADS_CACHE_VERSION, __version__, [float(b) for b in bounds], list(shape)]
         h.update(json.dumps(head).encode())
         for array in (x, y, edge_u, edge_v):
