@@ -13,7 +13,7 @@ from ... import __version__
 from ..style import map_title
 from ..webpage import escape
 from ..writers import atomic_path
-from .sections import SECTIONS, ReportContext, maps_section, maps_section_of
+from .sections import SECTIONS, SECTIONS_AFTER_MAPS, ReportContext, maps_section
 from .tables import report_tables
 from .text import t
 
@@ -110,10 +110,9 @@ def report_page(
     mode = str(result.summary.get("mode", result.network.mode))
     title = map_title(lang, place=result.name, mode=mode, minutes=ctx.headline)
     now = report_time(lang)
-    at = SECTIONS.index(maps_section_of)
     parts = [
         [html for html in (section(ctx) for section in sections) if html]
-        for sections in (SECTIONS[:at], SECTIONS[at + 1 :])
+        for sections in (SECTIONS, SECTIONS_AFTER_MAPS)
     ]
     html_lang = "zh-CN" if lang == "zh" else "en"
     head = [

@@ -1,9 +1,10 @@
 """The sections of ``report.html``, one function each.
 
 A section is a function ``section(ctx) -> str`` returning its HTML (heading
-included, or ``""`` when the result has nothing for it). :data:`SECTIONS` lists them
-in page order; a new section is a new function (in its own module when it is large)
-and one entry in that list.
+included, or ``""`` when the result has nothing for it). :data:`SECTIONS` and
+:data:`SECTIONS_AFTER_MAPS` list them in page order, the maps (:func:`maps_section`)
+between them; a new section is a new function (in its own module when it is large)
+and one entry in a list.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from .text import t
 if TYPE_CHECKING:
     from ...results import CoverageResult
 
-__all__ = ["SECTIONS", "ReportContext", "Section"]
+__all__ = ["SECTIONS", "SECTIONS_AFTER_MAPS", "ReportContext", "Section", "maps_section"]
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,6 @@ class ReportContext:
         Language.
     tables : dict of str to pandas.DataFrame
         :func:`~coverage.outputs.report.report_tables` of the result.
-    images : mapping of str to bytes
-        Caption -> PNG bytes of the maps to embed.
     max_gaps : int
         Most gap areas listed.
     modes : mapping
@@ -55,7 +54,6 @@ class ReportContext:
     result: CoverageResult
     lang: str
     tables: Mapping[str, pd.DataFrame]
-    images: Mapping[str, bytes] = field(default_factory=dict)
     max_gaps: int = 30
     modes: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -260,17 +258,13 @@ def maps_section(images: Mapping[str, bytes], lang: str) -> str:
     return "".join(parts)
 
 
-def maps_section_of(ctx: ReportContext) -> str:
-    """The maps of the context (:func:`maps_section`); the page adds them when drawn."""
-    return maps_section(ctx.images, ctx.lang)
-
-
 def assumptions_section(ctx: ReportContext) -> str:
     """The model's assumptions, speeds and data sources."""
     return ctx.heading("assumptions") + assumptions(ctx.result, ctx.lang)
 
 
-#: The report's sections in page order.
+#: The report's sections in page order before the maps (:func:`maps_section`, added
+#: when the maps are drawn) ...
 SECTIONS: tuple[Section, ...] = (
     headline_section,
     modes_section,
@@ -281,6 +275,6 @@ SECTIONS: tuple[Section, ...] = (
     services_section,
     *SERVICE_SECTIONS,
     gaps_section,
-    maps_section_of,
-    assumptions_section,
 )
+#: ... and after them.
+SECTIONS_AFTER_MAPS: tuple[Section, ...] = (assumptions_section,)
