@@ -31,7 +31,7 @@ import numpy as np
 
 from .. import __version__
 from ..inputs.graph import Network
-from ..inputs.network_cache import save_npz
+from ..inputs.network_cache import hash_array, save_npz
 from .barriers import WaterMask
 from .snapping import SegmentEntry, Snap
 
@@ -43,15 +43,6 @@ SNAP_CACHE_VERSION = 1
 MIN_POINTS = 20_000
 
 _ENTRY_FIELDS = [f.name for f in dataclasses.fields(SegmentEntry)]
-
-
-def _digest(h: Any, array: np.ndarray | None) -> None:
-    if array is None:
-        h.update(b"none")
-        return
-    a = np.ascontiguousarray(array)
-    h.update(f"{a.dtype.str}{a.shape}".encode())
-    h.update(a.data.cast("B"))
 
 
 def snap_key(
@@ -108,9 +99,9 @@ def snap_key(
         network.edge_linkable,
         None if barrier is None else barrier.water,
     ):
-        _digest(h, array)
+        hash_array(h, array)
     if not settings.get("link_steps", True):  # which edges are steps matters then
-        _digest(h, np.asarray(network.edge_highway, dtype=object) == "steps")
+        hash_array(h, np.asarray(network.edge_highway, dtype=object) == "steps")
     return "snap-" + h.hexdigest()
 
 

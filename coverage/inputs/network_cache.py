@@ -23,7 +23,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 from pyproj import CRS
@@ -36,6 +36,7 @@ __all__ = [
     "CACHE_VERSION",
     "cache_key",
     "default_cache_dir",
+    "hash_array",
     "read_cached",
     "save_npy",
     "save_npz",
@@ -184,6 +185,17 @@ def write_cached(cache_dir: str | os.PathLike[str], key: str, network: Network) 
     arrays["mode"] = np.asarray(network.mode)
     arrays["source"] = np.asarray(network.source)
     return save_npz(final, arrays)
+
+
+def hash_array(h: Any, array: np.ndarray | None) -> None:
+    """Feed an array's dtype, shape and bytes (or "none") to a hash: the part of a cache
+    key that follows computed data rather than files."""
+    if array is None:
+        h.update(b"none")
+        return
+    a = np.ascontiguousarray(array)
+    h.update(f"{a.dtype.str}{a.shape}".encode())
+    h.update(a.data.cast("B"))
 
 
 def save_npz(final: Path, arrays: Mapping[str, np.ndarray]) -> Path | None:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .. import __version__
-from ..inputs.network_cache import save_npy
+from ..inputs.network_cache import hash_array, save_npy
 
 __all__ = [
     "indexed_over",
@@ -154,9 +154,7 @@ def network_pixels(
         head = [ROADS_CACHE_VERSION, __version__, [float(b) for b in bounds], list(shape)]
         h.update(json.dumps(head).encode())
         for array in (x, y, edge_u, edge_v):
-            a = np.ascontiguousarray(array)
-            h.update(f"{a.dtype.str}{a.shape}".encode())
-            h.update(a.data.cast("B"))
+            hash_array(h, array)
         entry = Path(cache_dir) / f"roads-{h.hexdigest()}.npy"
         try:
             packed = np.load(entry, allow_pickle=False)
