@@ -1,4 +1,4 @@
-"""Gap areas: polygons are exactly the uncovered populated cells, ranked and attributed."""
+"""Gap areas: polygons are the uncovered populated cells and the empty cells they enclose."""
 
 from __future__ import annotations
 
@@ -30,19 +30,41 @@ def _cell_box(r: int, c: int):
     return box(X0 + c * CELL, Y0 - (r + 1) * CELL, X0 + (c + 1) * CELL, Y0 - r * CELL)
 
 
-def _components(cells: set[tuple[int, int]]) -> list[set[tuple[int, int]]]:
-    """4-connected components by flood fill (independent of scipy)."""
+FOUR = ((1, 0), (-1, 0), (0, 1), (0, -1))
+EIGHT = (*FOUR, (1, 1), (1, -1), (-1, 1), (-1, -1))
+
+
+def _components(cells: set[tuple[int, int]], steps=FOUR) -> list[set[tuple[int, int]]]:
+    """Connected components by flood fill (independent of scipy)."""
     left, out = set(cells), []
     while left:
         stack, comp = [left.pop()], set()
         while stack:
             r, c = stack.pop()
             comp.add((r, c))
-            for nb in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1)):
+            for dr, dc in steps:
+                nb = (r + dr, c + dc)
                 if nb in left:
                     left.remove(nb)
                     stack.append(nb)
         out.append(comp)
+    return out
+
+
+def _enclosed_empty(uncovered, empty, shape) -> set[tuple[int, int]]:
+    """The empty cells a single gap surrounds, by the definition (flood fill, no scipy)."""
+    height, width = shape
+    gaps = _components(uncovered)
+    gap_of = {cell: i for i, comp in enumerate(gaps) for cell in comp}
+    rest = {(r, c) for r in range(height) for c in range(width)} - set(uncovered)
+    out: set[tuple[int, int]] = set()
+    for hole in _components(rest, EIGHT):
+        if any(r in (0, height - 1) or c in (0, width - 1) for r, c in hole):
+            continue  # reaches the edge: not a hole
+        around = {gap_of[(r + dr, c + dc)] for r, c in hole for dr, dc in FOUR
+                  if (r + dr, c + dc) in gap_of}  # fmt: skip
+        if hole <= empty and len(around) == 1:
+            out |= hole
     return out
 
 
@@ -63,12 +85,22 @@ def test_gaps_cover_exactly_the_uncovered_populated_cells(seed):
         for r, c, p, m in zip(demand.rows, demand.cols, demand.population, minutes, strict=True)
         if p > 0 and not m <= 15
     }
-    expected = shapely.union_all([_cell_box(r, c) for r, c in uncovered])
+    cells = zip(demand.rows, demand.cols, demand.population, strict=True)
+    populated = {(int(r), int(c)) for r, c, p in cells if p > 0}
+    empty = {(r, c) for r, c in zip(*np.nonzero(valid), strict=True)} - populated
+    filled = _enclosed_empty(uncovered, empty, shape)
+    expected = shapely.union_all([_cell_box(r, c) for r, c in uncovered | filled])
     got = shapely.union_all(gaps.geometry.to_numpy())
     assert got.symmetric_difference(expected).area == pytest.approx(0.0, abs=1e-6)
     # the polygons do not overlap: their areas add up to the union's
     assert gaps.geometry.area.sum() == pytest.approx(expected.area)
+    # the figures count the uncovered populated cells only
     assert gaps["area_km2"].sum() == pytest.approx(len(uncovered) * CELL * CELL / 1e6)
+    # no covered resident and no cell without data inside a gap
+    inside = [(r, c) for r in range(shape[0]) for c in range(shape[1])
+              if (r, c) not in uncovered | filled]  # fmt: skip
+    for geom in gaps.geometry:
+        assert not shapely.contains(geom, [_cell_box(*x).centroid for x in inside]).any()
 
     comps = _components(uncovered)
     assert len(gaps) == len(comps)
@@ -121,3 +153,34 @@ def test_gaps_on_the_line_world(line_result):
     assert gaps["village_share"].tolist() == pytest.approx([100 / 140, 1.0])
     assert gaps.geometry.iloc[0].equals(box(0, 850, 100, 2250))
     assert res.summary["gaps"] == {"areas": 2, "population": 190.0}
+
+
+def test_empty_cells_inside_a_gap_are_filled_covered_and_nodata_ones_are_not():
+    # a 9 x 9 grid of 4 residents a cell, all beyond the threshold except (7, 2)
+    counts = np.full((9, 9), 4.0)
+    valid = np.ones((9, 9), dtype=bool)
+    counts[2, 1] = 0.0  # nobody lives here, walled in by the gap: filled
+    counts[1, 6] = counts[1, 7] = 0.0  # two empty cells side by side: filled together
+    counts[3:6, 3:6] = 0.0  # an empty ring ...
+    counts[4, 4] = 4.0  # ... around one uncovered cell: another gap, so the ring stays
+    valid[7, 6] = False  # no data (a lake in the raster): stays a hole
+    counts[0, 0] = 0.0  # empty at the raster's edge: not a hole
+    demand = demand_from_grid(_grid(counts, valid))
+    cells = list(zip(demand.rows.tolist(), demand.cols.tolist(), strict=True))
+    covered = (7, 2)  # a covered resident: stays a hole
+    minutes = np.array([5.0 if x == covered else 40.0 for x in cells])
+    gaps = gap_areas(demand, minutes, 15.0)
+
+    assert gaps["population"].tolist() == [66 * 4.0, 4.0]
+    assert gaps["cells"].tolist() == [66, 1]
+    outer, inner = gaps.geometry.iloc[0], gaps.geometry.iloc[1]
+    block = box(X0 + 3 * CELL, Y0 - 6 * CELL, X0 + 6 * CELL, Y0 - 3 * CELL)
+    expected = box(X0, Y0 - 9 * CELL, X0 + 9 * CELL, Y0).difference(
+        shapely.union_all([_cell_box(0, 0), _cell_box(*covered), _cell_box(7, 6), block])
+    )
+    assert outer.symmetric_difference(expected).area == pytest.approx(0.0, abs=1e-6)
+    assert len(outer.interiors) == 3
+    assert inner.equals(_cell_box(4, 4))
+    # drawn with the 4 filled cells, counted without them
+    assert outer.area == pytest.approx(69 * CELL * CELL)
+    assert gaps["area_km2"].tolist() == pytest.approx([66 * CELL * CELL / 1e6, CELL * CELL / 1e6])
