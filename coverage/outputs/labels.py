@@ -67,6 +67,7 @@ _EN = {
     "scale_km": "{km:g} km",
     "north": "N",
     "level": "level",
+    "no_residents": "no residents",
 }
 
 _ZH = {
@@ -114,6 +115,7 @@ _ZH = {
     "scale_km": "{km:g} 公里",
     "north": "北",
     "level": "层级",
+    "no_residents": "无常住人口",
 }
 
 _TIERS_ZH = {

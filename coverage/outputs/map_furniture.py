@@ -62,6 +62,9 @@ def nice_length(width_m: float) -> float:
 def scale_bar(ax: Axes, lang: str) -> None:
     """A black-and-white scale bar of :func:`nice_length`, bottom left, labelled in ``lang``.
 
+    It sits on a white panel, like the legends, so it reads where the map's data
+    reaches the corner (a county filling its frame, dense points).
+
     Parameters
     ----------
     ax : matplotlib.axes.Axes
@@ -69,13 +72,27 @@ def scale_bar(ax: Axes, lang: str) -> None:
     lang : {"en", "zh"}
         Language of the label (``"5 km"`` or ``"5 公里"``).
     """
-    from matplotlib.patches import Rectangle
+    from matplotlib.patches import FancyBboxPatch, Rectangle
 
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     length = nice_length(x1 - x0)
     left, bottom = x0 + 0.04 * (x1 - x0), y0 + 0.04 * (y1 - y0)
     height = 0.012 * (y1 - y0)
+    pad_x, pad_y = 0.012 * (x1 - x0), 0.01 * (y1 - y0)
+    ax.add_patch(  # the bar, its label (8 pt: ~2 % of the map's height) and a margin
+        FancyBboxPatch(
+            (left - pad_x, bottom - pad_y),
+            length + 2 * pad_x,
+            1.8 * height + 0.022 * (y1 - y0) + 2 * pad_y,
+            boxstyle="round,pad=0",
+            facecolor="white",
+            edgecolor="#cccccc",
+            linewidth=0.8,
+            alpha=0.85,
+            zorder=9,
+        )
+    )
     for i in range(2):
         ax.add_patch(
             Rectangle(
@@ -93,7 +110,15 @@ def scale_bar(ax: Axes, lang: str) -> None:
         if length >= 1000
         else label(lang, "scale", metres=length)
     )
-    ax.text(left + length / 2, bottom + 1.8 * height, text, ha="center", va="bottom", fontsize=8)
+    ax.text(
+        left + length / 2,
+        bottom + 1.8 * height,
+        text,
+        ha="center",
+        va="bottom",
+        fontsize=8,
+        zorder=10,
+    )
 
 
 def north_arrow(ax: Axes, lang: str) -> None:

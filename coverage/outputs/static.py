@@ -467,7 +467,7 @@ def level_map_figure(
             Patch(color=c, label=f"{edges[i]:.0%}–{edges[i + 1]:.0%}")
             for i, c in enumerate(SHARE_COLOURS)
         ]
-        shares.append(Patch(color=NO_DATA_COLOUR, label="-"))
+        shares.append(Patch(color=NO_DATA_COLOUR, label=label(lang, "no_residents")))
         symbols = station_markers(ax, result, lang, edge="#222222")  # on coloured units
         level_name = drawable(tier_label(lang, level), level)
         title = f"{_title(result, lang)}\n{level_name} · " + label(

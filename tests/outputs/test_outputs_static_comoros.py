@@ -60,6 +60,12 @@ def test_comoros_village_labels_never_collide(comoros_result):
     for unit in villages["unit"]:
         assert unit in shown or unit[:14] in key, unit
     assert fig.axes[0].get_title().startswith("Comoros · 步行 15 分钟医保服务圈")
+    # the share classes, and the grey of villages without residents, in words
+    from matplotlib.legend import Legend
+
+    legends = [a for a in ax.artists if isinstance(a, Legend)] + [ax.get_legend()]
+    rows = [t.get_text() for legend in legends if legend for t in legend.get_texts()]
+    assert rows[0] == "0%–25%" and "无常住人口" in rows and "-" not in rows
 
 
 @pytest.mark.shared
