@@ -219,7 +219,7 @@ def _roads(
 ) -> np.ndarray:
     """Road pixels over the map's frame (RGBA uint8, grey where a road passes)."""
     hit = _road_pixels(ax, result, dpi, images)
-    return np.where(hit[..., None], _road_rgba(), np.zeros(4, dtype=np.uint8))
+    return hit[..., None] * _road_rgba()  # 0 or the colour: twice as fast as np.where
 
 
 def _points(ax: Axes, result: CoverageResult, classes: TimeClasses, lang: str) -> list:

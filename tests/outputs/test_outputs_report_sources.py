@@ -279,3 +279,43 @@ def test_the_modes_of_a_run_are_dated_once(grid_case, tmp_path, monkeypatch):
     for mode in ("walk", "ebike"):
         summary = json.loads((tmp_path / "out" / mode / "summary.json").read_text("utf-8"))
         assert set(summary["input_dates"]) == {p for _, p in input_files(summary["inputs"])}
+
+
+@pytest.mark.parametrize("pattern", ["runs", "alternating", "one class", "missing"])
+def test_speed_table_is_the_median_per_road_class(hostile_result, pattern):
+    # the table groups a way's run of edges by its first edge: any order gives pandas' answer
+    import dataclasses
+
+    import pandas as pd
+
+    from coverage.outputs.report.sources import _speeds
+
+    net = hostile_result.network
+    n = net.edge_highway.size
+    rng = np.random.default_rng(5)
+    classes = np.array(["residential", "footway", "primary", "steps"], dtype=object)
+    if pattern == "runs":
+        highway = classes[rng.permutation(4)].repeat(-(-n // 4))[:n]
+    elif pattern == "alternating":
+        highway = classes[np.arange(n) % 3]
+    elif pattern == "one class":
+        highway = np.full(n, "track", dtype=object)
+    else:
+        highway = classes[rng.integers(0, 4, n)]
+        highway[::5] = None
+    seconds = rng.uniform(1.0, 60.0, n)
+    seconds[::7] = np.inf  # unusable edges are left out
+    result = dataclasses.replace(
+        hostile_result,
+        network=dataclasses.replace(net, edge_highway=highway, edge_seconds=seconds),
+    )
+    got = _speeds(result).set_index("road_class")
+    kmh = net.edge_length_m / seconds * 3.6
+    ok = np.isfinite(kmh)
+    names = ["nan" if c is None else str(c) for c in highway[ok]]  # pandas' missing value
+    frame = pd.DataFrame({"c": names, "k": kmh[ok]})
+    expected = frame.groupby("c")["k"].agg(["median", "size"])
+    assert sorted(got.index) == sorted(expected.index)
+    for name, row in expected.iterrows():
+        assert got.loc[name, "median"] == pytest.approx(row["median"], rel=1e-12)
+        assert got.loc[name, "size"] == row["size"]

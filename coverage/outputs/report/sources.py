@@ -26,8 +26,12 @@ def _speeds(result: CoverageResult) -> pd.DataFrame:
     net = result.network
     with np.errstate(divide="ignore", invalid="ignore"):
         kmh = net.edge_length_m / net.edge_seconds * 3.6
-    # grouped by integer codes: a county network has a million edges and a dozen classes
-    codes, classes = pd.factorize(np.asarray(net.edge_highway, dtype=object), use_na_sentinel=False)
+    # grouped by integer codes: a county network has a million edges and a dozen classes,
+    # in runs (a way's segments one after another): the runs' first edges are hashed
+    highway = np.asarray(net.edge_highway, dtype=object)
+    heads = np.flatnonzero(np.r_[True, highway[1:] != highway[:-1]])
+    head_codes, classes = pd.factorize(highway[heads], use_na_sentinel=False)
+    codes = np.repeat(head_codes, np.diff(np.r_[heads, highway.size]))
     ok = np.isfinite(kmh)
     frame = pd.DataFrame({"code": codes[ok], "kmh": kmh[ok]})
     out = frame.groupby("code")["kmh"].agg(["median", "size"]).reset_index()
