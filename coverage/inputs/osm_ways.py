@@ -157,17 +157,19 @@ def _pbf_way_refs(
     counts: list[int] = []
     ways: list[int] = []
     refs: list[int] = []
-    processor = osmium.FileProcessor(str(path), osmium.osm.WAY)
-    for way in processor.with_filter(osmium.filter.KeyFilter("highway")):
-        if isinstance(way, osmium.osm.Way) and way.id in keep:
-            way_refs = [n.ref for n in way.nodes]
-            refs.extend(way_refs)
-            counts.append(len(way_refs))
-            ways.append(way.id)
     ferries = []
     processor = osmium.FileProcessor(str(path), osmium.osm.WAY)
-    for way in processor.with_filter(osmium.filter.TagFilter(("route", "ferry"))):
-        if isinstance(way, osmium.osm.Way) and "highway" not in way.tags:
+    # one pass for both: the ways with a highway or a route key (a third faster than two)
+    for way in processor.with_filter(osmium.filter.KeyFilter("highway", "route")):
+        if not isinstance(way, osmium.osm.Way):
+            continue
+        if "highway" in way.tags:
+            if way.id in keep:
+                way_refs = [n.ref for n in way.nodes]
+                refs.extend(way_refs)
+                counts.append(len(way_refs))
+                ways.append(way.id)
+        elif way.tags.get("route") == "ferry":
             tags = tuple(way.tags.get(k) for k in OSM_TAGS)
             ferries.append((int(way.id), [n.ref for n in way.nodes], tags))
     way_of_ref = np.repeat(np.asarray(ways, dtype=np.int64), counts)
