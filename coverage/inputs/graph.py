@@ -105,11 +105,14 @@ class Network:
 
 
 def _csr_min(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.csr_matrix:
-    order = np.lexsort((w, v, u))
-    u, v, w = u[order], v[order], w[order]
-    keep = np.ones(u.size, dtype=bool)
-    keep[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-    u, v, w = u[keep], v[keep], w[keep]
+    # one sort on the (u, v) pair as one integer, then the least weight of each run of
+    # equal pairs: half the time of a three-key lexsort on a million edges
+    key = np.asarray(u, dtype=np.int64) * n + np.asarray(v, dtype=np.int64)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if key.size else key
+    w = np.fmin.reduceat(np.asarray(w)[order], first) if key.size else np.asarray(w)
+    u, v = np.asarray(u)[order][first], np.asarray(v)[order][first]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.add.at(indptr, u + 1, 1)
     np.cumsum(indptr, out=indptr)

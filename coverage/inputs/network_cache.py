@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
+import pandas as pd
 from pyproj import CRS
 
 from ..paths import default_cache_dir, file_hash
@@ -43,8 +44,8 @@ __all__ = [
     "write_cached",
 ]
 
-#: Version of the graph-building rules; part of every key.
-CACHE_VERSION = 2
+#: Version of the graph-building rules and of the entries' layout; part of every key.
+CACHE_VERSION = 3
 
 _ARRAYS = (
     "node_ids",
@@ -137,7 +138,8 @@ def read_cached(cache_dir: str | os.PathLike[str], key: str) -> Network | None:
         # the file is opened here so that it is closed even when numpy cannot read it
         with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
             arrays = {name: data[name] for name in _ARRAYS}
-            highway = data["edge_highway"].astype(object)
+            # a dozen classes, one string object each, indexed by a code per edge
+            highway = data["edge_highway_classes"].astype(object)[data["edge_highway_codes"]]
             elevation = data["node_elevation_m"] if "node_elevation_m" in data.files else None
             linkable = data["edge_linkable"] if "edge_linkable" in data.files else None
             crs = CRS.from_wkt(str(data["crs_wkt"]))
@@ -176,7 +178,12 @@ def write_cached(cache_dir: str | os.PathLike[str], key: str, network: Network) 
     """
     final = _entry(cache_dir, key)
     arrays = {name: getattr(network, name) for name in _ARRAYS}
-    arrays["edge_highway"] = np.asarray(network.edge_highway, dtype=str)
+    # the classes as codes: read back ten times faster than a million strings
+    codes, classes = pd.factorize(
+        np.asarray(network.edge_highway, dtype=object), use_na_sentinel=False
+    )
+    arrays["edge_highway_codes"] = codes.astype(np.int32)
+    arrays["edge_highway_classes"] = np.asarray(classes, dtype=str)
     if network.node_elevation_m is not None:
         arrays["node_elevation_m"] = network.node_elevation_m
     if network.edge_linkable is not None:

@@ -101,3 +101,22 @@ def test_default_cache_dir(monkeypatch, tmp_path):
     if not default_cache_dir().is_relative_to(tmp_path):
         pytest.skip("platform without XDG cache folders")
     assert default_cache_dir() == tmp_path / "xdg" / "coverage15"
+
+
+def test_road_classes_read_back_from_their_codes(tmp_path):
+    import dataclasses
+
+    from coverage.inputs.network_cache import read_cached, write_cached
+
+    net = load_network(_write(tmp_path / "a.osm"))
+    mixed = np.where(np.arange(net.n_edges) % 3 == 0, "footway", "residential").astype(object)
+    mixed[5] = "steps"
+    net = dataclasses.replace(net, edge_highway=mixed)
+    write_cached(tmp_path / "cache", "k", net)
+    with np.load(tmp_path / "cache" / "network-k.npz") as data:
+        assert data["edge_highway_codes"].dtype == np.int32  # not a string per edge
+        assert sorted(data["edge_highway_classes"].tolist()) == ["footway", "residential", "steps"]
+    back = read_cached(tmp_path / "cache", "k")
+    assert back is not None and back.edge_highway.dtype == object
+    assert back.edge_highway.tolist() == mixed.tolist()
+    _same(back, net)
