@@ -26,7 +26,7 @@ from pyproj import CRS
 from rasterio.features import shapes
 from scipy import ndimage
 
-from ..inputs.crs import local_metric_crs
+from ..inputs.crs import local_metric_crs, transform_xy
 from ..inputs.population import Demand, PopulationGrid
 from .units import largest_by_group
 
@@ -209,8 +209,6 @@ def _cells_area(
     x = transform.c + corners_c * transform.a + corners_r * transform.b
     y = transform.f + corners_c * transform.d + corners_r * transform.e
     if metric_crs is not None:
-        from ..inputs.crs import transform_xy
-
         tx, ty = transform_xy(x.ravel(), y.ravel(), grid.crs, metric_crs)
         x, y = tx.reshape(x.shape), ty.reshape(y.shape)
     area = 0.5 * np.abs((x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y).sum(axis=1))

@@ -497,7 +497,7 @@ def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
         canvas.draw()
         rgba = np.asarray(canvas.buffer_rgba())
         opaque = bool((rgba[..., 3] == 255).all())
-        Path(tmp).write_bytes(encode_png(rgba[..., :3] if opaque else rgba, dpi=fig.dpi))
+        tmp.write_bytes(encode_png(rgba[..., :3] if opaque else rgba, dpi=fig.dpi))
     return Path(path)
 
 
