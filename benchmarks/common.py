@@ -135,7 +135,7 @@ def cpu_seconds() -> float:
 
 
 #: Name of the threads coverage15 reaps an answered output process with
-#: (``coverage.outputs.fork``): the parent does not wait while the child leaves.
+#: (``coverage.fork``): the parent does not wait while the child leaves.
 REAPER_THREAD = "coverage15-reap"
 
 

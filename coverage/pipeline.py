@@ -23,6 +23,7 @@ from .inputs.network import Network
 from .inputs.population import Demand
 from .inputs.read import InputData, read_inputs
 from .inputs.terrain import Dem
+from .inputs.water import WaterFeatures, osm_water_reader
 from .metrics.left_out import left_out, warn_left_out
 from .metrics.membership import units_of_demand
 from .metrics.official_totals import TotalsScaling, scale_to_totals, totals_columns, warn_totals
@@ -35,10 +36,12 @@ __all__ = [
     "access_model",
     "metric_options",
     "output_options",
+    "read_with_water",
     "run_coverage",
     "run_coverage_modes",
     "scaled_to_totals",
     "service_options",
+    "water_barrier",
 ]
 
 
@@ -49,6 +52,7 @@ def access_model(
     mode: str | None = None,
     terrain: Dem | None = None,
     barrier: WaterMask | None = None,
+    build_barrier: bool = True,
 ) -> AccessModel:
     """The access model of a configuration: how every journey of its run is timed.
 
@@ -66,6 +70,9 @@ def access_model(
     barrier : WaterMask, optional
         A water mask already built for the network's CRS (several modes share one);
         else built here from ``water_barriers`` and ``barriers`` when a network is given.
+    build_barrier : bool
+        False: ``barrier`` is this network's mask as :func:`water_barrier` built it
+        (None: no water), taken as it is.
 
     Returns
     -------
@@ -74,14 +81,9 @@ def access_model(
     if terrain is None and config.dem is not None and network is not None:
         terrain = read_terrain(network, config.dem)
     wants_water = config.water_barriers or config.barriers is not None
-    if network is not None and wants_water and (barrier is None or barrier.crs != network.crs):
-        barrier = cached_barrier(
-            network,
-            osm_water=config.water_barriers,
-            layer=config.barriers,
-            max_access_m=config.max_access_m,
-            cache_dir=config.cache_folder,
-        )
+    if network is not None and wants_water and build_barrier:
+        if barrier is None or barrier.crs != network.crs:
+            barrier = water_barrier(config, network)
     return AccessModel(
         mode=mode or (network.mode if network is not None else config.run_modes[0]),
         minutes=config.minutes,
@@ -94,6 +96,68 @@ def access_model(
         group_speed_factor=dict(config.group_speed_factor or {}),
         cache_dir=config.cache_folder,
     )
+
+
+def water_barrier(
+    config: RunConfig, network: Network, *, features: WaterFeatures | None = None
+) -> WaterMask | None:
+    """The water mask of a configuration's network (``water_barriers``, ``barriers``).
+
+    Parameters
+    ----------
+    config : RunConfig
+        From :func:`~coverage.load_config`.
+    network : Network
+        The network whose access legs the mask checks.
+    features : callable, optional
+        Reads the OSM file's water features (a
+        :meth:`~coverage.inputs.water.WaterReader.features`); default: read here.
+
+    Returns
+    -------
+    WaterMask or None
+        None without water (or when neither setting asks for it).
+    """
+    if not (config.water_barriers or config.barriers is not None):
+        return None
+    return cached_barrier(
+        network,
+        osm_water=config.water_barriers,
+        layer=config.barriers,
+        max_access_m=config.max_access_m,
+        cache_dir=config.cache_folder,
+        features=features,
+    )
+
+
+def read_with_water(
+    config: RunConfig, *, progress: bool = False, mode: str | None = None
+) -> tuple[InputData, WaterMask | None]:
+    """:func:`~coverage.inputs.read.read_inputs` and the water mask of a mode's network.
+
+    When the OSM file is parsed (not read from the cache) and its water is wanted,
+    the water areas are read in a second process meanwhile
+    (:func:`~coverage.inputs.water.osm_water_reader`): a first run takes the time
+    of the longer of the two reads instead of both.
+
+    Parameters
+    ----------
+    config : RunConfig
+        From :func:`~coverage.load_config`.
+    progress : bool
+        Show progress bars.
+    mode : str, optional
+        The mode whose network the mask is for (default the first).
+
+    Returns
+    -------
+    (InputData, WaterMask or None)
+    """
+    with osm_water_reader(enabled=config.water_barriers) as water:
+        inputs = read_inputs(config, progress=progress, on_parse=water.start)
+        network = inputs.networks.get(mode, inputs.network) if mode else inputs.network
+        barrier = water_barrier(config, network, features=water.features)
+    return inputs, barrier
 
 
 def output_options(config: RunConfig, *, package: bool = False) -> OutputOptions:
@@ -234,17 +298,22 @@ def run_coverage_modes(
     InputError
         On any unusable input; nothing has been written.
     """
-    inputs = read_inputs(config, progress=progress)
+    modes = list(modes or config.run_modes)
+    inputs, barrier = read_with_water(config, progress=progress, mode=modes[0])
     demand, scaling = scaled_to_totals(inputs, config)
     networks = inputs.networks or {inputs.network.mode: inputs.network}
     options = metric_options(config)
     terrain: Dem | None = None
-    barrier: WaterMask | None = None
     boundaries = config.boundaries
     results: dict[str, CoverageResult] = {}
-    for mode in modes or config.run_modes:
+    for mode in modes:
         network = networks[mode]
-        access = access_model(config, network, terrain=terrain, barrier=barrier)
+        # the first mode's mask is read_with_water's (None: no water); later modes
+        # share it where it fits
+        first = mode == modes[0]
+        access = access_model(
+            config, network, terrain=terrain, barrier=barrier, build_barrier=not first
+        )
         terrain, barrier = access.terrain, access.barrier
         result = compute_coverage(
             network,

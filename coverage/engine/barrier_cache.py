@@ -29,6 +29,7 @@ from scipy.spatial import cKDTree
 from ..inputs.graph import Network
 from ..inputs.network_cache import save_npy, save_npz
 from ..inputs.road_layer import layer_files
+from ..inputs.water import WaterFeatures
 from ..paths import file_hash
 from .barriers import (
     TOLERANCE_M,
@@ -159,12 +160,13 @@ def cached_barrier(
     max_access_m: float = 5000.0,
     cell_m: float = 10.0,
     cache_dir: str | os.PathLike[str] | None = None,
+    features: WaterFeatures | None = None,
 ) -> WaterMask | None:
     """:func:`~coverage.engine.barriers.barrier_for_network`, kept in ``cache_dir``.
 
     Parameters
     ----------
-    network, osm_water, layer, max_access_m, cell_m
+    network, osm_water, layer, max_access_m, cell_m, features
         As for :func:`~coverage.engine.barriers.barrier_for_network`.
     cache_dir : path-like, optional
         The cache folder (the graph cache's); None: built every time.
@@ -174,10 +176,19 @@ def cached_barrier(
     WaterMask or None
         None when there is no water.
     """
-    if cache_dir is None:
+
+    def build() -> WaterMask | None:
         return barrier_for_network(
-            network, osm_water=osm_water, layer=layer, max_access_m=max_access_m, cell_m=cell_m
+            network,
+            osm_water=osm_water,
+            layer=layer,
+            max_access_m=max_access_m,
+            cell_m=cell_m,
+            features=features,
         )
+
+    if cache_dir is None:
+        return build()
     key = barrier_key(
         osm=water_source(network) if osm_water else None,
         layer=layer,
@@ -191,8 +202,6 @@ def cached_barrier(
         return hit
     if hit == NO_WATER:
         return None
-    mask = barrier_for_network(
-        network, osm_water=osm_water, layer=layer, max_access_m=max_access_m, cell_m=cell_m
-    )
+    mask = build()
     write_barrier(cache_dir, key, mask)
     return mask

@@ -40,6 +40,7 @@ import numpy as np
 from pyproj import CRS
 
 from ..inputs.network import Network
+from ..inputs.water import WaterFeatures
 
 __all__ = [
     "MAX_CANDIDATES",
@@ -516,6 +517,7 @@ def barrier_for_network(
     layer: str | os.PathLike[str] | None = None,
     max_access_m: float = 5000.0,
     cell_m: float = 10.0,
+    features: WaterFeatures | None = None,
 ) -> WaterMask | None:
     """The water mask of a network: water of its OSM file and an optional polygon layer.
 
@@ -532,6 +534,9 @@ def barrier_for_network(
         Longest leg: the mask covers the network widened by it.
     cell_m : float
         Cell size of the mask.
+    features : callable, optional
+        Reads the OSM file's water features (default: read here; see
+        :func:`~coverage.inputs.water.read_osm_water`).
 
     Returns
     -------
@@ -542,7 +547,7 @@ def barrier_for_network(
     import pandas as pd
 
     from ..inputs.crs import transform_xy
-    from ..inputs.water import read_barrier_layer, read_osm_water
+    from ..inputs.water import read_barrier_layer, read_osm_water, water_features
 
     bounds = barrier_bounds(network, max_access_m)
     parts = []
@@ -555,7 +560,8 @@ def barrier_for_network(
             "EPSG:4326",
         )
         box = (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
-        parts.append(read_osm_water(source, box).to_crs(network.crs))
+        water = read_osm_water(source, box, features=features or water_features)
+        parts.append(water.to_crs(network.crs))
     if layer is not None:
         parts.append(read_barrier_layer(layer).to_crs(network.crs))
     parts = [p for p in parts if len(p)]

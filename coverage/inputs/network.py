@@ -1,9 +1,10 @@
 """Road networks from OpenStreetMap extracts, as compact weighted graphs per travel mode.
 
-An ``.osm.pbf`` file is parsed with pyrosm (compiled, vectorised); an ``.osm`` XML
-file (optionally ``.gz``/``.bz2``) with the standard library's streaming XML
-parser. Both pass the same tags (:data:`OSM_TAGS`) through the same filter and
-speed table, so the same data in either format gives the same graph.
+An ``.osm.pbf`` file is parsed with osmium (libosmium's C++ reader, one pass); an
+``.osm`` XML file (optionally ``.gz``/``.bz2``) with the standard library's
+streaming XML parser. Both keep the same ways in the same order and pass the same
+tags (:data:`OSM_TAGS`) through the same filter and speed table, so the same data
+in either format gives the same graph, array for array.
 
 The graph is directed: one edge per direction of travel, weighted by seconds.
 Edge lengths are geodesic metres between consecutive way nodes (WGS84 ellipsoid).
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,7 @@ def load_networks(
     ferry_wait_minutes: float = 10.0,
     network_columns: Mapping[str, str] | None = None,
     network_snap_m: float = 0.5,
+    on_parse: Callable[[Path], object] | None = None,
 ) -> dict[str, Network]:
     """Read an OSM extract into one weighted :class:`Network` per travel mode.
 
@@ -86,7 +88,7 @@ def load_networks(
     Parameters
     ----------
     path : path-like
-        ``.osm.pbf`` (parsed with pyrosm), ``.osm`` / ``.osm.gz`` / ``.osm.bz2`` XML,
+        ``.osm.pbf`` (parsed with osmium), ``.osm`` / ``.osm.gz`` / ``.osm.bz2`` XML,
         or a road line layer (``.gpkg``, ``.shp``, ``.geojson``; see
         :mod:`coverage.inputs.road_layer`).
     modes : sequence of str
@@ -113,6 +115,11 @@ def load_networks(
         columns when not found (:mod:`coverage.inputs.road_layer`).
     network_snap_m : float
         For a road layer: vertices this close join into one node.
+    on_parse : callable, optional
+        Called with the OSM file's path just before it is parsed (not when every
+        mode comes from the cache, nor for a road layer): the run starts reading
+        the file's water in a second process then
+        (:meth:`coverage.inputs.water.WaterReader.start`).
 
     Returns
     -------
@@ -169,6 +176,8 @@ def load_networks(
                     path, columns=network_columns, snap_m=network_snap_m
                 )
             else:
+                if on_parse is not None:
+                    on_parse(path)
                 node_ids, lon, lat, ways = read_osm_ways(path)
             bar.update()
             if metric_crs is None and lon.size:
@@ -223,7 +232,7 @@ def load_network(
     Parameters
     ----------
     path : path-like
-        ``.osm.pbf`` (parsed with pyrosm) or ``.osm`` / ``.osm.gz`` / ``.osm.bz2`` XML.
+        ``.osm.pbf`` (parsed with osmium) or ``.osm`` / ``.osm.gz`` / ``.osm.bz2`` XML.
     mode : str
         Travel mode (:data:`MODES`); its speed table (:data:`SPEEDS_KMH`), access and
         one-way rules weight the edges.

@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 #: Version of the graph-building rules and of the entries' layout; part of every key.
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 
 _ARRAYS = (
     "node_ids",

@@ -1,12 +1,11 @@
 """Reading the highway and ferry ways of OpenStreetMap extracts, from PBF or XML.
 
-An ``.osm.pbf`` file is parsed with pyrosm (compiled, vectorised; the ways' node
-references, which find gaps in clipped extracts, and the ferry ways with osmium's
-compiled filters); an ``.osm`` XML
-file (optionally ``.gz``/``.bz2``) with the standard library's streaming XML
-parser. Both return the same nodes and the same tags (:data:`OSM_TAGS`) per
-segment between consecutive way nodes, so the same data in either format gives
-the same graph in :mod:`coverage.inputs.network`.
+An ``.osm.pbf`` file is parsed with osmium (libosmium's C++ reader: the file
+decoded in threads, every node's location kept in its index, compiled tag filters,
+one Python step per kept way); an ``.osm`` XML file (optionally ``.gz``/``.bz2``)
+with the standard library's streaming XML parser. Both return the same nodes and
+the same tags (:data:`OSM_TAGS`) per segment between consecutive way nodes, so the
+same data in either format gives the same graph in :mod:`coverage.inputs.network`.
 
 Data quality
 ------------
@@ -28,6 +27,8 @@ import gzip
 import os
 import warnings
 import xml.etree.ElementTree as ET
+from array import array
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any
 
@@ -134,142 +135,88 @@ def _lengths(
     return np.asarray(Geod(ellps="WGS84").inv(lon[ia], lat[ia], lon[ib], lat[ib])[2], dtype=float)
 
 
-def _pbf_way_refs(
-    path: Path, highway_ids: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, list[tuple[int, list[int], tuple[Any, ...]]]]:
-    """Each kept highway way's node references, and the ferry ways, read with osmium.
-
-    pyrosm's network frame has no node lists unless asked to build one per segment
-    row (slow on long ways), so the references that find gaps in clipped ways are
-    read here in one pass over the file's ways (compiled tag filters; one Python
-    step per kept way). Ferry ways (``route=ferry`` without a ``highway`` tag)
-    come with their tags.
-
-    Returns
-    -------
-    way_of_ref, refs : numpy.ndarray
-        The highway ways in ``highway_ids`` as consecutive node references.
-    ferries : list of (way id, refs, tags)
-    """
-    import osmium
-
-    keep = set(highway_ids.tolist())
-    counts: list[int] = []
-    ways: list[int] = []
-    refs: list[int] = []
-    ferries = []
-    processor = osmium.FileProcessor(str(path), osmium.osm.WAY)
-    # one pass for both: the ways with a highway or a route key (a third faster than two)
-    for way in processor.with_filter(osmium.filter.KeyFilter("highway", "route")):
-        if not isinstance(way, osmium.osm.Way):
-            continue
-        if "highway" in way.tags:
-            if way.id in keep:
-                way_refs = [n.ref for n in way.nodes]
-                refs.extend(way_refs)
-                counts.append(len(way_refs))
-                ways.append(way.id)
-        elif way.tags.get("route") == "ferry":
-            tags = tuple(way.tags.get(k) for k in OSM_TAGS)
-            ferries.append((int(way.id), [n.ref for n in way.nodes], tags))
-    way_of_ref = np.repeat(np.asarray(ways, dtype=np.int64), counts)
-    return way_of_ref, np.asarray(refs, dtype=np.int64), ferries
+#: ``highway`` values of no road at all (planned, gone, platforms, rest areas): OSMnx's
+#: and pyrosm's network filters leave these ways out, as both readers do here.
+NOT_ROADS = frozenset(
+    {
+        "abandoned",
+        "construction",
+        "no",
+        "planned",
+        "platform",
+        "proposed",
+        "raceway",
+        "razed",
+        "rest_area",
+        "services",
+    }
+)
 
 
-def _pbf_nodes(path: Path, ids: set[int]) -> pd.DataFrame:
-    """The nodes ``ids`` of a PBF file (those present), as ``id``, ``lon``, ``lat``."""
-    import osmium
+def _is_road(highway: str | None, area: str | None) -> bool:
+    """Whether a way's tags make it a road of the network: a ``highway`` that is not
+    one of :data:`NOT_ROADS` and no ``area=yes`` (a pedestrian square); a value with
+    several parts (``construction;footway``) counts when any part does."""
+    if highway is None:
+        return False
+    if area is not None and "yes" in (a.strip() for a in area.split(";")):
+        return False
+    return not any(h.strip() in NOT_ROADS for h in highway.split(";"))
 
-    rows = []
-    if ids:
-        processor = osmium.FileProcessor(str(path), osmium.osm.NODE)
-        for node in processor.with_filter(osmium.filter.IdFilter(ids)):
-            if not isinstance(node, osmium.osm.Node):
-                continue
-            loc = node.location
-            rows.append(
-                (node.id, loc.lon if loc.valid() else np.nan, loc.lat if loc.valid() else np.nan)
-            )
-    return pd.DataFrame(rows, columns=["id", "lon", "lat"]).astype({"id": np.int64})
+
+#: osmium's coordinate of a node missing from the file (``Location``'s undefined value).
+_UNDEFINED = 2**31 - 1
 
 
 def _read_pbf(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
-    import pyrosm
+    """The highway and ferry ways of a PBF file, read with osmium in one pass.
 
-    extra = [t for t in OSM_TAGS if t not in ("highway", "maxspeed", "oneway")]
+    osmium decodes the file in C++ threads and keeps every node's location in its
+    index, so each kept way arrives with its node references and their
+    coordinates (undefined for a node missing from a clipped extract); compiled
+    tag filters pass on only the ways with a ``highway`` or ``route`` key.
+    """
+    import osmium
+
+    # per way node: reference, x, y (osmium's fixed-point degrees, 1e-7)
+    points = array("q")
+    counts: list[int] = []
+    way_tags: list[tuple[Any, ...]] = []
+    roads = 0
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            osm = pyrosm.OSM(str(path), keep_metadata=False)
-            result = osm.get_network(network_type="all", nodes=True, extra_attributes=extra)
-        if result is None or result[0] is None:
-            raise InputError(
-                f"{path}: the OSM file has no highway ways; use an extract that covers the "
-                "study area"
-            )
-        nodes, edges = result
-        edges = edges.reset_index(drop=True)
-        highway_ids = np.unique(edges["id"].to_numpy(np.int64))
-        way_of_ref, refs, ferry_ways = _pbf_way_refs(path, highway_ids)
-        ferry_nodes = _pbf_nodes(path, {r for _, fr, _ in ferry_ways for r in fr})
-    except InputError:
-        raise
-    except Exception as exc:  # pyrosm and osmium raise bare Exceptions on bad files
+        processor = (
+            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations()
+            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+            .with_filter(osmium.filter.KeyFilter("highway", "route"))
+        )
+        for way in processor:
+            tags = way.tags
+            road = _is_road(tags.get("highway"), tags.get("area"))
+            if not road and tags.get("route") != "ferry":
+                continue
+            roads += road
+            nodes = way.nodes
+            points.extend(chain.from_iterable([(n.ref, n.x, n.y) for n in nodes]))
+            counts.append(len(nodes))
+            way_tags.append(tuple(tags.get(k) for k in OSM_TAGS))
+    except Exception as exc:  # osmium raises RuntimeError and others on bad files
         raise InputError(
             f"{path}: cannot read this OSM PBF file ({type(exc).__name__}: {exc}); "
             "it may be truncated or corrupt, download it again"
         ) from None
-    if len(ferry_nodes):
-        nodes = pd.concat([nodes, ferry_nodes], ignore_index=True).drop_duplicates("id")
-    ids = nodes["id"].to_numpy(dtype=np.int64)
-    lon = nodes["lon"].to_numpy(dtype=float)
-    lat = nodes["lat"].to_numpy(dtype=float)
-    _check_coordinates(path, ids, lon, lat)
-    # pyrosm joins the nodes either side of a missing node; find those gaps from
-    # each way's full node list and leave them out, as the XML reader does
-    present = np.isin(refs, ids)
-    _, gap_from, gap_to = _gaps(way_of_ref, refs, present)
-    gap_rows = np.zeros(len(edges), dtype=bool)
-    f_way = np.repeat(
-        np.asarray([w for w, _, _ in ferry_ways], dtype=np.int64),
-        [len(fr) for _, fr, _ in ferry_ways],
-    )
-    f_refs = np.asarray([r for _, fr, _ in ferry_ways for r in fr], dtype=np.int64)
-    f_present = np.isin(f_refs, ids)
-    f_starts, f_gap_from, f_gap_to = _gaps(f_way, f_refs, f_present)
-    if gap_from.size or f_gap_from.size:
-        gap_keys = pd.MultiIndex.from_arrays([way_of_ref[gap_from], refs[gap_from], refs[gap_to]])
-        row_keys = pd.MultiIndex.from_arrays(
-            [
-                edges["id"].to_numpy(np.int64),
-                edges["u"].to_numpy(np.int64),
-                edges["v"].to_numpy(np.int64),
-            ]
+    if not roads:
+        raise InputError(
+            f"{path}: the OSM file has no highway ways; use an extract that covers the study area"
         )
-        gap_rows = row_keys.isin(gap_keys)
-        u, v = edges["u"].to_numpy(np.int64), edges["v"].to_numpy(np.int64)
-        seg_m = _lengths(ids, lon, lat, u, v)
-        f_gap_m = _lengths(ids, lon, lat, f_refs[f_gap_from], f_refs[f_gap_to]).sum()
-        f_kept_m = _lengths(ids, lon, lat, f_refs[f_starts], f_refs[f_starts + 1]).sum()
-        _warn_gaps(
-            path,
-            int(np.unique(way_of_ref[~present]).size + np.unique(f_way[~f_present]).size),
-            int(np.unique(way_of_ref[gap_from]).size + np.unique(f_way[f_gap_from]).size),
-            int(highway_ids.size + len(ferry_ways)),
-            float(seg_m[gap_rows].sum() + f_gap_m),
-            float(seg_m[~gap_rows].sum() + f_kept_m),
-        )
-    edges = edges.loc[~gap_rows]
-    ways = pd.DataFrame(
-        {c: edges[c] if c in edges.columns else None for c in ("u", "v", *OSM_TAGS)}
-    ).reset_index(drop=True)
-    if f_starts.size:
-        tags_of = {w: t for w, _, t in ferry_ways}
-        ferry = pd.DataFrame([tags_of[w] for w in f_way[f_starts]], columns=list(OSM_TAGS))
-        ferry.insert(0, "v", f_refs[f_starts + 1])
-        ferry.insert(0, "u", f_refs[f_starts])
-        ways = pd.concat([ways, ferry], ignore_index=True)
-    return ids, lon, lat, ways
+    table = np.frombuffer(points, dtype=np.int64).reshape(-1, 3)
+    refs = table[:, 0]
+    placed = table[:, 1] != _UNDEFINED
+    node_ids, first = np.unique(refs[placed], return_index=True)
+    lon = table[placed, 1][first] / 1e7
+    lat = table[placed, 2][first] / 1e7
+    way_of_ref = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    return _segments(path, node_ids, lon, lat, refs, way_of_ref, way_tags, placed)
 
 
 def _open_xml(path: Path) -> IO[bytes]:
@@ -298,7 +245,8 @@ def _read_xml(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFr
                     elem.clear()
                 elif elem.tag == "way":
                     tags = {t.attrib["k"]: t.attrib["v"] for t in elem.iter("tag")}
-                    if "highway" in tags or tags.get("route") == "ferry":
+                    road = _is_road(tags.get("highway"), tags.get("area"))
+                    if road or tags.get("route") == "ferry":
                         way_refs = [int(nd.attrib["ref"]) for nd in elem.iter("nd")]
                         refs.extend(way_refs)
                         way_of_ref.extend([len(way_tags)] * len(way_refs))
@@ -317,13 +265,37 @@ def _read_xml(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFr
         ) from None
     except (OSError, EOFError) as exc:
         raise InputError(f"{path}: cannot read this OSM XML file ({exc})") from None
-    node_ids = np.asarray(ids, dtype=np.int64)
-    lon = np.asarray(lons, dtype=float)
-    lat = np.asarray(lats, dtype=float)
+    return _segments(
+        path,
+        np.asarray(ids, dtype=np.int64),
+        np.asarray(lons, dtype=float),
+        np.asarray(lats, dtype=float),
+        np.asarray(refs, dtype=np.int64),
+        np.asarray(way_of_ref, dtype=np.int64),
+        way_tags,
+    )
+
+
+def _segments(
+    path: Path,
+    node_ids: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    ref_arr: np.ndarray,
+    way_arr: np.ndarray,
+    way_tags: list[tuple[Any, ...]],
+    present: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
+    """The segments of ways between consecutive nodes both in the file, with tags.
+
+    ``ref_arr`` holds every way's node references in order and ``way_arr`` the way
+    (an index into ``way_tags``) of each; a node is in the file when it is among
+    ``node_ids`` (``present``, when given, says so per reference). Checks the
+    coordinates and warns of gaps (module docstring).
+    """
     _check_coordinates(path, node_ids, lon, lat)
-    ref_arr = np.asarray(refs, dtype=np.int64)
-    way_arr = np.asarray(way_of_ref, dtype=np.int64)
-    present = np.isin(ref_arr, node_ids)
+    if present is None:
+        present = np.isin(ref_arr, node_ids)
     starts, gap_from, gap_to = _gaps(way_arr, ref_arr, present)
     if gap_from.size:
         kept_m = _lengths(node_ids, lon, lat, ref_arr[starts], ref_arr[starts + 1]).sum()
@@ -336,10 +308,9 @@ def _read_xml(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFr
             float(gap_m),
             float(kept_m),
         )
-    ways = pd.DataFrame(
-        [way_tags[w] for w in way_arr[starts]] if starts.size else None,
-        columns=list(OSM_TAGS),
-    )
+    # a row per way, then one per segment (a way's tags shared by its segments)
+    by_way = pd.DataFrame(way_tags or None, columns=list(OSM_TAGS), dtype=object)
+    ways = by_way.take(way_arr[starts]).reset_index(drop=True)
     ways.insert(0, "v", ref_arr[starts + 1])
     ways.insert(0, "u", ref_arr[starts])
     return node_ids, lon, lat, ways
@@ -353,7 +324,7 @@ def read_osm_ways(
     Parameters
     ----------
     path : path-like
-        ``.osm.pbf`` (parsed with pyrosm) or ``.osm`` / ``.osm.gz`` / ``.osm.bz2`` XML.
+        ``.osm.pbf`` (parsed with osmium) or ``.osm`` / ``.osm.gz`` / ``.osm.bz2`` XML.
 
     Returns
     -------

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -261,7 +262,12 @@ def _warn_outside_raster(stations: gpd.GeoDataFrame, grid: PopulationGrid, margi
         )
 
 
-def read_inputs(config: RunConfig, *, progress: bool = False) -> InputData:
+def read_inputs(
+    config: RunConfig,
+    *,
+    progress: bool = False,
+    on_parse: Callable[[Path], object] | None = None,
+) -> InputData:
     """Read and check every input a configuration names.
 
     Parameters
@@ -270,6 +276,9 @@ def read_inputs(config: RunConfig, *, progress: bool = False) -> InputData:
         From :func:`coverage.load_config`.
     progress : bool
         Show progress bars while the network loads.
+    on_parse : callable, optional
+        Called with the OSM file's path just before it is parsed
+        (:func:`~coverage.inputs.network.load_networks`).
 
     Returns
     -------
@@ -312,6 +321,7 @@ def read_inputs(config: RunConfig, *, progress: bool = False) -> InputData:
         ferry_wait_minutes=config.ferry_wait_minutes,
         network_columns=config.network_columns,
         network_snap_m=config.network_snap_m,
+        on_parse=on_parse,
     )
     network = next(iter(networks.values()))
     check_station_extent(

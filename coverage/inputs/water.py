@@ -13,21 +13,31 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
 from ..errors import InputError
+from ..fork import Pending, forked
 
 __all__ = [
     "WATER_BARRIER_TAGS",
+    "WaterReader",
     "osm_features",
+    "osm_water_reader",
     "read_barrier_layer",
     "read_osm_water",
     "sea_faces",
 ]
+
+#: Reads the water features of an OSM file: ``(path) -> GeoDataFrame or None``.
+WaterFeatures = Callable[[Path], "gpd.GeoDataFrame | None"]
 
 #: OSM tags of the water areas that block access legs.
 WATER_BARRIER_TAGS: dict[str, bool | str | list[str]] = {
@@ -138,8 +148,92 @@ def osm_features(
         return osmnx.features_from_xml(path, tags=tags)
 
 
+def water_features(path: Path) -> gpd.GeoDataFrame | None:
+    """The water features (:data:`WATER_BARRIER_TAGS`) of an OSM file, read here."""
+    return osm_features(path, WATER_BARRIER_TAGS)
+
+
+class WaterReader:
+    """Reads an OSM file's water features in a second process while the roads are parsed.
+
+    Made by :func:`osm_water_reader`. :meth:`start` forks a child that reads the
+    features (pyrosm, as :func:`water_features`); :meth:`features` is a
+    :data:`WaterFeatures` that takes the child's answer for that file, or reads
+    the file here when nothing was started for it.
+    """
+
+    def __init__(self, stack: ExitStack, enabled: bool) -> None:
+        self._stack = stack
+        self._enabled = enabled
+        self._path: Path | None = None
+        self._pending: Pending[dict[str, Any] | None] | None = None
+
+    def start(self, path: str | os.PathLike[str]) -> None:
+        """Start reading the water of ``path`` in a second process (once; where forking
+        is sound, else nothing happens and :meth:`features` reads it when asked)."""
+        if not self._enabled or self._path is not None:
+            return
+        self._path = Path(path)
+        task = partial(_features_json, self._path)
+        self._pending = self._stack.enter_context(
+            forked(task, name="the process reading the OSM water areas")
+        )
+        if self._pending.pid is None:  # not forked: read when asked, as without a start
+            self._pending = None
+
+    def features(self, path: Path) -> gpd.GeoDataFrame | None:
+        """The water features of ``path`` (a :data:`WaterFeatures`)."""
+        if self._pending is not None and Path(path) == self._path:
+            pending, self._pending = self._pending, None
+            return _features_frame(pending.result())
+        return water_features(Path(path))
+
+
+@contextmanager
+def osm_water_reader(enabled: bool = True) -> Iterator[WaterReader]:
+    """A :class:`WaterReader` whose child, if any, is gone when the block is left.
+
+    Parameters
+    ----------
+    enabled : bool
+        False: nothing is read in a second process (no water is wanted).
+
+    Yields
+    ------
+    WaterReader
+    """
+    with ExitStack() as stack:
+        yield WaterReader(stack, enabled)
+
+
+def _features_json(path: Path) -> dict[str, Any] | None:
+    """The water features of ``path`` as JSON: WKB (hex) and the ``natural`` tag."""
+    frame = water_features(path)
+    if frame is None:
+        return None
+    natural = frame["natural"].tolist() if "natural" in frame else None
+    return {
+        "wkb": shapely.to_wkb(frame.geometry.to_numpy(), hex=True).tolist(),
+        "natural": None
+        if natural is None
+        else [v if isinstance(v, str) else None for v in natural],
+    }
+
+
+def _features_frame(answer: dict[str, Any] | None) -> gpd.GeoDataFrame | None:
+    """The frame :func:`_features_json` described (its coordinates exactly)."""
+    if answer is None:
+        return None
+    columns = {} if answer["natural"] is None else {"natural": answer["natural"]}
+    geometry = shapely.from_wkb(np.asarray(answer["wkb"], dtype=object))
+    return gpd.GeoDataFrame(columns, geometry=geometry, crs="EPSG:4326")
+
+
 def read_osm_water(
-    path: str | os.PathLike[str], lonlat_bounds: tuple[float, float, float, float]
+    path: str | os.PathLike[str],
+    lonlat_bounds: tuple[float, float, float, float],
+    *,
+    features: WaterFeatures = water_features,
 ) -> gpd.GeoSeries:
     """Water polygons (and the sea) of an OSM file, in WGS84.
 
@@ -149,6 +243,9 @@ def read_osm_water(
         The ``.osm.pbf`` or ``.osm`` XML file of the network.
     lonlat_bounds : tuple of float
         (west, south, east, north) of the study area; the sea is cut to it.
+    features : callable
+        Reads the file's water features (default :func:`water_features`; a
+        :meth:`WaterReader.features` takes them from a second process).
 
     Returns
     -------
@@ -162,7 +259,7 @@ def read_osm_water(
     """
     path = Path(path)
     try:
-        frame = osm_features(path, WATER_BARRIER_TAGS)
+        frame = features(path)
     except Exception as exc:  # pyrosm and osmnx raise bare Exceptions
         if "No matching features" not in str(exc) and "no data" not in str(exc).lower():
             raise InputError(

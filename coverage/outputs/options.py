@@ -51,7 +51,7 @@ class OutputOptions:
     parallel : bool
         Draw the print maps in a second (forked) process while
         this one writes the rest: on Linux with two or more cores, from the main
-        thread, outside Jupyter and worker processes (:mod:`coverage.outputs.fork`);
+        thread, outside Jupyter and worker processes (:mod:`coverage.fork`);
         elsewhere, or False, one after the other. The files are the same either way.
 
     Raises

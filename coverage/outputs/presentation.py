@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..fork import forked
 from .basemaps import Basemap
-from .fork import forked
 from .labels import label, tier_label
 from .layers import write_gis_layers
 from .maps import ASSETS, coverage_map, save_map
@@ -94,7 +94,7 @@ def write_presentation(
         (:func:`~coverage.outputs.layers.write_gis_layers`).
     parallel : bool
         Draw the print maps in a second process meanwhile, while this one makes the
-        report (:func:`~coverage.outputs.fork.forked`; where forking is sound).
+        report (:func:`~coverage.fork.forked`; where forking is sound).
 
     Returns
     -------
@@ -135,7 +135,7 @@ def printing(
     """The print outputs (:func:`write_print_outputs`) written while the block runs.
 
     With ``parallel`` the maps are drawn in a second process
-    (:func:`~coverage.outputs.fork.forked`), and this one makes the report's tables
+    (:func:`~coverage.fork.forked`), and this one makes the report's tables
     and text when the block is done, while the maps are still being drawn; the maps
     are added to the report when they are there. Else all of it is written when asked
     for.

@@ -27,7 +27,7 @@ def test_cpu_time_counts_the_child_processes_a_call_waits_for():
 def test_cpu_time_counts_an_output_process_reaped_after_the_call():
     """The second output process is reaped by a thread once it has answered; its CPU
     still counts (the wall time does not wait for it)."""
-    from coverage.outputs.fork import fork_available, forked
+    from coverage.fork import fork_available, forked
 
     if not fork_available():
         import pytest

@@ -85,3 +85,96 @@ def test_bad_barrier_layers(tmp_path):
     gpd.GeoSeries([shapely.LineString([(0, 0), (1, 1)])], crs=4326).to_file(lines)
     with pytest.raises(InputError, match="no polygons"):
         read_barrier_layer(lines)
+
+
+def _river_pbf(tmp_path):
+    """The river file of :func:`_river_file` as PBF, with a lake and a coastline too."""
+    from fixtures.synthetic import write_osm_pbf
+
+    pts = [(0, -200), (1000, -200), (0, 300), (1000, 300), (500, -200), (500, 300)]
+    bank = [(-500, 140), (1500, 140), (1500, 160), (-500, 160)]
+    lake = [(100, 400), (300, 400), (300, 500), (100, 500)]
+    coast = [(-600, 900), (1600, 900)]
+    lon, lat = _lonlat(pts + bank + lake + coast)
+    ways = [[1, 5, 2], [3, 6, 4], [5, 6], [7, 8, 9, 10, 7], [11, 12, 13, 14, 11], [16, 15]]
+    tags = [{"highway": "residential"}] * 3 + [
+        {"waterway": "riverbank"},
+        {"natural": "water", "name": "湖"},
+        {"natural": "coastline"},
+    ]
+    return write_osm_pbf(tmp_path / "river.osm.pbf", lon, lat, ways, tags)
+
+
+def test_water_read_in_a_second_process_is_the_water_read_here(tmp_path, monkeypatch):
+    """The features come back from the child exactly (coordinates, the ``natural`` tag),
+    so the water, and the mask made of it, are those of a read in this process."""
+    from coverage import fork
+    from coverage.inputs.water import osm_water_reader, water_features
+
+    if not fork.fork_available():
+        pytest.skip("forking is not available here (one core, not Linux or not the main thread)")
+    path = _river_pbf(tmp_path)
+    here = water_features(path)
+    with osm_water_reader() as reader:
+        reader.start(path)
+        assert reader._pending is not None and reader._pending.pid is not None  # forked
+        there = reader.features(path)
+    assert there is not None and here is not None
+    assert shapely.equals_exact(there.geometry.to_numpy(), here.geometry.to_numpy(), 0).all()
+
+    def tags(frame):
+        return [v if isinstance(v, str) else None for v in frame["natural"]]
+
+    assert tags(there) == tags(here) == [None, "water", "coastline"]
+    box = (float(min(_lonlat([(-700, -300)])[0])), 29.0, 122.0, 31.0)
+    water_here = read_osm_water(path, box)
+    water_there = read_osm_water(path, box, features=lambda _: there)
+    assert len(water_here) == 3  # riverbank, lake, sea
+    assert shapely.equals_exact(water_here.to_numpy(), water_there.to_numpy(), 0).all()
+    # nothing started (a cached network) or another file: read here, no child
+    calls = []
+    monkeypatch.setattr("coverage.inputs.water.forked", lambda *a, **k: calls.append(a))
+    with osm_water_reader(enabled=False) as reader:
+        reader.start(path)
+        assert reader.features(path) is not None
+    assert calls == []
+
+
+def test_a_first_run_forks_the_water_read_and_a_cached_one_does_not(tmp_path, monkeypatch):
+    """The child starts when the OSM file is parsed; a re-run from the graph cache
+    reads the cached water mask and starts none. Both runs give the same figures."""
+    from coverage import fork
+    from coverage.config import config_from_dict
+    from coverage.pipeline import run_coverage
+
+    if not fork.fork_available():
+        pytest.skip("forking is not available here (one core, not Linux or not the main thread)")
+    path = _river_pbf(tmp_path)
+    stations = tmp_path / "stations.csv"
+    lon, lat = _lonlat([(500, -190)])
+    stations.write_text(f"id,name,lon,lat\ns1,站,{lon[0]:.7f},{lat[0]:.7f}\n", encoding="utf-8")
+    people = tmp_path / "people.csv"
+    plon, plat = _lonlat([(200, 100), (200, 200), (800, 290)])
+    people.write_text(
+        "lon,lat,population\n"
+        + "".join(f"{x:.7f},{y:.7f},10\n" for x, y in zip(plon, plat, strict=True)),
+        encoding="utf-8",
+    )
+    cfg = config_from_dict(
+        {"stations": str(stations), "population": {"points": str(people)}, "network": str(path)},
+        base_dir=None,
+    ).replace(cache=True, cache_dir=tmp_path / "cache")
+    started = []
+    real = fork.forked
+
+    def counting(task, **kwargs):
+        started.append(kwargs.get("name"))
+        return real(task, **kwargs)
+
+    monkeypatch.setattr("coverage.inputs.water.forked", counting)
+    first = run_coverage(cfg)
+    assert started == ["the process reading the OSM water areas"]
+    again = run_coverage(cfg)
+    assert started == ["the process reading the OSM water areas"]  # no second child
+    assert first.coverage_share == again.coverage_share == 1.0
+    assert first.summary["population_total"] == again.summary["population_total"] == 30

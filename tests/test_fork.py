@@ -16,8 +16,8 @@ import pytest
 
 import coverage.outputs.presentation as presentation
 from coverage import load_config, run_coverage, write_outputs
+from coverage.fork import fork_available, forked
 from coverage.metrics.duplicates import DuplicateStationWarning
-from coverage.outputs.fork import fork_available, forked
 
 
 @pytest.fixture
@@ -188,7 +188,7 @@ def test_an_interrupt_while_waiting_kills_the_child_before_it_writes(tmp_path):
 def test_the_child_does_not_repeat_the_parents_unflushed_output(tmp_path):
     script = (
         "import sys\n"
-        "from coverage.outputs.fork import forked\n"
+        "from coverage.fork import forked\n"
         "sys.stdout.write('before fork;')\n"  # buffered, not flushed, when the child starts
         "with forked(lambda: 'child value') as p:\n"
         "    v = p.result()\n"
@@ -265,7 +265,7 @@ def test_no_fork_inside_a_jupyter_kernel():
 
     code = (
         "import ipykernel.kernelapp\n"
-        "from coverage.outputs.fork import fork_available\n"
+        "from coverage.fork import fork_available\n"
         "print(ipykernel.kernelapp.IPKernelApp.initialized(), fork_available())"
     )
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])

@@ -1,10 +1,12 @@
-"""One group of outputs written in a second process while the first writes the rest.
+"""A task run in a second process while the first goes on: the print maps, the OSM water.
 
 Drawing the print maps (matplotlib's Agg renderer) and encoding their PNGs hold the
-GIL, so a thread does not overlap them with the rest of the writing. A forked child
-does: it starts with the parent's memory (copy on write; nothing of the result is
-copied), writes its files into the same staging folder and sends back only its
-return value and the warnings it raised, as JSON (errors and warnings by the name of
+GIL, so a thread does not overlap them with the rest of the writing; nor would it
+overlap pyrosm's assembly of the OSM water areas with its parse of the roads. A
+forked child does: it starts with the parent's memory (copy on write; nothing of
+the result is copied), writes only files of its own (the print maps into the same
+staging folder) and sends back only its return value and the warnings it raised,
+as JSON (errors and warnings by the name of
 their class, looked up among the modules already loaded, and their arguments). The
 parent re-raises the child's error and re-emits its warnings, so a caller sees what a
 single process would have shown.
@@ -38,6 +40,7 @@ __all__ = ["Pending", "fork_available", "forked"]
 T = TypeVar("T")
 
 _PR_SET_PDEATHSIG = 1
+_NAME = "the second output process"
 _INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
 
 
@@ -69,8 +72,11 @@ def _in_jupyter_kernel() -> bool:
 class Pending(Generic[T]):
     """A task running in a forked child (or waiting to run here); see :func:`forked`."""
 
-    def __init__(self, task: Callable[[], T], pid: int | None, fd: int | None) -> None:
+    def __init__(
+        self, task: Callable[[], T], pid: int | None, fd: int | None, name: str = _NAME
+    ) -> None:
         self._task = task
+        self._name = name
         self._pid = pid
         self._fd = fd
         self._done = False
@@ -107,7 +113,7 @@ class Pending(Generic[T]):
             _, status = os.waitpid(self._pid, 0)
             self._pid = None
             raise RuntimeError(
-                f"the second output process ended {_status(status)} before it finished; "
+                f"{self._name} ended {_status(status)} before it finished; "
                 "nothing of this run was published"
             )
         # a whole answer: the child has written everything and is only leaving (giving
@@ -120,7 +126,7 @@ class Pending(Generic[T]):
             category = _class(caught["category"], Warning, UserWarning)
             warnings.warn_explicit(caught["message"], category, caught["file"], caught["line"])
         if "error" in answer:
-            raise _error(answer["error"])
+            raise _error(answer["error"], self._name)
         self._value = answer["value"]
         return self._value  # type: ignore[return-value]
 
@@ -146,7 +152,9 @@ class Pending(Generic[T]):
 
 
 @contextmanager
-def forked(task: Callable[[], T], *, enabled: bool = True) -> Iterator[Pending[T]]:
+def forked(
+    task: Callable[[], T], *, enabled: bool = True, name: str = _NAME
+) -> Iterator[Pending[T]]:
     """Run ``task`` in a forked child while the ``with`` block runs here.
 
     Parameters
@@ -157,6 +165,8 @@ def forked(task: Callable[[], T], *, enabled: bool = True) -> Iterator[Pending[T
     enabled : bool
         False, or where :func:`fork_available` says no: the task runs in this process
         when :meth:`Pending.result` is called.
+    name : str
+        What the child is called in errors (``"the second output process"``).
 
     Yields
     ------
@@ -171,7 +181,7 @@ def forked(task: Callable[[], T], *, enabled: bool = True) -> Iterator[Pending[T
     42
     """
     if not (enabled and fork_available()):
-        yield Pending(task, None, None)
+        yield Pending(task, None, None, name)
         return
     read, write = os.pipe()
     pending: Pending[T] | None = None
@@ -191,7 +201,7 @@ def forked(task: Callable[[], T], *, enabled: bool = True) -> Iterator[Pending[T
                 signal.pthread_sigmask(signal.SIG_SETMASK, mask)
                 os.close(read)
                 _child(task, write)
-            pending = Pending(task, pid, read)
+            pending = Pending(task, pid, read, name)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         os.close(write)
@@ -280,7 +290,7 @@ def _described(exc: BaseException) -> dict[str, Any]:
     }
 
 
-def _error(described: dict[str, Any]) -> BaseException:
+def _error(described: dict[str, Any], name: str) -> BaseException:
     """The child's error rebuilt in the parent (the same class where it can be), with
     the child's traceback as a note."""
     cls = _class(described["class"], BaseException, RuntimeError)
@@ -294,7 +304,7 @@ def _error(described: dict[str, Any]) -> BaseException:
         short = described["class"].rpartition(".")[2]
         exc = RuntimeError(f"{short}: {described['text']}")
     if hasattr(exc, "add_note"):  # Python 3.11+
-        exc.add_note(f"(raised in the second output process)\n{described['traceback']}")
+        exc.add_note(f"(raised in {name})\n{described['traceback']}")
     return exc
 
 
