@@ -196,7 +196,7 @@ def _read_pbf(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFr
             if not road and tags.get("route") != "ferry":
                 continue
             roads += road
-            nodes = way.nodes
+            nodes = way.nodes  # type: ignore[union-attr]  # only ways pass the filter
             points.extend(chain.from_iterable([(n.ref, n.x, n.y) for n in nodes]))
             counts.append(len(nodes))
             way_tags.append(tuple(tags.get(k) for k in OSM_TAGS))
