@@ -179,3 +179,28 @@ def test_hgt_bad_size_and_name(tmp_path):
 def test_bbox_validation(bad):
     with pytest.raises(InputError, match="bbox"):
         check_bbox(bad)
+
+
+def test_clipped_pbf_keeps_the_data_date_of_its_source(tmp_path):
+    """A county cut from a Geofabrik extract is dated by the extract's replication
+    timestamp (not by a scan of its objects, nor by the day it was cut)."""
+    from coverage.inputs.dates import data_date
+
+    grid = write_grid_pbf(tmp_path / "grid.osm.pbf")
+    header = osmium.io.Header()
+    header.set("osmosis_replication_timestamp", "2021-04-08T20:21:02Z")
+    header.set("osmosis_replication_sequence_number", "2958")
+    src = tmp_path / "dated.osm.pbf"
+    with osmium.SimpleWriter(osmium.io.File(str(src), "pbf"), header=header) as writer:
+        for obj in osmium.FileProcessor(str(grid)):
+            writer.add(obj)
+    out = clip_pbf(src, tmp_path / "clip.osm.pbf", bbox=(119.01, 28.01, 119.05, 28.05))
+    reader = osmium.io.Reader(str(out), osmium.osm.osm_entity_bits.NOTHING)
+    try:
+        assert reader.header().get("osmosis_replication_sequence_number", "") == "2958"
+    finally:
+        reader.close()
+    found = data_date(out)
+    assert (found.date, found.basis) == ("2021-04-08", "osm_replication")
+    undated = clip_pbf(grid, tmp_path / "undated.osm.pbf", bbox=(119.01, 28.01, 119.05, 28.05))
+    assert data_date(undated).basis != "osm_replication"
