@@ -131,7 +131,7 @@ def printing(
     modes: Mapping[str, Mapping[str, Any]] | None = None,
     parallel: bool = False,
     cache_dir: str | os.PathLike[str] | None = None,
-) -> Iterator[Callable[[], dict[str, Path]]]:
+) -> Iterator[Callable[..., dict[str, Path]]]:
     """The print outputs (:func:`write_print_outputs`) written while the block runs.
 
     With ``parallel`` the maps are drawn in a second process
@@ -153,6 +153,9 @@ def printing(
     ------
     callable
         Call it inside the block: it waits for the files and returns kind -> path.
+        Given a result, the report is that one's: the same run with more in its
+        summary (the data dates, looked up while the maps are drawn; the maps do not
+        show them).
     """
 
     def job() -> dict[str, str]:
@@ -161,15 +164,16 @@ def printing(
 
     with forked(job, enabled=parallel) as pending:
 
-        def wait() -> dict[str, Path]:
+        def wait(reported: CoverageResult | None = None) -> dict[str, Path]:
+            shown = result if reported is None else reported
             page = None
             if pending.pid is not None:  # while the child draws
-                page = report_page(result, lang=lang, modes=modes)
+                page = report_page(shown, lang=lang, modes=modes)
                 # and the drawing machinery, so the children of this process's next
                 # runs start warm (a script over many counties)
                 prepare_drawing()
             maps = {kind: Path(path) for kind, path in pending.result().items()}
-            report = _report_with_maps(result, folder, maps, lang=lang, modes=modes, page=page)
+            report = _report_with_maps(shown, folder, maps, lang=lang, modes=modes, page=page)
             return {**maps, "report": report}
 
         yield wait

@@ -86,7 +86,6 @@ def _write_result(
     modes: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, str]:
     """Write one result's files into a staging folder; file kind -> relative name."""
-    result = _dated(result, options)
     products = make_products(
         result,
         isochrone_cell_m=options.isochrone_cell_m,
@@ -103,6 +102,9 @@ def _write_result(
         parallel=options.parallel,
         cache_dir=options.cache_dir,
     ) as printed:
+        # the data dates while the maps are drawn (an OSM file without a date in its
+        # header is scanned object by object); the maps do not show them
+        result = _dated(result, options)
         names = _write_tables(result, stage)
         grid = result.demand.grid
         if grid is not None and products.minutes_grid is not None:
@@ -117,7 +119,7 @@ def _write_result(
             names["isochrones_stations"] = "isochrones_stations.geojson"
             write_geojson(products.isochrones_stations, stage / names["isochrones_stations"])
         shown = write_screen_outputs(result, stage, products=products, **options.screen())
-        shown.update(printed())
+        shown.update(printed(result))
     names.update({kind: path.relative_to(stage).as_posix() for kind, path in shown.items()})
     return names
 

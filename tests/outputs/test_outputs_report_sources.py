@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import re
+from pathlib import Path
 
 import numpy as np
 import osmium
@@ -253,6 +255,29 @@ def test_a_run_dates_every_input_once(grid_case, tmp_path):
     page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     for date, _ in dates.values():
         assert date in page
+
+
+def test_the_report_shows_the_dates_the_run_looked_up_once(grid_case, tmp_path, monkeypatch):
+    """The data dates are looked up while the maps are drawn; the report (made in this
+    process, the maps in a second one where forking is sound) takes those, and never
+    dates a file again: the OSM file's header is read once per written folder."""
+    from coverage import load_config, run_coverage, write_outputs
+    from coverage.inputs import dates as dates_module
+    from coverage.pipeline import output_options
+
+    case = grid_case(boundaries=True)
+    config = load_config(case.config)
+    result = run_coverage(config)
+    read = []
+    real = dates_module._osm_date
+    monkeypatch.setattr(
+        dates_module, "_osm_date", lambda path, cache: read.append(path) or real(path, cache)
+    )
+    for parallel in (True, False):
+        read.clear()
+        options = dataclasses.replace(output_options(config), parallel=parallel)
+        write_outputs(result, tmp_path / f"out{parallel}", options)
+        assert [p.name for p in read] == [Path(config.network).name]
 
 
 def test_the_modes_of_a_run_are_dated_once(grid_case, tmp_path, monkeypatch):
