@@ -143,7 +143,9 @@ def network_from_edges(
     ways : pandas.DataFrame
         One row per segment between consecutive way nodes, in way order, with
         columns ``u`` and ``v`` (OSM node ids) and the tags of :data:`OSM_TAGS`
-        (missing tags may be absent or NaN).
+        (missing tags may be absent or NaN). With a ``way`` column (the OSM readers
+        give one), consecutive rows of the same way share its tags, and the tag
+        rules run once per way.
     mode : str
         Travel mode (:data:`MODES`) whose speed table, access and one-way rules apply.
     speed_kmh : float, optional
@@ -171,27 +173,34 @@ def network_from_edges(
         If no segment is usable by the mode.
     """
     speeds = speed_table(mode, speeds_kmh)
+    run = ways["way"].to_numpy(dtype=np.int64) if "way" in ways.columns else None
     ways = ways.reindex(columns=["u", "v", *OSM_TAGS])
-    highway = ways["highway"].astype("string").fillna("")
-    ferry_row = is_ferry(ways) & ferry
-    usable = (
-        (highway.isin(list(speeds)).to_numpy() | ferry_row)
-        & (tag(ways, "area") != "yes").to_numpy()
-        & allowed(ways, mode)
+    # the tag rules on one row per run of a way's segments (they share its tags)
+    if run is None:
+        per = np.arange(len(ways))
+        rules = ways
+    else:
+        new_run = np.ones(run.size, dtype=bool)
+        new_run[1:] = run[1:] != run[:-1]
+        per = np.cumsum(new_run) - 1
+        rules = ways.iloc[np.flatnonzero(new_run)]
+    ferry_way = is_ferry(rules) & ferry
+    usable_way = (
+        (rules["highway"].astype("string").fillna("").isin(list(speeds)).to_numpy() | ferry_way)
+        & (tag(rules, "area") != "yes").to_numpy()
+        & allowed(rules, mode)
     )
-    ways, ferry_row = ways.loc[usable], ferry_row[usable]
-    if ways.empty:
+    rows = np.flatnonzero(usable_way[per])
+    if rows.size == 0:
         raise InputError(
             f"{source or 'network'}: no road usable for mode '{mode}' was found; "
             "check that the file is an OpenStreetMap extract of the study area with highway ways"
         )
-    fwd, bwd = directions(ways, mode)
-    link = linkable(ways, mode)
     node_ids = np.asarray(node_ids, dtype=np.int64)
     order = np.argsort(node_ids, kind="stable")
     sorted_ids = node_ids[order]
-    u_osm = ways["u"].to_numpy(dtype=np.int64)
-    v_osm = ways["v"].to_numpy(dtype=np.int64)
+    u_osm = ways["u"].to_numpy(dtype=np.int64)[rows]
+    v_osm = ways["v"].to_numpy(dtype=np.int64)[rows]
     pos_u = np.searchsorted(sorted_ids, u_osm).clip(0, max(sorted_ids.size - 1, 0))
     pos_v = np.searchsorted(sorted_ids, v_osm).clip(0, max(sorted_ids.size - 1, 0))
     found = (sorted_ids[pos_u] == u_osm) & (sorted_ids[pos_v] == v_osm) & (u_osm != v_osm)
@@ -201,17 +210,20 @@ def network_from_edges(
             "of the file; the extract may be clipped badly, download or export it again"
         )
     seg_u, seg_v = order[pos_u[found]], order[pos_v[found]]
-    ferry_row = ferry_row[found]
-    hw = np.where(ferry_row, "ferry", ways["highway"].astype(str).to_numpy(dtype=object)[found])
-    fwd, bwd, link = fwd[found], bwd[found], link[found]
+    way = per[rows[found]]  # each segment's row of ``rules``
+    ferry_row = ferry_way[way]
+    fwd_way, bwd_way = directions(rules, mode)
+    class_way = np.where(ferry_way, "ferry", rules["highway"].astype(str).to_numpy(dtype=object))
+    hw = class_way[way]
+    fwd, bwd, link = fwd_way[way], bwd_way[way], linkable(rules, mode)[way]
     if speed_kmh is not None:
         kmh = np.full(seg_u.size, float(speed_kmh))
     else:
-        kmh = pd.Series(hw).map(speeds).to_numpy(dtype=float, copy=True)
+        kmh = pd.Series(class_way).map(speeds).to_numpy(dtype=float, copy=True)[way]
         if mode != "walk":
             limit = np.array(
-                [parse_maxspeed(v) for v in ways["maxspeed"].to_numpy(dtype=object)[found]]
-            )
+                [parse_maxspeed(v) for v in rules["maxspeed"].to_numpy(dtype=object)], dtype=float
+            )[way]
             has = np.isfinite(limit) & ~ferry_row
             kmh[has] = limit[has] if mode == "drive" else np.minimum(kmh[has], limit[has])
     kmh[ferry_row] = ferry_speed_kmh

@@ -313,6 +313,7 @@ def _segments(
     ways = by_way.take(way_arr[starts]).reset_index(drop=True)
     ways.insert(0, "v", ref_arr[starts + 1])
     ways.insert(0, "u", ref_arr[starts])
+    ways["way"] = way_arr[starts]  # segments of one way follow each other
     return node_ids, lon, lat, ways
 
 
@@ -332,8 +333,9 @@ def read_osm_ways(
         Nodes (at least those of the ways) and their coordinates in degrees.
     ways : pandas.DataFrame
         One row per segment between consecutive way nodes that are both in the
-        file: ``u``, ``v`` and the tags of :data:`OSM_TAGS` (None where unset),
-        ready for :func:`network_from_edges`.
+        file: ``u``, ``v``, the tags of :data:`OSM_TAGS` (None where unset) and
+        ``way`` (the way's position in the file: a way's segments follow each
+        other), ready for :func:`network_from_edges`.
 
     Raises
     ------

