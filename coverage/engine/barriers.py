@@ -41,6 +41,7 @@ from pyproj import CRS
 
 from ..inputs.network import Network
 from ..inputs.water import WaterFeatures
+from .index import KD_WORKERS
 
 __all__ = [
     "MAX_CANDIDATES",
@@ -133,7 +134,11 @@ class WaterMask:
         for mask, tree in ((~wet, self.wet_shore), (wet, self.dry_shore)):
             idx = np.flatnonzero(mask)
             if idx.size and tree.n:
-                d, _ = tree.query(np.column_stack([row[idx], col[idx]]), distance_upper_bound=bound)
+                d, _ = tree.query(
+                    np.column_stack([row[idx], col[idx]]),
+                    distance_upper_bound=bound,
+                    workers=KD_WORKERS,
+                )
                 out[idx] = np.asarray(d, dtype=float) * self.cell_m
         return out
 
@@ -432,7 +437,9 @@ def nearest_unblocked(
     tried = np.zeros((0, 1), dtype=np.int64)
     kk = min(k, n_tree)  # the nearest first: most points are done in this round
     while todo.size:
-        d, p = tree.query(pts[todo], k=kk, distance_upper_bound=max_distance_m)  # type: ignore[attr-defined]
+        d, p = tree.query(  # type: ignore[attr-defined]
+            pts[todo], k=kk, distance_upper_bound=max_distance_m, workers=KD_WORKERS
+        )
         d = np.asarray(d, dtype=float).reshape(todo.size, kk)
         p = np.asarray(p, dtype=np.int64).reshape(todo.size, kk)
         ok = np.isfinite(d)

@@ -22,6 +22,7 @@ from ..inputs.network import Network
 
 __all__ = [
     "ISLAND_NODES",
+    "KD_WORKERS",
     "RoadIndex",
     "access_nodes",
     "linkable_edges",
@@ -33,6 +34,10 @@ __all__ = [
 #: Connected pieces of the network with fewer nodes than this (except the largest)
 #: are islands: points never join them (see :mod:`coverage.engine.snapping`).
 ISLAND_NODES = 40
+
+#: Threads of a KD-tree query (``workers`` of :meth:`scipy.spatial.cKDTree.query`):
+#: every core. scipy splits the query points among them, so the answer is the same.
+KD_WORKERS = -1
 
 # spacing of the sample points that index road segments for the nearest-segment search
 _SAMPLE_M = 25.0

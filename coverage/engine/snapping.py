@@ -43,6 +43,7 @@ from .barriers import WaterMask, nearest_unblocked
 from .index import (
     _SAMPLE_M,
     ISLAND_NODES,
+    KD_WORKERS,
     RoadIndex,
     _Segments,
     access_nodes,
@@ -206,7 +207,9 @@ def _banded_query(
         rows = np.flatnonzero((band == b) & np.isfinite(bound))
         if rows.size == 0:
             continue
-        d_b, i_b = tree.query(pts[rows], k=k, distance_upper_bound=float(bound[rows].max()))
+        d_b, i_b = tree.query(
+            pts[rows], k=k, distance_upper_bound=float(bound[rows].max()), workers=KD_WORKERS
+        )
         dist[rows] = np.asarray(d_b).reshape(rows.size, k)
         idx[rows] = np.asarray(i_b).reshape(rows.size, k)
     return dist, idx
@@ -397,7 +400,9 @@ def snap_points(
     if x.size == 0:
         return Snap(np.empty((0, width), dtype=np.int64), np.empty((0, width)))
     if barrier is None:
-        dist, pos = tree.query(np.column_stack([x, y]), k=k, distance_upper_bound=max_distance_m)
+        dist, pos = tree.query(
+            np.column_stack([x, y]), k=k, distance_upper_bound=max_distance_m, workers=KD_WORKERS
+        )
     else:
         dist, pos = nearest_unblocked(tree, x, y, k, max_distance_m, barrier)
     dist = np.asarray(dist, dtype=float).reshape(x.size, k)
