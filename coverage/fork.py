@@ -26,6 +26,7 @@ import gc
 import json
 import multiprocessing
 import os
+import select
 import signal
 import sys
 import threading
@@ -86,6 +87,21 @@ class Pending(Generic[T]):
     def pid(self) -> int | None:
         """The child's process id (None when the task runs in this process)."""
         return self._pid
+
+    def ready(self) -> bool:
+        """Whether :meth:`result` would answer without waiting for the child.
+
+        Returns
+        -------
+        bool
+            True once the child's answer has begun to arrive (or it has ended) and
+            once the result is known; False while the child works, and for a task
+            that runs in this process and has not run yet.
+        """
+        if self._done or self._pid is None or self._fd is None:
+            return self._done
+        readable, _, _ = select.select([self._fd], [], [], 0)
+        return bool(readable)
 
     def result(self) -> T:
         """Wait for the task and return its value; raise its error; re-emit its warnings.

@@ -55,6 +55,32 @@ def test_an_answered_child_is_reaped():
         pytest.fail(f"child {pid} was never reaped")
 
 
+@pytest.mark.usefixtures("needs_fork")
+def test_ready_says_whether_the_answer_would_wait():
+    """False while the child works, True once it has answered (without reading it)."""
+    read, write = os.pipe()
+
+    def task():
+        os.read(read, 1)  # until the parent lets it go
+        return "done"
+
+    with forked(task) as pending:
+        time.sleep(0.05)
+        assert not pending.ready()
+        os.write(write, b"x")
+        deadline = time.monotonic() + 5.0
+        while not pending.ready() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert pending.ready()
+        assert pending.result() == "done"
+        assert pending.ready()
+    os.close(read)
+    os.close(write)
+    with forked(lambda: "here", enabled=False) as pending:
+        assert not pending.ready()  # runs when asked
+        assert pending.result() == "here" and pending.ready()
+
+
 def test_disabled_runs_in_this_process_when_asked():
     calls = []
     with forked(lambda: calls.append(os.getpid()) or "done", enabled=False) as pending:

@@ -185,8 +185,26 @@ class WaterReader:
         """The water features of ``path`` (a :data:`WaterFeatures`)."""
         if self._pending is not None and Path(path) == self._path:
             pending, self._pending = self._pending, None
+            if not pending.ready():  # while the child reads, this process would only wait
+                warm_reader()
             return _features_frame(pending.result())
         return water_features(Path(path))
+
+
+def warm_reader() -> None:
+    """Load pyrosm's reader into this process (once; a second call costs nothing).
+
+    Loading it takes longer than a county's water read (pyrosm loads its optional
+    graph back-ends with it: 0.2-0.8 s), and a forked child loads it afresh each run
+    unless its parent has it: :meth:`WaterReader.features` loads it while the child
+    reads, so the children of this process's next runs (a script over many
+    counties, a notebook) start with it.
+    """
+    import importlib
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pyrosm's import-time deprecation chatter
+        importlib.import_module("pyrosm.pyrosm")
 
 
 @contextmanager

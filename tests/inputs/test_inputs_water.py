@@ -178,3 +178,33 @@ def test_a_first_run_forks_the_water_read_and_a_cached_one_does_not(tmp_path, mo
     assert started == ["the process reading the OSM water areas"]  # no second child
     assert first.coverage_share == again.coverage_share == 1.0
     assert first.summary["population_total"] == again.summary["population_total"] == 30
+
+
+def test_the_parent_loads_pyrosm_while_the_child_reads_and_not_after(tmp_path, monkeypatch):
+    """A child still reading: this process loads pyrosm's reader meanwhile (its next
+    runs' children start with it). A child that has answered: no load, no delay."""
+    import time
+
+    from coverage import fork
+    from coverage.inputs import water
+
+    if not fork.fork_available():
+        pytest.skip("forking is not available here (one core, not Linux or not the main thread)")
+    path = _river_pbf(tmp_path)
+    real = water._features_json
+    warmed = []
+    monkeypatch.setattr(water, "warm_reader", lambda: warmed.append(1))
+    monkeypatch.setattr(water, "_features_json", lambda p: time.sleep(0.4) or real(p))
+    with water.osm_water_reader() as reader:
+        reader.start(path)
+        assert reader.features(path) is not None
+    assert warmed == [1]
+    monkeypatch.setattr(water, "_features_json", real)
+    with water.osm_water_reader() as reader:
+        reader.start(path)
+        pending = reader._pending
+        deadline = time.monotonic() + 10.0
+        while not pending.ready() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert reader.features(path) is not None
+    assert warmed == [1]
