@@ -41,7 +41,7 @@ from pyproj import CRS
 
 from ..inputs.network import Network
 from ..inputs.water import WaterFeatures
-from .index import KD_WORKERS
+from .index import kd_workers
 
 __all__ = [
     "MAX_CANDIDATES",
@@ -137,7 +137,7 @@ class WaterMask:
                 d, _ = tree.query(
                     np.column_stack([row[idx], col[idx]]),
                     distance_upper_bound=bound,
-                    workers=KD_WORKERS,
+                    workers=kd_workers(),
                 )
                 out[idx] = np.asarray(d, dtype=float) * self.cell_m
         return out
@@ -438,7 +438,7 @@ def nearest_unblocked(
     kk = min(k, n_tree)  # the nearest first: most points are done in this round
     while todo.size:
         d, p = tree.query(  # type: ignore[attr-defined]
-            pts[todo], k=kk, distance_upper_bound=max_distance_m, workers=KD_WORKERS
+            pts[todo], k=kk, distance_upper_bound=max_distance_m, workers=kd_workers()
         )
         d = np.asarray(d, dtype=float).reshape(todo.size, kk)
         p = np.asarray(p, dtype=np.int64).reshape(todo.size, kk)

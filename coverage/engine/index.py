@@ -22,9 +22,9 @@ from ..inputs.network import Network
 
 __all__ = [
     "ISLAND_NODES",
-    "KD_WORKERS",
     "RoadIndex",
     "access_nodes",
+    "kd_workers",
     "linkable_edges",
     "node_tree",
     "reverse_graph",
@@ -35,9 +35,6 @@ __all__ = [
 #: are islands: points never join them (see :mod:`coverage.engine.snapping`).
 ISLAND_NODES = 40
 
-#: Threads of a KD-tree query (``workers`` of :meth:`scipy.spatial.cKDTree.query`):
-#: every core. scipy splits the query points among them, so the answer is the same.
-KD_WORKERS = -1
 
 # spacing of the sample points that index road segments for the nearest-segment search
 _SAMPLE_M = 25.0
@@ -235,6 +232,30 @@ class RoadIndex:
         if self.segments is not None:
             return self.segments
         return road_segments(self.network, self.access_nodes, self.link_steps)
+
+
+def kd_workers() -> int:
+    """Threads of a KD-tree query (``workers`` of :meth:`scipy.spatial.cKDTree.query`).
+
+    scipy splits the query points among the threads, so the answer does not depend
+    on their number.
+
+    Returns
+    -------
+    int
+        -1 (every core) for a run on its own; 1 where regions run side by side on
+        the cores: in a worker process (a batch's Dask workers are daemonic), off the
+        main thread (a pool's task) or with ``OMP_NUM_THREADS=1``.
+    """
+    import multiprocessing
+    import os
+    import threading
+
+    if os.environ.get("OMP_NUM_THREADS", "").strip() == "1":
+        return 1
+    if multiprocessing.current_process().daemon:
+        return 1
+    return -1 if threading.current_thread() is threading.main_thread() else 1
 
 
 def road_index(network: Network, *, link_steps: bool = True, segments: bool = False) -> RoadIndex:

@@ -32,7 +32,7 @@ from shapely.geometry import shape
 from shapely.ops import unary_union
 
 from ..errors import InputError
-from .index import _SAMPLE_M, KD_WORKERS
+from .index import _SAMPLE_M, kd_workers
 from .travel_times import point_times
 from .whatif import EngineState
 
@@ -171,7 +171,7 @@ def travel_time_surface(
         cx = x0 + (cc + 0.5) * cell_m
         cy = y1 - (rr + 0.5) * cell_m
         dist, _ = tree.query(
-            np.column_stack([cx, cy]), k=1, distance_upper_bound=bound, workers=KD_WORKERS
+            np.column_stack([cx, cy]), k=1, distance_upper_bound=bound, workers=kd_workers()
         )
         near = np.isfinite(dist)
         if not near.any():

@@ -43,10 +43,10 @@ from .barriers import WaterMask, nearest_unblocked
 from .index import (
     _SAMPLE_M,
     ISLAND_NODES,
-    KD_WORKERS,
     RoadIndex,
     _Segments,
     access_nodes,
+    kd_workers,
     linkable_edges,
     node_tree,
     road_index,
@@ -208,7 +208,7 @@ def _banded_query(
         if rows.size == 0:
             continue
         d_b, i_b = tree.query(
-            pts[rows], k=k, distance_upper_bound=float(bound[rows].max()), workers=KD_WORKERS
+            pts[rows], k=k, distance_upper_bound=float(bound[rows].max()), workers=kd_workers()
         )
         dist[rows] = np.asarray(d_b).reshape(rows.size, k)
         idx[rows] = np.asarray(i_b).reshape(rows.size, k)
@@ -401,7 +401,7 @@ def snap_points(
         return Snap(np.empty((0, width), dtype=np.int64), np.empty((0, width)))
     if barrier is None:
         dist, pos = tree.query(
-            np.column_stack([x, y]), k=k, distance_upper_bound=max_distance_m, workers=KD_WORKERS
+            np.column_stack([x, y]), k=k, distance_upper_bound=max_distance_m, workers=kd_workers()
         )
     else:
         dist, pos = nearest_unblocked(tree, x, y, k, max_distance_m, barrier)

@@ -303,3 +303,34 @@ def test_water_burnt_in_bands_marks_the_cells_whose_centre_is_in_water(seed, ban
     np.testing.assert_array_equal(got, whole)
     np.testing.assert_array_equal(got, inside)
     assert 0.05 < got.mean() < 0.95
+
+
+def test_kd_queries_on_every_core_give_the_legs_of_one_core(monkeypatch):
+    """A run on its own queries its KD-trees on every core; a batch worker (a thread
+    of a pool, a daemonic process, OMP_NUM_THREADS=1) on one. The legs are the same:
+    nearest roads, water checks and second tries, on a river town."""
+    import threading
+
+    from coverage.engine import index
+
+    net = _river_town()
+    barrier = _mask(net, [RIVER, shapely.box(X0 + 600, Y0 - 120, X0 + 700, Y0 - 60)])
+    rng = np.random.default_rng(5)
+    px, py = X0 + rng.uniform(-300, 2300, 20_000), Y0 + rng.uniform(-400, 500, 20_000)
+
+    def legs():
+        snap = snap_points(net, px, py, k=3, max_distance_m=800.0, barrier=barrier)
+        return snap.distance_m, snap.nodes
+
+    assert index.kd_workers() == -1  # the main thread of a process of its own
+    every_core = legs()
+    answer = {}
+    worker = threading.Thread(target=lambda: answer.update(w=index.kd_workers(), legs=legs()))
+    worker.start()
+    worker.join()
+    assert answer["w"] == 1
+    for a, b in zip(every_core, answer["legs"], strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert np.isfinite(every_core[0]).mean() > 0.5  # most points join a road
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert index.kd_workers() == 1
