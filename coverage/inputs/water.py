@@ -34,6 +34,8 @@ __all__ = [
     "read_barrier_layer",
     "read_osm_water",
     "sea_faces",
+    "warm_reader",
+    "water_features",
 ]
 
 #: Reads the water features of an OSM file: ``(path) -> GeoDataFrame or None``.
@@ -185,8 +187,8 @@ class WaterReader:
         """The water features of ``path`` (a :data:`WaterFeatures`)."""
         if self._pending is not None and Path(path) == self._path:
             pending, self._pending = self._pending, None
-            if not pending.ready():  # while the child reads, this process would only wait
-                warm_reader()
+            if not pending.ready() and Path(path).name.lower().endswith(".pbf"):
+                warm_reader()  # while the child reads, this process would only wait
             return _features_frame(pending.result())
         return water_features(Path(path))
 

@@ -26,11 +26,10 @@ from ..errors import InputError
 from ..inputs.crs import transform_xy
 from ..inputs.network import Network
 from ..inputs.population import Demand, PopulationGrid, demand_from_grid
-from ..inputs.read import read_inputs
 from ..metrics.requirements import TierRule
 from ..metrics.targets import Target
 from ..metrics.units import DEFAULT_UNIT_COVERED_SHARE
-from ..pipeline import access_model, scaled_to_totals
+from ..pipeline import access_model, read_with_water, scaled_to_totals
 from .candidates import (
     candidates_from_file,
     candidates_from_gaps,
@@ -528,11 +527,13 @@ def run_siting(
             f"modes: the configuration has several ({', '.join(config.run_modes)}); site one "
             "mode at a time with mode=... (the command line sites each mode in turn)"
         )
-    inputs = read_inputs(config, progress=progress)
+    inputs, barrier = read_with_water(config, progress=progress, mode=mode)
     stations = inputs.stations
     demand, _ = scaled_to_totals(inputs, config)  # the run's people (official totals)
     network = inputs.networks.get(mode, inputs.network) if mode else inputs.network
-    access = access_model(config, network, mode=mode or network.mode)
+    access = access_model(
+        config, network, mode=mode or network.mode, barrier=barrier, build_barrier=False
+    )
     snap = _snapper(network, access)
     minutes = config.threshold_minutes
     pieces = []
