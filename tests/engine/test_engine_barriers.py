@@ -322,6 +322,8 @@ def test_kd_queries_on_every_core_give_the_legs_of_one_core(monkeypatch):
         snap = snap_points(net, px, py, k=3, max_distance_m=800.0, barrier=barrier)
         return snap.distance_m, snap.nodes
 
+    # a Dask LocalCluster (a batch test before this one) sets OMP_NUM_THREADS=1 here
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     assert index.kd_workers() == -1  # the main thread of a process of its own
     every_core = legs()
     answer = {}
