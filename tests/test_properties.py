@@ -53,7 +53,13 @@ def _region(seed: int, n_nodes: int, n_stations: int, n_points: int) -> Region:
     sx = 500_000 + rng.uniform(0, 3000, n_stations)
     sy = 3_100_000 + rng.uniform(0, 3000, n_stations)
     stations = gpd.GeoDataFrame(
-        {"id": [f"s{i}" for i in range(n_stations)], "name": "", "tier": "village"},
+        # distinct names: two random stations a few metres apart are two sites here (the
+        # duplicate rule, same tier and name within 25 m, is tested on its own)
+        {
+            "id": [f"s{i}" for i in range(n_stations)],
+            "name": [f"station {i}" for i in range(n_stations)],
+            "tier": "village",
+        },
         geometry=gpd.points_from_xy(sx, sy),
         crs=UTM,
     )
