@@ -187,10 +187,29 @@ class WaterReader:
         """The water features of ``path`` (a :data:`WaterFeatures`)."""
         if self._pending is not None and Path(path) == self._path:
             pending, self._pending = self._pending, None
-            if not pending.ready() and Path(path).name.lower().endswith(".pbf"):
+            if _warm_now(pending, Path(path)):
                 warm_reader()  # while the child reads, this process would only wait
             return _features_frame(pending.result())
         return water_features(Path(path))
+
+
+#: Water reads this process has forked (a process-wide count for :func:`_warm_now`).
+_FORKED_READS = [0]
+
+
+def _warm_now(pending: Pending[Any], path: Path) -> bool:
+    """Whether to load pyrosm here while the child reads ``path``.
+
+    Not in a process's first run (a command line run is the only one: loading would
+    make it wait longer than the child), nor once the child has answered, nor for an
+    XML file (read with osmnx); from a process's second run on, while the child works.
+    """
+    import sys
+
+    _FORKED_READS[0] += 1
+    if "pyrosm.pyrosm" in sys.modules or _FORKED_READS[0] < 2:
+        return False
+    return path.name.lower().endswith(".pbf") and not pending.ready()
 
 
 def warm_reader() -> None:
@@ -198,9 +217,9 @@ def warm_reader() -> None:
 
     Loading it takes longer than a county's water read (pyrosm loads its optional
     graph back-ends with it: 0.2-0.8 s), and a forked child loads it afresh each run
-    unless its parent has it: :meth:`WaterReader.features` loads it while the child
-    reads, so the children of this process's next runs (a script over many
-    counties, a notebook) start with it.
+    unless its parent has it: from a process's second run on,
+    :meth:`WaterReader.features` loads it while the child reads, so the children of
+    its next runs (a script over many counties) start with it.
     """
     import importlib
 

@@ -181,8 +181,11 @@ def test_a_first_run_forks_the_water_read_and_a_cached_one_does_not(tmp_path, mo
 
 
 def test_the_parent_loads_pyrosm_while_the_child_reads_and_not_after(tmp_path, monkeypatch):
-    """A child still reading: this process loads pyrosm's reader meanwhile (its next
-    runs' children start with it). A child that has answered: no load, no delay."""
+    """From a process's second run on, this process loads pyrosm's reader while a
+    child still reads (its next runs' children start with it). Not in its first run
+    (a command line's only one, which would wait longer), nor once the child has
+    answered."""
+    import sys
     import time
 
     from coverage import fork
@@ -194,17 +197,22 @@ def test_the_parent_loads_pyrosm_while_the_child_reads_and_not_after(tmp_path, m
     real = water._features_json
     warmed = []
     monkeypatch.setattr(water, "warm_reader", lambda: warmed.append(1))
-    monkeypatch.setattr(water, "_features_json", lambda p: time.sleep(0.4) or real(p))
-    with water.osm_water_reader() as reader:
-        reader.start(path)
-        assert reader.features(path) is not None
+    monkeypatch.setattr(water, "_FORKED_READS", [0])
+    monkeypatch.delitem(sys.modules, "pyrosm.pyrosm", raising=False)  # a process not warm yet
+
+    def read(slow):
+        monkeypatch.setattr(water, "_features_json", lambda p: time.sleep(slow) or real(p))
+        with water.osm_water_reader() as reader:
+            reader.start(path)
+            pending = reader._pending
+            deadline = time.monotonic() + 10.0
+            while not slow and not pending.ready() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert reader.features(path) is not None
+
+    read(0.4)  # the first run: no load, however long the child takes
+    assert warmed == []
+    read(0.4)  # the second, the child still reading: load
     assert warmed == [1]
-    monkeypatch.setattr(water, "_features_json", real)
-    with water.osm_water_reader() as reader:
-        reader.start(path)
-        pending = reader._pending
-        deadline = time.monotonic() + 10.0
-        while not pending.ready() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert reader.features(path) is not None
+    read(0.0)  # the child has answered: no load
     assert warmed == [1]
