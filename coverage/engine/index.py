@@ -10,6 +10,9 @@ surface and the subset searches reuse it. Nothing is cached inside the network.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -247,10 +250,6 @@ def kd_workers() -> int:
         the cores: in a worker process (a batch's Dask workers are daemonic), off the
         main thread (a pool's task) or with ``OMP_NUM_THREADS=1``.
     """
-    import multiprocessing
-    import os
-    import threading
-
     if os.environ.get("OMP_NUM_THREADS", "").strip() == "1":
         return 1
     if multiprocessing.current_process().daemon:

@@ -456,8 +456,9 @@ def clip_pbf(
     # (read by coverage.inputs.dates; without it every first run scans every object)
     source = osmium.io.Reader(str(src), osmium.osm.osm_entity_bits.NOTHING)
     try:
+        found = source.header()
         for key in _DATE_HEADER_KEYS:
-            value = source.header().get(key, "")
+            value = found.get(key, "")
             if value:
                 header.set(key, value)
     finally:

@@ -12,6 +12,7 @@ A ``barriers:`` layer (GeoPackage, Shapefile, GeoJSON; any CRS) adds polygons.
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -204,8 +205,6 @@ def _warm_now(pending: Pending[Any], path: Path) -> bool:
     make it wait longer than the child), nor once the child has answered, nor for an
     XML file (read with osmnx); from a process's second run on, while the child works.
     """
-    import sys
-
     _FORKED_READS[0] += 1
     if "pyrosm.pyrosm" in sys.modules or _FORKED_READS[0] < 2:
         return False
