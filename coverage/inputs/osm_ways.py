@@ -1,11 +1,13 @@
 """Reading the highway and ferry ways of OpenStreetMap extracts, from PBF or XML.
 
-An ``.osm.pbf`` file is parsed with osmium (libosmium's C++ reader: the file
-decoded in threads, every node's location kept in its index, compiled tag filters,
-one Python step per kept way); an ``.osm`` XML file (optionally ``.gz``/``.bz2``)
-with the standard library's streaming XML parser. Both return the same nodes and
-the same tags (:data:`OSM_TAGS`) per segment between consecutive way nodes, so the
-same data in either format gives the same graph in :mod:`coverage.inputs.network`.
+An ``.osm.pbf`` file is decoded block by block into arrays by pyrosm's compiled
+decoder (:mod:`coverage.inputs.osm_blocks`: no Python step per node), or, for
+very large files and header features only it knows, by osmium (libosmium's C++
+reader, every node's location kept in its index); an ``.osm`` XML file
+(optionally ``.gz``/``.bz2``) with the standard library's streaming XML parser.
+All return the same nodes and the same tags (:data:`OSM_TAGS`) per segment
+between consecutive way nodes, so the same data in either format gives the same
+graph in :mod:`coverage.inputs.network`.
 
 Data quality
 ------------
@@ -37,6 +39,8 @@ import pandas as pd
 from pyproj import Geod
 
 from ..errors import InputError
+from . import osm_blocks
+from .osm_blocks import UNDEFINED, UnknownFeature, decoder_available
 
 __all__ = ["GAP_WARN_SHARE", "OSM_TAGS", "IncompleteWaysWarning", "read_osm_ways"]
 
@@ -164,12 +168,53 @@ def _is_road(highway: str | None, area: str | None) -> bool:
     return not any(h.strip() in NOT_ROADS for h in highway.split(";"))
 
 
-#: osmium's coordinate of a node missing from the file (``Location``'s undefined value).
-_UNDEFINED = 2**31 - 1
+def _keep(highway: str | None, area: str | None, route: str | None) -> int:
+    """2 for a road (:func:`_is_road`), 1 for a ferry route, 0 for a way left out."""
+    return 2 if _is_road(highway, area) else int(route == "ferry")
 
 
 def _read_pbf(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
-    """The highway and ferry ways of a PBF file, read with osmium in one pass.
+    """The highway and ferry ways of a PBF file, read in one pass.
+
+    Through pyrosm's compiled block decoder where it serves
+    (:mod:`coverage.inputs.osm_blocks`), else with osmium; both give the same ways,
+    nodes and coordinates.
+    """
+    read: Any = road_ways if decoder_available(path) else _read_pbf_osmium
+    try:
+        try:
+            refs, x, y, counts, way_tags, roads = read(path)
+        except UnknownFeature:  # a header feature only osmium knows
+            refs, x, y, counts, way_tags, roads = _read_pbf_osmium(path)
+    except Exception as exc:  # pyrosm and osmium raise their own errors on bad files
+        raise InputError(
+            f"{path}: cannot read this OSM PBF file ({type(exc).__name__}: {exc}); "
+            "it may be truncated or corrupt, download it again"
+        ) from None
+    if not roads:
+        raise InputError(
+            f"{path}: the OSM file has no highway ways; use an extract that covers the study area"
+        )
+    placed = x != UNDEFINED
+    node_ids, first = np.unique(refs[placed], return_index=True)
+    lon = x[placed][first] / 1e7
+    lat = y[placed][first] / 1e7
+    way_of_ref = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+    return _segments(path, node_ids, lon, lat, refs, way_of_ref, way_tags, placed)
+
+
+def road_ways(
+    path: Path,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+    """The road and ferry ways of a PBF file through the block decoder
+    (:func:`coverage.inputs.osm_blocks.road_ways`)."""
+    return osm_blocks.road_ways(path, OSM_TAGS, _keep)
+
+
+def _read_pbf_osmium(
+    path: Path,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[tuple[Any, ...]], int]:
+    """:func:`coverage.inputs.osm_blocks.road_ways`, read with osmium.
 
     osmium decodes the file in C++ threads and keeps every node's location in its
     index, so each kept way arrives with its node references and their
@@ -183,40 +228,31 @@ def _read_pbf(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFr
     counts: list[int] = []
     way_tags: list[tuple[Any, ...]] = []
     roads = 0
-    try:
-        processor = (
-            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-            .with_locations()
-            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-            .with_filter(osmium.filter.KeyFilter("highway", "route"))
-        )
-        for way in processor:
-            tags = way.tags
-            road = _is_road(tags.get("highway"), tags.get("area"))
-            if not road and tags.get("route") != "ferry":
-                continue
-            roads += road
-            nodes = way.nodes  # type: ignore[union-attr]  # only ways pass the filter
-            points.extend(chain.from_iterable([(n.ref, n.x, n.y) for n in nodes]))
-            counts.append(len(nodes))
-            way_tags.append(tuple(tags.get(k) for k in OSM_TAGS))
-    except Exception as exc:  # osmium raises RuntimeError and others on bad files
-        raise InputError(
-            f"{path}: cannot read this OSM PBF file ({type(exc).__name__}: {exc}); "
-            "it may be truncated or corrupt, download it again"
-        ) from None
-    if not roads:
-        raise InputError(
-            f"{path}: the OSM file has no highway ways; use an extract that covers the study area"
-        )
+    processor = (
+        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+        .with_locations()
+        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+        .with_filter(osmium.filter.KeyFilter("highway", "route"))
+    )
+    for way in processor:
+        tags = way.tags
+        verdict = _keep(tags.get("highway"), tags.get("area"), tags.get("route"))
+        if not verdict:
+            continue
+        roads += verdict == 2
+        nodes = way.nodes  # type: ignore[union-attr]  # only ways pass the filter
+        points.extend(chain.from_iterable([(n.ref, n.x, n.y) for n in nodes]))
+        counts.append(len(nodes))
+        way_tags.append(tuple(tags.get(k) for k in OSM_TAGS))
     table = np.frombuffer(points, dtype=np.int64).reshape(-1, 3)
-    refs = table[:, 0]
-    placed = table[:, 1] != _UNDEFINED
-    node_ids, first = np.unique(refs[placed], return_index=True)
-    lon = table[placed, 1][first] / 1e7
-    lat = table[placed, 2][first] / 1e7
-    way_of_ref = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
-    return _segments(path, node_ids, lon, lat, refs, way_of_ref, way_tags, placed)
+    return (
+        table[:, 0],
+        table[:, 1],
+        table[:, 2],
+        np.asarray(counts, dtype=np.int64),
+        way_tags,
+        roads,
+    )
 
 
 def _open_xml(path: Path) -> IO[bytes]:
@@ -283,7 +319,7 @@ def _segments(
     lat: np.ndarray,
     ref_arr: np.ndarray,
     way_arr: np.ndarray,
-    way_tags: list[tuple[Any, ...]],
+    way_tags: list[tuple[Any, ...]] | np.ndarray,
     present: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
     """The segments of ways between consecutive nodes both in the file, with tags.
@@ -309,7 +345,7 @@ def _segments(
             float(kept_m),
         )
     # a row per way, then one per segment (a way's tags shared by its segments)
-    by_way = pd.DataFrame(way_tags or None, columns=list(OSM_TAGS), dtype=object)
+    by_way = pd.DataFrame(way_tags if len(way_tags) else None, columns=list(OSM_TAGS), dtype=object)
     ways = by_way.take(way_arr[starts]).reset_index(drop=True)
     ways.insert(0, "v", ref_arr[starts + 1])
     ways.insert(0, "u", ref_arr[starts])
@@ -325,7 +361,7 @@ def read_osm_ways(
     Parameters
     ----------
     path : path-like
-        ``.osm.pbf`` (parsed with osmium) or ``.osm`` / ``.osm.gz`` / ``.osm.bz2`` XML.
+        ``.osm.pbf`` (decoded in blocks, or by osmium) or ``.osm`` / ``.osm.gz`` / ``.osm.bz2`` XML.
 
     Returns
     -------
