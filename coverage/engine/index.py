@@ -10,9 +10,6 @@ surface and the subset searches reuse it. Nothing is cached inside the network.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,6 +19,7 @@ from scipy.spatial import cKDTree
 
 from ..errors import InputError
 from ..inputs.network import Network
+from ..threads import thread_count
 
 __all__ = [
     "ISLAND_NODES",
@@ -250,11 +248,7 @@ def kd_workers() -> int:
         the cores: in a worker process (a batch's Dask workers are daemonic), off the
         main thread (a pool's task) or with ``OMP_NUM_THREADS=1``.
     """
-    if os.environ.get("OMP_NUM_THREADS", "").strip() == "1":
-        return 1
-    if multiprocessing.current_process().daemon:
-        return 1
-    return -1 if threading.current_thread() is threading.main_thread() else 1
+    return -1 if thread_count() > 1 else 1
 
 
 def road_index(network: Network, *, link_steps: bool = True, segments: bool = False) -> RoadIndex:

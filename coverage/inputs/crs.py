@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from pyproj import CRS, Transformer
+from pyproj import CRS, Geod, Transformer
+
+from ..threads import split_arrays
 
 __all__ = [
     "CHINA_BOUNDS",
@@ -23,6 +25,7 @@ __all__ = [
     "chinese_crs_name",
     "gcj02_to_bd09",
     "gcj02_to_wgs84",
+    "geodesic_m",
     "in_china",
     "local_metric_crs",
     "to_wgs84",
@@ -76,9 +79,38 @@ def transform_xy(
     tuple of numpy.ndarray
         The coordinates in ``dst``.
     """
-    transformer = Transformer.from_crs(src, dst, always_xy=True)
-    tx, ty = transformer.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
-    return np.asarray(tx, dtype=float), np.asarray(ty, dtype=float)
+    transformer = Transformer.from_crs(src, dst, always_xy=True)  # thread-safe
+    tx, ty = split_arrays(
+        transformer.transform,
+        np.asarray(x, dtype=float).ravel(),
+        np.asarray(y, dtype=float).ravel(),
+    )
+    shape = np.shape(x)
+    return np.asarray(tx, dtype=float).reshape(shape), np.asarray(ty, dtype=float).reshape(shape)
+
+
+def geodesic_m(
+    lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray
+) -> np.ndarray:
+    """Lengths in metres of the geodesics between pairs of points on the WGS84 ellipsoid.
+
+    Parameters
+    ----------
+    lon1, lat1, lon2, lat2 : numpy.ndarray
+        The pairs' ends, in degrees (same length).
+
+    Returns
+    -------
+    numpy.ndarray
+        float, one per pair.
+    """
+    geod = Geod(ellps="WGS84")
+
+    def lengths(a: np.ndarray, b: np.ndarray, c: np.ndarray, d: np.ndarray) -> tuple[np.ndarray]:
+        return (np.asarray(geod.inv(a, b, c, d)[2], dtype=float),)
+
+    arrays = (np.asarray(v, dtype=float).ravel() for v in (lon1, lat1, lon2, lat2))
+    return split_arrays(lengths, *arrays)[0]
 
 
 # --- Chinese web-map coordinates: GCJ-02 and BD-09 ---------------------------------

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from pyproj import CRS, Geod
+from pyproj import CRS
 
 from ..errors import InputError
-from .crs import local_metric_crs, transform_xy
+from .crs import geodesic_m, local_metric_crs, transform_xy
 from .osm_ways import OSM_TAGS
 from .speeds import (
     parse_maxspeed,
@@ -233,8 +233,7 @@ def network_from_edges(
     lon = np.asarray(lon, dtype=float)[used]
     lat = np.asarray(lat, dtype=float)[used]
     ids = node_ids[used]
-    length = Geod(ellps="WGS84").inv(lon[seg_u], lat[seg_u], lon[seg_v], lat[seg_v])[2]
-    length = np.asarray(length, dtype=float)
+    length = geodesic_m(lon[seg_u], lat[seg_u], lon[seg_v], lat[seg_v])
     seconds = length / (kmh / 3.6)
     # boarding a ferry at a landing (a node that also touches a road) waits for it
     landing = np.zeros(ids.size, dtype=bool)

@@ -36,10 +36,10 @@ from typing import IO, Any
 
 import numpy as np
 import pandas as pd
-from pyproj import Geod
 
 from ..errors import InputError
 from . import osm_blocks
+from .crs import geodesic_m
 from .osm_blocks import UNDEFINED, UnknownFeature, decoder_available
 
 __all__ = ["GAP_WARN_SHARE", "OSM_TAGS", "IncompleteWaysWarning", "read_osm_ways"]
@@ -136,7 +136,7 @@ def _lengths(
     order = np.argsort(ids, kind="stable")
     ia = order[np.searchsorted(ids, a, sorter=order)]
     ib = order[np.searchsorted(ids, b, sorter=order)]
-    return np.asarray(Geod(ellps="WGS84").inv(lon[ia], lat[ia], lon[ib], lat[ib])[2], dtype=float)
+    return geodesic_m(lon[ia], lat[ia], lon[ib], lat[ib])
 
 
 #: ``highway`` values of no road at all (planned, gone, platforms, rest areas): OSMnx's
