@@ -41,7 +41,9 @@ from pyproj import CRS
 
 from ..inputs.network import Network
 from ..inputs.water import WaterFeatures
+from ..threads import split_arrays, thread_count
 from .index import kd_workers
+from .water_grid import burn, land_pieces, shore_trees
 
 __all__ = [
     "MAX_CANDIDATES",
@@ -64,10 +66,9 @@ MAX_MASK_CELLS = 25_000_000
 #: Road nodes tried per point, nearest first (1, then 8, then 64): a point whose
 #: nearest 64 nodes all lie across water joins none.
 MAX_CANDIDATES = 64
-# samples walked at once
+# samples walked at once (shared by the threads), fewest legs for a thread of their own
 _BLOCK = 4_000_000
-# rows of the mask burnt at once (see _burn)
-_BAND_ROWS = 128
+_MIN_LEGS = 1024
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class WaterMask:
 
     def __post_init__(self) -> None:
         if self.wet_shore is None or self.dry_shore is None:
-            wet, dry = _shore_trees(self.water)
+            wet, dry = shore_trees(self.water)
             object.__setattr__(self, "wet_shore", wet)
             object.__setattr__(self, "dry_shore", dry)
 
@@ -233,10 +234,17 @@ class WaterMask:
         # A wet sample proves a crossing at any spacing: a coarse pass (four cells
         # apart) settles the legs over open water cheaply; only the legs it finds
         # dry are sampled again every half cell, which is what decides them.
+        # numpy's indexing releases the GIL: the legs split over the cores, each
+        # thread walking blocks of its share of the samples
+        block = max(1, _BLOCK // thread_count())
         for step in (self.cell_m * 4.0, self.cell_m / 2.0):
             if not todo.size:
                 break
-            hit = self._wet_samples(todo, x0, y0, x1, y1, length, shore, step)
+
+            def walk(part: np.ndarray, step: float = step) -> tuple[np.ndarray]:
+                return (self._wet_samples(part, x0, y0, x1, y1, length, shore, step, block),)
+
+            hit = split_arrays(walk, todo, min_chunk=_MIN_LEGS)[0]
             out[todo[hit]] = True
             todo = todo[~hit]
         return out
@@ -251,8 +259,10 @@ class WaterMask:
         length: np.ndarray,
         shore: np.ndarray,
         step: float,
+        block: int,
     ) -> np.ndarray:
-        """Whether a sample every ``step`` metres of each leg ``todo`` lies in water.
+        """Whether a sample every ``step`` metres of each leg ``todo`` lies in water
+        (at most about ``block`` samples at once).
 
         Samples within the tolerance of the road end, or of the start (plus the
         way to the shore for a start in water), are not looked at.
@@ -263,7 +273,7 @@ class WaterMask:
         start = 0
         while start < todo.size:
             done = int(ends[start - 1]) if start else 0
-            stop = start + max(1, int(np.searchsorted(ends[start:], done + _BLOCK)))
+            stop = start + max(1, int(np.searchsorted(ends[start:], done + block)))
             counts = n_samples[start:stop]
             leg = np.repeat(np.arange(start, stop), counts)
             first = np.cumsum(counts) - counts
@@ -324,69 +334,10 @@ def water_mask(
     cell = max(cell_m, float(np.sqrt((xmax - xmin) * (ymax - ymin) / MAX_MASK_CELLS)))
     cols = max(1, int(np.ceil((xmax - xmin) / cell)))
     rows = max(1, int(np.ceil((ymax - ymin) / cell)))
-    water = _burn(geoms.intersection(area).to_numpy(), rows, cols, xmin, ymax, cell)
+    water = burn(geoms.intersection(area).to_numpy(), rows, cols, xmin, ymax, cell)
     if not water.any():
         return None
     return WaterMask(water, land_pieces(water), xmin, ymax, cell, crs, tolerance_m)
-
-
-def _burn(geoms: np.ndarray, rows: int, cols: int, x0: float, y1: float, cell: float) -> np.ndarray:
-    """Cells whose centre lies in one of the polygons ``geoms``: (rows, cols) bool.
-
-    GDAL fills a polygon scanline by scanline, each against every edge of the
-    polygon, so a sea with long coasts costs rows x coast vertices. Burnt in bands
-    of :data:`_BAND_ROWS` rows, each band sees only the edges in it (the polygons
-    are cut to the band's rectangle), with the same cells: a band's edges lie on
-    cell edges, never on the cell centres that decide (5x faster on Comoros; a
-    centre exactly on a polygon's edge is a tie, which either burn may decide
-    either way).
-    """
-    import shapely
-    from rasterio.features import rasterize
-    from rasterio.transform import from_origin
-
-    geoms = geoms[~shapely.is_empty(geoms)]
-    out = np.zeros((rows, cols), dtype=np.uint8)
-    for r0 in range(0, rows, _BAND_ROWS):
-        r1 = min(rows, r0 + _BAND_ROWS)
-        top, bottom = y1 - r0 * cell, y1 - r1 * cell
-        parts = shapely.clip_by_rect(geoms, x0, bottom, x0 + cols * cell, top)
-        parts = parts[~shapely.is_empty(parts)]
-        if parts.size:
-            band = out[r0:r1]
-            rasterize(((g, 1) for g in parts), out=band, transform=from_origin(x0, top, cell, cell))
-    return out.view(bool)
-
-
-def land_pieces(water: np.ndarray) -> np.ndarray:
-    """A label per piece of land (8-connected), 0 in water: (rows, cols) int32."""
-    from scipy.ndimage import label
-
-    land, _ = label(~water, structure=np.ones((3, 3), dtype=bool))
-    return np.asarray(land, dtype=np.int32)
-
-
-def _shore_trees(water: np.ndarray) -> tuple[Any, Any]:
-    """KD-trees of (row, col) of the water cells next to land and the land cells next to water.
-
-    The nearest water cell of a land cell is next to land (a step from it towards
-    the land cell is closer, so it is land), and the other way round: the two
-    trees give the exact distance transform of each side.
-    """
-    from scipy.spatial import cKDTree
-
-    differs = np.zeros(water.shape, dtype=bool)
-    across_rows = water[1:, :] != water[:-1, :]
-    across_cols = water[:, 1:] != water[:, :-1]
-    differs[1:, :] = across_rows
-    differs[:-1, :] |= across_rows
-    differs[:, 1:] |= across_cols
-    differs[:, :-1] |= across_cols
-    # one scan for both sides (np.argwhere scans the whole grid, and slowly, per side)
-    flat = np.flatnonzero(differs)
-    cells = np.column_stack(np.divmod(flat, water.shape[1])).reshape(-1, 2)
-    wet = water.ravel()[flat]
-    return cKDTree(cells[wet]), cKDTree(cells[~wet])
 
 
 def nearest_unblocked(

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Point
 
 from coverage import compute_coverage
+from coverage.engine import water_grid
 from coverage.engine.access import AccessModel
 from coverage.engine.barriers import water_mask
 from coverage.engine.snapping import snap_points
@@ -263,8 +264,6 @@ def test_water_burnt_in_bands_marks_the_cells_whose_centre_is_in_water(seed, ban
     from rasterio.features import rasterize
     from rasterio.transform import from_origin
 
-    from coverage.engine import barriers
-
     rng = np.random.default_rng(seed)
     rows, cols, cell, x0, y1 = 61, 47, 10.0, 500_000.0, 2_000_000.0
     lakes = []
@@ -288,12 +287,12 @@ def test_water_burnt_in_bands_marks_the_cells_whose_centre_is_in_water(seed, ban
         ]
     )
     geoms = np.asarray([*lakes, sea, pair], dtype=object)
-    original = barriers._BAND_ROWS
+    original = water_grid.BAND_ROWS
     try:
-        barriers._BAND_ROWS = band
-        got = barriers._burn(geoms, rows, cols, x0, y1, cell)
+        water_grid.BAND_ROWS = band
+        got = water_grid.burn(geoms, rows, cols, x0, y1, cell)
     finally:
-        barriers._BAND_ROWS = original
+        water_grid.BAND_ROWS = original
     r, c = np.indices((rows, cols))
     centre_x, centre_y = x0 + (c + 0.5) * cell, y1 - (r + 0.5) * cell
     inside = shapely.contains_xy(shapely.union_all(geoms), centre_x, centre_y)
