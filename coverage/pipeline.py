@@ -10,7 +10,8 @@ and :func:`run_coverage_modes` read the inputs it names and call
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from .compute import compute_coverage, read_terrain
@@ -31,6 +32,7 @@ from .metrics.options import MetricOptions
 from .metrics.service_plan import ServiceOptions
 from .outputs.options import OutputOptions
 from .results import CoverageResult
+from .threads import thread_count
 
 __all__ = [
     "access_model",
@@ -138,7 +140,10 @@ def read_with_water(
     When the OSM file is parsed (not read from the cache) and its water is wanted,
     the water areas are read in a second process meanwhile
     (:func:`~coverage.inputs.water.osm_water_reader`): a first run takes the time
-    of the longer of the two reads instead of both.
+    of the longer of the two reads instead of both. The mask is then built on a
+    second thread while the population is read (for a run with the cores to itself,
+    :func:`~coverage.threads.thread_count`); errors come in the same order either
+    way, the inputs' first.
 
     Parameters
     ----------
@@ -153,10 +158,29 @@ def read_with_water(
     -------
     (InputData, WaterMask or None)
     """
-    with osm_water_reader(enabled=config.water_barriers) as water:
-        inputs = read_inputs(config, progress=progress, on_parse=water.start)
-        network = inputs.networks.get(mode, inputs.network) if mode else inputs.network
-        barrier = water_barrier(config, network, features=water.features)
+
+    def chosen(networks: Mapping[str, Network]) -> Network:
+        if mode is not None and mode in networks:
+            return networks[mode]
+        return next(iter(networks.values()))
+
+    building: list[Future[WaterMask | None]] = []
+    with (
+        osm_water_reader(enabled=config.water_barriers) as water,
+        ThreadPoolExecutor(1, thread_name_prefix="water-mask") as pool,
+    ):
+
+        def start(networks: Mapping[str, Network]) -> None:
+            if thread_count() > 1 and (config.water_barriers or config.barriers is not None):
+                building.append(
+                    pool.submit(water_barrier, config, chosen(networks), features=water.features)
+                )
+
+        inputs = read_inputs(config, progress=progress, on_parse=water.start, on_network=start)
+        if building:  # (an error of the inputs leaves the block after the thread ends)
+            barrier = building[0].result()
+        else:
+            barrier = water_barrier(config, chosen(inputs.networks), features=water.features)
     return inputs, barrier
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -267,6 +267,7 @@ def read_inputs(
     *,
     progress: bool = False,
     on_parse: Callable[[Path], object] | None = None,
+    on_network: Callable[[Mapping[str, Network]], object] | None = None,
 ) -> InputData:
     """Read and check every input a configuration names.
 
@@ -279,6 +280,10 @@ def read_inputs(
     on_parse : callable, optional
         Called with the OSM file's path just before it is parsed
         (:func:`~coverage.inputs.network.load_networks`).
+    on_network : callable, optional
+        Called with the networks (mode -> :class:`Network`) as soon as they are
+        loaded, before the stations are checked against them and the population is
+        read (what needs only the network can start then).
 
     Returns
     -------
@@ -323,6 +328,8 @@ def read_inputs(
         network_snap_m=config.network_snap_m,
         on_parse=on_parse,
     )
+    if on_network is not None:
+        on_network(networks)
     network = next(iter(networks.values()))
     check_station_extent(
         stations,

@@ -216,3 +216,73 @@ def test_the_parent_loads_pyrosm_while_the_child_reads_and_not_after(tmp_path, m
     assert warmed == [1]
     read(0.0)  # the child has answered: no load
     assert warmed == [1]
+
+
+def _river_config(tmp_path, **more):
+    from coverage.config import config_from_dict
+
+    path = _river_pbf(tmp_path)
+    stations = tmp_path / "stations.csv"
+    lon, lat = _lonlat([(500, -190)])
+    stations.write_text(f"id,name,lon,lat\ns1,站,{lon[0]:.7f},{lat[0]:.7f}\n", encoding="utf-8")
+    people = tmp_path / "people.csv"
+    plon, plat = _lonlat([(200, 100), (200, 200), (800, 290)])
+    people.write_text(
+        "lon,lat,population\n"
+        + "".join(f"{x:.7f},{y:.7f},10\n" for x, y in zip(plon, plat, strict=True)),
+        encoding="utf-8",
+    )
+    settings = {"stations": str(stations), "population": {"points": str(people)}}
+    return config_from_dict({**settings, "network": str(path), **more}, base_dir=None)
+
+
+@pytest.mark.parametrize("cores", [2, 1])
+def test_the_mask_is_built_on_a_second_thread_while_the_population_is_read(
+    tmp_path, monkeypatch, cores
+):
+    """With the cores to itself a run builds the water mask on a second thread, started
+    as soon as the network is there (before the population is read); in a batch worker
+    (one thread) on this one. The same mask either way, and the first error is the
+    inputs' when both the population and the mask fail."""
+    import threading
+
+    from coverage import pipeline
+    from coverage.inputs import read as read_module
+
+    monkeypatch.setattr(pipeline, "thread_count", lambda: cores)
+    events = []
+    real_barrier, real_demand = pipeline.water_barrier, read_module.load_demand
+
+    def barrier(*args, **kwargs):
+        events.append(("mask", threading.current_thread().name.split("_")[0]))
+        return real_barrier(*args, **kwargs)
+
+    def demand(*args, **kwargs):
+        events.append(("population", threading.current_thread().name))
+        return real_demand(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "water_barrier", barrier)
+    monkeypatch.setattr(read_module, "load_demand", demand)
+    config = _river_config(tmp_path).replace(cache=False)
+    inputs, mask = pipeline.read_with_water(config)
+    assert mask is not None and len(inputs.demand) == 3
+    if cores == 2:
+        assert events == [("mask", "water-mask"), ("population", "MainThread")]
+    else:
+        assert events == [("population", "MainThread"), ("mask", "MainThread")]
+    alone = barrier_for_network(inputs.network)
+    np.testing.assert_array_equal(mask.water, alone.water)
+    np.testing.assert_array_equal(mask.land, alone.land)
+    # both fail: the population's error, after the mask's thread has ended
+    monkeypatch.setattr(pipeline, "water_barrier", lambda *a, **k: 1 / 0)
+    bad = _river_config(tmp_path, population={"points": str(tmp_path / "none.csv")})
+    with pytest.raises(InputError, match=r"none\.csv"):
+        pipeline.read_with_water(bad.replace(cache=False))
+
+    # the mask alone fails: its error, from whichever thread built it
+    def broken(*args, **kwargs):
+        raise InputError("barriers.geojson: no polygons")
+
+    monkeypatch.setattr(pipeline, "water_barrier", broken)
+    with pytest.raises(InputError, match=r"barriers\.geojson: no polygons"):
+        pipeline.read_with_water(config)
