@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import shutil
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..fork import forked
+from ..fork import fork_available, forked
 from .basemaps import Basemap
 from .labels import label, tier_label
 from .layers import write_gis_layers
@@ -24,6 +24,7 @@ from .maps import ASSETS, coverage_map, save_map
 from .products import Products, make_products
 from .report import write_report, write_units_xlsx
 from .report.page import ReportPage, report_page
+from .sharing import Job, SharedJobs
 from .static import prepare_drawing, static_maps
 from .style import map_title
 from .writers import atomic_path
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = [
     "package_name",
     "printing",
+    "screen_jobs",
     "write_package",
     "write_presentation",
     "write_print_outputs",
@@ -103,22 +105,21 @@ def write_presentation(
     """
     products = products or make_products(result)
 
+    jobs = screen_jobs(
+        result,
+        folder,
+        products=products,
+        basemap=basemap,
+        lang=lang,
+        tianditu_key=tianditu_key,
+        output_crs=output_crs,
+        shapefile=shapefile,
+        shapefile_encoding=shapefile_encoding,
+    )
     with printing(
-        result, folder, products=products, lang=lang, modes=modes, parallel=parallel
+        result, folder, products=products, lang=lang, modes=modes, parallel=parallel, jobs=jobs
     ) as printed:
-        paths = write_screen_outputs(
-            result,
-            folder,
-            products=products,
-            basemap=basemap,
-            lang=lang,
-            tianditu_key=tianditu_key,
-            output_crs=output_crs,
-            shapefile=shapefile,
-            shapefile_encoding=shapefile_encoding,
-        )
-        paths.update(printed())
-    return paths
+        return printed()
 
 
 @contextmanager
@@ -131,14 +132,17 @@ def printing(
     modes: Mapping[str, Mapping[str, Any]] | None = None,
     parallel: bool = False,
     cache_dir: str | os.PathLike[str] | None = None,
+    jobs: Sequence[Job] = (),
 ) -> Iterator[Callable[..., dict[str, Path]]]:
-    """The print outputs (:func:`write_print_outputs`) written while the block runs.
+    """The print outputs (:func:`write_print_outputs`) and ``jobs`` written while the block runs.
 
     With ``parallel`` the maps are drawn in a second process
     (:func:`~coverage.fork.forked`), and this one makes the report's tables
     and text when the block is done, while the maps are still being drawn; the maps
-    are added to the report when they are there. Else all of it is written when asked
-    for.
+    are added to the report when they are there. The ``jobs`` (other files of the
+    result) are shared: each is written by whichever process is free first
+    (:class:`~coverage.outputs.sharing.SharedJobs`). Else all of it is written when
+    asked for.
 
     Parameters
     ----------
@@ -148,19 +152,25 @@ def printing(
         Fork where that is sound.
     cache_dir : path-like, optional
         The run's cache folder (the print maps keep their roads' images there).
+    jobs : sequence of callables
+        Other files of the result (:data:`~coverage.outputs.sharing.Job`, longest
+        first): they must need nothing the block makes.
 
     Yields
     ------
     callable
-        Call it inside the block: it waits for the files and returns kind -> path.
+        Call it inside the block: it waits for the files and returns kind -> path
+        (the maps, the report and the jobs' files).
         Given a result, the report is that one's: the same run with more in its
         summary (the data dates, looked up while the maps are drawn; the maps do not
         show them).
     """
 
+    shared = SharedJobs(jobs, shared=parallel and fork_available())
+
     def job() -> dict[str, str]:
-        drawn = _print_maps(result, folder, products=products, lang=lang, cache_dir=cache_dir)
-        return {kind: str(path) for kind, path in drawn.items()}
+        maps = _print_maps(result, folder, products=products, lang=lang, cache_dir=cache_dir)
+        return {**{kind: str(path) for kind, path in maps.items()}, **shared.run()}
 
     with forked(job, enabled=parallel) as pending:
 
@@ -169,12 +179,15 @@ def printing(
             page = None
             if pending.pid is not None:  # while the child draws
                 page = report_page(shown, lang=lang, modes=modes)
+            mine = shared.run()
+            if pending.pid is not None:
                 # and the drawing machinery, so the children of this process's next
                 # runs start warm (a script over many counties)
                 prepare_drawing()
-            maps = {kind: Path(path) for kind, path in pending.result().items()}
+            files = {kind: Path(path) for kind, path in {**pending.result(), **mine}.items()}
+            maps = {kind: path for kind, path in files.items() if _is_map(kind)}
             report = _report_with_maps(shown, folder, maps, lang=lang, modes=modes, page=page)
-            return {**maps, "report": report}
+            return {**files, "report": report}
 
         yield wait
 
@@ -195,6 +208,11 @@ def _print_maps(
         isochrones=products.isochrones,
         cache_dir=cache_dir,
     )
+
+
+def _is_map(kind: str) -> bool:
+    """Whether a file kind is a print map (``map_png``, ``map_<level>_png``)."""
+    return kind.startswith("map_") and kind.endswith("_png")
 
 
 def _report_with_maps(
@@ -248,6 +266,67 @@ def write_print_outputs(
     return {**maps, "report": _report_with_maps(result, folder, maps, lang=lang, modes=modes)}
 
 
+def screen_jobs(
+    result: CoverageResult,
+    folder: str | os.PathLike[str],
+    *,
+    products: Products,
+    basemap: str | Mapping[str, Any] | Basemap = "osm",
+    lang: str = "en",
+    tianditu_key: str | None = None,
+    output_crs: str = "EPSG:4326",
+    shapefile: bool = False,
+    shapefile_encoding: str = "utf-8",
+) -> list[Job]:
+    """What :func:`write_screen_outputs` writes, as jobs (longest first) for
+    :func:`printing`: ``map.html`` with ``assets/``, ``outputs.gpkg`` (and Shapefiles),
+    ``units.xlsx``.
+
+    Parameters
+    ----------
+    result, folder, products, basemap, lang, tianditu_key, output_crs, shapefile, shapefile_encoding
+        As for :func:`write_presentation`.
+
+    Returns
+    -------
+    list of callables
+        Each writes its files and returns file kind -> path.
+    """
+    out = Path(folder)
+
+    def web_map() -> dict[str, Path]:
+        fmap = coverage_map(
+            result,
+            basemap=basemap,
+            lang=lang,
+            tianditu_key=tianditu_key,
+            surface=products.minutes_grid,
+            isochrones=products.isochrones,
+        )
+        paths = {"map": save_map(fmap, out / "map.html")}
+        for name in LICENCES:
+            target = out / "assets" / name
+            with atomic_path(target) as tmp:
+                shutil.copyfile(ASSETS / name, tmp)
+            paths[f"licence_{name}"] = target
+        return paths
+
+    def layers() -> dict[str, Path]:
+        return write_gis_layers(
+            result,
+            out,
+            isochrones=products.isochrones,
+            output_crs=output_crs,
+            shapefile=shapefile,
+            shapefile_encoding=shapefile_encoding,
+        )
+
+    def workbook() -> dict[str, Path]:
+        return {"units_xlsx": write_units_xlsx(result, out / "units.xlsx", lang=lang)}
+
+    return [web_map, layers, workbook]
+
+
 def write_screen_outputs(
     result: CoverageResult,
     folder: str | os.PathLike[str],
@@ -273,34 +352,18 @@ def write_screen_outputs(
     dict
         File kind -> path.
     """
-    out = Path(folder)
-    paths: dict[str, Path] = {}
-    fmap = coverage_map(
+    jobs = screen_jobs(
         result,
+        folder,
+        products=products,
         basemap=basemap,
         lang=lang,
         tianditu_key=tianditu_key,
-        surface=products.minutes_grid,
-        isochrones=products.isochrones,
+        output_crs=output_crs,
+        shapefile=shapefile,
+        shapefile_encoding=shapefile_encoding,
     )
-    paths["map"] = save_map(fmap, out / "map.html")
-    for name in LICENCES:
-        target = out / "assets" / name
-        with atomic_path(target) as tmp:
-            shutil.copyfile(ASSETS / name, tmp)
-        paths[f"licence_{name}"] = target
-    paths["units_xlsx"] = write_units_xlsx(result, out / "units.xlsx", lang=lang)
-    paths.update(
-        write_gis_layers(
-            result,
-            out,
-            isochrones=products.isochrones,
-            output_crs=output_crs,
-            shapefile=shapefile,
-            shapefile_encoding=shapefile_encoding,
-        )
-    )
-    return paths
+    return {kind: path for job in jobs for kind, path in job().items()}
 
 
 def package_name(name: str) -> str:

@@ -24,10 +24,11 @@ from .options import OutputOptions
 from .presentation import (
     package_name,
     printing,
+    screen_jobs,
     write_package,
-    write_screen_outputs,
 )
-from .products import make_products
+from .products import Products, make_products
+from .sharing import Job
 from .writers import write_csv, write_geojson, write_geotiff, write_json
 
 __all__ = ["write_mode_outputs", "write_output_files", "write_outputs"]
@@ -91,8 +92,13 @@ def _write_result(
         isochrone_cell_m=options.isochrone_cell_m,
         per_station=options.isochrones_per_station,
     )
+    jobs = [
+        *screen_jobs(result, stage, products=products, **options.screen()),
+        *_product_jobs(result, stage, products),
+    ]
     # the print maps in a second process (started first: they take longest) while this
-    # one writes the rest, the report's tables and text last
+    # one writes the tables and the report's text; the other files go to whichever is
+    # free first; the report last
     with printing(
         result,
         stage,
@@ -101,27 +107,43 @@ def _write_result(
         modes=modes,
         parallel=options.parallel,
         cache_dir=options.cache_dir,
+        jobs=jobs,
     ) as printed:
         # the data dates while the maps are drawn (an OSM file without a date in its
         # header is scanned object by object); the maps do not show them
         result = _dated(result, options)
         names = _write_tables(result, stage)
-        grid = result.demand.grid
-        if grid is not None and products.minutes_grid is not None:
-            names["travel_time"] = "travel_time.tif"
-            write_geotiff(
-                products.minutes_grid, grid.transform, grid.crs, stage / names["travel_time"]
-            )
-        if products.isochrones.crs is not None:
-            names["isochrones"] = "isochrones.geojson"
-            write_geojson(products.isochrones, stage / names["isochrones"])
-        if products.isochrones_stations is not None:
-            names["isochrones_stations"] = "isochrones_stations.geojson"
-            write_geojson(products.isochrones_stations, stage / names["isochrones_stations"])
-        shown = write_screen_outputs(result, stage, products=products, **options.screen())
-        shown.update(printed(result))
+        shown = printed(result)
     names.update({kind: path.relative_to(stage).as_posix() for kind, path in shown.items()})
     return names
+
+
+def _product_jobs(result: CoverageResult, stage: Path, products: Products) -> list[Job]:
+    """``travel_time.tif``, ``isochrones.geojson`` and ``isochrones_stations.geojson``
+    as jobs for :func:`~coverage.outputs.presentation.printing`."""
+    jobs: list[Job] = []
+    grid, surface = result.demand.grid, products.minutes_grid
+    if grid is not None and surface is not None:
+
+        def raster() -> dict[str, Path]:
+            path = stage / "travel_time.tif"
+            return {"travel_time": write_geotiff(surface, grid.transform, grid.crs, path)}
+
+        jobs.append(raster)
+    layers = {"isochrones": products.isochrones}
+    if products.isochrones.crs is None:
+        layers = {}
+    if products.isochrones_stations is not None:
+        layers["isochrones_stations"] = products.isochrones_stations
+    if layers:
+
+        def isochrones() -> dict[str, Path]:
+            for kind, frame in layers.items():
+                write_geojson(frame, stage / f"{kind}.geojson")
+            return {kind: stage / f"{kind}.geojson" for kind in layers}
+
+        jobs.append(isochrones)
+    return jobs
 
 
 def write_outputs(
