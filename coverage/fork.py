@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from typing import Any, Generic, TypeVar
 
-__all__ = ["Pending", "fork_available", "forked"]
+__all__ = ["Pending", "fork_available", "forked", "in_child"]
 
 T = TypeVar("T")
 
@@ -237,9 +237,25 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, 0)
 
 
+#: Set in a forked child (see :func:`in_child`).
+_IN_CHILD = [False]
+
+
+def in_child() -> bool:
+    """Whether this process is a child forked by :func:`forked`.
+
+    A child has only the thread that forked it: a thread pool the parent had started
+    (GDAL's compression workers, for one) is there in memory without its threads, and
+    work handed to it would wait for ever. Code that starts or uses pools asks
+    :func:`coverage.threads.thread_count`, which says 1 in a child.
+    """
+    return _IN_CHILD[0]
+
+
 def _child(task: Callable[[], Any], fd: int) -> None:
     """Run the task, send its answer down the pipe as JSON, leave without clean-up."""
     code = 1
+    _IN_CHILD[0] = True
     try:
         # a collection would write to the header of every object shared with the
         # parent (copying each page); the child is short-lived, so it collects nothing

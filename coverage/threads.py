@@ -5,7 +5,8 @@ releases the GIL, so a long array splits into chunks that run on several cores a
 once, with the same answer as in one piece (each element is computed on its own).
 A run on its own uses every core it may run on; where regions share the cores (a
 batch's Dask workers are daemonic processes, a pool's tasks run off the main thread,
-a Dask ``LocalCluster`` sets ``OMP_NUM_THREADS=1``), one.
+a Dask ``LocalCluster`` sets ``OMP_NUM_THREADS=1``), one; and so does a child forked
+by :func:`coverage.fork.forked`, whose inherited pools (GDAL's) have no threads.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from itertools import pairwise
 
 import numpy as np
 
+from .fork import in_child
+
 __all__ = ["MIN_CHUNK", "split_arrays", "thread_count"]
 
 #: Fewest elements per chunk: below this, starting a thread costs more than it saves.
@@ -29,6 +32,8 @@ def thread_count() -> int:
     """Threads this call may use: the cores of this process for a run on its own, 1
     where regions run side by side (module docstring)."""
     if os.environ.get("OMP_NUM_THREADS", "").strip() == "1":
+        return 1
+    if in_child():  # the parent's pools are there without their threads
         return 1
     if multiprocessing.current_process().daemon:
         return 1

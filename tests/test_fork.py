@@ -298,3 +298,48 @@ def test_no_fork_inside_a_jupyter_kernel():
     NotebookClient(nb, kernel_name="python3", timeout=120).execute()
     printed = "".join(o["text"] for o in nb.cells[0].outputs if o.get("name") == "stdout")
     assert printed.split() == ["True", "False"]
+
+
+_GEOTIFF_IN_A_CHILD = """
+import sys
+from pathlib import Path
+
+import numpy as np
+from pyproj import CRS
+from rasterio.transform import from_origin
+
+from coverage.fork import forked
+from coverage.outputs.writers import write_geotiff
+from coverage.threads import thread_count
+
+folder = Path(sys.argv[1])
+data = np.random.default_rng(0).random((600, 700)).astype(np.float32)
+where = (from_origin(500000, 3400000, 100, 100), CRS.from_epsg(32650))
+write_geotiff(data, *where, folder / "parent.tif")  # GDAL's compression threads start here
+def child():
+    return [thread_count(), str(write_geotiff(data, *where, folder / "child.tif"))]
+with forked(child) as job:
+    threads, path = job.result()
+print(thread_count() > 1, threads, Path(path).name)
+"""
+
+
+@pytest.mark.usefixtures("needs_fork")
+def test_a_child_writes_a_geotiff_after_its_parent_started_gdals_threads(tmp_path):
+    """A tiled GeoTIFF is compressed by GDAL's thread pool; the pool the parent started
+    is in the child's memory without its threads, and a write handed to it waited for
+    ever. In a child every pool is one thread (in a subprocess, so a hang fails the
+    test instead of stopping the suite)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _GEOTIFF_IN_A_CHILD, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "1", "child.tif"]
+    import rasterio
+
+    with rasterio.open(tmp_path / "parent.tif") as a, rasterio.open(tmp_path / "child.tif") as b:
+        assert (a.read(1) == b.read(1)).all()

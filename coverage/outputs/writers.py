@@ -21,6 +21,8 @@ import rasterio
 from affine import Affine
 from pyproj import CRS
 
+from ..threads import thread_count
+
 __all__ = [
     "atomic_path",
     "defuse_text",
@@ -220,7 +222,9 @@ def write_geotiff(
             transform=transform,
             nodata=nodata,
             compress="deflate",
-            num_threads="ALL_CPUS",  # tiles compressed on every core
+            # tiles compressed on every core; one where the cores are shared, and in a
+            # forked child (GDAL's pool, started by the parent, has no threads there)
+            num_threads="ALL_CPUS" if thread_count() > 1 else 1,
             tiled=data.shape[0] >= 256 and data.shape[1] >= 256,
         ) as dst:
             dst.write(data, 1)
