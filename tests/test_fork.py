@@ -336,6 +336,8 @@ def test_a_child_writes_a_geotiff_after_its_parent_started_gdals_threads(tmp_pat
         text=True,
         timeout=60,
         check=False,
+        # a Dask cluster started earlier in this process sets OMP_NUM_THREADS=1 here
+        env={k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"},
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["True", "1", "child.tif"]
