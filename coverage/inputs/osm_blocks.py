@@ -1,12 +1,15 @@
 """A PBF file's blocks as arrays: the road ways and the newest edit, without a Python step per node.
 
-pyrosm (0.25 and later) decodes each ``PrimitiveBlock`` of an OSM PBF file in
-compiled code (libdeflate, then its own protobuf decoder) into numpy arrays: node
+The file's blobs are read and inflated here (their small framing messages decoded
+by hand, zlib from the standard library), and each ``PrimitiveBlock`` is decoded by
+pyrosm's compiled decoder (0.25 and later:
+``pyrosm.primitive_block_decoder.decode_primitive_block``) into numpy arrays: node
 ids and coordinates, way ids with their node references and tags as string-table
 indices, and every element's metadata. From those arrays the highway and ferry
 ways are picked, their tags looked up and their nodes placed with array
-operations only: one Python step per block and per distinct ``highway`` value,
-none per node (osmium hands each way node to Python: 0.15-0.3 s on a county).
+operations: Python steps per block and per highway or ferry way (a dictionary
+look-up of its verdict), none per node (osmium hands each way node to Python:
+0.15-0.3 s on a county).
 
 Both readers give the same ways, in file order, with the same nodes and
 coordinates (osmium's fixed-point degrees, 1e-7): :mod:`coverage.inputs.osm_ways`
