@@ -100,6 +100,11 @@ def access_model(
     )
 
 
+def _wants_water(config: RunConfig) -> bool:
+    """Whether a configuration's legs are checked against water (OSM water or a layer)."""
+    return bool(config.water_barriers or config.barriers is not None)
+
+
 def water_barrier(
     config: RunConfig, network: Network, *, features: WaterFeatures | None = None
 ) -> WaterMask | None:
@@ -120,7 +125,7 @@ def water_barrier(
     WaterMask or None
         None without water (or when neither setting asks for it).
     """
-    if not (config.water_barriers or config.barriers is not None):
+    if not _wants_water(config):
         return None
     return cached_barrier(
         network,
@@ -171,7 +176,7 @@ def read_with_water(
     ):
 
         def start(networks: Mapping[str, Network]) -> None:
-            if thread_count() > 1 and (config.water_barriers or config.barriers is not None):
+            if thread_count() > 1 and _wants_water(config):
                 building.append(
                     pool.submit(water_barrier, config, chosen(networks), features=water.features)
                 )

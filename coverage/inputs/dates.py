@@ -94,8 +94,6 @@ def _osm_date(path: Path, cache_dir: str | os.PathLike[str] | None) -> DataDate 
 
 
 def _newest_object(path: Path) -> DataDate | None:
-    import osmium
-
     from .osm_blocks import UnknownFeature, decoder_available, newest_timestamp
 
     if path.name.lower().endswith(".pbf") and decoder_available(path):
@@ -105,6 +103,8 @@ def _newest_object(path: Path) -> DataDate | None:
             pass
         else:
             return None if found is None else DataDate(found.strftime("%Y-%m-%d"), "osm_newest")
+    import osmium
+
     newest: dt.datetime | None = None
     wanted = osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION
     for obj in osmium.FileProcessor(str(path), wanted):

@@ -131,7 +131,7 @@ class OutputOptions:
 
     def screen(self) -> dict[str, Any]:
         """The keyword arguments of
-        :func:`coverage.outputs.presentation.write_screen_outputs` (besides products)."""
+        :func:`coverage.outputs.presentation.screen_jobs` (besides products)."""
         kwargs = self.presentation()
         del kwargs["parallel"]
         return kwargs

@@ -39,7 +39,6 @@ __all__ = [
     "write_package",
     "write_presentation",
     "write_print_outputs",
-    "write_screen_outputs",
 ]
 
 #: Licences of the libraries inlined into map.html, copied next to it.
@@ -278,8 +277,8 @@ def screen_jobs(
     shapefile: bool = False,
     shapefile_encoding: str = "utf-8",
 ) -> list[Job]:
-    """What :func:`write_screen_outputs` writes, as jobs (longest first) for
-    :func:`printing`: ``map.html`` with ``assets/``, ``outputs.gpkg`` (and Shapefiles),
+    """What is opened on a screen, as jobs (longest first) for :func:`printing`:
+    ``map.html`` with ``assets/`` (licences), ``outputs.gpkg`` (and Shapefiles),
     ``units.xlsx``.
 
     Parameters
@@ -325,45 +324,6 @@ def screen_jobs(
         return {"units_xlsx": write_units_xlsx(result, out / "units.xlsx", lang=lang)}
 
     return [web_map, layers, workbook]
-
-
-def write_screen_outputs(
-    result: CoverageResult,
-    folder: str | os.PathLike[str],
-    *,
-    products: Products,
-    basemap: str | Mapping[str, Any] | Basemap = "osm",
-    lang: str = "en",
-    tianditu_key: str | None = None,
-    output_crs: str = "EPSG:4326",
-    shapefile: bool = False,
-    shapefile_encoding: str = "utf-8",
-) -> dict[str, Path]:
-    """Write what is opened on a screen: ``map.html`` with ``assets/`` (licences),
-    ``units.xlsx``, ``outputs.gpkg`` (and Shapefiles).
-
-    Parameters
-    ----------
-    result, folder, products, basemap, lang, tianditu_key, output_crs, shapefile, shapefile_encoding
-        As for :func:`write_presentation`.
-
-    Returns
-    -------
-    dict
-        File kind -> path.
-    """
-    jobs = screen_jobs(
-        result,
-        folder,
-        products=products,
-        basemap=basemap,
-        lang=lang,
-        tianditu_key=tianditu_key,
-        output_crs=output_crs,
-        shapefile=shapefile,
-        shapefile_encoding=shapefile_encoding,
-    )
-    return {kind: path for job in jobs for kind, path in job().items()}
 
 
 def package_name(name: str) -> str:

@@ -130,9 +130,9 @@ def _product_jobs(result: CoverageResult, stage: Path, products: Products) -> li
             return {"travel_time": write_geotiff(surface, grid.transform, grid.crs, path)}
 
         jobs.append(raster)
-    layers = {"isochrones": products.isochrones}
-    if products.isochrones.crs is None:
-        layers = {}
+    layers = {}
+    if products.isochrones.crs is not None:
+        layers["isochrones"] = products.isochrones
     if products.isochrones_stations is not None:
         layers["isochrones_stations"] = products.isochrones_stations
     if layers:

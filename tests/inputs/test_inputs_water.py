@@ -105,6 +105,24 @@ def _river_pbf(tmp_path):
     return write_osm_pbf(tmp_path / "river.osm.pbf", lon, lat, ways, tags)
 
 
+def _river_config(tmp_path, **more):
+    from coverage.config import config_from_dict
+
+    path = _river_pbf(tmp_path)
+    stations = tmp_path / "stations.csv"
+    lon, lat = _lonlat([(500, -190)])
+    stations.write_text(f"id,name,lon,lat\ns1,站,{lon[0]:.7f},{lat[0]:.7f}\n", encoding="utf-8")
+    people = tmp_path / "people.csv"
+    plon, plat = _lonlat([(200, 100), (200, 200), (800, 290)])
+    people.write_text(
+        "lon,lat,population\n"
+        + "".join(f"{x:.7f},{y:.7f},10\n" for x, y in zip(plon, plat, strict=True)),
+        encoding="utf-8",
+    )
+    settings = {"stations": str(stations), "population": {"points": str(people)}}
+    return config_from_dict({**settings, "network": str(path), **more}, base_dir=None)
+
+
 def test_water_read_in_a_second_process_is_the_water_read_here(tmp_path, monkeypatch):
     """The features come back from the child exactly (coordinates, the ``natural`` tag),
     so the water, and the mask made of it, are those of a read in this process."""
@@ -144,26 +162,11 @@ def test_a_first_run_forks_the_water_read_and_a_cached_one_does_not(tmp_path, mo
     """The child starts when the OSM file is parsed; a re-run from the graph cache
     reads the cached water mask and starts none. Both runs give the same figures."""
     from coverage import fork
-    from coverage.config import config_from_dict
     from coverage.pipeline import run_coverage
 
     if not fork.fork_available():
         pytest.skip("forking is not available here (one core, not Linux or not the main thread)")
-    path = _river_pbf(tmp_path)
-    stations = tmp_path / "stations.csv"
-    lon, lat = _lonlat([(500, -190)])
-    stations.write_text(f"id,name,lon,lat\ns1,站,{lon[0]:.7f},{lat[0]:.7f}\n", encoding="utf-8")
-    people = tmp_path / "people.csv"
-    plon, plat = _lonlat([(200, 100), (200, 200), (800, 290)])
-    people.write_text(
-        "lon,lat,population\n"
-        + "".join(f"{x:.7f},{y:.7f},10\n" for x, y in zip(plon, plat, strict=True)),
-        encoding="utf-8",
-    )
-    cfg = config_from_dict(
-        {"stations": str(stations), "population": {"points": str(people)}, "network": str(path)},
-        base_dir=None,
-    ).replace(cache=True, cache_dir=tmp_path / "cache")
+    cfg = _river_config(tmp_path).replace(cache=True, cache_dir=tmp_path / "cache")
     started = []
     real = fork.forked
 
@@ -216,24 +219,6 @@ def test_the_parent_loads_pyrosm_while_the_child_reads_and_not_after(tmp_path, m
     assert warmed == [1]
     read(0.0)  # the child has answered: no load
     assert warmed == [1]
-
-
-def _river_config(tmp_path, **more):
-    from coverage.config import config_from_dict
-
-    path = _river_pbf(tmp_path)
-    stations = tmp_path / "stations.csv"
-    lon, lat = _lonlat([(500, -190)])
-    stations.write_text(f"id,name,lon,lat\ns1,站,{lon[0]:.7f},{lat[0]:.7f}\n", encoding="utf-8")
-    people = tmp_path / "people.csv"
-    plon, plat = _lonlat([(200, 100), (200, 200), (800, 290)])
-    people.write_text(
-        "lon,lat,population\n"
-        + "".join(f"{x:.7f},{y:.7f},10\n" for x, y in zip(plon, plat, strict=True)),
-        encoding="utf-8",
-    )
-    settings = {"stations": str(stations), "population": {"points": str(people)}}
-    return config_from_dict({**settings, "network": str(path), **more}, base_dir=None)
 
 
 @pytest.mark.parametrize("cores", [2, 1])
