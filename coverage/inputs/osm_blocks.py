@@ -24,7 +24,8 @@ from __future__ import annotations
 import datetime as dt
 import struct
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +34,12 @@ import numpy as np
 __all__ = [
     "MAX_DECODE_BYTES",
     "UNDEFINED",
+    "Tagged",
     "UnknownFeature",
     "decoder_available",
     "newest_timestamp",
     "road_ways",
+    "tagged_elements",
 ]
 
 #: Largest PBF read through the block decoder (about 24 bytes of memory per node).
@@ -284,6 +287,137 @@ def road_ways(
         known[known] = ids[at[known]] == all_refs[known]
         x[known], y[known] = xs[at[known]], ys[at[known]]
     return all_refs, x, y, np.concatenate(counts), np.concatenate(way_tags), roads
+
+
+@dataclass(frozen=True)
+class Tagged:
+    """The ways and relations of a PBF file with some tags, and what their shapes need
+    (:func:`tagged_elements`).
+
+    Attributes
+    ----------
+    node_ids, lon, lat : numpy.ndarray
+        Every node of the file, by id (a repeated node: the last one read), in degrees
+        as pyrosm computes them (``(raw * granularity + offset) / 1e9``).
+    ways : list of (int, dict, numpy.ndarray)
+        Each way with a wanted tag, in file order: id, all its tags, node references.
+    relations : list of (int, dict, numpy.ndarray)
+        Each relation with a wanted tag, in file order: id, all its tags, the ids of its
+        way members in member order.
+    member_refs : dict
+        Way id -> node references, for every member way of those relations found in the file.
+    """
+
+    node_ids: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    ways: list[tuple[int, dict[str, str], np.ndarray]]
+    relations: list[tuple[int, dict[str, str], np.ndarray]]
+    member_refs: dict[int, np.ndarray]
+
+
+def _hits(
+    strings: list[bytes],
+    element: Mapping[str, np.ndarray],
+    wanted: Mapping[bytes, frozenset[bytes] | None],
+) -> np.ndarray:
+    """The elements of a block's ways or relations that carry a wanted tag (``wanted``:
+    key -> values, None for any value)."""
+    n = len(element["id"])
+    keys, vals = element["keys"], element["vals"]
+    if not n or not keys.size:
+        return np.empty(0, dtype=np.int64)
+    ok = np.zeros((len(wanted), len(strings)), dtype=bool)
+    for j, values in enumerate(wanted.values()):
+        if values is None:
+            ok[j] = True
+        else:
+            ok[j] = [s in values for s in strings]
+    col = _columns(strings, {k: j for j, k in enumerate(wanted)})[keys]
+    hit = col >= 0
+    hit[hit] = ok[col[hit], vals[hit]]
+    owner = np.repeat(np.arange(n), np.diff(element["tags_off"]))
+    return np.unique(owner[hit])
+
+
+def _tags(strings: list[bytes], element: Mapping[str, np.ndarray], i: int) -> dict[str, str]:
+    start, end = element["tags_off"][i], element["tags_off"][i + 1]
+    return {
+        strings[k].decode(errors="replace"): strings[v].decode(errors="replace")
+        for k, v in zip(element["keys"][start:end], element["vals"][start:end], strict=True)
+    }
+
+
+def tagged_elements(path: Path, wanted: Mapping[str, list[str] | str | bool]) -> Tagged:
+    """The ways and relations of a PBF file with a wanted tag, in one pass over its blocks.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        An OSM PBF file.
+    wanted : mapping
+        OSM key -> the values to keep (a list or one value), or True for any value, as
+        osmnx and pyrosm take them.
+
+    Returns
+    -------
+    Tagged
+
+    Raises
+    ------
+    Exception
+        pyrosm's errors on a file it cannot decode (the caller names the file).
+    """
+    wanted_b: dict[bytes, frozenset[bytes] | None] = {}
+    for key, values in wanted.items():
+        if values is True:
+            wanted_b[key.encode()] = None
+        else:
+            listed = [values] if isinstance(values, str) else [] if values is False else values
+            wanted_b[key.encode()] = frozenset(x.encode() for x in listed)
+    node_ids: list[np.ndarray] = []
+    lons: list[np.ndarray] = []
+    lats: list[np.ndarray] = []
+    held: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    ways: list[tuple[int, dict[str, str], np.ndarray]] = []
+    relations: list[tuple[int, dict[str, str], np.ndarray]] = []
+    for strings, header, nodes, block_ways, block_relations in _blocks(path, metadata=False):
+        if nodes is not None and len(nodes["id"]):
+            gran = int(header["granularity"])
+            node_ids.append(nodes["id"])
+            lons.append((nodes["lon"] * gran + int(header["lon_offset"])) / 1e9)
+            lats.append((nodes["lat"] * gran + int(header["lat_offset"])) / 1e9)
+        if block_ways is not None and len(block_ways["id"]):
+            off, refs = block_ways["refs_off"], block_ways["refs"]
+            held.append((block_ways["id"], off, refs))  # a relation may name any of them
+            for i in _hits(strings, block_ways, wanted_b):
+                tags = _tags(strings, block_ways, int(i))
+                ways.append((int(block_ways["id"][i]), tags, refs[off[i] : off[i + 1]].copy()))
+        if block_relations is not None and len(block_relations["id"]):
+            off, kinds = block_relations["members_off"], block_relations["types"]
+            for i in _hits(strings, block_relations, wanted_b):
+                tags = _tags(strings, block_relations, int(i))
+                part = slice(off[i], off[i + 1])
+                members = block_relations["memids"][part][kinds[part] == 1]  # 1: a way
+                relations.append((int(block_relations["id"][i]), tags, members.copy()))
+    member_refs: dict[int, np.ndarray] = {}
+    if relations:
+        named = np.unique(np.concatenate([r[2] for r in relations]))
+        for ids, off, refs in held:
+            for i in np.flatnonzero(np.isin(ids, named)):
+                member_refs[int(ids[i])] = refs[off[i] : off[i + 1]].copy()
+    if node_ids:
+        ids = np.concatenate(node_ids)
+        lon, lat = np.concatenate(lons), np.concatenate(lats)
+        if ids.size > 1 and not (ids[1:] > ids[:-1]).all():
+            order = np.argsort(ids, kind="stable")
+            ids, lon, lat = ids[order], lon[order], lat[order]
+            last = np.ones(ids.size, dtype=bool)  # a repeated node: the last one read
+            last[:-1] = ids[1:] != ids[:-1]
+            ids, lon, lat = ids[last], lon[last], lat[last]
+    else:
+        ids, lon, lat = np.empty(0, np.int64), np.empty(0), np.empty(0)
+    return Tagged(ids, lon, lat, ways, relations, member_refs)
 
 
 def newest_timestamp(path: Path) -> dt.datetime | None:

@@ -26,6 +26,8 @@ import shapely
 
 from ..errors import InputError
 from ..fork import Pending, forked
+from .osm_areas import pbf_features
+from .osm_blocks import UnknownFeature, decoder_available
 
 __all__ = [
     "WATER_BARRIER_TAGS",
@@ -119,7 +121,9 @@ def osm_features(
     Parameters
     ----------
     path : path-like
-        ``.osm.pbf`` (read with pyrosm) or ``.osm`` XML (read with osmnx).
+        ``.osm.pbf`` (read through the block decoder,
+        :func:`~coverage.inputs.osm_areas.pbf_features`, else pyrosm) or ``.osm`` XML
+        (read with osmnx).
     tags : dict
         OSM key -> values to keep, as osmnx takes them.
 
@@ -134,6 +138,11 @@ def osm_features(
         Whatever pyrosm or osmnx raise on a file they cannot read.
     """
     path = Path(path)
+    if path.name.lower().endswith(".pbf") and decoder_available(path):
+        try:
+            return pbf_features(path, tags)
+        except UnknownFeature:
+            pass  # a header feature the block reader does not know: pyrosm reads it
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pyrosm and osmnx chatter
         if path.name.lower().endswith(".pbf"):
@@ -203,12 +212,16 @@ def _warm_now(pending: Pending[Any], path: Path) -> bool:
 
     Not in a process's first run (a command line run is the only one: loading would
     make it wait longer than the child), nor once the child has answered, nor for an
-    XML file (read with osmnx); from a process's second run on, while the child works.
+    XML file (read with osmnx) or a PBF the block reader reads (no pyrosm reader in
+    the child: :func:`osm_features`); from a process's second run on, while the child
+    works.
     """
     _FORKED_READS[0] += 1
     if "pyrosm.pyrosm" in sys.modules or _FORKED_READS[0] < 2:
         return False
-    return path.name.lower().endswith(".pbf") and not pending.ready()
+    if not path.name.lower().endswith(".pbf") or decoder_available(path):
+        return False
+    return not pending.ready()
 
 
 def warm_reader() -> None:

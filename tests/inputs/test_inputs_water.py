@@ -185,9 +185,9 @@ def test_a_first_run_forks_the_water_read_and_a_cached_one_does_not(tmp_path, mo
 
 def test_the_parent_loads_pyrosm_while_the_child_reads_and_not_after(tmp_path, monkeypatch):
     """From a process's second run on, this process loads pyrosm's reader while a
-    child still reads (its next runs' children start with it). Not in its first run
-    (a command line's only one, which would wait longer), nor once the child has
-    answered."""
+    child still reads with it (its next runs' children start with it). Not in its
+    first run (a command line's only one, which would wait longer), nor once the
+    child has answered, nor when the child reads through the block reader."""
     import sys
     import time
 
@@ -215,7 +215,10 @@ def test_the_parent_loads_pyrosm_while_the_child_reads_and_not_after(tmp_path, m
 
     read(0.4)  # the first run: no load, however long the child takes
     assert warmed == []
-    read(0.4)  # the second, the child still reading: load
+    read(0.4)  # a PBF the block reader reads: the child needs no pyrosm reader
+    assert warmed == []
+    monkeypatch.setattr(water, "decoder_available", lambda p: False)  # pyrosm reads it
+    read(0.4)  # the child still reading: load
     assert warmed == [1]
     read(0.0)  # the child has answered: no load
     assert warmed == [1]
