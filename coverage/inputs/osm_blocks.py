@@ -1,4 +1,4 @@
-"""A PBF file's blocks as arrays: the road ways and the newest edit, without a Python step per node.
+"""A PBF file's blocks as arrays: road ways, tagged features, the newest edit; no step per node.
 
 The file's blobs are read and inflated here (their small framing messages decoded
 by hand, zlib from the standard library), and each ``PrimitiveBlock`` is decoded by
@@ -17,6 +17,10 @@ uses this one when the installed pyrosm has the decoder and the file is at most
 :data:`MAX_DECODE_BYTES` (every node's id and coordinates are held in memory),
 else osmium, whose location index is built for planet-sized files. The tests
 compare the two on real extracts.
+
+:func:`tagged_elements` gives the ways and relations with some tags (the water areas
+and coastlines) with every node's coordinates and the relations' member ways, for
+:mod:`coverage.inputs.osm_areas` to shape as pyrosm would.
 """
 
 from __future__ import annotations
