@@ -16,6 +16,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from .osm_blocks import UnknownFeature, decoder_available
 
 __all__ = [
     "WATER_BARRIER_TAGS",
+    "WaterParts",
     "WaterReader",
     "osm_features",
     "osm_water_reader",
@@ -39,10 +41,12 @@ __all__ = [
     "sea_faces",
     "warm_reader",
     "water_features",
+    "water_parts",
 ]
 
-#: Reads the water features of an OSM file: ``(path) -> GeoDataFrame or None``.
-WaterFeatures = Callable[[Path], "gpd.GeoDataFrame | None"]
+#: Reads the water of an OSM file: ``(path) -> GeoDataFrame (its features), WaterParts
+#: (made from them already) or None``.
+WaterFeatures = Callable[[Path], "gpd.GeoDataFrame | WaterParts | None"]
 
 #: OSM tags of the water areas that block access legs.
 WATER_BARRIER_TAGS: dict[str, bool | str | list[str]] = {
@@ -79,6 +83,29 @@ def sea_faces(coastlines: shapely.Geometry, box: shapely.Geometry) -> shapely.Ge
     >>> sea_faces(Polygon([(3, 3), (7, 3), (7, 7), (3, 7)]), box(0, 0, 10, 10)).area
     84.0
     """
+    land, lines = coast_parts(coastlines)
+    return _sea(land, lines, box)
+
+
+def coast_parts(coastlines: shapely.Geometry) -> tuple[shapely.Geometry, list[shapely.Geometry]]:
+    """What the sea is made from, whatever the box: the land the closed coastlines
+    enclose (islands, one geometry) and the open coastline lines.
+
+    A closed coastline way is an island. Coastline ways that join end to end into a
+    closed ring drawn counter-clockwise (land on the left, as OSM draws it) are one
+    too: the sea of :func:`sea_faces` is the same (the inside of such a ring is on its
+    land side, whatever the box), without cutting the box into faces for it.
+
+    Parameters
+    ----------
+    coastlines : shapely.Geometry
+        Coastline lines and island polygons.
+
+    Returns
+    -------
+    (shapely.Geometry, list of shapely.Geometry)
+        The islands' land (empty without islands) and the open lines.
+    """
     parts = shapely.get_parts(coastlines)
     kind = shapely.get_type_id(parts)
     islands = list(parts[kind == 3])  # Polygon
@@ -87,7 +114,24 @@ def sea_faces(coastlines: shapely.Geometry, box: shapely.Geometry) -> shapely.Ge
         if shapely.is_closed(line) and shapely.get_num_coordinates(line) >= 4:
             islands.append(shapely.Polygon(shapely.get_coordinates(line)))
             lines.remove(line)
+    if lines:
+        merged = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(lines)))
+        ring = (
+            shapely.is_closed(merged)
+            & (shapely.get_num_coordinates(merged) >= 4)
+            & shapely.is_ccw(merged)
+        )
+        if ring.any():
+            islands += [shapely.Polygon(shapely.get_coordinates(m)) for m in merged[ring]]
+            lines = list(merged[~ring])
     land = shapely.union_all(islands) if islands else shapely.Polygon()
+    return land, lines
+
+
+def _sea(
+    land: shapely.Geometry, lines: list[shapely.Geometry], box: shapely.Geometry
+) -> shapely.Geometry:
+    """The sea of :func:`sea_faces` from the parts of :func:`coast_parts`."""
     open_lines = shapely.intersection(shapely.union_all(lines), box) if lines else None
     if open_lines is None or open_lines.is_empty:
         return shapely.difference(box, land)
@@ -166,19 +210,20 @@ def water_features(path: Path) -> gpd.GeoDataFrame | None:
 
 
 class WaterReader:
-    """Reads an OSM file's water features in a second process while the roads are parsed.
+    """Reads an OSM file's water in a second process while the roads are parsed.
 
     Made by :func:`osm_water_reader`. :meth:`start` forks a child that reads the
-    features (pyrosm, as :func:`water_features`); :meth:`features` is a
-    :data:`WaterFeatures` that takes the child's answer for that file, or reads
-    the file here when nothing was started for it.
+    features (:func:`water_features`) and makes of them what does not depend on the
+    study area (:func:`water_parts`: the polygons, the islands' land, the open
+    coastlines); :meth:`features` is a :data:`WaterFeatures` that takes the child's
+    answer for that file, or reads the file here when nothing was started for it.
     """
 
     def __init__(self, stack: ExitStack, enabled: bool) -> None:
         self._stack = stack
         self._enabled = enabled
         self._path: Path | None = None
-        self._pending: Pending[dict[str, Any] | None] | None = None
+        self._pending: Pending[dict[str, Any]] | None = None
 
     def start(self, path: str | os.PathLike[str]) -> None:
         """Start reading the water of ``path`` in a second process (once; where forking
@@ -186,20 +231,21 @@ class WaterReader:
         if not self._enabled or self._path is not None:
             return
         self._path = Path(path)
-        task = partial(_features_json, self._path)
+        task = partial(_parts_json, self._path)
         self._pending = self._stack.enter_context(
             forked(task, name="the process reading the OSM water areas")
         )
         if self._pending.pid is None:  # not forked: read when asked, as without a start
             self._pending = None
 
-    def features(self, path: Path) -> gpd.GeoDataFrame | None:
-        """The water features of ``path`` (a :data:`WaterFeatures`)."""
+    def features(self, path: Path) -> gpd.GeoDataFrame | WaterParts | None:
+        """The water of ``path`` (a :data:`WaterFeatures`): the child's
+        :class:`WaterParts`, or the features read here."""
         if self._pending is not None and Path(path) == self._path:
             pending, self._pending = self._pending, None
             if _warm_now(pending, Path(path)):
                 warm_reader()  # while the child reads, this process would only wait
-            return _features_frame(pending.result())
+            return _parts_from_json(pending.result())
         return water_features(Path(path))
 
 
@@ -257,27 +303,79 @@ def osm_water_reader(enabled: bool = True) -> Iterator[WaterReader]:
         yield WaterReader(stack, enabled)
 
 
-def _features_json(path: Path) -> dict[str, Any] | None:
-    """The water features of ``path`` as JSON: WKB (hex) and the ``natural`` tag."""
-    frame = water_features(path)
-    if frame is None:
-        return None
-    natural = frame["natural"].tolist() if "natural" in frame else None
-    return {
-        "wkb": shapely.to_wkb(frame.geometry.to_numpy(), hex=True).tolist(),
-        "natural": None
-        if natural is None
-        else [v if isinstance(v, str) else None for v in natural],
-    }
+def _parts_json(path: Path) -> dict[str, Any]:
+    """The water of ``path`` (:func:`water_parts` of its features) as JSON, in WKB (hex)."""
+    parts = water_parts(water_features(path))
+
+    def hexes(geoms: Any) -> list[str]:
+        return [str(g) for g in shapely.to_wkb(np.asarray(geoms, dtype=object), hex=True)]
+
+    coast = None
+    if parts.coast is not None:
+        land, lines = parts.coast
+        coast = {"land": shapely.to_wkb(land, hex=True), "lines": hexes(lines)}
+    return {"polygons": hexes(parts.polygons), "coast": coast}
 
 
-def _features_frame(answer: dict[str, Any] | None) -> gpd.GeoDataFrame | None:
-    """The frame :func:`_features_json` described (its coordinates exactly)."""
-    if answer is None:
-        return None
-    columns = {} if answer["natural"] is None else {"natural": answer["natural"]}
-    geometry = shapely.from_wkb(np.asarray(answer["wkb"], dtype=object))
-    return gpd.GeoDataFrame(columns, geometry=geometry, crs="EPSG:4326")
+def _parts_from_json(answer: dict[str, Any]) -> WaterParts:
+    """The :class:`WaterParts` :func:`_parts_json` described (their coordinates exactly)."""
+
+    def geoms(hexes: list[str]) -> np.ndarray:
+        return shapely.from_wkb(np.asarray(hexes, dtype=object))
+
+    coast = answer["coast"]
+    return WaterParts(
+        geoms(answer["polygons"]),
+        None if coast is None else (shapely.from_wkb(coast["land"]), list(geoms(coast["lines"]))),
+    )
+
+
+@dataclass(frozen=True)
+class WaterParts:
+    """An OSM file's water, as far as it does not depend on the study area.
+
+    Made by :func:`water_parts`; :func:`read_osm_water` adds the sea of its box.
+
+    Attributes
+    ----------
+    polygons : numpy.ndarray
+        The water polygons (lakes, riverbanks, reservoirs), WGS84 shapely geometries.
+    coast : tuple or None
+        The islands' land and the open coastline lines (:func:`coast_parts`), None
+        without a coastline.
+    """
+
+    polygons: np.ndarray
+    coast: tuple[shapely.Geometry, list[shapely.Geometry]] | None
+
+
+def water_parts(frame: gpd.GeoDataFrame | None) -> WaterParts:
+    """The water of an OSM file's features, whatever the study area.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame or None
+        Water features (:func:`water_features`): polygons are water; features tagged
+        ``natural=coastline`` make the sea (:func:`coast_parts`); lines of other
+        features are left out.
+
+    Returns
+    -------
+    WaterParts
+    """
+    if frame is None or len(frame) == 0:
+        return WaterParts(np.empty(0, dtype=object), None)
+    frame = frame.reset_index(drop=True)
+    geoms = frame.geometry
+    natural = frame["natural"] if "natural" in frame else None
+    is_coast = (
+        (natural == "coastline").to_numpy() if natural is not None else np.zeros(len(frame), bool)
+    )
+    polys = geoms[~is_coast & geoms.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()]
+    coast = None
+    if is_coast.any():
+        coast = coast_parts(shapely.union_all(geoms[is_coast].to_numpy()))
+    return WaterParts(polys.to_numpy(), coast)
 
 
 def read_osm_water(
@@ -295,13 +393,15 @@ def read_osm_water(
     lonlat_bounds : tuple of float
         (west, south, east, north) of the study area; the sea is cut to it.
     features : callable
-        Reads the file's water features (default :func:`water_features`; a
-        :meth:`WaterReader.features` takes them from a second process).
+        Reads the file's water features (default :func:`water_features`), or their
+        :class:`WaterParts` (a :meth:`WaterReader.features` takes them from a second
+        process).
 
     Returns
     -------
     geopandas.GeoSeries
-        Polygons in EPSG:4326 (empty when the file has no water).
+        Polygons in EPSG:4326 (empty when the file has no water): the water polygons,
+        then the sea.
 
     Raises
     ------
@@ -310,27 +410,18 @@ def read_osm_water(
     """
     path = Path(path)
     try:
-        frame = features(path)
+        found = features(path)
     except Exception as exc:  # pyrosm and osmnx raise bare Exceptions
         if "No matching features" not in str(exc) and "no data" not in str(exc).lower():
             raise InputError(
                 f"{path}: cannot read the water areas of this OSM file "
                 f"({type(exc).__name__}: {exc}); set water_barriers: false to go without"
             ) from None
-        frame = None
-    if frame is None or len(frame) == 0:
-        return gpd.GeoSeries([], crs="EPSG:4326")
-    frame = frame.reset_index(drop=True)
-    geoms = frame.geometry
-    natural = frame["natural"] if "natural" in frame else None
-    is_coast = (
-        (natural == "coastline").to_numpy() if natural is not None else np.zeros(len(frame), bool)
-    )
-    polys = geoms[~is_coast & geoms.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()]
-    out = list(polys.to_numpy())
-    if is_coast.any():
-        box = shapely.box(*lonlat_bounds)
-        sea = sea_faces(shapely.union_all(geoms[is_coast].to_numpy()), box)
+        found = None
+    parts = found if isinstance(found, WaterParts) else water_parts(found)
+    out = list(parts.polygons)
+    if parts.coast is not None:
+        sea = _sea(*parts.coast, shapely.box(*lonlat_bounds))
         if not sea.is_empty:
             out.append(sea)
     return gpd.GeoSeries(out, crs="EPSG:4326")

@@ -196,9 +196,9 @@ def test_the_water_read_uses_the_block_reader_and_falls_back_to_pyrosm(tmp_path,
         assert all(shapely.equals(a[k].geometry, b[k].geometry) for k in a)
 
 
-def test_the_sea_and_the_mask_of_comoros_are_unchanged(shared_data):
+def test_the_water_of_comoros_is_unchanged(shared_data):
     """The water polygons read_osm_water gives (lakes and the sea cut to a box) from the
-    block reader and from pyrosm: the same shapes."""
+    block reader, from pyrosm and from the second process: the same shapes."""
     path = shared_data / "comoros" / "comores-latest.osm.pbf"
     box = (43.2, -12.5, 44.6, -11.3)
     ours = water.read_osm_water(path, box)
@@ -207,3 +207,45 @@ def test_the_sea_and_the_mask_of_comoros_are_unchanged(shared_data):
     for a, b in zip(ours, theirs, strict=True):
         assert shapely.equals_exact(shapely.normalize(a), shapely.normalize(b), 0)
     assert ours.iloc[-1].area == theirs.iloc[-1].area > 0.5  # the sea, in square degrees
+    # the islands' land made in the second process: the same water, every coordinate
+    with water.osm_water_reader() as reader:
+        reader.start(path)
+        there = water.read_osm_water(path, box, features=reader.features)
+    land = water.water_parts(water.water_features(path)).coast[0]
+    assert shapely.get_num_geometries(land) >= 3  # Grande Comore, Moheli, Anjouan and islets
+    assert shapely.equals_exact(there.to_numpy(), ours.to_numpy(), 0).all()
+
+
+def test_a_file_in_any_order_gives_the_same_shapes(tmp_path):
+    """Relations before the ways they name, ways before their nodes, a member named
+    twice: the shapes are those of the file in the usual order."""
+    sorted_file = _hand_file(tmp_path)
+    expected = _by_element(osm_areas.pbf_features(sorted_file, WATER_BARRIER_TAGS))
+    writer = osmium.SimpleWriter(osmium.io.File(str(tmp_path / "any.osm.pbf"), "pbf"))
+    reader = osmium.FileProcessor(str(sorted_file))
+    nodes, ways, relations = [], [], []
+    for obj in reader:
+        if obj.is_node():
+            nodes.append(Node(id=obj.id, location=(obj.location.lon, obj.location.lat)))
+        elif obj.is_way():
+            ways.append(Way(id=obj.id, nodes=[n.ref for n in obj.nodes], tags=dict(obj.tags)))
+        else:
+            members = [(m.type, m.ref, m.role) for m in obj.members]
+            if obj.id == 200:
+                members.append(members[0])  # the first outer way named again
+            relations.append(Relation(id=obj.id, members=members, tags=dict(obj.tags)))
+    try:
+        for obj in [*relations, *reversed(ways), *reversed(nodes)]:
+            if isinstance(obj, Node):
+                writer.add_node(obj)
+            elif isinstance(obj, Way):
+                writer.add_way(obj)
+            else:
+                writer.add_relation(obj)
+    finally:
+        writer.close()
+    got = _by_element(osm_areas.pbf_features(tmp_path / "any.osm.pbf", WATER_BARRIER_TAGS))
+    assert set(got) == set(expected)
+    for key, row in expected.items():
+        assert shapely.equals(got[key].geometry, row.geometry), key
+    assert got["relation", 200].geometry.area == pytest.approx(0.1**2 - 0.04**2 + 0.01**2)

@@ -48,6 +48,27 @@ def _river_file(tmp_path):
     return write_osm_xml(tmp_path / "river.osm", lon, lat, ways, tags)
 
 
+def test_coastline_ways_that_close_a_ring_make_an_island():
+    """An island drawn as two coastline ways, counter-clockwise (land on the left): one
+    island, with the same sea as the box cut into faces by its ring; the same ring
+    clockwise (a lagoon: sea inside) stays with the faces and its inside is the sea."""
+    from shapely.geometry import LineString, MultiLineString, Polygon
+
+    from coverage.inputs import water
+
+    box = shapely.box(0, 0, 10, 10)
+    north, south = LineString([(2, 2), (8, 2), (8, 8)]), LineString([(8, 8), (2, 8), (2, 2)])
+    land, lines = water.coast_parts(MultiLineString([north, south]))
+    assert lines == [] and land.area == 36.0
+    by_faces = water._sea(Polygon(), [north, south], box)  # no island given: the faces decide
+    assert by_faces.area == 64.0
+    assert sea_faces(MultiLineString([north, south]), box).equals(by_faces)
+    lagoon = MultiLineString([south.reverse(), north.reverse()])
+    land, lines = water.coast_parts(lagoon)
+    assert land.is_empty and len(lines) == 2  # left to the faces
+    assert sea_faces(lagoon, box).area == 36.0
+
+
 def test_osm_riverbank_blocks_legs(tmp_path):
     path = _river_file(tmp_path)
     water = read_osm_water(path, (100, 0, 150, 60))
@@ -124,26 +145,26 @@ def _river_config(tmp_path, **more):
 
 
 def test_water_read_in_a_second_process_is_the_water_read_here(tmp_path, monkeypatch):
-    """The features come back from the child exactly (coordinates, the ``natural`` tag),
-    so the water, and the mask made of it, are those of a read in this process."""
+    """The child's water (the polygons, the islands' land and the open coastlines) comes
+    back exactly (every coordinate), so the water, and the mask made of it, are those of
+    a read in this process."""
     from coverage import fork
-    from coverage.inputs.water import osm_water_reader, water_features
+    from coverage.inputs.water import WaterParts, osm_water_reader, water_features, water_parts
 
     if not fork.fork_available():
         pytest.skip("forking is not available here (one core, not Linux or not the main thread)")
     path = _river_pbf(tmp_path)
-    here = water_features(path)
+    here = water_parts(water_features(path))
     with osm_water_reader() as reader:
         reader.start(path)
         assert reader._pending is not None and reader._pending.pid is not None  # forked
         there = reader.features(path)
-    assert there is not None and here is not None
-    assert shapely.equals_exact(there.geometry.to_numpy(), here.geometry.to_numpy(), 0).all()
-
-    def tags(frame):
-        return [v if isinstance(v, str) else None for v in frame["natural"]]
-
-    assert tags(there) == tags(here) == [None, "water", "coastline"]
+    assert isinstance(there, WaterParts) and here.coast is not None and there.coast is not None
+    assert len(here.polygons) == 2  # the riverbank and the lake
+    assert shapely.equals_exact(there.polygons, here.polygons, 0).all()
+    assert shapely.equals_exact(there.coast[0], here.coast[0], 0)  # the land (none here)
+    assert len(here.coast[1]) == 1  # one open coastline
+    assert shapely.equals_exact(there.coast[1], here.coast[1], 0).all()
     box = (float(min(_lonlat([(-700, -300)])[0])), 29.0, 122.0, 31.0)
     water_here = read_osm_water(path, box)
     water_there = read_osm_water(path, box, features=lambda _: there)
@@ -197,14 +218,14 @@ def test_the_parent_loads_pyrosm_while_the_child_reads_and_not_after(tmp_path, m
     if not fork.fork_available():
         pytest.skip("forking is not available here (one core, not Linux or not the main thread)")
     path = _river_pbf(tmp_path)
-    real = water._features_json
+    real = water._parts_json
     warmed = []
     monkeypatch.setattr(water, "warm_reader", lambda: warmed.append(1))
     monkeypatch.setattr(water, "_FORKED_READS", [0])
     monkeypatch.delitem(sys.modules, "pyrosm.pyrosm", raising=False)  # a process not warm yet
 
     def read(slow):
-        monkeypatch.setattr(water, "_features_json", lambda p: time.sleep(slow) or real(p))
+        monkeypatch.setattr(water, "_parts_json", lambda p: time.sleep(slow) or real(p))
         with water.osm_water_reader() as reader:
             reader.start(path)
             pending = reader._pending
