@@ -36,6 +36,7 @@ from tqdm.auto import tqdm
 from ..errors import InputError
 from .crs import local_metric_crs
 from .graph import Network, network_from_edges
+from .osm_blocks import TaggedCollector
 from .osm_ways import OSM_TAGS, read_osm_ways
 from .road_layer import LAYER_SUFFIXES, road_layer_ways
 from .speeds import (
@@ -76,7 +77,7 @@ def load_networks(
     ferry_wait_minutes: float = 10.0,
     network_columns: Mapping[str, str] | None = None,
     network_snap_m: float = 0.5,
-    on_parse: Callable[[Path], object] | None = None,
+    on_parse: Callable[[Path], TaggedCollector | None] | None = None,
 ) -> dict[str, Network]:
     """Read an OSM extract into one weighted :class:`Network` per travel mode.
 
@@ -117,9 +118,11 @@ def load_networks(
         For a road layer: vertices this close join into one node.
     on_parse : callable, optional
         Called with the OSM file's path just before it is parsed (not when every
-        mode comes from the cache, nor for a road layer): the run starts reading
-        the file's water in a second process then
-        (:meth:`coverage.inputs.water.WaterReader.start`).
+        mode comes from the cache, nor for a road layer); it may return a
+        :class:`~coverage.inputs.osm_blocks.TaggedCollector` to be given the file's
+        blocks as they are decoded (:func:`~coverage.inputs.osm_ways.read_osm_ways`):
+        the run takes the file's water from the same pass then, or starts reading it
+        in a second process (:meth:`coverage.inputs.water.WaterReader.start`).
 
     Returns
     -------
@@ -176,9 +179,8 @@ def load_networks(
                     path, columns=network_columns, snap_m=network_snap_m
                 )
             else:
-                if on_parse is not None:
-                    on_parse(path)
-                node_ids, lon, lat, ways = read_osm_ways(path)
+                collect = on_parse(path) if on_parse is not None else None
+                node_ids, lon, lat, ways = read_osm_ways(path, collect=collect)
             bar.update()
             if metric_crs is None and lon.size:
                 metric_crs = local_metric_crs(float(np.median(lon)), float(np.median(lat)))

@@ -32,7 +32,7 @@ from shapely import GEOSException
 
 from .osm_blocks import Tagged, tagged_elements
 
-__all__ = ["POLYGON_FEATURES", "is_area", "pbf_features"]
+__all__ = ["POLYGON_FEATURES", "features_of", "is_area", "pbf_features"]
 
 _ALL, _PASS, _BLOCK = "all", "passlist", "blocklist"
 
@@ -269,7 +269,27 @@ def pbf_features(
     Exception
         The block reader's errors on a file it cannot decode (the caller names the file).
     """
-    elements = tagged_elements(Path(path), tags)
+    return features_of(tagged_elements(Path(path), tags), tags)
+
+
+def features_of(
+    elements: Tagged, tags: Mapping[str, list[str] | str | bool]
+) -> gpd.GeoDataFrame | None:
+    """The features of :func:`pbf_features` from elements already collected (a
+    :class:`~coverage.inputs.osm_blocks.TaggedCollector` fed by the roads' pass).
+
+    Parameters
+    ----------
+    elements : Tagged
+        The file's elements with ``tags``.
+    tags : mapping
+        As for :func:`pbf_features` (the columns of the frame).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame or None
+        As for :func:`pbf_features`.
+    """
     rows: list[tuple[str, int, dict[str, str], Any]] = []
     for way_id, way_tags, refs in elements.ways:
         if refs.size:

@@ -18,9 +18,11 @@ uses this one when the installed pyrosm has the decoder and the file is at most
 else osmium, whose location index is built for planet-sized files. The tests
 compare the two on real extracts.
 
-:func:`tagged_elements` gives the ways and relations with some tags (the water areas
-and coastlines) with every node's coordinates and the relations' member ways, for
-:mod:`coverage.inputs.osm_areas` to shape as pyrosm would.
+A :class:`TaggedCollector` takes the ways and relations with some tags (the water
+areas and coastlines), every node's coordinates and the relations' member ways from the
+same blocks, while :func:`road_ways` reads the roads (the file is decoded once), or
+alone (:func:`tagged_elements`), for :mod:`coverage.inputs.osm_areas` to shape as pyrosm
+would.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ __all__ = [
     "MAX_DECODE_BYTES",
     "UNDEFINED",
     "Tagged",
+    "TaggedCollector",
     "UnknownFeature",
     "decoder_available",
     "newest_timestamp",
@@ -198,6 +201,7 @@ def road_ways(
     path: Path,
     tags: tuple[str, ...],
     keep: Callable[[str | None, str | None, str | None], int],
+    collect: TaggedCollector | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """The ways with a ``highway`` or ``route`` tag that ``keep`` keeps, in file order.
 
@@ -210,6 +214,9 @@ def road_ways(
     keep : callable
         ``keep(highway, area, route)``: 2 for a road, 1 for another way to keep (a
         ferry), 0 to leave it out.
+    collect : TaggedCollector, optional
+        Also given every block (other tagged features read in the same pass); finished
+        once the file is read to its end.
 
     Returns
     -------
@@ -238,7 +245,9 @@ def road_ways(
     counts: list[np.ndarray] = []
     way_tags: list[np.ndarray] = []
     roads = 0
-    for strings, header, nodes, ways, _ in _blocks(path, metadata=False):
+    for strings, header, nodes, ways, relations in _blocks(path, metadata=False):
+        if collect is not None:
+            collect.add(strings, header, nodes, ways, relations)
         if nodes is not None and len(nodes["id"]):
             gran = int(header["granularity"])
             node_ids.append(nodes["id"])
@@ -274,6 +283,8 @@ def road_ways(
         refs.append(ways["refs"][np.repeat(chosen, sizes)])
         counts.append(sizes[chosen])
         way_tags.append(values[kept])
+    if collect is not None:
+        collect.finish()
     if not refs:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, empty, empty, np.empty((0, len(tags)), dtype=object), 0
@@ -352,6 +363,87 @@ def _tags(strings: list[bytes], element: Mapping[str, np.ndarray], i: int) -> di
     }
 
 
+class TaggedCollector:
+    """Collects the ways and relations with some tags from decoded blocks, one block at
+    a time (:func:`tagged_elements`, or :func:`road_ways` while it reads the roads: the
+    file decoded once for both).
+
+    Parameters
+    ----------
+    wanted : mapping
+        OSM key -> the values to keep (a list or one value), or True for any value, as
+        osmnx and pyrosm take them.
+    """
+
+    def __init__(self, wanted: Mapping[str, list[str] | str | bool]) -> None:
+        self.wanted = wanted
+        self._wanted: dict[bytes, frozenset[bytes] | None] = {}
+        for key, values in wanted.items():
+            if values is True:
+                self._wanted[key.encode()] = None
+            else:
+                listed = [values] if isinstance(values, str) else [] if values is False else values
+                self._wanted[key.encode()] = frozenset(x.encode() for x in listed)
+        self._node_ids: list[np.ndarray] = []
+        self._lons: list[np.ndarray] = []
+        self._lats: list[np.ndarray] = []
+        self._held: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._ways: list[tuple[int, dict[str, str], np.ndarray]] = []
+        self._relations: list[tuple[int, dict[str, str], np.ndarray]] = []
+        #: Whether every block of the file was added (:meth:`finish`).
+        self.complete = False
+        #: What :meth:`finish` found.
+        self.elements: Tagged | None = None
+
+    def add(
+        self, strings: list[bytes], header: dict[str, int], nodes: Any, ways: Any, relations: Any
+    ) -> None:
+        """Take what is wanted from one decoded block."""
+        if nodes is not None and len(nodes["id"]):
+            gran = int(header["granularity"])
+            self._node_ids.append(nodes["id"])
+            self._lons.append((nodes["lon"] * gran + int(header["lon_offset"])) / 1e9)
+            self._lats.append((nodes["lat"] * gran + int(header["lat_offset"])) / 1e9)
+        if ways is not None and len(ways["id"]):
+            off, refs = ways["refs_off"], ways["refs"]
+            self._held.append((ways["id"], off, refs))  # a relation may name any of them
+            for i in _hits(strings, ways, self._wanted):
+                tags = _tags(strings, ways, int(i))
+                self._ways.append((int(ways["id"][i]), tags, refs[off[i] : off[i + 1]].copy()))
+        if relations is not None and len(relations["id"]):
+            off, kinds = relations["members_off"], relations["types"]
+            for i in _hits(strings, relations, self._wanted):
+                tags = _tags(strings, relations, int(i))
+                part = slice(off[i], off[i + 1])
+                members = relations["memids"][part][kinds[part] == 1]  # 1: a way
+                self._relations.append((int(relations["id"][i]), tags, members.copy()))
+
+    def finish(self) -> Tagged:
+        """The elements, once every block is in (marks the collector complete)."""
+        member_refs: dict[int, np.ndarray] = {}
+        if self._relations:
+            named = np.unique(np.concatenate([r[2] for r in self._relations]))
+            for ids, off, refs in self._held:
+                for i in np.flatnonzero(np.isin(ids, named)):
+                    member_refs[int(ids[i])] = refs[off[i] : off[i + 1]].copy()
+        self._held = []
+        if self._node_ids:
+            ids = np.concatenate(self._node_ids)
+            lon, lat = np.concatenate(self._lons), np.concatenate(self._lats)
+            if ids.size > 1 and not (ids[1:] > ids[:-1]).all():
+                order = np.argsort(ids, kind="stable")
+                ids, lon, lat = ids[order], lon[order], lat[order]
+                last = np.ones(ids.size, dtype=bool)  # a repeated node: the last one read
+                last[:-1] = ids[1:] != ids[:-1]
+                ids, lon, lat = ids[last], lon[last], lat[last]
+        else:
+            ids, lon, lat = np.empty(0, np.int64), np.empty(0), np.empty(0)
+        self._node_ids, self._lons, self._lats = [], [], []
+        self.complete = True
+        self.elements = Tagged(ids, lon, lat, self._ways, self._relations, member_refs)
+        return self.elements
+
+
 def tagged_elements(path: Path, wanted: Mapping[str, list[str] | str | bool]) -> Tagged:
     """The ways and relations of a PBF file with a wanted tag, in one pass over its blocks.
 
@@ -360,8 +452,7 @@ def tagged_elements(path: Path, wanted: Mapping[str, list[str] | str | bool]) ->
     path : pathlib.Path
         An OSM PBF file.
     wanted : mapping
-        OSM key -> the values to keep (a list or one value), or True for any value, as
-        osmnx and pyrosm take them.
+        As for :class:`TaggedCollector`.
 
     Returns
     -------
@@ -372,56 +463,10 @@ def tagged_elements(path: Path, wanted: Mapping[str, list[str] | str | bool]) ->
     Exception
         pyrosm's errors on a file it cannot decode (the caller names the file).
     """
-    wanted_b: dict[bytes, frozenset[bytes] | None] = {}
-    for key, values in wanted.items():
-        if values is True:
-            wanted_b[key.encode()] = None
-        else:
-            listed = [values] if isinstance(values, str) else [] if values is False else values
-            wanted_b[key.encode()] = frozenset(x.encode() for x in listed)
-    node_ids: list[np.ndarray] = []
-    lons: list[np.ndarray] = []
-    lats: list[np.ndarray] = []
-    held: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    ways: list[tuple[int, dict[str, str], np.ndarray]] = []
-    relations: list[tuple[int, dict[str, str], np.ndarray]] = []
-    for strings, header, nodes, block_ways, block_relations in _blocks(path, metadata=False):
-        if nodes is not None and len(nodes["id"]):
-            gran = int(header["granularity"])
-            node_ids.append(nodes["id"])
-            lons.append((nodes["lon"] * gran + int(header["lon_offset"])) / 1e9)
-            lats.append((nodes["lat"] * gran + int(header["lat_offset"])) / 1e9)
-        if block_ways is not None and len(block_ways["id"]):
-            off, refs = block_ways["refs_off"], block_ways["refs"]
-            held.append((block_ways["id"], off, refs))  # a relation may name any of them
-            for i in _hits(strings, block_ways, wanted_b):
-                tags = _tags(strings, block_ways, int(i))
-                ways.append((int(block_ways["id"][i]), tags, refs[off[i] : off[i + 1]].copy()))
-        if block_relations is not None and len(block_relations["id"]):
-            off, kinds = block_relations["members_off"], block_relations["types"]
-            for i in _hits(strings, block_relations, wanted_b):
-                tags = _tags(strings, block_relations, int(i))
-                part = slice(off[i], off[i + 1])
-                members = block_relations["memids"][part][kinds[part] == 1]  # 1: a way
-                relations.append((int(block_relations["id"][i]), tags, members.copy()))
-    member_refs: dict[int, np.ndarray] = {}
-    if relations:
-        named = np.unique(np.concatenate([r[2] for r in relations]))
-        for ids, off, refs in held:
-            for i in np.flatnonzero(np.isin(ids, named)):
-                member_refs[int(ids[i])] = refs[off[i] : off[i + 1]].copy()
-    if node_ids:
-        ids = np.concatenate(node_ids)
-        lon, lat = np.concatenate(lons), np.concatenate(lats)
-        if ids.size > 1 and not (ids[1:] > ids[:-1]).all():
-            order = np.argsort(ids, kind="stable")
-            ids, lon, lat = ids[order], lon[order], lat[order]
-            last = np.ones(ids.size, dtype=bool)  # a repeated node: the last one read
-            last[:-1] = ids[1:] != ids[:-1]
-            ids, lon, lat = ids[last], lon[last], lat[last]
-    else:
-        ids, lon, lat = np.empty(0, np.int64), np.empty(0), np.empty(0)
-    return Tagged(ids, lon, lat, ways, relations, member_refs)
+    collector = TaggedCollector(wanted)
+    for block in _blocks(path, metadata=False):
+        collector.add(*block)
+    return collector.finish()
 
 
 def newest_timestamp(path: Path) -> dt.datetime | None:

@@ -30,6 +30,7 @@ import os
 import warnings
 import xml.etree.ElementTree as ET
 from array import array
+from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import IO, Any
@@ -40,7 +41,7 @@ import pandas as pd
 from ..errors import InputError
 from . import osm_blocks
 from .crs import geodesic_m
-from .osm_blocks import UNDEFINED, UnknownFeature, decoder_available
+from .osm_blocks import UNDEFINED, TaggedCollector, UnknownFeature, decoder_available
 
 __all__ = ["GAP_WARN_SHARE", "OSM_TAGS", "IncompleteWaysWarning", "read_osm_ways"]
 
@@ -173,14 +174,17 @@ def _keep(highway: str | None, area: str | None, route: str | None) -> int:
     return 2 if _is_road(highway, area) else int(route == "ferry")
 
 
-def _read_pbf(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
+def _read_pbf(
+    path: Path, collect: TaggedCollector | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
     """The highway and ferry ways of a PBF file, read in one pass.
 
     Through pyrosm's compiled block decoder where it serves
     (:mod:`coverage.inputs.osm_blocks`), else with osmium; both give the same ways,
-    nodes and coordinates.
+    nodes and coordinates. ``collect`` is given the blocks by the decoder only (it
+    stays incomplete when osmium reads the file).
     """
-    read: Any = road_ways if decoder_available(path) else _read_pbf_osmium
+    read: Any = partial(road_ways, collect=collect) if decoder_available(path) else _read_pbf_osmium
     try:
         try:
             refs, x, y, counts, way_tags, roads = read(path)
@@ -204,11 +208,11 @@ def _read_pbf(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFr
 
 
 def road_ways(
-    path: Path,
+    path: Path, collect: TaggedCollector | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
     """The road and ferry ways of a PBF file through the block decoder
-    (:func:`coverage.inputs.osm_blocks.road_ways`)."""
-    return osm_blocks.road_ways(path, OSM_TAGS, _keep)
+    (:func:`coverage.inputs.osm_blocks.road_ways`; ``collect`` as there)."""
+    return osm_blocks.road_ways(path, OSM_TAGS, _keep, collect)
 
 
 def _read_pbf_osmium(
@@ -354,7 +358,7 @@ def _segments(
 
 
 def read_osm_ways(
-    path: str | os.PathLike[str],
+    path: str | os.PathLike[str], *, collect: TaggedCollector | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
     """Parse the highway and ferry ways of an OSM extract into nodes and tagged segments.
 
@@ -362,6 +366,10 @@ def read_osm_ways(
     ----------
     path : path-like
         ``.osm.pbf`` (decoded in blocks, or by osmium) or ``.osm`` / ``.osm.gz`` / ``.osm.bz2`` XML.
+    collect : TaggedCollector, optional
+        Given the blocks of a PBF read through the block decoder, for other features
+        from the same pass (:class:`~coverage.inputs.osm_blocks.TaggedCollector`: the
+        water); left incomplete otherwise.
 
     Returns
     -------
@@ -389,7 +397,7 @@ def read_osm_ways(
         raise InputError(f"{path}: network file not found; check the 'network' path")
     name = path.name.lower()
     if name.endswith(".pbf"):
-        return _read_pbf(path)
+        return _read_pbf(path, collect)
     if name.endswith((".osm", ".osm.gz", ".osm.bz2", ".xml")):
         return _read_xml(path)
     raise InputError(

@@ -35,6 +35,7 @@ from ..errors import InputError
 from .boundaries import read_boundary_levels
 from .network import Network, load_networks
 from .official_totals import OfficialTotals, read_official_totals
+from .osm_blocks import TaggedCollector
 from .population import (
     Demand,
     PopulationGrid,
@@ -266,7 +267,7 @@ def read_inputs(
     config: RunConfig,
     *,
     progress: bool = False,
-    on_parse: Callable[[Path], object] | None = None,
+    on_parse: Callable[[Path], TaggedCollector | None] | None = None,
     on_network: Callable[[Mapping[str, Network]], object] | None = None,
 ) -> InputData:
     """Read and check every input a configuration names.
@@ -278,7 +279,8 @@ def read_inputs(
     progress : bool
         Show progress bars while the network loads.
     on_parse : callable, optional
-        Called with the OSM file's path just before it is parsed
+        Called with the OSM file's path just before it is parsed; may return a
+        collector of other features read in the same pass
         (:func:`~coverage.inputs.network.load_networks`).
     on_network : callable, optional
         Called with the networks (mode -> :class:`Network`) as soon as they are

@@ -27,8 +27,8 @@ import shapely
 
 from ..errors import InputError
 from ..fork import Pending, forked
-from .osm_areas import pbf_features
-from .osm_blocks import UnknownFeature, decoder_available
+from .osm_areas import features_of, pbf_features
+from .osm_blocks import TaggedCollector, UnknownFeature, decoder_available
 
 __all__ = [
     "WATER_BARRIER_TAGS",
@@ -210,13 +210,18 @@ def water_features(path: Path) -> gpd.GeoDataFrame | None:
 
 
 class WaterReader:
-    """Reads an OSM file's water in a second process while the roads are parsed.
+    """Reads an OSM file's water while the roads are parsed.
 
-    Made by :func:`osm_water_reader`. :meth:`start` forks a child that reads the
-    features (:func:`water_features`) and makes of them what does not depend on the
-    study area (:func:`water_parts`: the polygons, the islands' land, the open
-    coastlines); :meth:`features` is a :data:`WaterFeatures` that takes the child's
-    answer for that file, or reads the file here when nothing was started for it.
+    Made by :func:`osm_water_reader`. :meth:`start` is called as the roads' parse
+    begins. A PBF read through the block decoder gives its water in the same pass:
+    :meth:`start` returns a :class:`~coverage.inputs.osm_blocks.TaggedCollector` for
+    the parse to feed (the file is decoded once, and no second process holds its
+    nodes). Any other file (XML, a PBF osmium reads) is read in a forked child
+    meanwhile (:func:`water_features`), which also makes of the features what does
+    not depend on the study area (:func:`water_parts`). :meth:`features` is a
+    :data:`WaterFeatures`: the water of the pass or of the child for that file, or
+    the file read here when neither has it (a network from the cache, a parse that
+    went to osmium).
     """
 
     def __init__(self, stack: ExitStack, enabled: bool) -> None:
@@ -224,28 +229,38 @@ class WaterReader:
         self._enabled = enabled
         self._path: Path | None = None
         self._pending: Pending[dict[str, Any]] | None = None
+        self._collected: TaggedCollector | None = None
 
-    def start(self, path: str | os.PathLike[str]) -> None:
-        """Start reading the water of ``path`` in a second process (once; where forking
-        is sound, else nothing happens and :meth:`features` reads it when asked)."""
+    def start(self, path: str | os.PathLike[str]) -> TaggedCollector | None:
+        """Start reading the water of ``path`` (once): the collector the roads' parse
+        feeds, or a second process (where forking is sound; else nothing happens and
+        :meth:`features` reads it when asked)."""
         if not self._enabled or self._path is not None:
-            return
+            return None
         self._path = Path(path)
+        if self._path.name.lower().endswith(".pbf") and decoder_available(self._path):
+            self._collected = TaggedCollector(WATER_BARRIER_TAGS)
+            return self._collected
         task = partial(_parts_json, self._path)
         self._pending = self._stack.enter_context(
             forked(task, name="the process reading the OSM water areas")
         )
         if self._pending.pid is None:  # not forked: read when asked, as without a start
             self._pending = None
+        return None
 
     def features(self, path: Path) -> gpd.GeoDataFrame | WaterParts | None:
-        """The water of ``path`` (a :data:`WaterFeatures`): the child's
-        :class:`WaterParts`, or the features read here."""
-        if self._pending is not None and Path(path) == self._path:
-            pending, self._pending = self._pending, None
-            if _warm_now(pending, Path(path)):
-                warm_reader()  # while the child reads, this process would only wait
-            return _parts_from_json(pending.result())
+        """The water of ``path`` (a :data:`WaterFeatures`): the :class:`WaterParts` of
+        the roads' pass or of the child, or the features read here."""
+        if Path(path) == self._path:
+            collected, self._collected = self._collected, None
+            if collected is not None and collected.elements is not None:
+                return water_parts(features_of(collected.elements, WATER_BARRIER_TAGS))
+            if self._pending is not None:
+                pending, self._pending = self._pending, None
+                if _warm_now(pending, Path(path)):
+                    warm_reader()  # while the child reads, this process would only wait
+                return _parts_from_json(pending.result())
         return water_features(Path(path))
 
 
@@ -258,16 +273,13 @@ def _warm_now(pending: Pending[Any], path: Path) -> bool:
 
     Not in a process's first run (a command line run is the only one: loading would
     make it wait longer than the child), nor once the child has answered, nor for an
-    XML file (read with osmnx) or a PBF the block reader reads (no pyrosm reader in
-    the child: :func:`osm_features`); from a process's second run on, while the child
-    works.
+    XML file (read with osmnx); from a process's second run on, while the child works
+    (a PBF read in a child is one the block reader does not read: pyrosm's).
     """
     _FORKED_READS[0] += 1
     if "pyrosm.pyrosm" in sys.modules or _FORKED_READS[0] < 2:
         return False
-    if not path.name.lower().endswith(".pbf") or decoder_available(path):
-        return False
-    return not pending.ready()
+    return path.name.lower().endswith(".pbf") and not pending.ready()
 
 
 def warm_reader() -> None:

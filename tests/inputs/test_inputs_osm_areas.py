@@ -198,7 +198,7 @@ def test_the_water_read_uses_the_block_reader_and_falls_back_to_pyrosm(tmp_path,
 
 def test_the_water_of_comoros_is_unchanged(shared_data):
     """The water polygons read_osm_water gives (lakes and the sea cut to a box) from the
-    block reader, from pyrosm and from the second process: the same shapes."""
+    block reader, from pyrosm and from the roads' pass: the same shapes."""
     path = shared_data / "comoros" / "comores-latest.osm.pbf"
     box = (43.2, -12.5, 44.6, -11.3)
     ours = water.read_osm_water(path, box)
@@ -207,9 +207,13 @@ def test_the_water_of_comoros_is_unchanged(shared_data):
     for a, b in zip(ours, theirs, strict=True):
         assert shapely.equals_exact(shapely.normalize(a), shapely.normalize(b), 0)
     assert ours.iloc[-1].area == theirs.iloc[-1].area > 0.5  # the sea, in square degrees
-    # the islands' land made in the second process: the same water, every coordinate
+    # the water taken from the roads' pass: the same, every coordinate
+    from coverage.inputs.osm_ways import read_osm_ways
+
     with water.osm_water_reader() as reader:
-        reader.start(path)
+        collect = reader.start(path)
+        read_osm_ways(path, collect=collect)
+        assert collect is not None and collect.complete
         there = water.read_osm_water(path, box, features=reader.features)
     land = water.water_parts(water.water_features(path)).coast[0]
     assert shapely.get_num_geometries(land) >= 3  # Grande Comore, Moheli, Anjouan and islets

@@ -145,9 +145,9 @@ def _river_config(tmp_path, **more):
 
 
 def test_water_read_in_a_second_process_is_the_water_read_here(tmp_path, monkeypatch):
-    """The child's water (the polygons, the islands' land and the open coastlines) comes
-    back exactly (every coordinate), so the water, and the mask made of it, are those of
-    a read in this process."""
+    """For a file the roads' pass cannot give it, the child's water (the polygons, the
+    islands' land and the open coastlines) comes back exactly (every coordinate), so the
+    water, and the mask made of it, are those of a read in this process."""
     from coverage import fork
     from coverage.inputs.water import WaterParts, osm_water_reader, water_features, water_parts
 
@@ -155,8 +155,10 @@ def test_water_read_in_a_second_process_is_the_water_read_here(tmp_path, monkeyp
         pytest.skip("forking is not available here (one core, not Linux or not the main thread)")
     path = _river_pbf(tmp_path)
     here = water_parts(water_features(path))
+    # a file the block reader does not read (XML, over 1 GB): the child reads it
+    monkeypatch.setattr("coverage.inputs.water.decoder_available", lambda _: False)
     with osm_water_reader() as reader:
-        reader.start(path)
+        assert reader.start(path) is None
         assert reader._pending is not None and reader._pending.pid is not None  # forked
         there = reader.features(path)
     assert isinstance(there, WaterParts) and here.coast is not None and there.coast is not None
@@ -179,14 +181,32 @@ def test_water_read_in_a_second_process_is_the_water_read_here(tmp_path, monkeyp
     assert calls == []
 
 
-def test_a_first_run_forks_the_water_read_and_a_cached_one_does_not(tmp_path, monkeypatch):
-    """The child starts when the OSM file is parsed; a re-run from the graph cache
-    reads the cached water mask and starts none. Both runs give the same figures."""
+def test_a_first_run_takes_the_water_from_the_roads_pass(tmp_path, monkeypatch):
+    """A PBF the block reader reads is decoded once: its water comes from the roads'
+    pass (no second process), the same water as a read of its own, every coordinate;
+    a re-run from the graph cache reads the cached mask. A PBF osmium reads forks the
+    water read. The same figures every way."""
     from coverage import fork
+    from coverage.inputs import osm_ways, water
     from coverage.pipeline import run_coverage
 
     if not fork.fork_available():
         pytest.skip("forking is not available here (one core, not Linux or not the main thread)")
+    path = _river_pbf(tmp_path)
+    collector = water.osm_water_reader
+    with collector() as reader:
+        collect = reader.start(path)
+        assert collect is not None and reader._pending is None
+        osm_ways.read_osm_ways(path, collect=collect)
+        parts = reader.features(path)
+    here = water.water_parts(water.water_features(path))
+    assert isinstance(parts, water.WaterParts) and parts.coast is not None
+    assert shapely.equals_exact(parts.polygons, here.polygons, 0).all()
+    assert shapely.equals_exact(parts.coast[1], here.coast[1], 0).all()
+    with collector() as reader:  # the parse went to osmium: the collector stays empty
+        reader.start(path)
+        assert isinstance(reader.features(path), gpd.GeoDataFrame)  # read here
+
     cfg = _river_config(tmp_path).replace(cache=True, cache_dir=tmp_path / "cache")
     started = []
     real = fork.forked
@@ -197,18 +217,21 @@ def test_a_first_run_forks_the_water_read_and_a_cached_one_does_not(tmp_path, mo
 
     monkeypatch.setattr("coverage.inputs.water.forked", counting)
     first = run_coverage(cfg)
-    assert started == ["the process reading the OSM water areas"]
     again = run_coverage(cfg)
-    assert started == ["the process reading the OSM water areas"]  # no second child
-    assert first.coverage_share == again.coverage_share == 1.0
-    assert first.summary["population_total"] == again.summary["population_total"] == 30
+    assert started == []  # decoded once, then the cache
+    monkeypatch.setattr("coverage.inputs.water.decoder_available", lambda _: False)
+    monkeypatch.setattr("coverage.inputs.osm_ways.decoder_available", lambda _: False)
+    by_osmium = run_coverage(cfg.replace(cache=False))
+    assert started == ["the process reading the OSM water areas"]
+    assert first.coverage_share == again.coverage_share == by_osmium.coverage_share == 1.0
+    assert first.summary["population_total"] == by_osmium.summary["population_total"] == 30
 
 
 def test_the_parent_loads_pyrosm_while_the_child_reads_and_not_after(tmp_path, monkeypatch):
     """From a process's second run on, this process loads pyrosm's reader while a
     child still reads with it (its next runs' children start with it). Not in its
     first run (a command line's only one, which would wait longer), nor once the
-    child has answered, nor when the child reads through the block reader."""
+    child has answered."""
     import sys
     import time
 
@@ -218,6 +241,7 @@ def test_the_parent_loads_pyrosm_while_the_child_reads_and_not_after(tmp_path, m
     if not fork.fork_available():
         pytest.skip("forking is not available here (one core, not Linux or not the main thread)")
     path = _river_pbf(tmp_path)
+    monkeypatch.setattr(water, "decoder_available", lambda _: False)  # pyrosm reads it
     real = water._parts_json
     warmed = []
     monkeypatch.setattr(water, "warm_reader", lambda: warmed.append(1))
@@ -236,10 +260,7 @@ def test_the_parent_loads_pyrosm_while_the_child_reads_and_not_after(tmp_path, m
 
     read(0.4)  # the first run: no load, however long the child takes
     assert warmed == []
-    read(0.4)  # a PBF the block reader reads: the child needs no pyrosm reader
-    assert warmed == []
-    monkeypatch.setattr(water, "decoder_available", lambda p: False)  # pyrosm reads it
-    read(0.4)  # the child still reading: load
+    read(0.4)  # the second, the child still reading: load
     assert warmed == [1]
     read(0.0)  # the child has answered: no load
     assert warmed == [1]

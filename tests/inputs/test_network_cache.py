@@ -21,9 +21,9 @@ def _count_parses(monkeypatch):
     calls = []
     real = network_module.read_osm_ways
 
-    def counting(path):
+    def counting(path, **kwargs):
         calls.append(path)
-        return real(path)
+        return real(path, **kwargs)
 
     monkeypatch.setattr(network_module, "read_osm_ways", counting)
     return calls
