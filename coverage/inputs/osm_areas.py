@@ -30,7 +30,7 @@ import numpy as np
 import shapely
 from shapely import GEOSException
 
-from .osm_blocks import Tagged, tagged_elements
+from .osm_blocks import Tagged, node_positions, tagged_elements
 
 __all__ = ["POLYGON_FEATURES", "features_of", "is_area", "pbf_features"]
 
@@ -133,9 +133,7 @@ def _linear_relation(tags: Mapping[str, str]) -> bool:
 def _coordinates(elements: Tagged, refs: np.ndarray) -> np.ndarray:
     """(n, 2) lon/lat of the nodes of ``refs`` that are in the file with valid
     coordinates, in order."""
-    at = np.searchsorted(elements.node_ids, refs)
-    found = at < elements.node_ids.size
-    found[found] = elements.node_ids[at[found]] == refs[found]
+    at, found = node_positions(elements.node_ids, refs)
     lon, lat = elements.lon[at[found]], elements.lat[at[found]]
     valid = (np.abs(lon) <= 180.0) & (np.abs(lat) <= 90.0)
     return np.column_stack([lon[valid], lat[valid]])
@@ -159,12 +157,16 @@ def _way_shape(refs: np.ndarray, xy: np.ndarray, area: bool) -> Any:
 def _fix(geometry: Any, diff_threshold: float = 20) -> Any:
     """An invalid polygon mended: ``buffer(0)``, else a bow-tie split, when either keeps
     about its area (pyrosm's ``fix_geometry``); else as it was."""
+
+    def keeps_area(candidate: Any) -> bool:
+        return bool(
+            candidate.is_valid
+            and candidate.area
+            and abs(1 - geometry.area / candidate.area) < diff_threshold
+        )
+
     candidate = geometry.buffer(0)
-    if (
-        candidate.is_valid
-        and candidate.area
-        and abs(1 - geometry.area / candidate.area) < diff_threshold
-    ):
+    if keeps_area(candidate):
         return candidate
     if geometry.geom_type == "MultiPolygon":
         return geometry
@@ -172,13 +174,7 @@ def _fix(geometry: Any, diff_threshold: float = 20) -> Any:
     candidate = shapely.MultiPolygon(
         list(shapely.get_parts(shapely.polygonize([ring.intersection(ring)])))
     )
-    if (
-        candidate.is_valid
-        and candidate.area
-        and abs(1 - geometry.area / candidate.area) < diff_threshold
-    ):
-        return candidate
-    return geometry
+    return candidate if keeps_area(candidate) else geometry
 
 
 def _polygonal(geometry: Any) -> Any:
@@ -269,21 +265,17 @@ def pbf_features(
     Exception
         The block reader's errors on a file it cannot decode (the caller names the file).
     """
-    return features_of(tagged_elements(Path(path), tags), tags)
+    return features_of(tagged_elements(Path(path), tags))
 
 
-def features_of(
-    elements: Tagged, tags: Mapping[str, list[str] | str | bool]
-) -> gpd.GeoDataFrame | None:
+def features_of(elements: Tagged) -> gpd.GeoDataFrame | None:
     """The features of :func:`pbf_features` from elements already collected (a
     :class:`~coverage.inputs.osm_blocks.TaggedCollector` fed by the roads' pass).
 
     Parameters
     ----------
     elements : Tagged
-        The file's elements with ``tags``.
-    tags : mapping
-        As for :func:`pbf_features` (the columns of the frame).
+        The file's elements with the wanted tags (their keys are the frame's columns).
 
     Returns
     -------
@@ -314,6 +306,6 @@ def features_of(
         "osm_type": [r[0] for r in rows],
         "id": [r[1] for r in rows],
     }
-    for key in tags:
+    for key in elements.keys:
         columns[key] = [r[2].get(key) for r in rows]
     return gpd.GeoDataFrame(columns, geometry=[r[3] for r in rows], crs="EPSG:4326")

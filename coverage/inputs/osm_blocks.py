@@ -45,6 +45,7 @@ __all__ = [
     "UnknownFeature",
     "decoder_available",
     "newest_timestamp",
+    "node_positions",
     "road_ways",
     "tagged_elements",
 ]
@@ -197,6 +198,27 @@ def _columns(strings: list[bytes], wanted: dict[bytes, int]) -> np.ndarray:
     return col
 
 
+def _last_read(ids: np.ndarray, *columns: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Node ids (with their columns) sorted, each once: a node given twice (merged or
+    history files) keeps the last one read."""
+    if ids.size > 1 and not (ids[1:] > ids[:-1]).all():
+        order = np.argsort(ids, kind="stable")
+        ids, columns = ids[order], tuple(c[order] for c in columns)
+        last = np.ones(ids.size, dtype=bool)
+        last[:-1] = ids[1:] != ids[:-1]
+        ids, columns = ids[last], tuple(c[last] for c in columns)
+    return (ids, *columns)
+
+
+def node_positions(ids: np.ndarray, refs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of ``refs`` is in the sorted unique node ``ids``, and whether it is
+    there at all (a node missing from the file): ``(positions, found)``."""
+    at = np.searchsorted(ids, refs)
+    found = at < ids.size
+    found[found] = ids[at[found]] == refs[found]
+    return at, found
+
+
 def road_ways(
     path: Path,
     tags: tuple[str, ...],
@@ -292,14 +314,10 @@ def road_ways(
     x = np.full(all_refs.size, UNDEFINED, dtype=np.int64)
     y = x.copy()
     if node_ids:
-        ids = np.concatenate(node_ids)
-        xs, ys = np.concatenate(node_x), np.concatenate(node_y)
-        if ids.size > 1 and not (ids[1:] > ids[:-1]).all():
-            order = np.argsort(ids, kind="stable")  # a repeated node: the last one read wins
-            ids, xs, ys = ids[order], xs[order], ys[order]
-        at = np.searchsorted(ids, all_refs, side="right") - 1
-        known = at >= 0
-        known[known] = ids[at[known]] == all_refs[known]
+        ids, xs, ys = _last_read(
+            np.concatenate(node_ids), np.concatenate(node_x), np.concatenate(node_y)
+        )
+        at, known = node_positions(ids, all_refs)
         x[known], y[known] = xs[at[known]], ys[at[known]]
     return all_refs, x, y, np.concatenate(counts), np.concatenate(way_tags), roads
 
@@ -311,6 +329,8 @@ class Tagged:
 
     Attributes
     ----------
+    keys : tuple of str
+        The keys of the wanted tags.
     node_ids, lon, lat : numpy.ndarray
         Every node of the file, by id (a repeated node: the last one read), in degrees
         as pyrosm computes them (``(raw * granularity + offset) / 1e9``).
@@ -323,6 +343,7 @@ class Tagged:
         Way id -> node references, for every member way of those relations found in the file.
     """
 
+    keys: tuple[str, ...]
     node_ids: np.ndarray
     lon: np.ndarray
     lat: np.ndarray
@@ -376,7 +397,7 @@ class TaggedCollector:
     """
 
     def __init__(self, wanted: Mapping[str, list[str] | str | bool]) -> None:
-        self.wanted = wanted
+        self._keys = tuple(wanted)
         self._wanted: dict[bytes, frozenset[bytes] | None] = {}
         for key, values in wanted.items():
             if values is True:
@@ -390,10 +411,13 @@ class TaggedCollector:
         self._held: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._ways: list[tuple[int, dict[str, str], np.ndarray]] = []
         self._relations: list[tuple[int, dict[str, str], np.ndarray]] = []
-        #: Whether every block of the file was added (:meth:`finish`).
-        self.complete = False
-        #: What :meth:`finish` found.
+        #: What :meth:`finish` found (None until every block is in).
         self.elements: Tagged | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Whether every block of the file was added (:meth:`finish`)."""
+        return self.elements is not None
 
     def add(
         self, strings: list[bytes], header: dict[str, int], nodes: Any, ways: Any, relations: Any
@@ -428,19 +452,15 @@ class TaggedCollector:
                     member_refs[int(ids[i])] = refs[off[i] : off[i + 1]].copy()
         self._held = []
         if self._node_ids:
-            ids = np.concatenate(self._node_ids)
-            lon, lat = np.concatenate(self._lons), np.concatenate(self._lats)
-            if ids.size > 1 and not (ids[1:] > ids[:-1]).all():
-                order = np.argsort(ids, kind="stable")
-                ids, lon, lat = ids[order], lon[order], lat[order]
-                last = np.ones(ids.size, dtype=bool)  # a repeated node: the last one read
-                last[:-1] = ids[1:] != ids[:-1]
-                ids, lon, lat = ids[last], lon[last], lat[last]
+            ids, lon, lat = _last_read(
+                np.concatenate(self._node_ids),
+                np.concatenate(self._lons),
+                np.concatenate(self._lats),
+            )
         else:
             ids, lon, lat = np.empty(0, np.int64), np.empty(0), np.empty(0)
         self._node_ids, self._lons, self._lats = [], [], []
-        self.complete = True
-        self.elements = Tagged(ids, lon, lat, self._ways, self._relations, member_refs)
+        self.elements = Tagged(self._keys, ids, lon, lat, self._ways, self._relations, member_refs)
         return self.elements
 
 

@@ -255,7 +255,7 @@ class WaterReader:
         if Path(path) == self._path:
             collected, self._collected = self._collected, None
             if collected is not None and collected.elements is not None:
-                return water_parts(features_of(collected.elements, WATER_BARRIER_TAGS))
+                return water_parts(features_of(collected.elements))
             if self._pending is not None:
                 pending, self._pending = self._pending, None
                 if _warm_now(pending, Path(path)):
@@ -406,8 +406,8 @@ def read_osm_water(
         (west, south, east, north) of the study area; the sea is cut to it.
     features : callable
         Reads the file's water features (default :func:`water_features`), or their
-        :class:`WaterParts` (a :meth:`WaterReader.features` takes them from a second
-        process).
+        :class:`WaterParts` (a :meth:`WaterReader.features` takes them from the roads'
+        pass or a second process).
 
     Returns
     -------
